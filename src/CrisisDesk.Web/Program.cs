@@ -1,3 +1,31 @@
+using CrisisDesk.Data;
+using CrisisDesk.Data.Embedded;
+using CrisisDesk.Ingest;
+using CrisisDesk.Web;
+using CrisisDesk.Web.Cli;
+
+// Command-line verbs (cap validate, probe, audit verify) run and exit without starting the web host.
+if (CommandLine.TryRun(args, out var exitCode))
+    return await exitCode;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddCrisisDeskData();
+builder.AddCrisisDeskWeb();
+builder.AddCrisisDeskIngest();
+
 var app = builder.Build();
-app.Run();
+app.MapCrisisDesk();
+
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is EmbeddedPostgresException || e.InnerException is EmbeddedPostgresException)
+{
+    await Console.Error.WriteLineAsync($"CrisisDesk cannot start its database: {(e as EmbeddedPostgresException ?? e.InnerException)!.Message}");
+    return 2;
+}
+
+/// <summary>The entry point, visible to the host tests.</summary>
+public partial class Program;

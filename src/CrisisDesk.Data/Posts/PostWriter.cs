@@ -1,0 +1,161 @@
+using CrisisDesk.Core.Posts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CrisisDesk.Data.Posts;
+
+/// <summary>An item that could not be normalised, kept whole with the reason.</summary>
+public sealed record QuarantinedItem(string Format, string Reason, ReadOnlyMemory<byte> Payload);
+
+/// <summary>
+/// What one pipeline batch writes: the posts, the items quarantined, and the source's cursor after the last of them.
+/// </summary>
+public sealed record PostBatch(
+    int IncidentId,
+    int SourceId,
+    IReadOnlyList<Post> Posts,
+    IReadOnlyList<QuarantinedItem> Quarantined,
+    string? Cursor,
+    DateTimeOffset? LastItemAt);
+
+/// <summary>
+/// Writes a batch durably in one transaction: binary COPY into a temporary staging table, one
+/// <c>INSERT … ON CONFLICT DO NOTHING</c> into <c>posts</c> (the dedupe), the quarantined items, and the source's
+/// cursor and counters. A crash anywhere before commit leaves nothing; a resume from the saved cursor redelivers
+/// only what was not committed, and whatever it redelivers twice is absorbed by the dedupe key.
+/// </summary>
+public sealed class PostWriter(NpgsqlDataSource dataSource)
+{
+    /// <summary>Runs after the posts are written and before commit; tests use it to crash there.</summary>
+    internal Func<CancellationToken, Task>? BeforeCommit { get; set; }
+
+    /// <summary>Writes the batch and returns the posts that were new, in batch order, with their ids.</summary>
+    public async Task<IReadOnlyList<StoredPost>> WriteAsync(PostBatch batch, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var receivedAt = DateTimeOffset.UtcNow;
+        var stored = batch.Posts.Count == 0
+            ? []
+            : await InsertPostsAsync(connection, transaction, batch, receivedAt, cancellationToken).ConfigureAwait(false);
+
+        await using (var command = new NpgsqlBatch(connection, transaction))
+        {
+            foreach (var item in batch.Quarantined)
+            {
+                command.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO quarantine (source_id, format, reason, payload) VALUES ($1, $2, $3, $4)")
+                {
+                    Parameters =
+                    {
+                        new() { Value = batch.SourceId },
+                        new() { Value = item.Format },
+                        new() { Value = item.Reason },
+                        new() { Value = item.Payload.ToArray() },
+                    },
+                });
+            }
+            command.BatchCommands.Add(new NpgsqlBatchCommand("""
+                UPDATE sources
+                   SET cursor = coalesce($2, cursor),
+                       posts_stored = posts_stored + $3,
+                       quarantined = quarantined + $4,
+                       last_item_at = greatest(last_item_at, $5)
+                 WHERE id = $1
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = batch.SourceId },
+                    new() { Value = (object?)batch.Cursor ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = (long)stored.Count },
+                    new() { Value = (long)batch.Quarantined.Count },
+                    new() { Value = (object?)batch.LastItemAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                },
+            });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (BeforeCommit is { } hook)
+            await hook(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    private static async Task<List<StoredPost>> InsertPostsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        PostBatch batch, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        await using (var staging = new NpgsqlCommand("""
+            CREATE TEMP TABLE IF NOT EXISTS post_staging (
+                ord integer, platform text, external_id text, created_at timestamptz, author_handle text, author_name text,
+                text text, url text, lang text, has_media boolean, extra jsonb
+            ) ON COMMIT DELETE ROWS
+            """, connection, transaction))
+            await staging.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY post_staging (ord, platform, external_id, created_at, author_handle, author_name, text, url, lang, has_media, extra) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false))
+        {
+            for (var i = 0; i < batch.Posts.Count; i++)
+            {
+                var post = batch.Posts[i];
+                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.Platform, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(copy, post.AuthorHandle, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(copy, post.AuthorName, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.Text, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(copy, post.Url, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(copy, post.Language, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.HasMedia, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(copy, post.Extra, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            }
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var stored = new List<StoredPost>(batch.Posts.Count);
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO posts (incident_id, source_id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, extra)
+            SELECT $1, $2, platform, external_id, created_at, $3, author_handle, author_name, text, url, lang, has_media, extra
+              FROM post_staging ORDER BY ord
+            ON CONFLICT (incident_id, platform, external_id) DO NOTHING
+            RETURNING id, platform, external_id
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = batch.IncidentId }, new() { Value = batch.SourceId }, new() { Value = receivedAt } },
+        };
+        Dictionary<(string, string), Post>? byKey = null;
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var key = (reader.GetString(1), reader.GetString(2));
+                // RETURNING follows the insert order, so the common case needs no lookup table.
+                var expected = stored.Count < batch.Posts.Count ? batch.Posts[stored.Count] : null;
+                Post post;
+                if (expected is not null && byKey is null && expected.Platform == key.Item1 && expected.ExternalId == key.Item2)
+                    post = expected;
+                else
+                {
+                    byKey ??= BuildIndex(batch.Posts);
+                    post = byKey[key];
+                }
+                stored.Add(new StoredPost(reader.GetInt64(0), batch.IncidentId, batch.SourceId, receivedAt, post));
+            }
+        }
+        return stored;
+    }
+
+    private static Dictionary<(string, string), Post> BuildIndex(IReadOnlyList<Post> posts)
+    {
+        var index = new Dictionary<(string, string), Post>(posts.Count);
+        foreach (var post in posts)
+            index.TryAdd((post.Platform, post.ExternalId), post);
+        return index;
+    }
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, type, cancellationToken);
+}

@@ -1,0 +1,83 @@
+using CrisisDesk.Core.Live;
+using CrisisDesk.Ingest;
+using CrisisDesk.Web.Components;
+using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Drill;
+using CrisisDesk.Web.Features.Health;
+using CrisisDesk.Web.Features.Incidents;
+using CrisisDesk.Web.Features.Startup;
+using CrisisDesk.Web.Features.WarRoom;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Radzen;
+
+namespace CrisisDesk.Web;
+
+public static class CrisisDeskWebExtensions
+{
+    /// <summary>Registers the web host's own services: accounts, incidents, war room, startup work.</summary>
+    public static IHostApplicationBuilder AddCrisisDeskWeb(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        // Runs first among the hosted services: the database must be migrated before ingest starts.
+        services.AddHostedService<DatabaseStartup>();
+        services.AddOptions<InitialAdminOptions>().BindConfiguration(InitialAdminOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.UserName), "CrisisDesk:Admin:UserName must not be empty.")
+            .Validate(o => o.Password is null || o.Password.Length >= UserAccounts.MinimumPasswordLength,
+                $"CrisisDesk:Admin:Password must have at least {UserAccounts.MinimumPasswordLength} characters.")
+            .ValidateOnStart();
+        services.AddOptions<DrillOptions>().BindConfiguration(DrillOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
+        {
+            options.LoginPath = "/login";
+            options.LogoutPath = "/account/logout";
+            options.AccessDeniedPath = "/login";
+            options.Cookie.Name = "crisisdesk.auth";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.ExpireTimeSpan = TimeSpan.FromHours(12);
+            options.SlidingExpiration = true;
+            options.Events.OnRedirectToLogin = context => ApiAware(context, StatusCodes.Status401Unauthorized);
+            options.Events.OnRedirectToAccessDenied = context => ApiAware(context, StatusCodes.Status403Forbidden);
+        });
+        services.AddAuthorization(Policies.Add);
+        services.AddLoginRateLimit(builder.Configuration);
+        services.AddAntiforgery();
+
+        services.AddSingleton<CommandAuthorizer>();
+        services.AddSingleton<UserAccounts>();
+        services.AddSingleton<IncidentCommands>();
+        services.AddSingleton<WarRoomQueries>();
+        return builder;
+    }
+
+    /// <summary>APIs answer 401/403; pages are sent to the sign-in page.</summary>
+    private static Task ApiAware(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int apiStatus)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+            context.Response.StatusCode = apiStatus;
+        else
+            context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    public static WebApplication MapCrisisDesk(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapHealthEndpoint();
+        app.MapAccountEndpoints();
+        app.MapIncidentEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

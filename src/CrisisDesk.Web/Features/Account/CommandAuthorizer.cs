@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using CrisisDesk.Data.Events;
+using Microsoft.AspNetCore.Authorization;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Account;
+
+/// <summary>An operator command refused on the server because the person's role does not allow it.</summary>
+public sealed class CommandDeniedException(string action, string policy)
+    : Exception($"You are not allowed to {action}: it needs the {policy.Replace("AtLeast", "", StringComparison.Ordinal)} role or above.")
+{
+    public string Action { get; } = action;
+}
+
+/// <summary>
+/// Checks a command against a policy on the server, whatever the UI showed, and records every refusal in the event log.
+/// The role is read afresh from the database, so a role changed or an account disabled a minute ago counts now,
+/// even in a war room that has been open all day.
+/// </summary>
+public sealed class CommandAuthorizer(IAuthorizationService authorization, NpgsqlDataSource dataSource)
+{
+    /// <exception cref="CommandDeniedException">The person may not run it; the refusal is already recorded.</exception>
+    public async Task RequireAsync(ClaimsPrincipal user, string policy, string action, int? incidentId = null, CancellationToken cancellationToken = default)
+    {
+        var current = await CurrentAsync(user, cancellationToken);
+        var result = await authorization.AuthorizeAsync(current, resource: null, policy);
+        if (result.Succeeded)
+            return;
+        await EventLog.AppendAsync(dataSource, user.ActorName(), "authorization.denied", incidentId, new { action, policy }, cancellationToken);
+        throw new CommandDeniedException(action, policy);
+    }
+
+    private async Task<ClaimsPrincipal> CurrentAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (user.Identity?.IsAuthenticated != true || user.Identity.Name is not { } name)
+            return new ClaimsPrincipal(new ClaimsIdentity());
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT role FROM users WHERE lower(user_name) = lower($1) AND NOT disabled", connection)
+        {
+            Parameters = { new() { Value = name } },
+        };
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string role)
+            return new ClaimsPrincipal(new ClaimsIdentity());
+        return new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], user.Identity.AuthenticationType));
+    }
+}

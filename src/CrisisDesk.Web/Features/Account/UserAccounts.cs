@@ -1,0 +1,152 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using CrisisDesk.Data.Events;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Account;
+
+public sealed record UserAccount(int Id, string UserName, string DisplayName, string Role, bool Disabled, DateTime CreatedAt);
+
+/// <summary>A change to accounts that cannot be made; the message says why in plain words.</summary>
+public sealed class AccountException(string message) : Exception(message);
+
+/// <summary>
+/// Local accounts in PostgreSQL with ASP.NET Core's <see cref="PasswordHasher{TUser}"/>. Every change is written with
+/// its event in one transaction.
+/// </summary>
+public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer authorizer)
+{
+    public const int MinimumPasswordLength = 12;
+
+    private static readonly PasswordHasher<string> Hasher = new();
+
+    // Verifying against this when the user does not exist keeps failed sign-ins equally slow, so timing does not reveal names.
+    private static readonly string DummyHash = Hasher.HashPassword("", Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+
+    /// <summary>Checks a sign-in and records it (success or failure) in the event log.</summary>
+    public async Task<UserAccount?> SignInAsync(string userName, string password, string? remoteAddress, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(int Id, string UserName, string DisplayName, string Role, bool Disabled, DateTime CreatedAt, string PasswordHash)>(
+            "SELECT id, user_name, display_name, role, disabled, created_at, password_hash FROM users WHERE lower(user_name) = lower(@userName)",
+            new { userName });
+        var verified = Hasher.VerifyHashedPassword("", row.PasswordHash ?? DummyHash, password ?? "") != PasswordVerificationResult.Failed;
+        var ok = row.UserName is not null && verified && !row.Disabled;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (ok)
+        {
+            await EventLog.AppendAsync(connection, transaction, row.UserName!, "account.signed-in", null, new { remoteAddress }, cancellationToken);
+        }
+        else
+        {
+            var reason = row.UserName is null ? "unknown user" : row.Disabled ? "account disabled" : "wrong password";
+            await EventLog.AppendAsync(connection, transaction, "anonymous", "account.sign-in-failed", null, new { userName, reason, remoteAddress }, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return ok ? new UserAccount(row.Id, row.UserName!, row.DisplayName, row.Role, row.Disabled, row.CreatedAt) : null;
+    }
+
+    public async Task RecordSignOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default) =>
+        await EventLog.AppendAsync(dataSource, user.ActorName(), "account.signed-out", null, null, cancellationToken);
+
+    public async Task<IReadOnlyList<UserAccount>> ListAsync(ClaimsPrincipal actor, CancellationToken cancellationToken = default)
+    {
+        await authorizer.RequireAsync(actor, Policies.Admin, "list users", cancellationToken: cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var users = await connection.QueryAsync<UserAccount>(
+            "SELECT id, user_name AS UserName, display_name AS DisplayName, role, disabled, created_at AS CreatedAt FROM users ORDER BY lower(user_name)");
+        return users.ToList();
+    }
+
+    public async Task<UserAccount> CreateAsync(ClaimsPrincipal actor, string userName, string displayName, string role, string password, CancellationToken cancellationToken = default)
+    {
+        await authorizer.RequireAsync(actor, Policies.Admin, "create users", cancellationToken: cancellationToken);
+        return await CreateCoreAsync(actor.ActorName(), userName, displayName, role, password, cancellationToken);
+    }
+
+    /// <summary>Creates the first admin at first run, on behalf of the system.</summary>
+    internal Task<UserAccount> CreateInitialAdminAsync(string userName, string password, CancellationToken cancellationToken) =>
+        CreateCoreAsync("system", userName, userName, Roles.Admin, password, cancellationToken);
+
+    private async Task<UserAccount> CreateCoreAsync(string actor, string userName, string displayName, string role, string password, CancellationToken cancellationToken)
+    {
+        userName = (userName ?? "").Trim();
+        displayName = string.IsNullOrWhiteSpace(displayName) ? userName : displayName.Trim();
+        if (userName.Length is < 2 or > 64 || !userName.All(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or '@'))
+            throw new AccountException("A user name has 2 to 64 letters, digits, dots, dashes, underscores or @.");
+        if (!Roles.IsKnown(role))
+            throw new AccountException($"The role must be one of {string.Join(", ", Roles.All)}.");
+        if ((password ?? "").Length < MinimumPasswordLength)
+            throw new AccountException($"A password has at least {MinimumPasswordLength} characters.");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        int id;
+        try
+        {
+            id = await connection.ExecuteScalarAsync<int>(
+                "INSERT INTO users (user_name, display_name, password_hash, role) VALUES (@userName, @displayName, @hash, @role) RETURNING id",
+                new { userName, displayName, hash = Hasher.HashPassword(userName, password!), role }, transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new AccountException($"A user named \"{userName}\" already exists.");
+        }
+        await EventLog.AppendAsync(connection, transaction, actor, "user.created", null, new { userName, role }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new UserAccount(id, userName, displayName, role, false, DateTime.UtcNow);
+    }
+
+    public async Task ChangeRoleAsync(ClaimsPrincipal actor, int userId, string role, CancellationToken cancellationToken = default)
+    {
+        await authorizer.RequireAsync(actor, Policies.Admin, "change roles", cancellationToken: cancellationToken);
+        if (!Roles.IsKnown(role))
+            throw new AccountException($"The role must be one of {string.Join(", ", Roles.All)}.");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var current = await connection.QuerySingleOrDefaultAsync<(string UserName, string Role)>(
+            "SELECT user_name, role FROM users WHERE id = @userId FOR UPDATE", new { userId }, transaction);
+        if (current.UserName is null)
+            throw new AccountException("That user no longer exists.");
+        if (current.Role == role)
+            return;
+        if (current.Role == Roles.Admin && await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM users WHERE role = 'Admin' AND NOT disabled", transaction: transaction) <= 1)
+            throw new AccountException("This is the last Admin: make someone else Admin first.");
+        await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
+        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), "user.role-changed", null,
+            new { userName = current.UserName, from = current.Role, to = role }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task SetDisabledAsync(ClaimsPrincipal actor, int userId, bool disabled, CancellationToken cancellationToken = default)
+    {
+        await authorizer.RequireAsync(actor, Policies.Admin, disabled ? "disable users" : "enable users", cancellationToken: cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var userName = await connection.ExecuteScalarAsync<string?>(
+            "UPDATE users SET disabled = @disabled WHERE id = @userId AND disabled <> @disabled RETURNING user_name", new { disabled, userId }, transaction);
+        if (userName is null)
+            return;
+        if (userName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
+            throw new AccountException("You cannot disable your own account.");
+        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), disabled ? "user.disabled" : "user.enabled", null, new { userName }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<bool> AnyUsersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users)");
+    }
+
+    /// <summary>The claims a signed-in person carries in their cookie.</summary>
+    public static ClaimsPrincipal Principal(UserAccount account, string authenticationType) => new(new ClaimsIdentity(
+    [
+        new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new Claim(ClaimTypes.Name, account.UserName),
+        new Claim("display_name", account.DisplayName),
+        new Claim(ClaimTypes.Role, account.Role),
+    ], authenticationType));
+}

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using System.Text.Json;
+using CrisisDesk.Data.Events;
+using CrisisDesk.Ingest.Pipeline;
+using CrisisDesk.Ingest.Replay;
+using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Drill;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Incidents;
+
+public sealed record IncidentSummary(int Id, string Name, string[] Keywords, string? Area, bool IsDrill, DateTime OpenedAt, DateTime? ClosedAt, long Posts);
+
+/// <summary>A command input that cannot be accepted; the message says what to change.</summary>
+public sealed class IncidentInputException(string message) : Exception(message);
+
+/// <summary>Opening incidents and drills: authorised, and recorded with their events in one transaction.</summary>
+public sealed class IncidentCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, IngestHost ingest, IOptions<DrillOptions> drill)
+{
+    public async Task<IReadOnlyList<IncidentSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<IncidentSummary>("""
+            SELECT i.id, i.name, i.keywords, i.area, i.is_drill AS IsDrill, i.opened_at AS OpenedAt, i.closed_at AS ClosedAt,
+                   coalesce((SELECT sum(posts_stored) FROM sources s WHERE s.incident_id = i.id), 0)::bigint AS Posts
+              FROM incidents i ORDER BY i.closed_at IS NOT NULL, i.opened_at DESC
+            """);
+        return rows.ToList();
+    }
+
+    public async Task<IncidentSummary?> GetAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<IncidentSummary>("""
+            SELECT i.id, i.name, i.keywords, i.area, i.is_drill AS IsDrill, i.opened_at AS OpenedAt, i.closed_at AS ClosedAt,
+                   coalesce((SELECT sum(posts_stored) FROM sources s WHERE s.incident_id = i.id), 0)::bigint AS Posts
+              FROM incidents i WHERE i.id = @incidentId
+            """, new { incidentId });
+    }
+
+    /// <summary>Opens a live incident (Operator).</summary>
+    public async Task<int> OpenAsync(ClaimsPrincipal user, string name, IReadOnlyList<string> keywords, string? area, CancellationToken cancellationToken = default)
+    {
+        await authorizer.RequireAsync(user, Policies.Operator, "open an incident", cancellationToken: cancellationToken);
+        name = (name ?? "").Trim();
+        if (name.Length is < 3 or > 200)
+            throw new IncidentInputException("An incident needs a name of 3 to 200 characters.");
+        var cleanKeywords = keywords.Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = await connection.ExecuteScalarAsync<int>(
+            "INSERT INTO incidents (name, keywords, area) VALUES (@name, @keywords, @area) RETURNING id",
+            new { name, keywords = cleanKeywords, area = string.IsNullOrWhiteSpace(area) ? null : area.Trim() }, transaction);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "incident.opened", id, new { name, keywords = cleanKeywords, area }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return id;
+    }
+
+    /// <summary>Opens a drill incident that replays the bundled real incident (Operator).</summary>
+    public async Task<int> StartDrillAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+    {
+        await authorizer.RequireAsync(user, Policies.Operator, "start a drill", cancellationToken: cancellationToken);
+        var (incidentId, sourceId) = await CreateDrillCoreAsync(user.ActorName(), cancellationToken);
+        await ingest.StartSourceAsync(sourceId, cancellationToken);
+        return incidentId;
+    }
+
+    /// <summary>Opens a drill incident on behalf of the system at first run; the ingest host starts its source when it starts.</summary>
+    internal async Task<int> CreateDrillAsync(string actor, CancellationToken cancellationToken) =>
+        (await CreateDrillCoreAsync(actor, cancellationToken)).IncidentId;
+
+    private async Task<(int IncidentId, int SourceId)> CreateDrillCoreAsync(string actor, CancellationToken cancellationToken)
+    {
+        var dataSet = DrillDataSet.Germanwings;
+        var config = JsonSerializer.Serialize(new ReplaySourceConfig(dataSet.RelativePath, dataSet.Format));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var incidentId = await connection.ExecuteScalarAsync<int>(
+            "INSERT INTO incidents (name, keywords, area, is_drill) VALUES (@name, @keywords, @area, true) RETURNING id",
+            new { name = $"Drill: {dataSet.Title}", keywords = dataSet.Keywords, area = dataSet.Area }, transaction);
+        var sourceId = await connection.ExecuteScalarAsync<int>(
+            "INSERT INTO sources (incident_id, kind, name, config) VALUES (@incidentId, @kind, @name, @config::jsonb) RETURNING id",
+            new { incidentId, kind = ReplaySourceFactory.KindName, name = dataSet.SourceName, config }, transaction);
+        await EventLog.AppendAsync(connection, transaction, actor, "incident.opened", incidentId, new { name = $"Drill: {dataSet.Title}", drill = true }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, "drill.started", incidentId,
+            new { dataSet = dataSet.Title, sourceId, speed = drill.Value.Speed, maxGapSeconds = drill.Value.MaxGapSeconds }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (incidentId, sourceId);
+    }
+}

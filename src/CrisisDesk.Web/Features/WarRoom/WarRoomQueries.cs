@@ -1,0 +1,58 @@
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.WarRoom;
+
+/// <summary>A post as the feed shows it.</summary>
+public sealed record FeedPost(long Id, string Platform, string? AuthorHandle, string? AuthorName, DateTime CreatedAt, string Text, string? Url, bool HasMedia);
+
+/// <summary>Posts in one minute of event time.</summary>
+public sealed record MinuteVolume(DateTime Minute, int Count)
+{
+    public string Label => Minute.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>What the war room reads; one short-lived connection per query, never one per circuit.</summary>
+public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
+{
+    /// <summary>Minutes of event time the volume chart shows, ending at the latest post.</summary>
+    public const int VolumeMinutes = 60;
+
+    public async Task<(long Count, long MaxId)> FeedHeadAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<(long, long)>(
+            "SELECT count(*), coalesce(max(id), 0) FROM posts WHERE incident_id = @incidentId", new { incidentId });
+    }
+
+    /// <summary>
+    /// A window of the feed, newest first, as it stood when the newest post shown was <paramref name="anchorId"/>:
+    /// posts that arrive later do not shift what the reader is looking at until the view moves its anchor.
+    /// </summary>
+    public async Task<IReadOnlyList<FeedPost>> FeedPageAsync(int incidentId, long anchorId, int offset, int count, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<FeedPost>(new CommandDefinition("""
+            SELECT id, platform, author_handle AS AuthorHandle, author_name AS AuthorName, created_at AS CreatedAt, text, url, has_media AS HasMedia
+              FROM posts
+             WHERE incident_id = @incidentId AND id <= @anchorId
+             ORDER BY id DESC
+            OFFSET @offset LIMIT @count
+            """, new { incidentId, anchorId, offset, count }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    /// <summary>Posts per minute of event time over the last <see cref="VolumeMinutes"/> minutes up to the latest post.</summary>
+    public async Task<IReadOnlyList<MinuteVolume>> VolumeAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<MinuteVolume>(new CommandDefinition("""
+            WITH latest AS (SELECT max(created_at) AS at FROM posts WHERE incident_id = @incidentId)
+            SELECT date_trunc('minute', p.created_at) AS Minute, count(*)::int AS Count
+              FROM posts p, latest
+             WHERE p.incident_id = @incidentId AND p.created_at > latest.at - make_interval(mins => @minutes)
+             GROUP BY 1 ORDER BY 1
+            """, new { incidentId, minutes = VolumeMinutes }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+}
