@@ -3,7 +3,30 @@ namespace CrisisDesk.Web.Cli;
 /// <summary>The verbs <c>dotnet run --project src/CrisisDesk.Web -- VERB …</c> understands besides running the server.</summary>
 public static class CommandLine
 {
-    private static readonly Dictionary<string, Func<string[], Task<int>>> Verbs = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Func<string[], Task<int>>> Verbs = new(StringComparer.Ordinal)
+    {
+        ["cap"] = CapAsync,
+    };
+
+    private static Task<int> CapAsync(string[] args)
+    {
+        if (args.Length >= 1 && args[0] == "validate")
+            return Task.FromResult(CrisisDesk.Core.Alerts.CapValidateCommand.Run(args[1..].Select(FromInvocationDirectory).ToList(), Console.Out, Console.Error));
+        Console.Error.WriteLine("usage: cap validate FILE...");
+        return Task.FromResult(2);
+    }
+
+    /// <summary>
+    /// A relative path as the person meant it: from the directory they typed the command in. <c>dotnet run</c> starts
+    /// the program in the project's directory, but the shell's <c>PWD</c> still names where they were.
+    /// </summary>
+    public static string FromInvocationDirectory(string path)
+    {
+        if (Path.IsPathRooted(path) || path.Contains("://", StringComparison.Ordinal))
+            return path;
+        var invokedFrom = Environment.GetEnvironmentVariable("PWD");
+        return !string.IsNullOrEmpty(invokedFrom) && Directory.Exists(invokedFrom) ? Path.Combine(invokedFrom, path) : path;
+    }
 
     /// <summary>Runs a verb when the first argument names one; otherwise the web host starts.</summary>
     public static bool TryRun(string[] args, out Task<int> exitCode)
