@@ -44,7 +44,7 @@ public static class CrisisDeskWebExtensions
             options.Events.OnRedirectToAccessDenied = context => ApiAware(context, StatusCodes.Status403Forbidden);
         });
         services.AddAuthorization(Policies.Add);
-        services.AddLoginRateLimit(builder.Configuration);
+        services.AddLoginRateLimit();
         services.AddAntiforgery();
 
         services.AddSingleton<CommandAuthorizer>();

@@ -26,6 +26,11 @@ catch (Exception e) when (e is EmbeddedPostgresException || e.InnerException is 
     await Console.Error.WriteLineAsync($"CrisisDesk cannot start its database: {(e as EmbeddedPostgresException ?? e.InnerException)!.Message}");
     return 2;
 }
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync($"CrisisDesk's configuration is not valid: {string.Join(" ", e.Failures)}");
+    return 2;
+}
 
 /// <summary>The entry point, visible to the host tests.</summary>
 public partial class Program;

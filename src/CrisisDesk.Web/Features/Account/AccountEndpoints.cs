@@ -17,14 +17,19 @@ public static class AccountEndpoints
         public int AttemptsPerMinute { get; set; } = 10;
     }
 
-    public static void AddLoginRateLimit(this IServiceCollection services, IConfiguration configuration)
+    public static void AddLoginRateLimit(this IServiceCollection services)
     {
-        var options = configuration.GetSection("CrisisDesk:Login").Get<LoginOptions>() ?? new LoginOptions();
+        services.AddOptions<LoginOptions>().BindConfiguration("CrisisDesk:Login")
+            .Validate(o => o.AttemptsPerMinute >= 1, "CrisisDesk:Login:AttemptsPerMinute must be at least 1.").ValidateOnStart();
         services.AddRateLimiter(limiter =>
         {
-            limiter.AddPolicy(LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, options.AttemptsPerMinute), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.AddPolicy(LoginRateLimit, context =>
+            {
+                var options = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LoginOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.AttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
             limiter.OnRejected = async (context, cancellationToken) =>
             {
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;

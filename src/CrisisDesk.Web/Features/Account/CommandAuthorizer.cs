@@ -44,3 +44,23 @@ public sealed class CommandAuthorizer(IAuthorizationService authorization, Npgsq
         return new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], user.Identity.AuthenticationType));
     }
 }
+
+/// <summary>Turns a refused command into 403 with the reason, for every HTTP API endpoint of a group.</summary>
+public static class CommandDeniedFilter
+{
+    public static RouteGroupBuilder WithCommandErrors(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (CommandDeniedException e)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status403Forbidden);
+            }
+        });
+        return group;
+    }
+}

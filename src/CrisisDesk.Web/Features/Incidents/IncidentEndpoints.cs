@@ -9,7 +9,7 @@ public static class IncidentEndpoints
 
     public static IEndpointRouteBuilder MapIncidentEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/incidents").RequireAuthorization(Policies.Viewer);
+        var api = endpoints.MapGroup("/api/incidents").RequireAuthorization(Policies.Viewer).WithCommandErrors();
         api.MapGet("/", async (IncidentCommands incidents, CancellationToken ct) => Results.Ok(await incidents.ListAsync(ct)));
         api.MapPost("/", async (OpenIncidentRequest request, HttpContext http, IncidentCommands incidents) =>
         {

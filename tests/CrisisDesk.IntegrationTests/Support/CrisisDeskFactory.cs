@@ -1,0 +1,91 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using CrisisDesk.TestSupport;
+using CrisisDesk.Web.Features.Account;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrisisDesk.IntegrationTests.Support;
+
+/// <summary>
+/// The real CrisisDesk host (Program, all its services and middleware) on a database of its own. Startup migrates
+/// it, creates the admin and opens the drill, as on a first run; the drill replays as fast as it can.
+/// </summary>
+public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminUser = "admin";
+    public const string AdminPassword = "integration-admin-password";
+
+    public TestDatabase Database { get; } = new();
+
+    /// <summary>Settings a test class may change before the host starts.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["CrisisDesk:Drill:Speed"] = "1000000",
+        ["CrisisDesk:Drill:MaxGapSeconds"] = "0",
+        ["CrisisDesk:Login:AttemptsPerMinute"] = "1000",
+    };
+
+    public async Task InitializeAsync()
+    {
+        await Database.CreateAsync(migrate: false);
+        // Start the host now, so that every test sees a started, migrated application.
+        _ = Server;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:CrisisDesk", Database.ConnectionString);
+        builder.UseSetting("CrisisDesk:Admin:UserName", AdminUser);
+        builder.UseSetting("CrisisDesk:Admin:Password", AdminPassword);
+        foreach (var (key, value) in Settings)
+            builder.UseSetting(key, value);
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    /// <summary>A client that does not follow redirects, so tests see where they are sent.</summary>
+    public HttpClient NewClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>Signs in through the real form (antiforgery token included) and returns the signed-in client.</summary>
+    public async Task<HttpClient> SignedInClientAsync(string userName, string password)
+    {
+        var client = NewClient();
+        var response = await SignInAsync(client, userName, password);
+        if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.OriginalString.Contains("failed", StringComparison.Ordinal) == true)
+            throw new InvalidOperationException($"Sign-in as {userName} failed: {(int)response.StatusCode} {response.Headers.Location}");
+        return client;
+    }
+
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string userName, string password)
+    {
+        var page = await client.GetStringAsync("/login");
+        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["userName"] = userName,
+            ["password"] = password,
+        }));
+    }
+
+    /// <summary>Creates a user with the role, as the admin would through the Users page.</summary>
+    public async Task<(string UserName, string Password)> CreateUserAsync(string role)
+    {
+        var userName = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}"[..20];
+        const string password = "a-long-enough-password";
+        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, AdminUser), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
+        await Services.GetRequiredService<UserAccounts>().CreateAsync(admin, userName, userName, role, password);
+        return (userName, password);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+}

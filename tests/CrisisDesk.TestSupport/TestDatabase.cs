@@ -1,0 +1,124 @@
+using CrisisDesk.Data;
+using CrisisDesk.Data.Embedded;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace CrisisDesk.TestSupport;
+
+/// <summary>
+/// The PostgreSQL server the tests use: <c>CRISISDESK_TEST_DB</c> (a connection string to a server where the tests
+/// may create databases) when set, otherwise a private cluster started once per test run from the installed server
+/// binaries in a temporary directory and removed at exit.
+/// </summary>
+public static class TestServer
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static string? _serverConnectionString;
+    private static EmbeddedPostgres? _embedded;
+    private static string? _directory;
+
+    public static async Task<string> ConnectionStringAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_serverConnectionString is not null)
+                return _serverConnectionString;
+            var configured = Environment.GetEnvironmentVariable("CRISISDESK_TEST_DB");
+            if (!string.IsNullOrWhiteSpace(configured))
+                return _serverConnectionString = configured;
+            _directory = Path.Combine(Path.GetTempPath(), $"crisisdesk-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            _embedded = await EmbeddedPostgres.StartAsync(_directory, logger: NullLogger.Instance, database: "postgres");
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => StopEmbedded();
+            return _serverConnectionString = _embedded.ConnectionString;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static void StopEmbedded()
+    {
+        if (_embedded is null)
+            return;
+        _embedded.StopAsync().GetAwaiter().GetResult();
+        try
+        {
+            Directory.Delete(_directory!, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary directory is harmless.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Likewise.
+        }
+    }
+}
+
+/// <summary>
+/// A fresh database of its own for one test class (as an xunit class fixture: migrated) or one test (create one
+/// directly), on the test server, dropped on dispose.
+/// </summary>
+public sealed class TestDatabase : Xunit.IAsyncLifetime, IAsyncDisposable
+{
+    private string? _serverConnectionString;
+
+    public string Name { get; } = $"crisisdesk_test_{Guid.NewGuid():N}";
+
+    public string ConnectionString { get; private set; } = "";
+
+    public NpgsqlDataSource DataSource { get; private set; } = default!;
+
+    /// <summary>Creates an empty database (no migrations).</summary>
+    public static async Task<TestDatabase> CreateEmptyAsync()
+    {
+        var database = new TestDatabase();
+        await database.CreateAsync(migrate: false);
+        return database;
+    }
+
+    /// <summary>Creates a database with every migration applied.</summary>
+    public static async Task<TestDatabase> CreateMigratedAsync()
+    {
+        var database = new TestDatabase();
+        await database.CreateAsync(migrate: true);
+        return database;
+    }
+
+    public async Task CreateAsync(bool migrate)
+    {
+        _serverConnectionString = await TestServer.ConnectionStringAsync();
+        await using (var server = new NpgsqlConnection(_serverConnectionString))
+        {
+            await server.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{Name}\"", server);
+            await create.ExecuteNonQueryAsync();
+        }
+        ConnectionString = new NpgsqlConnectionStringBuilder(_serverConnectionString) { Database = Name }.ConnectionString;
+        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        if (migrate)
+            await NewMigrator().MigrateAsync();
+    }
+
+    public DatabaseMigrator NewMigrator() => new(DataSource, NullLogger<DatabaseMigrator>.Instance);
+
+    Task Xunit.IAsyncLifetime.InitializeAsync() => CreateAsync(migrate: true);
+
+    Task Xunit.IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (DataSource is not null)
+            await DataSource.DisposeAsync();
+        if (_serverConnectionString is null)
+            return;
+        NpgsqlConnection.ClearAllPools();
+        await using var server = new NpgsqlConnection(_serverConnectionString);
+        await server.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", server);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
