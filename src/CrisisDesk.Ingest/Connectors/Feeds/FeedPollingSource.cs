@@ -227,7 +227,8 @@ public sealed class FeedPollingSource : IIngestSource
             return Nothing(state, wait);
         }
 
-        _status.Report(SourceState.Failed, $"HTTP {(int)response.Status} {response.Status} from {url}");
+        var retried = FeedResilience.IsTransient(response.Status) ? $" after {_options.MaxRetries} retries" : "";
+        _status.Report(SourceState.Failed, $"HTTP {(int)response.Status} {response.Status} from {url}{retried}");
         return Nothing(state);
     }
 

@@ -108,11 +108,14 @@ public static class CapAlertReader
                 case "area":
                     FeedXml.ForEachChild(e, a =>
                     {
-                        if (a.LocalName == "areaDesc" && a.NamespaceURI == ns && Clean(FeedXml.ReadText(a)) is { } desc)
+                        if (a.LocalName == "areaDesc" && a.NamespaceURI == ns)
                         {
-                            areas.Add(desc);
+                            if (Clean(FeedXml.ReadText(a)) is { } desc)
+                            {
+                                areas.Add(desc);
+                            }
                         }
-                        else if (a.NodeType == XmlNodeType.Element)
+                        else
                         {
                             a.Skip();
                         }

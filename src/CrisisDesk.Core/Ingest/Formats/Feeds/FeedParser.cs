@@ -146,8 +146,9 @@ public static class FeedParser
             }
             else if (ns == DcNamespace && e.LocalName is "creator" or "date")
             {
+                var isCreator = e.LocalName == "creator";
                 var value = Clean(FeedXml.ReadText(e));
-                if (e.LocalName == "creator")
+                if (isCreator)
                 {
                     author ??= value;
                 }

@@ -55,6 +55,13 @@ public sealed record NewsItemEnvelope
 
     public static NewsItemEnvelope? FromUtf8(ReadOnlySpan<byte> payload) => JsonSerializer.Deserialize(payload, EnvelopeJson.Default.NewsItemEnvelope);
 
+    /// <summary>
+    /// Absolute as a feed means it: on Unix "/2026/story" would parse as an absolute file URI, so a file URI only counts
+    /// when it is written as one.
+    /// </summary>
+    public static bool IsAbsolute(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (!uri.IsFile || value.StartsWith("file:", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Relative links are common in hand-made feeds: resolve them against the feed's address.</summary>
     public static string? ResolveLink(string? link, string baseUrl)
     {
@@ -63,7 +70,7 @@ public sealed record NewsItemEnvelope
             return null;
         }
 
-        return Uri.TryCreate(link, UriKind.Absolute, out _) ? link
+        return IsAbsolute(link) ? link
             : Uri.TryCreate(baseUrl, UriKind.Absolute, out var b) && Uri.TryCreate(b, link, out var resolved) ? resolved.ToString() : link;
     }
 }

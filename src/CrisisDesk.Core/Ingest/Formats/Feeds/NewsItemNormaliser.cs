@@ -80,7 +80,7 @@ public sealed class NewsItemNormaliser : IPostNormaliser
     /// with the feed address to keep two outlets' item 12345 apart.
     /// </summary>
     public static string ExternalId(string id, string feed) =>
-        Uri.TryCreate(id, UriKind.Absolute, out _) || id.StartsWith("tag:", StringComparison.OrdinalIgnoreCase) ? id : feed + "#" + id;
+        NewsItemEnvelope.IsAbsolute(id) || id.StartsWith("tag:", StringComparison.OrdinalIgnoreCase) ? id : feed + "#" + id;
 
     private static string Extra(NewsItemEnvelope item)
     {
