@@ -68,7 +68,8 @@ public static class FeedProbe
             }
 
             var link = FeedItems.CapLinkOf(entry, location);
-            if (link is null || !(FeedItems.IsHttp(link) || link.IsFile))
+            // A local file is followed only from a local index: a remote feed must not make the probe read this machine's files.
+            if (link is null || !(FeedItems.IsHttp(link) || (link.IsFile && location.IsFile)))
             {
                 await stderr.WriteLineAsync($"entry '{FeedItems.SeenId(entry)}': no usable link to a CAP document ({link?.ToString() ?? "none"})");
                 continue;
