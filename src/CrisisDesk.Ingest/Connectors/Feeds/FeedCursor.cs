@@ -53,6 +53,9 @@ internal sealed record FeedCursor
         return this with { Seen = seen.Count > max ? seen.GetRange(seen.Count - max, max) : seen };
     }
 
-    /// <summary>96 bits of SHA-256: short enough for a compact cursor, far from colliding among a few hundred ids.</summary>
-    public static string Key(string id) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(id)).AsSpan(0, 12));
+    /// <summary>
+    /// 96 bits of SHA-256 in base64url (16 characters, nothing JSON would escape): compact, and far from colliding
+    /// among a few hundred ids.
+    /// </summary>
+    public static string Key(string id) => System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(id)).AsSpan(0, 12));
 }
