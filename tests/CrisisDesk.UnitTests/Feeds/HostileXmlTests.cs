@@ -45,6 +45,16 @@ public class HostileXmlTests
     }
 
     [Fact]
+    public void A_declared_encoding_the_bytes_do_not_have_is_a_clear_encoding_error()
+    {
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>x</title></channel></rss>"u8.ToArray();
+
+        var ex = Assert.Throws<FeedFormatException>(() => FeedParser.Parse(xml));
+
+        Assert.StartsWith("invalid bytes for the declared encoding", ex.Message);
+    }
+
+    [Fact]
     public void Unknown_declared_encoding_is_a_clear_error()
     {
         var xml = "<?xml version=\"1.0\" encoding=\"x-made-up-9\"?><rss version=\"2.0\"><channel><title>x</title></channel></rss>"u8.ToArray();

@@ -50,7 +50,7 @@ internal static class FeedXml
             return "refused: the document is larger than the size limit";
         }
 
-        if (ex.Message.Contains("encoding", StringComparison.OrdinalIgnoreCase))
+        if (ex.Message.Contains("encoding", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("byte order mark", StringComparison.OrdinalIgnoreCase))
         {
             return $"invalid bytes for the declared encoding (line {ex.LineNumber}, position {ex.LinePosition}): {ex.Message}";
         }
