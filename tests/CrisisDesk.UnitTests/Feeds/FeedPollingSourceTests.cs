@@ -91,6 +91,17 @@ public sealed class FeedPollingSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_feed_longer_than_the_seen_limit_does_not_come_back_every_poll()
+    {
+        _server.Script("/news.xml", Respond.Xml(FeedOf(1, 30)), Respond.Xml(FeedOf(1, 31)));
+        var options = Fast("/news.xml") with { MaxSeenIds = 10 };
+
+        var items = await ReadUntil(new FeedPollingSource(options, _http, _status), null, _server.WhenRequested("/news.xml", 3));
+
+        Assert.Equal(Enumerable.Range(1, 31).Select(i => $"urn:test:s{i}"), PostIds(items));
+    }
+
+    [Fact]
     public async Task Resuming_from_any_saved_cursor_delivers_exactly_the_rest()
     {
         _server.Script("/news.xml", Respond.Xml(FeedOf(1, 5), "\"v1\""));

@@ -121,7 +121,7 @@ public sealed class FeedPollingSource : IIngestSource
             drafts.Add((FeedItems.SeenId(entry), FeedFormats.NewsItem, keep ? FeedItems.NewsPayload(feed, entry, _options.Url.ToString(), fetchedAt, matched) : null));
         }
 
-        return Deliver(before, fullyRead, drafts, _options.PollInterval);
+        return Deliver(before, fullyRead, drafts, _options.PollInterval, SeenBound(feed));
     }
 
     private async Task<Poll> CapItemsAsync(FeedCursor before, FeedCursor fullyRead, FeedDocument index, CancellationToken cancellationToken)
@@ -178,24 +178,24 @@ public sealed class FeedPollingSource : IIngestSource
 
         // More alerts than one poll takes: come back at once for the rest rather than after a whole interval.
         var complete = !morePending && !failed;
-        return Deliver(before, complete ? fullyRead : before, drafts, morePending && !failed ? TimeSpan.Zero : _options.PollInterval);
+        return Deliver(before, complete ? fullyRead : before, drafts, morePending && !failed ? TimeSpan.Zero : _options.PollInterval, SeenBound(index));
     }
 
     /// <summary>
     /// Items with the cursor just after each: ids seen so far, and (for the last) the end state. Entries filtered out
     /// by keywords are remembered too, but only travel with a later delivered item or the next poll.
     /// </summary>
-    private Poll Deliver(FeedCursor before, FeedCursor end, List<(string SeenId, string Format, byte[]? Payload)> drafts, TimeSpan nextPollIn)
+    private Poll Deliver(FeedCursor before, FeedCursor end, List<(string SeenId, string Format, byte[]? Payload)> drafts, TimeSpan nextPollIn, int seenBound)
     {
         var items = new List<RawItem>();
         var lastDelivered = drafts.FindLastIndex(d => d.Payload is not null);
         var state = before;
         for (var i = 0; i < drafts.Count; i++)
         {
-            state = state.WithSeen([drafts[i].SeenId], _options.MaxSeenIds);
+            state = state.WithSeen([drafts[i].SeenId], seenBound);
             if (drafts[i].Payload is { } payload)
             {
-                var cursor = i == lastDelivered ? (end with { Seen = state.WithSeen(drafts.Skip(i + 1).Select(d => d.SeenId), _options.MaxSeenIds).Seen }) : state;
+                var cursor = i == lastDelivered ? (end with { Seen = state.WithSeen(drafts.Skip(i + 1).Select(d => d.SeenId), seenBound).Seen }) : state;
                 items.Add(new RawItem(drafts[i].Format, payload, cursor.Serialize()));
             }
         }
@@ -203,6 +203,9 @@ public sealed class FeedPollingSource : IIngestSource
         var final = end with { Seen = state.Seen };
         return new Poll(items, final, nextPollIn);
     }
+
+    /// <summary>Never remember fewer ids than the feed holds, or its oldest entries would come back every poll.</summary>
+    private int SeenBound(FeedDocument feed) => Math.Max(_options.MaxSeenIds, 2 * feed.Entries.Count);
 
     private Poll Reject(FeedCursor state, Uri url, string reason, byte[] body)
     {
