@@ -1,4 +1,7 @@
+using System.Net;
+using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Ingest.Connectors.Feeds;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Ingest.Replay;
 using Microsoft.Extensions.Configuration;
@@ -7,7 +10,6 @@ using Microsoft.Extensions.Hosting;
 
 namespace CrisisDesk.Ingest;
 
-/// <summary>The drill replay's default pace, from <c>CrisisDesk:Drill</c>.</summary>
 public static class IngestHostingExtensions
 {
     /// <summary>Registers the pipeline, the live feed, the source monitor, the source kinds and the ingest host.</summary>
@@ -18,6 +20,7 @@ public static class IngestHostingExtensions
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<SourceMonitor>();
         services.AddSingleton(new IngestPipelineOptions());
+        services.AddSingleton(PostFormats.Default);
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<ISourceFactory>(sp =>
         {
@@ -26,6 +29,10 @@ public static class IngestHostingExtensions
             var maxGap = drill.GetValue("MaxGapSeconds", 2d);
             return new ReplaySourceFactory(new ReplayPace(speed, TimeSpan.FromSeconds(maxGap)));
         });
+        services.AddHttpClient(FeedKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
+        foreach (var kind in FeedSourceFactory.Kinds)
+            services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
         services.AddSingleton<IngestHost>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestHost>());
         return builder;
