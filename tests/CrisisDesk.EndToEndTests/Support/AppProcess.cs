@@ -7,7 +7,7 @@ namespace CrisisDesk.EndToEndTests.Support;
 
 /// <summary>
 /// CrisisDesk's own executable, started as a user starts it (the build output of src/CrisisDesk.Web, in the project's
-/// directory, Development environment), on a free loopback port. Stopped gracefully (SIGTERM) or killed (SIGKILL).
+/// directory, default environment), on a free loopback port. Stopped gracefully (SIGTERM) or killed (SIGKILL).
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
@@ -51,7 +51,6 @@ public sealed class AppProcess : IAsyncDisposable
         info.ArgumentList.Add($"--urls={baseAddress}");
         foreach (var (key, value) in settings)
             info.ArgumentList.Add($"--{key}={value}");
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["DOTNET_NOLOGO"] = "1";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {Repository.WebExecutable}.");
         var app = new AppProcess(process, baseAddress);
