@@ -25,9 +25,14 @@ internal static class StreamJson
             error = "empty frame";
             return null;
         }
+        if (FindInvalidUtf8(payload) is { } invalidAt)
+        {
+            error = $"invalid UTF-8 in frame at byte {invalidAt}";
+            return null;
+        }
         try
         {
-            // System.Text.Json validates UTF-8 and the depth limit while it reads; the copy is what JsonDocument keeps.
+            // JsonDocument checks structure and depth while it reads (string contents only when read, hence the check above).
             error = null;
             return JsonDocument.Parse(payload.ToArray(), Options);
         }
@@ -38,14 +43,29 @@ internal static class StreamJson
         }
     }
 
+    /// <summary>The offset of the first byte that is not valid UTF-8, or null when all of it is.</summary>
+    public static int? FindInvalidUtf8(ReadOnlySpan<byte> payload)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            return null;
+        }
+        var offset = 0;
+        while (offset < payload.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(payload[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return offset;
+            }
+            offset += consumed;
+        }
+        return offset;
+    }
+
     private static string Describe(JsonException ex)
     {
         var message = ex.Message;
-        if (message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) || message.Contains("UTF8", StringComparison.OrdinalIgnoreCase))
-        {
-            return $"invalid UTF-8 in frame (byte {ex.BytePositionInLine} of line {ex.LineNumber})";
-        }
-        if (message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        if (message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
             return $"JSON nested deeper than {StreamFormats.MaxJsonDepth} levels";
         }
