@@ -36,7 +36,6 @@ internal static class ConnectorHarness
         CircuitFailureThreshold = circuitThreshold,
         CircuitSamplingDuration = TimeSpan.FromSeconds(30),
         CircuitBreakDuration = TimeSpan.FromMilliseconds(500),
-        MaxFrameBytes = 64 * 1024,
     };
 
     public static HttpClient Http() => new() { Timeout = Timeout.InfiniteTimeSpan };
