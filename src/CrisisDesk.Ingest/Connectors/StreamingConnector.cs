@@ -252,6 +252,9 @@ public abstract class StreamingConnector : IIngestSource
         /// <summary>True when <paramref name="identity"/> was handed over recently (used to pass deletes of known posts).</summary>
         public bool Seen(string identity) => owner._recent.Contains(identity);
 
+        /// <summary>Remembers an identity without handing anything over (e.g. the post a later edit or delete refers to).</summary>
+        public void Remember(string identity) => owner._recent.Add(identity);
+
         public void Oversized() => owner.Counters.Oversized();
         public void Filtered() => owner.Counters.Filtered();
     }
