@@ -28,6 +28,7 @@ public abstract class StreamingConnector : IIngestSource
     private readonly ResiliencePipeline _connectTimeout;
     private readonly RecentIdWindow _recent;
     private string _lastFailure = "none";
+    private DateTimeOffset _circuitOpenUntil;
 
     protected StreamingConnector(StreamTimings timings, ISourceStatusReporter status, TimeProvider? time = null)
     {
@@ -68,6 +69,16 @@ public abstract class StreamingConnector : IIngestSource
                 MinimumThroughput = Math.Max(2, timings.CircuitFailureThreshold),
                 SamplingDuration = timings.CircuitSamplingDuration,
                 BreakDuration = timings.CircuitBreakDuration,
+                OnOpened = args =>
+                {
+                    // Reported once per opening; attempts refused while it is open only wait.
+                    _circuitOpenUntil = Now + args.BreakDuration;
+                    _lastFailure = args.Outcome.Exception?.Message ?? _lastFailure;
+                    _status.Report(SourceState.Failed,
+                        $"{timings.CircuitFailureThreshold} failed attempts in a row, last: {_lastFailure}; trying again at {_circuitOpenUntil:HH:mm:ss}",
+                        _circuitOpenUntil);
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
     }
@@ -175,11 +186,10 @@ public abstract class StreamingConnector : IIngestSource
             case { Result: { Dropped: true } end }:
                 decision = _backoff.AfterDrop(now, end.Reason);
                 break;
-            case { Exception: BrokenCircuitException broken }:
-                var wait = broken.RetryAfter ?? Timings.CircuitBreakDuration;
-                decision = new ReconnectDecision(wait, SourceState.Failed, now + wait,
-                    $"{Timings.CircuitFailureThreshold} failed attempts in a row, last: {_lastFailure}; trying again at {now + wait:HH:mm:ss}");
-                break;
+            case { Exception: BrokenCircuitException }:
+                // Wait out the break (already shown as Failed when the circuit opened); a millisecond more lets it half-open.
+                var wait = (_circuitOpenUntil > now ? _circuitOpenUntil - now : TimeSpan.Zero) + TimeSpan.FromMilliseconds(1);
+                return new ReconnectDecision(wait, SourceState.Failed, now + wait, "circuit open");
             case { Exception: StreamFailureException failure }:
                 _lastFailure = failure.Message;
                 decision = _backoff.AfterFailure(failure.Kind, now, failure.RetryAt, failure.Message);

@@ -84,11 +84,18 @@ public sealed class XFilteredStreamSourceTests
     {
         var rules = new RulesState();
         var requests = new ConcurrentQueue<string>();
-        // At least a second ahead (the header has whole seconds), so that a connector ignoring it would show an earlier time.
-        var reset = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 2);
+        var reset = DateTimeOffset.MinValue;
         var deep = new string('[', 200) + new string(']', 200);
         var script = new ConnectionScript()
-            .ThenStatus(429, ("x-rate-limit-reset", reset.ToUnixTimeSeconds().ToString()), ("x-rate-limit-remaining", "0"))
+            .Then(c =>
+            {
+                // At least a second ahead (the header has whole seconds), so that a connector ignoring it would show an earlier time.
+                reset = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 2);
+                c.Response.StatusCode = 429;
+                c.Response.Headers["x-rate-limit-reset"] = reset.ToUnixTimeSeconds().ToString();
+                c.Response.Headers["x-rate-limit-remaining"] = "0";
+                return Task.CompletedTask;
+            })
             .ThenStatus(503).ThenStatus(503).ThenStatus(503)
             .Then(async c =>
             {
