@@ -46,7 +46,7 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
             {
                 "x" => new XFilteredStreamSource(http, new XFilteredStreamOptions
                 {
-                    BaseAddress = Address(config, "baseAddress") ?? new XFilteredStreamOptions { BearerToken = "" }.BaseAddress,
+                    BaseAddress = Address(config, "baseAddress") ?? XFilteredStreamOptions.DefaultBaseAddress,
                     BearerToken = Secret(config, kind),
                     Rules = config.TryGetProperty("rules", out var rules) && rules.ValueKind == JsonValueKind.Array
                         ? rules.EnumerateArray().Select(r => new XStreamRule(
@@ -61,16 +61,16 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
                     AccessToken = Secret(config, kind),
                     Stream = config.String("stream") is "public" ? MastodonStream.Public : MastodonStream.Hashtag,
                     Hashtag = config.String("hashtag"),
-                    Timings = timings ?? new MastodonStreamingOptions { Instance = new("https://x/"), AccessToken = "" }.Timings,
+                    Timings = timings ?? MastodonStreamingOptions.DefaultTimings,
                 }, status, time),
                 "bluesky" => new JetstreamSource(new JetstreamOptions
                 {
-                    Endpoint = Address(config, "endpoint") ?? new JetstreamOptions().Endpoint,
+                    Endpoint = Address(config, "endpoint") ?? JetstreamOptions.DefaultEndpoint,
                     Keywords = config.TryGetProperty("keywords", out var keywords) && keywords.ValueKind == JsonValueKind.Array
                         ? keywords.EnumerateArray().Select(k => k.GetString() ?? "").ToList()
                         : [],
                     Rewind = TimeSpan.FromSeconds(config.TryGetProperty("rewindSeconds", out var rewind) && rewind.TryGetInt32(out var s) ? Math.Clamp(s, 0, 300) : 5),
-                    Timings = timings ?? new JetstreamOptions().Timings,
+                    Timings = timings ?? JetstreamOptions.DefaultTimings,
                 }, status, time),
                 _ => throw new ArgumentException($"unknown streaming source kind '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind)),
             };

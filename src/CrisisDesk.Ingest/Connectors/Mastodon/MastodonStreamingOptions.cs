@@ -27,5 +27,7 @@ public sealed record MastodonStreamingOptions
     public int MaxCatchUpPages { get; init; } = 10;
 
     /// <summary>Mastodon sends a heartbeat comment every few seconds; a longer silence means a stalled connection.</summary>
-    public StreamTimings Timings { get; init; } = new() { KeepAliveTimeout = TimeSpan.FromSeconds(45) };
+    public static readonly StreamTimings DefaultTimings = new() { KeepAliveTimeout = TimeSpan.FromSeconds(45) };
+
+    public StreamTimings Timings { get; init; } = DefaultTimings;
 }

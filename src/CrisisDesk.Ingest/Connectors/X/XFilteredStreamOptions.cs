@@ -6,7 +6,9 @@ public sealed record XStreamRule(string Value, string? Tag);
 /// <summary>Configuration of the X API v2 filtered stream connector (source kind <c>x</c>).</summary>
 public sealed record XFilteredStreamOptions
 {
-    public Uri BaseAddress { get; init; } = new("https://api.x.com/");
+    public static readonly Uri DefaultBaseAddress = new("https://api.x.com/");
+
+    public Uri BaseAddress { get; init; } = DefaultBaseAddress;
 
     /// <summary>App-only bearer token, from configuration or environment: sent in a header, never logged or shown.</summary>
     public required string BearerToken { get; init; }
