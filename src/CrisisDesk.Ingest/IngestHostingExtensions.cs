@@ -1,6 +1,7 @@
 using System.Net;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Connectors.Feeds;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Ingest.Replay;
@@ -31,6 +32,14 @@ public static class IngestHostingExtensions
         });
         services.AddHttpClient(FeedKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
+        // Streaming connectors read their credentials by name, and only from CrisisDesk:Secrets (user secrets or
+        // environment in practice), so that a source's stored config can never point at another setting.
+        services.AddHttpClient(StreamingKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton(sp => new StreamingSourceFactory(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(StreamingKindFactory.HttpClientName),
+            name => sp.GetRequiredService<IConfiguration>()[$"CrisisDesk:Secrets:{name}"]));
+        foreach (var kind in StreamingSourceFactory.Kinds)
+            services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>()));
         foreach (var kind in FeedSourceFactory.Kinds)
             services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
         services.AddSingleton<IngestHost>();

@@ -24,8 +24,7 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
     public static readonly IReadOnlyList<string> Kinds = ["x", "mastodon", "bluesky"];
 
     /// <summary>The normalisers of what these connectors emit, for the pipeline's format lookup.</summary>
-    public static IReadOnlyList<IPostNormaliser> Normalisers { get; } =
-        [new XStreamNormaliser(), new MastodonStatusNormaliser(), new BlueskyJetstreamNormaliser()];
+    public static IReadOnlyList<IPostNormaliser> Normalisers => PostFormats.Streams;
 
     /// <exception cref="ArgumentException">Unknown kind, invalid configuration or a missing credential (its name, never a value).</exception>
     public StreamingConnector Create(string kind, string configuration, ISourceStatusReporter status, StreamTimings? timings = null)
