@@ -115,9 +115,12 @@ public sealed class JetstreamSourceTests
         Assert.Contains("deeper than 64", errors[2], StringComparison.Ordinal);
         Assert.Contains("exceeds the", errors[3], StringComparison.Ordinal);
 
-        // First connection from now; later ones from the latest event seen, rewound 5 s.
+        // First connection from now; later ones from the latest event seen, rewound 5 s. Whether p7 arrives on the
+        // second connection before the oversized frame ends it depends on timing, so the last cursor is one of two.
         var asked = cursors.ToList();
-        Assert.Equal(["", "", "", (T0 + 6500 - 5_000_000).ToString(), (T0 + 7000 - 5_000_000).ToString()], asked);
+        Assert.Equal(["", "", "", (T0 + 6500 - 5_000_000).ToString()], asked.Take(4));
+        Assert.Equal(5, asked.Count);
+        Assert.Contains(asked[4], new[] { (T0 + 6500 - 5_000_000).ToString(), (T0 + 7000 - 5_000_000).ToString() });
         Assert.Equal((T0 + 8000).ToString(), collected[^1].Item.Cursor);
         Assert.True(source.Counters.DuplicatesDropped >= 5);
         Assert.True(source.Counters.FilteredOut >= 2);
