@@ -45,16 +45,8 @@ public sealed class PostCardTests
     private static FeedPost Post(string text = "hello", string? url = null) =>
         new(1, "x", "alice", "Alice", new DateTime(2015, 3, 24, 10, 37, 41, DateTimeKind.Utc), text, url, false);
 
-    private static async Task<string> RenderAsync(FeedPost post)
-    {
-        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
-        await using var renderer = new HtmlRenderer(services, NullLoggerFactory.Instance);
-        return await renderer.Dispatcher.InvokeAsync(async () =>
-        {
-            var output = await renderer.RenderComponentAsync<PostCard>(ParameterView.FromDictionary(new Dictionary<string, object?> { ["Post"] = post }));
-            return output.ToHtmlString();
-        });
-    }
+    private static Task<string> RenderAsync(FeedPost post) =>
+        Render.ComponentAsync<PostCard>(new Dictionary<string, object?> { ["Post"] = post });
 }
 
 public sealed class VolumeSeriesTests
@@ -89,4 +81,34 @@ public sealed class VolumeSeriesTests
 
     private static Core.Posts.StoredPost Stored(DateTime at) => new(1, 1, 1, DateTimeOffset.UtcNow,
         new Core.Posts.Post { Platform = "x", ExternalId = at.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), CreatedAt = at, Text = "t" });
+}
+
+public sealed class VolumeChartTests
+{
+    [Fact]
+    public async Task Each_minute_is_a_bar_scaled_to_the_peak_and_every_tenth_minute_is_labelled()
+    {
+        var start = new DateTime(2015, 3, 24, 14, 15, 0, DateTimeKind.Utc);
+        var minutes = Enumerable.Range(0, 60).Select(i => new MinuteVolume(start.AddMinutes(i), i == 59 ? 4 : i % 20 == 0 ? 2 : 0)).ToList();
+
+        var html = await Render.ComponentAsync<VolumeChart>(new Dictionary<string, object?> { ["Minutes"] = minutes });
+
+        Assert.Equal(60, System.Text.RegularExpressions.Regex.Count(html, "<rect "));
+        Assert.Contains("data-minute=\"15:14\" data-count=\"4\"", html, StringComparison.Ordinal);
+        Assert.Contains(">14:20</text>", html, StringComparison.Ordinal);
+        Assert.Contains(">15:10</text>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(">14:21</text>", html, StringComparison.Ordinal);
+        Assert.Contains("10 posts, peak 4 per minute", html, StringComparison.Ordinal);
+    }
+}
+
+internal static class Render
+{
+    public static async Task<string> ComponentAsync<TComponent>(IDictionary<string, object?> parameters) where TComponent : IComponent
+    {
+        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        await using var renderer = new HtmlRenderer(services, NullLoggerFactory.Instance);
+        return await renderer.Dispatcher.InvokeAsync(async () =>
+            (await renderer.RenderComponentAsync<TComponent>(ParameterView.FromDictionary(parameters))).ToHtmlString());
+    }
 }
