@@ -31,8 +31,10 @@ public static class PayloadText
     /// <summary>Parses JSON strictly (valid UTF-8, bounded depth); on failure returns null with a reason a person can act on.</summary>
     public static JsonDocument? ParseJson(ReadOnlySpan<byte> payload, out string? error)
     {
-        if (DecodeUtf8(payload, out error) is null)
+        // Validate without decoding (the common case); decode only to say where a bad byte is.
+        if (!System.Text.Unicode.Utf8.IsValid(payload) && DecodeUtf8(payload, out error) is null)
             return null;
+        error = null;
         try
         {
             // JsonDocument.Parse wants memory it can keep; the payload is small, so copying is cheaper than plumbing lifetimes.
