@@ -178,6 +178,22 @@ public sealed class ReviewHostTests(CrisisDeskFactory app) : IClassFixture<Crisi
     }
 
     [Fact]
+    public async Task The_replay_page_renders_for_a_viewer_and_the_audit_page_for_an_approver_only()
+    {
+        var (incidentId, _) = await IncidentWithPostsAsync("Rendered replay");
+        var (viewer, password) = await app.CreateUserAsync(Roles.Viewer);
+        var viewerClient = await app.SignedInClientAsync(viewer, password);
+        var (approver, approverPassword) = await app.CreateUserAsync(Roles.Approver);
+        var approverClient = await app.SignedInClientAsync(approver, approverPassword);
+
+        var replay = await viewerClient.GetStringAsync($"/review/{incidentId}?at={Uri.EscapeDataString(T0.AddMinutes(4).AddSeconds(30).ToString("O"))}");
+        Assert.Contains("Replay: Rendered replay", replay, StringComparison.Ordinal);
+        Assert.Matches("data-testid=\"replay-count\"[^>]*>5<", replay); // 5 posts had arrived by 09:04:30
+        Assert.Equal(HttpStatusCode.Redirect, (await viewerClient.GetAsync("/admin/audit")).StatusCode);
+        Assert.Contains("Audit log", await approverClient.GetStringAsync("/admin/audit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Retention_is_off_unless_configured()
     {
         Assert.Null(app.Services.GetRequiredService<IOptions<RetentionOptions>>().Value.PostDays);
