@@ -2,6 +2,8 @@ using CrisisDesk.Core.Live;
 using CrisisDesk.Ingest;
 using CrisisDesk.Web.Components;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Audit;
+using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Drill;
 using CrisisDesk.Web.Features.Health;
 using CrisisDesk.Web.Features.Incidents;
@@ -51,6 +53,8 @@ public static class CrisisDeskWebExtensions
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<WarRoomQueries>();
+        builder.AddAudit();
+        builder.AddReview();
         return builder;
     }
 
@@ -77,6 +81,8 @@ public static class CrisisDeskWebExtensions
         app.MapHealthEndpoint();
         app.MapAccountEndpoints();
         app.MapIncidentEndpoints();
+        app.MapAuditEndpoints();
+        app.MapReviewEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

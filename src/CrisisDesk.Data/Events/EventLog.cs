@@ -10,8 +10,32 @@ namespace CrisisDesk.Data.Events;
 /// <summary>One recorded operator action.</summary>
 public sealed record EventRecord(long Seq, DateTimeOffset At, string Actor, string Action, int? IncidentId, string PayloadJson);
 
+/// <summary>What is wrong at the first place the chain does not hold.</summary>
+public enum ChainBreakKind
+{
+    /// <summary>An event's content (or its hash) differs from what was written.</summary>
+    Altered,
+
+    /// <summary>An event that the chain never contained.</summary>
+    Inserted,
+
+    /// <summary>An event that was written is gone.</summary>
+    Missing,
+}
+
 /// <summary>The first place the chain does not hold, or null when every event links.</summary>
-public sealed record ChainBreak(long Seq, string Problem);
+public sealed record ChainBreak(long Seq, string Problem, ChainBreakKind Kind);
+
+/// <summary>
+/// The outcome of walking the chain: how many events linked before the first break (all of them when
+/// <see cref="Break"/> is null) and the head's sequence number and hash.
+/// </summary>
+public sealed record ChainVerification(long Linked, long HeadSeq, byte[] HeadHash, ChainBreak? Break)
+{
+    public bool Holds => Break is null;
+
+    public string HeadHashHex => Convert.ToHexString(HeadHash).ToLowerInvariant();
+}
 
 /// <summary>
 /// The append-only, hash-chained event log. Appends run inside the caller's transaction, so an event exists exactly
@@ -85,42 +109,128 @@ public static class EventLog
     }
 
     /// <summary>Walks the whole chain and returns the first event that is altered, inserted or missing, or null.</summary>
-    public static async Task<ChainBreak?> VerifyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    public static async Task<ChainBreak?> VerifyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default) =>
+        (await VerifyChainAsync(dataSource, cancellationToken).ConfigureAwait(false)).Break;
+
+    /// <summary>
+    /// Walks the whole chain in one snapshot and says how many events link and, when one does not, which was altered,
+    /// inserted or is missing. The head hash it returns can be noted outside the database to anchor the chain.
+    /// </summary>
+    public static async Task<ChainVerification> VerifyChainAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         // One snapshot for the rows and the head, so a concurrent append is not mistaken for tampering.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        var expectedPrevious = new byte[32];
-        var expectedSeq = 1L;
-        await using (var read = new NpgsqlCommand("SELECT seq, at, actor, action, incident_id, payload::text, prev_hash, hash FROM events ORDER BY seq", connection, transaction))
-        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var seq = reader.GetInt64(0);
-                if (seq != expectedSeq)
-                    return new ChainBreak(expectedSeq, seq > expectedSeq ? $"event {expectedSeq} is missing (the next one is {seq})" : $"event {seq} appears twice");
-                var previous = (byte[])reader[6];
-                var stored = (byte[])reader[7];
-                if (!previous.AsSpan().SequenceEqual(expectedPrevious))
-                    return new ChainBreak(seq, $"event {seq} does not link to event {seq - 1}: an event was inserted or removed before it");
-                var recomputed = Hash(previous, seq, reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetString(5));
-                if (!recomputed.AsSpan().SequenceEqual(stored))
-                    return new ChainBreak(seq, $"event {seq} was altered after it was written");
-                expectedPrevious = stored;
-                expectedSeq++;
-            }
-        }
+        long headSeq;
+        byte[] headHash;
         await using (var head = new NpgsqlCommand("SELECT last_seq, last_hash FROM event_chain_head", connection, transaction))
         await using (var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var lastSeq = reader.GetInt64(0);
-            if (lastSeq != expectedSeq - 1 || !((byte[])reader[1]).AsSpan().SequenceEqual(expectedPrevious))
-                return new ChainBreak(expectedSeq, $"the log ends at event {expectedSeq - 1} but {lastSeq} were written: the latest events are missing");
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                return new ChainVerification(0, 0, [], new ChainBreak(1, "the event chain head row is missing", ChainBreakKind.Missing));
+            headSeq = reader.GetInt64(0);
+            headHash = (byte[])reader[1];
         }
-        return null;
+
+        await using var read = new NpgsqlCommand("SELECT seq, at, actor, action, incident_id, payload::text, prev_hash, hash FROM events ORDER BY seq", connection, transaction);
+        await using var rows = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        async Task<ChainRow?> NextAsync() => await rows.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new ChainRow(rows.GetInt64(0), rows.GetFieldValue<DateTimeOffset>(1), rows.GetString(2), rows.GetString(3),
+                rows.IsDBNull(4) ? null : rows.GetInt32(4), rows.GetString(5), (byte[])rows[6], (byte[])rows[7])
+            : null;
+
+        var walk = new ChainWalk(headSeq);
+        var current = await NextAsync().ConfigureAwait(false);
+        while (current is not null)
+        {
+            // One row of look-ahead: a row that fails its own hash but is skipped by the next row's link was inserted.
+            var next = await NextAsync().ConfigureAwait(false);
+            if (walk.Check(current, next) is { } problem)
+                return new ChainVerification(walk.Linked, headSeq, headHash, problem);
+            current = next;
+        }
+        return new ChainVerification(walk.Linked, headSeq, headHash, walk.CheckEnd(headSeq, headHash));
+    }
+
+    /// <summary>The first-break search over rows in seq order; each check needs only recent hashes.</summary>
+    private sealed class ChainWalk(long headSeq)
+    {
+        // Hashes of the last rows that linked, to recognise a row that links past inserted rows.
+        private const int RecentWindow = 4096;
+        private readonly Dictionary<string, long> _recent = new(StringComparer.Ordinal);
+        private readonly Queue<string> _recentOrder = new();
+        private byte[] _expectedPrevious = new byte[32];
+        private long _expectedSeq = 1;
+
+        public long Linked { get; private set; }
+
+        public ChainBreak? Check(ChainRow row, ChainRow? next)
+        {
+            if (row.Seq > headSeq)
+                return new ChainBreak(row.Seq, $"event {row.Seq} was inserted: the chain head says {headSeq} events were written", ChainBreakKind.Inserted);
+            if (row.Seq != _expectedSeq)
+                return new ChainBreak(_expectedSeq, $"event {_expectedSeq} is missing (the next one is {row.Seq})", ChainBreakKind.Missing);
+            var intact = row.HashesTo(row.Seq);
+            if (!row.Previous.AsSpan().SequenceEqual(_expectedPrevious))
+            {
+                if (_recent.TryGetValue(Convert.ToHexString(row.Previous), out var linkedTo))
+                    return new ChainBreak(linkedTo + 1, $"event {linkedTo + 1} was inserted: event {row.Seq} links to event {linkedTo}", ChainBreakKind.Inserted);
+                if (intact && row.Seq > 1)
+                    return new ChainBreak(row.Seq - 1, $"event {row.Seq - 1} was altered after it was written (its hash was recomputed, but event {row.Seq} still links to the original)", ChainBreakKind.Altered);
+                if (!intact && LinksPast(next))
+                    return new ChainBreak(row.Seq, $"event {row.Seq} was inserted: event {next!.Seq} links past it to event {row.Seq - 1}", ChainBreakKind.Inserted);
+                if (WrittenAs(row) is { } original)
+                    return new ChainBreak(row.Seq, $"event {row.Seq} is missing: the event now numbered {row.Seq} was written as {original}", ChainBreakKind.Missing);
+                return new ChainBreak(row.Seq, $"event {row.Seq} does not link to event {row.Seq - 1}: it was altered after it was written", ChainBreakKind.Altered);
+            }
+            if (!intact)
+            {
+                if (WrittenAs(row) is { } original)
+                    return new ChainBreak(row.Seq, $"event {row.Seq} is missing: the event now numbered {row.Seq} was written as {original}", ChainBreakKind.Missing);
+                if (LinksPast(next))
+                    return new ChainBreak(row.Seq, $"event {row.Seq} was inserted: event {next!.Seq} links past it to event {row.Seq - 1}", ChainBreakKind.Inserted);
+                return new ChainBreak(row.Seq, $"event {row.Seq} was altered after it was written", ChainBreakKind.Altered);
+            }
+            Remember(row.Stored, row.Seq);
+            _expectedPrevious = row.Stored;
+            _expectedSeq++;
+            Linked++;
+            return null;
+        }
+
+        public ChainBreak? CheckEnd(long lastSeq, byte[] lastHash)
+        {
+            if (lastSeq > _expectedSeq - 1)
+                return new ChainBreak(_expectedSeq, $"the log ends at event {_expectedSeq - 1} but {lastSeq} were written: the latest events are missing", ChainBreakKind.Missing);
+            if (!lastHash.AsSpan().SequenceEqual(_expectedPrevious))
+                return new ChainBreak(lastSeq, $"event {lastSeq} was altered after it was written (the chain head holds its original hash)", ChainBreakKind.Altered);
+            return null;
+        }
+
+        private bool LinksPast(ChainRow? next) => next is not null && next.Previous.AsSpan().SequenceEqual(_expectedPrevious);
+
+        /// <summary>A row renumbered after rows before it were deleted still hashes under the number it was written with.</summary>
+        private static long? WrittenAs(ChainRow row)
+        {
+            for (var later = row.Seq + 1; later <= row.Seq + 1000; later++)
+                if (row.HashesTo(later))
+                    return later;
+            return null;
+        }
+
+        private void Remember(byte[] hash, long seq)
+        {
+            var key = Convert.ToHexString(hash);
+            _recent[key] = seq;
+            _recentOrder.Enqueue(key);
+            if (_recentOrder.Count > RecentWindow)
+                _recent.Remove(_recentOrder.Dequeue());
+        }
+    }
+
+    private sealed record ChainRow(long Seq, DateTimeOffset At, string Actor, string Action, int? IncidentId, string Payload, byte[] Previous, byte[] Stored)
+    {
+        public bool HashesTo(long seq) => Hash(Previous, seq, At, Actor, Action, IncidentId, Payload).AsSpan().SequenceEqual(Stored);
     }
 
     /// <summary>SHA-256 over the previous hash and each field, length-prefixed so that no two events encode alike.</summary>

@@ -6,6 +6,7 @@ public static class CommandLine
     private static readonly Dictionary<string, Func<string[], Task<int>>> Verbs = new(StringComparer.Ordinal)
     {
         ["cap"] = CapAsync,
+        ["audit"] = CrisisDesk.Web.Features.Audit.AuditCommand.RunAsync,
         ["probe"] = ProbeAsync,
     };
 

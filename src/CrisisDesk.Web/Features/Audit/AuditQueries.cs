@@ -1,0 +1,89 @@
+using System.Text;
+using CrisisDesk.Core.Review;
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Audit;
+
+/// <summary>
+/// What the audit view filters by; every part optional. Actor matches who acted or the account an event names
+/// (<c>userName</c>); an action ending in a dot, or without one, matches the whole noun. Times: from inclusive, to exclusive.
+/// </summary>
+public sealed record AuditFilter(string? Actor = null, string? Action = null, int? IncidentId = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
+
+/// <summary>One page of the audit view, newest first; <see cref="NextBefore"/> continues it.</summary>
+public sealed record AuditPage(IReadOnlyList<ReviewEvent> Events, long? NextBefore);
+
+/// <summary>Reads the event log for the audit view: filtered, newest first, paged by sequence number (keyset).</summary>
+public sealed class AuditQueries(NpgsqlDataSource dataSource)
+{
+    public const int MaxPageSize = 500;
+
+    /// <summary>Events matching <paramref name="filter"/> with seq below <paramref name="before"/> (all when null).</summary>
+    public async Task<AuditPage> PageAsync(AuditFilter filter, long? before, int pageSize, CancellationToken cancellationToken = default)
+    {
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        var sql = new StringBuilder("SELECT seq, at, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events WHERE true");
+        var parameters = new DynamicParameters();
+        if (!string.IsNullOrWhiteSpace(filter.Actor))
+        {
+            // A person's trail includes what was done to their account by no one signed in (failed sign-ins name it in userName).
+            sql.Append(" AND (actor = @actor OR lower(payload->>'userName') = lower(@actor))");
+            parameters.Add("actor", filter.Actor.Trim());
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Action))
+        {
+            // "rumour." (or "rumour") matches every rumour action; a full name matches that action only.
+            var action = filter.Action.Trim();
+            if (action.EndsWith('.') || !action.Contains('.', StringComparison.Ordinal))
+            {
+                sql.Append(" AND action LIKE @actionPrefix");
+                parameters.Add("actionPrefix", action.TrimEnd('.').Replace("%", "", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + ".%");
+            }
+            else
+            {
+                sql.Append(" AND action = @action");
+                parameters.Add("action", action);
+            }
+        }
+        if (filter.IncidentId is { } incidentId)
+        {
+            sql.Append(" AND incident_id = @incidentId");
+            parameters.Add("incidentId", incidentId);
+        }
+        if (filter.From is { } from)
+        {
+            sql.Append(" AND at >= @from");
+            parameters.Add("from", from);
+        }
+        if (filter.To is { } to)
+        {
+            sql.Append(" AND at < @to");
+            parameters.Add("to", to);
+        }
+        if (before is { } b)
+        {
+            sql.Append(" AND seq < @before");
+            parameters.Add("before", b);
+        }
+        sql.Append(" ORDER BY seq DESC LIMIT @limit");
+        parameters.Add("limit", pageSize + 1);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(
+            new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
+        var events = rows.Take(pageSize)
+            .Select(r => ReviewEvent.Parse(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.IncidentId, r.Payload))
+            .ToList();
+        return new AuditPage(events, rows.Count > pageSize ? events[^1].Seq : null);
+    }
+
+    /// <summary>The distinct actors and actions, for the filter's suggestions.</summary>
+    public async Task<(IReadOnlyList<string> Actors, IReadOnlyList<string> Actions)> FilterChoicesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var actors = await connection.QueryAsync<string>(new CommandDefinition("SELECT DISTINCT actor FROM events ORDER BY 1 LIMIT 1000", cancellationToken: cancellationToken));
+        var actions = await connection.QueryAsync<string>(new CommandDefinition("SELECT DISTINCT action FROM events ORDER BY 1", cancellationToken: cancellationToken));
+        return (actors.ToList(), actions.ToList());
+    }
+}

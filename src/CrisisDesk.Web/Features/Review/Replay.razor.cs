@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using CrisisDesk.Core.Review;
+using CrisisDesk.Web.Features.WarRoom;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web.Virtualization;
+
+namespace CrisisDesk.Web.Features.Review;
+
+/// <summary>
+/// Replays an incident "as of T": posts received by T (a window onto the database, like the war room's feed), the
+/// volume up to T, and the state folded from the events written by T. Playing advances T by real time × speed;
+/// scrubbing or clicking an action sets it. Read-only: nothing here writes.
+/// </summary>
+public sealed partial class Replay : IAsyncDisposable
+{
+    private static readonly int[] Speeds = [1, 10, 60, 600];
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+    // A live incident's timeline (its end, its minute counts, its events) is read again this often while playing.
+    private static readonly TimeSpan LiveRefresh = TimeSpan.FromSeconds(5);
+
+    private ReplayTimeline? _timeline;
+    private TimelineChart? _chart;
+    private IncidentState? _state;
+    private bool _notFound;
+    private DateTimeOffset _asOf;
+    private long _count;
+    private int _speed = 60;
+    private bool _playing;
+    private CancellationTokenSource? _playback;
+    private Virtualize<FeedPost>? _virtualize;
+
+    [Parameter] public int IncidentId { get; set; }
+
+    /// <summary>Opens at this moment (ISO 8601), e.g. from a shared link; otherwise at the start.</summary>
+    [SupplyParameterFromQuery(Name = "at")] public string? At { get; set; }
+
+    [Inject] private ReplayQueries Queries { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _timeline = await Queries.TimelineAsync(IncidentId);
+        _notFound = _timeline is null;
+        if (_timeline is null)
+            return;
+        var start = DateTimeOffset.TryParse(At, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            ? at
+            : _timeline.Start;
+        await SeekAsync(start);
+    }
+
+    private async Task SeekAsync(DateTimeOffset asOf)
+    {
+        var timeline = _timeline!;
+        _asOf = asOf < timeline.Start ? timeline.Start : asOf > timeline.End ? timeline.End : asOf;
+        _count = await Queries.CountAsOfAsync(IncidentId, timeline.Volume, _asOf);
+        _state = IncidentStateFolder.Fold(timeline.Events, _asOf);
+        var shown = timeline.Volume.Minutes.Where(m => m.Minute <= _asOf).ToList();
+        _chart = new TimelineChart(shown, timeline.Events, timeline.Start, timeline.End);
+        if (_virtualize is not null)
+            await _virtualize.RefreshDataAsync();
+    }
+
+    private async ValueTask<ItemsProviderResult<FeedPost>> LoadPostsAsync(ItemsProviderRequest request)
+    {
+        if (_count == 0)
+            return new ItemsProviderResult<FeedPost>([], 0);
+        var posts = await Queries.PostsAsOfAsync(IncidentId, _asOf, request.StartIndex, request.Count, request.CancellationToken);
+        return new ItemsProviderResult<FeedPost>(posts, (int)Math.Min(_count, int.MaxValue));
+    }
+
+    private async Task ScrubAsync(ChangeEventArgs e)
+    {
+        if (long.TryParse(e.Value?.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
+            await SeekAsync(_timeline!.Start.AddSeconds(seconds));
+    }
+
+    /// <summary>Jumps to the moment an action was recorded: the state then includes it.</summary>
+    private async Task JumpToAsync(ReviewEvent action)
+    {
+        Pause();
+        await SeekAsync(action.At);
+    }
+
+    private Task OnMarkerKeyAsync(Microsoft.AspNetCore.Components.Web.KeyboardEventArgs e, ReviewEvent action) =>
+        e.Key is "Enter" or " " ? JumpToAsync(action) : Task.CompletedTask;
+
+    private async Task PreviousActionAsync()
+    {
+        if (_timeline!.Events.LastOrDefault(e => e.At < _asOf) is { } previous)
+            await JumpToAsync(previous);
+    }
+
+    private async Task NextActionAsync()
+    {
+        if (_timeline!.Events.FirstOrDefault(e => e.At > _asOf) is { } next)
+            await JumpToAsync(next);
+    }
+
+    private void Play()
+    {
+        if (_playing || _timeline is null)
+            return;
+        _playing = true;
+        var stop = _playback = new CancellationTokenSource();
+        _ = Task.Run(() => PlayAsync(stop.Token));
+    }
+
+    private void Pause()
+    {
+        _playing = false;
+        _playback?.Cancel();
+        _playback?.Dispose();
+        _playback = null;
+    }
+
+    /// <summary>Advances by the real time that passed × speed each tick; one seek at a time, so a slow one delays rather than piles up.</summary>
+    private async Task PlayAsync(CancellationToken stop)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(Tick);
+            var clock = Stopwatch.StartNew();
+            var lastRefresh = Stopwatch.StartNew();
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var elapsed = clock.Elapsed;
+                clock.Restart();
+                await InvokeAsync(async () =>
+                {
+                    if (stop.IsCancellationRequested)
+                        return;
+                    if (_timeline!.IsLive && lastRefresh.Elapsed > LiveRefresh)
+                    {
+                        _timeline = await Queries.TimelineAsync(IncidentId) ?? _timeline;
+                        lastRefresh.Restart();
+                    }
+                    var next = _asOf + elapsed * _speed;
+                    var atEnd = next >= _timeline.End && !_timeline.IsLive;
+                    await SeekAsync(next);
+                    if (atEnd)
+                        Pause();
+                    StateHasChanged();
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Paused.
+        }
+    }
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
+    private static string N(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    public ValueTask DisposeAsync()
+    {
+        Pause();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,120 @@
+using CrisisDesk.Core.Review;
+using CrisisDesk.Web.Features.WarRoom;
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Review;
+
+/// <summary>An incident's whole timeline as replay needs it: its span, arrivals per minute and every event.</summary>
+public sealed record ReplayTimeline(int IncidentId, string Name, bool IsDrill, bool IsLive, DateTimeOffset Start, DateTimeOffset End,
+    VolumeHistogram Volume, IReadOnlyList<ReviewEvent> Events);
+
+/// <summary>
+/// Reads an incident "as of T". Posts count by arrival (<c>received_at</c>: when the war room could first see them),
+/// events by when they were written; both read through indexes on those times, so a seek costs the same anywhere
+/// in an incident of any length. One short-lived connection per query.
+/// </summary>
+public sealed class ReplayQueries(NpgsqlDataSource dataSource)
+{
+    /// <summary>What a post looked like once retention erased it.</summary>
+    public const string ErasedText = "(text erased after the retention period)";
+
+    public async Task<ReplayTimeline?> TimelineAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var incident = await connection.QuerySingleOrDefaultAsync<(string Name, bool IsDrill, DateTime OpenedAt, DateTime? ClosedAt, DateTime Now)>(
+            new CommandDefinition("SELECT name, is_drill, opened_at, closed_at, now() FROM incidents WHERE id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
+        if (incident.Name is null)
+            return null;
+        var isLive = incident.ClosedAt is null;
+        var now = Utc(incident.Now);
+        // A live incident's histogram covers whole minutes up to now; the minute in progress is counted at each seek.
+        var coveredUntil = isLive ? VolumeHistogram.MinuteOf(now) : DateTimeOffset.MaxValue;
+        var minutes = await connection.QueryAsync<(DateTime Minute, int Count)>(new CommandDefinition("""
+            SELECT date_trunc('minute', received_at) AS minute, count(*)::int
+              FROM posts WHERE incident_id = @incidentId AND received_at < @coveredUntil
+             GROUP BY 1 ORDER BY 1
+            """, new { incidentId, coveredUntil = isLive ? coveredUntil : DateTimeOffset.MaxValue.AddDays(-1) }, cancellationToken: cancellationToken));
+        var volume = new VolumeHistogram(minutes.Select(m => new VolumeMinute(Utc(m.Minute), m.Count)), coveredUntil);
+        var events = await EventsAsync(connection, incidentId, cancellationToken);
+
+        var firstPost = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT min(received_at) FROM posts WHERE incident_id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
+        var lastPost = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT max(received_at) FROM posts WHERE incident_id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
+        var starts = new List<DateTimeOffset> { Utc(incident.OpenedAt) };
+        if (firstPost is { } fp)
+            starts.Add(Utc(fp));
+        if (events.Count > 0)
+            starts.Add(events[0].At);
+        var ends = new List<DateTimeOffset> { starts.Min() };
+        if (lastPost is { } lp)
+            ends.Add(Utc(lp));
+        if (events.Count > 0)
+            ends.Add(events[^1].At);
+        if (incident.ClosedAt is { } closed)
+            ends.Add(Utc(closed));
+        if (isLive)
+            ends.Add(now);
+        return new ReplayTimeline(incidentId, incident.Name, incident.IsDrill, isLive, starts.Min(), ends.Max(), volume, events);
+    }
+
+    /// <summary>Every event of the incident, in log order.</summary>
+    public async Task<IReadOnlyList<ReviewEvent>> EventsAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await EventsAsync(connection, incidentId, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<ReviewEvent>> EventsAsync(NpgsqlConnection connection, int incidentId, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
+            "SELECT seq, at, actor, action, incident_id, payload::text FROM events WHERE incident_id = @incidentId ORDER BY seq",
+            new { incidentId }, cancellationToken: cancellationToken));
+        return rows.Select(r => ReviewEvent.Parse(r.Seq, Utc(r.At), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
+    }
+
+    /// <summary>How many posts had arrived by <paramref name="asOf"/> (inclusive): the histogram's whole minutes plus a count of the rest.</summary>
+    public async Task<long> CountAsOfAsync(int incidentId, VolumeHistogram volume, DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    {
+        var boundary = VolumeHistogram.MinuteOf(asOf);
+        if (boundary > volume.CoveredUntil)
+            boundary = volume.CoveredUntil;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rest = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM posts WHERE incident_id = @incidentId AND received_at >= @boundary AND received_at <= @asOf",
+            new { incidentId, boundary, asOf }, cancellationToken: cancellationToken));
+        return volume.CountBefore(boundary) + rest;
+    }
+
+    /// <summary>A window of the posts received by <paramref name="asOf"/>, newest first.</summary>
+    public async Task<IReadOnlyList<FeedPost>> PostsAsOfAsync(int incidentId, DateTimeOffset asOf, int offset, int count, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<FeedPost>(new CommandDefinition($"""
+            SELECT id, platform,
+                   author_handle AS AuthorHandle, author_name AS AuthorName, created_at AS CreatedAt,
+                   CASE WHEN erased_at IS NULL THEN text ELSE '{ErasedText}' END AS Text,
+                   url, has_media AS HasMedia
+              FROM posts
+             WHERE incident_id = @incidentId AND received_at <= @asOf
+             ORDER BY received_at DESC, id DESC
+            OFFSET @offset LIMIT @count
+            """, new { incidentId, asOf, offset, count }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    /// <summary>When each of <paramref name="postIds"/> arrived (those that exist in the incident).</summary>
+    public async Task<IReadOnlyDictionary<long, DateTimeOffset>> ArrivalsAsync(int incidentId, IReadOnlyCollection<long> postIds, CancellationToken cancellationToken = default)
+    {
+        if (postIds.Count == 0)
+            return new Dictionary<long, DateTimeOffset>();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, DateTime ReceivedAt)>(new CommandDefinition(
+            "SELECT id, received_at FROM posts WHERE incident_id = @incidentId AND id = ANY(@ids)",
+            new { incidentId, ids = postIds.ToArray() }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Id, r => Utc(r.ReceivedAt));
+    }
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}

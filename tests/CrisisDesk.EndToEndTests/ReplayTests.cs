@@ -1,0 +1,101 @@
+using CrisisDesk.EndToEndTests.Support;
+using CrisisDesk.TestSupport;
+using Dapper;
+using Microsoft.Playwright;
+using EventLog = CrisisDesk.Data.Events.EventLog;
+
+namespace CrisisDesk.EndToEndTests;
+
+/// <summary>
+/// A reviewer who was not in the room replays the drill, stops at the moment a rumour was flagged, and sees what
+/// the war room saw then: the posts received by that moment and the rumour as it stood, not as it ended.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ReplayTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private const string AdminPassword = "end-to-end-admin-password";
+    private const int DrillPosts = 238;
+    private TestDatabase _database = default!;
+    private AppProcess _app = default!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateEmptyAsync();
+        _app = await AppProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
+            ["CrisisDesk:Admin:Password"] = AdminPassword,
+            ["CrisisDesk:Drill:Speed"] = "2000",
+            ["CrisisDesk:Drill:MaxGapSeconds"] = "0.15",
+        });
+    }
+
+    private async Task<long> StoredAsync()
+    {
+        await using var connection = await _database.DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM posts WHERE incident_id = 1");
+    }
+
+    [Fact]
+    public async Task A_reviewer_stops_at_the_moment_a_rumour_was_flagged_and_sees_what_was_seen_then()
+    {
+        // While the drill replays, an operator flags a rumour (written as the rumours feature writes it) and later debunks it.
+        await PageActions.EventuallyAsync(StoredAsync, n => n >= 60, "the drill to be part way through");
+        long flaggedPost;
+        await using (var connection = await _database.DataSource.OpenConnectionAsync())
+            flaggedPost = await connection.ExecuteScalarAsync<long>("SELECT max(id) FROM posts WHERE incident_id = 1");
+        var created = await EventLog.AppendAsync(_database.DataSource, "ops.anna", "rumour.created", 1,
+            new { rumourId = "r1", claim = "The co-pilot was not on board", severity = "high", owner = "ops.anna", postIds = new[] { flaggedPost } });
+        await PageActions.EventuallyAsync(StoredAsync, n => n == DrillPosts, "the drill to finish", TimeSpan.FromSeconds(120));
+        await EventLog.AppendAsync(_database.DataSource, "ops.ben", "rumour.status-changed", 1, new { rumourId = "r1", from = "open", to = "debunked", note = "confirmed by the airline" });
+
+        // What the room had at that moment, straight from the database.
+        long seenThen;
+        long newestThen;
+        await using (var connection = await _database.DataSource.OpenConnectionAsync())
+        {
+            seenThen = await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM posts WHERE incident_id = 1 AND received_at <= (SELECT at FROM events WHERE seq = @created)", new { created });
+            newestThen = await connection.ExecuteScalarAsync<long>(
+                "SELECT id FROM posts WHERE incident_id = 1 AND received_at <= (SELECT at FROM events WHERE seq = @created) ORDER BY received_at DESC, id DESC LIMIT 1", new { created });
+        }
+        Assert.InRange(seenThen, 60, DrillPosts - 1);
+
+        var page = await browser.NewPageAsync(_app.BaseAddress);
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/review");
+        await page.GetByTestId("review-incident-1").ClickAsync();
+        await page.WaitForURLAsync("**/review/1");
+        await page.WaitForCircuitAsync();
+        Assert.Equal("0", await page.GetByTestId("replay-count").InnerTextAsync());
+
+        // Click the flag on the actions lane: the replay jumps to that moment.
+        await page.Locator("[data-testid=action-marker][data-action='rumour.created']").ClickAsync();
+        await PageActions.EventuallyAsync(async () => await page.GetByTestId("replay-count").InnerTextAsync(), c => c == seenThen.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"the replay to show the {seenThen} posts received by the flag");
+        Assert.Equal(newestThen.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            await page.Locator("[data-testid=replay-feed] article.post").First.GetAttributeAsync("data-post-id"));
+        var rumour = page.Locator("[data-testid=replay-rumours] li[data-rumour-id=r1]");
+        Assert.Contains("The co-pilot was not on board", await rumour.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("open", await rumour.GetByTestId("rumour-status").InnerTextAsync());
+
+        // The next action is the debunk: the rumour's status then, and every post by then.
+        await page.GetByTestId("replay-next-action").ClickAsync();
+        await PageActions.EventuallyAsync(async () => await rumour.GetByTestId("rumour-status").InnerTextAsync(), s => s == "debunked", "the rumour to show as debunked");
+        Assert.Equal(DrillPosts.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetByTestId("replay-count").InnerTextAsync());
+
+        // Back to the start and play at 600×: time moves on its own.
+        await page.GetByTestId("replay-prev-action").ClickAsync();
+        var before = await page.GetByTestId("replay-time").GetAttributeAsync("datetime");
+        await page.GetByTestId("replay-speed").SelectOptionAsync("600");
+        await page.GetByTestId("replay-play").ClickAsync();
+        await PageActions.EventuallyAsync(async () => await page.GetByTestId("replay-time").GetAttributeAsync("datetime"), t => t != before, "playback to advance the moment shown");
+        await page.GetByTestId("replay-pause").ClickAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}
