@@ -21,8 +21,8 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
             ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
             ["CrisisDesk:Admin:Password"] = AdminPassword,
             // Fast enough to finish within the test, slow enough that posts visibly arrive while we watch.
-            ["CrisisDesk:Drill:Speed"] = "2000",
-            ["CrisisDesk:Drill:MaxGapSeconds"] = "0.15",
+            ["CrisisDesk:Drill:Speed"] = "1000",
+            ["CrisisDesk:Drill:MaxGapSeconds"] = "0.4",
         });
     }
 
@@ -46,21 +46,22 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         await admin.GetByRole(AriaRole.Link, new() { Name = "Drill: Germanwings 9525 (PHEME replay)" }).ClickAsync();
         await admin.WaitForURLAsync("**/incidents/1");
         await admin.WaitForCircuitAsync();
-        var first = await admin.FeedTotalAsync();
-        Assert.True(first < DrillPosts, $"the drill should still be replaying when the war room opens, but it already shows {first} posts");
-
-        // New posts appear in the open page: no reload, no navigation.
-        var later = await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total > first, "the feed total to grow without a reload");
-        Assert.True(later > first);
-        var card = admin.Locator("[data-testid=feed] article.post").First;
-        Assert.False(string.IsNullOrWhiteSpace(await card.Locator("p.text").InnerTextAsync()));
 
         var viewer = await browser.NewPageAsync(_app.BaseAddress);
         await viewer.SignInAsync("duty.officer", "duty-officer-password");
         await viewer.GotoAsync("/incidents/1");
         await viewer.WaitForCircuitAsync();
+
+        var first = await admin.FeedTotalAsync();
         var viewerFirst = await viewer.FeedTotalAsync();
+        Assert.True(first < DrillPosts && viewerFirst < DrillPosts,
+            $"the drill should still be replaying while both war rooms are open, but they show {first} and {viewerFirst} of {DrillPosts} posts");
+
+        // New posts appear in both open pages: no reload, no navigation.
+        await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total > first, "the feed total to grow without a reload");
         await PageActions.EventuallyAsync(viewer.FeedTotalAsync, total => total > viewerFirst, "the second browser's feed to grow without a reload");
+        var card = admin.Locator("[data-testid=feed] article.post").First;
+        Assert.False(string.IsNullOrWhiteSpace(await card.Locator("p.text").InnerTextAsync()));
 
         // The README's picture of the war room, taken mid-drill with the chart moving.
         await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total >= 120 || total == DrillPosts, "enough posts for the screenshot");
@@ -83,6 +84,8 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         await PageActions.EventuallyAsync(page.FeedTotalAsync, total => total > 0, "the first posts");
 
         await page.GetByTestId("feed-pause").ClickAsync();
+        // The click is only sent; the Resume button shows once the server has paused the feed.
+        await page.GetByTestId("feed-resume").WaitForAsync();
         var held = await page.FeedTotalAsync();
         var topPost = await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id");
         var waiting = await PageActions.EventuallyAsync(
