@@ -7,6 +7,7 @@ using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Drill;
 using CrisisDesk.Web.Features.Health;
 using CrisisDesk.Web.Features.Incidents;
+using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -55,6 +56,7 @@ public static class CrisisDeskWebExtensions
         services.AddSingleton<WarRoomQueries>();
         builder.AddAudit();
         builder.AddReview();
+        builder.AddSources();
         return builder;
     }
 
@@ -83,6 +85,7 @@ public static class CrisisDeskWebExtensions
         app.MapIncidentEndpoints();
         app.MapAuditEndpoints();
         app.MapReviewEndpoints();
+        app.MapSourceEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using CrisisDesk.Web.Features.Account;
+
+namespace CrisisDesk.Web.Features.Sources;
+
+/// <summary>
+/// An incident's sources over HTTP, for scripts: the same commands, authorisation and events as the Sources page.
+/// Settings errors come back as a validation problem keyed by field (<c>url</c>, <c>rules[0].value</c>, …).
+/// </summary>
+public static class SourceEndpoints
+{
+    /// <param name="Config">The kind's JSON configuration, as README.md documents it; credentials by name only.</param>
+    public sealed record SourceRequest(string? Kind, string? Name, JsonElement Config);
+
+    public sealed record CommandResult(bool Changed, SourceView Source);
+
+    public static IEndpointRouteBuilder MapSourceEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/incidents/{incidentId:int}/sources").RequireAuthorization(Policies.Viewer).WithCommandErrors();
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (SourceInputException e)
+            {
+                return Results.ValidationProblem(e.Errors.ToDictionary(p => p.Key, p => new[] { p.Value }), title: "The source's settings are not valid.");
+            }
+            catch (SourceNotFoundException e)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status404NotFound);
+            }
+            catch (SourceConflictException e)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+            }
+        });
+
+        api.MapGet("/", async (int incidentId, HttpContext http, SourceCommands sources) =>
+            Results.Ok((await sources.ListAsync(http.User, incidentId, http.RequestAborted)).Select(sources.ViewOf).ToList()));
+
+        api.MapPost("/", async (int incidentId, SourceRequest request, HttpContext http, SourceCommands sources) =>
+        {
+            var id = await sources.AddAsync(http.User, incidentId, request.Kind ?? "", request.Name, request.Config, http.RequestAborted);
+            return Results.Created($"/api/incidents/{incidentId}/sources/{id}", await ViewAsync(sources, http, incidentId, id));
+        });
+
+        api.MapPost("/test", async (int incidentId, SourceRequest request, HttpContext http, SourceTester tester) =>
+            Results.Ok(await tester.TestAsync(http.User, incidentId, request.Kind ?? "", request.Name, request.Config, http.RequestAborted)));
+
+        api.MapGet("/{sourceId:int}", async (int incidentId, int sourceId, HttpContext http, SourceCommands sources) =>
+            Results.Ok(await ViewAsync(sources, http, incidentId, sourceId)));
+
+        api.MapPut("/{sourceId:int}", async (int incidentId, int sourceId, SourceRequest request, HttpContext http, SourceCommands sources) =>
+        {
+            var changed = await sources.ChangeAsync(http.User, incidentId, sourceId, request.Name, request.Config, http.RequestAborted);
+            return Results.Ok(new CommandResult(changed, await ViewAsync(sources, http, incidentId, sourceId)));
+        });
+
+        api.MapPost("/{sourceId:int}/start", async (int incidentId, int sourceId, HttpContext http, SourceCommands sources) =>
+        {
+            var started = await sources.StartAsync(http.User, incidentId, sourceId, http.RequestAborted);
+            return Results.Ok(new CommandResult(started, await ViewAsync(sources, http, incidentId, sourceId)));
+        });
+
+        api.MapPost("/{sourceId:int}/stop", async (int incidentId, int sourceId, HttpContext http, SourceCommands sources) =>
+        {
+            var stopped = await sources.StopAsync(http.User, incidentId, sourceId, http.RequestAborted);
+            return Results.Ok(new CommandResult(stopped, await ViewAsync(sources, http, incidentId, sourceId)));
+        });
+
+        api.MapDelete("/{sourceId:int}", async (int incidentId, int sourceId, HttpContext http, SourceCommands sources) =>
+        {
+            await sources.RemoveAsync(http.User, incidentId, sourceId, http.RequestAborted);
+            return Results.NoContent();
+        });
+        return endpoints;
+    }
+
+    private static async Task<SourceView> ViewAsync(SourceCommands sources, HttpContext http, int incidentId, int sourceId)
+    {
+        var source = (await sources.ListAsync(http.User, incidentId, http.RequestAborted)).FirstOrDefault(s => s.Id == sourceId)
+            ?? throw new SourceNotFoundException($"Incident {incidentId} has no source {sourceId}.");
+        return sources.ViewOf(source);
+    }
+}
