@@ -1,6 +1,9 @@
 using CrisisDesk.Core.Live;
 using CrisisDesk.Ingest;
 using CrisisDesk.Web.Components;
+using CrisisDesk.Web.Features.Alerts;
+using CrisisDesk.Web.Features.Publishing;
+using CrisisDesk.Web.Features.Rebuttals;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Drill;
 using CrisisDesk.Web.Features.Health;
@@ -51,6 +54,9 @@ public static class CrisisDeskWebExtensions
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<WarRoomQueries>();
+        builder.AddPublishing();
+        services.AddAlerts();
+        services.AddRebuttals();
         return builder;
     }
 
@@ -77,6 +83,9 @@ public static class CrisisDeskWebExtensions
         app.MapHealthEndpoint();
         app.MapAccountEndpoints();
         app.MapIncidentEndpoints();
+        app.MapPublicCapEndpoints();
+        app.MapAlertEndpoints();
+        app.MapRebuttalEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
