@@ -13,8 +13,11 @@ namespace CrisisDesk.Web.Features.Alerts;
 /// <summary>An alert as stored: its workflow state and its CAP document.</summary>
 public sealed record AlertRecord(
     int Id, int IncidentId, string Identifier, int? ThreadRootId, string MsgType, string CapStatus, string Headline, string CapXml,
-    string State, string Author, string[] Editors, string? Approver, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, DateTime? DecidedAt)
+    string State, string Author, string EditorsJson, string? Approver, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, DateTime? DecidedAt)
 {
+    /// <summary>Everyone who wrote any part of it.</summary>
+    public IReadOnlyList<string> Editors => System.Text.Json.JsonSerializer.Deserialize<string[]>(EditorsJson) ?? [];
+
     public const string Draft = "draft";
     public const string Submitted = "submitted";
     public const string Approved = "approved";
@@ -45,7 +48,7 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
 {
     private const string Columns = """
         id, incident_id AS IncidentId, identifier, thread_root_id AS ThreadRootId, msg_type AS MsgType, cap_status AS CapStatus, headline,
-        cap_xml AS CapXml, state, author, editors, approver, decision_comment AS DecisionComment, created_at AS CreatedAt,
+        cap_xml AS CapXml, state, author, array_to_json(editors)::text AS EditorsJson, approver, decision_comment AS DecisionComment, created_at AS CreatedAt,
         updated_at AS UpdatedAt, decided_at AS DecidedAt
         """;
 

@@ -9,9 +9,12 @@ using Npgsql;
 
 namespace CrisisDesk.Web.Features.Rebuttals;
 
-public sealed record RebuttalRecord(int Id, int IncidentId, int? RumourId, string Title, string State, int Version, string Author, string[] Editors,
+public sealed record RebuttalRecord(int Id, int IncidentId, int? RumourId, string Title, string State, int Version, string Author, string EditorsJson,
     string? Approver, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, DateTime? PublishedAt)
 {
+    /// <summary>Everyone who wrote any part of it.</summary>
+    public IReadOnlyList<string> Editors => System.Text.Json.JsonSerializer.Deserialize<string[]>(EditorsJson) ?? [];
+
     public const string Draft = "draft";
     public const string Submitted = "submitted";
     public const string Approved = "approved";
@@ -33,7 +36,7 @@ public sealed class RebuttalInputException(string message) : Exception(message);
 public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, ConfiguredChannels channels, DeliverySignal signal)
 {
     private const string Columns = """
-        id, incident_id AS IncidentId, rumour_id AS RumourId, title, state, version, author, editors, approver,
+        id, incident_id AS IncidentId, rumour_id AS RumourId, title, state, version, author, array_to_json(editors)::text AS EditorsJson, approver,
         decision_comment AS DecisionComment, created_at AS CreatedAt, updated_at AS UpdatedAt, published_at AS PublishedAt
         """;
 
