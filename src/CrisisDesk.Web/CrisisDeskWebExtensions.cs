@@ -1,6 +1,9 @@
 using CrisisDesk.Core.Live;
 using CrisisDesk.Ingest;
 using CrisisDesk.Web.Components;
+using CrisisDesk.Web.Features.Alerts;
+using CrisisDesk.Web.Features.Publishing;
+using CrisisDesk.Web.Features.Rebuttals;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Audit;
 using CrisisDesk.Web.Features.Review;
@@ -57,6 +60,9 @@ public static class CrisisDeskWebExtensions
         builder.AddAudit();
         builder.AddReview();
         builder.AddSources();
+        builder.AddPublishing();
+        services.AddAlerts();
+        services.AddRebuttals();
         return builder;
     }
 
@@ -86,6 +92,9 @@ public static class CrisisDeskWebExtensions
         app.MapAuditEndpoints();
         app.MapReviewEndpoints();
         app.MapSourceEndpoints();
+        app.MapPublicCapEndpoints();
+        app.MapAlertEndpoints();
+        app.MapRebuttalEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

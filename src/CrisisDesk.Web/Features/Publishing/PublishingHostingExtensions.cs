@@ -1,0 +1,39 @@
+namespace CrisisDesk.Web.Features.Publishing;
+
+public static class PublishingHostingExtensions
+{
+    /// <summary>The outbox, its dispatcher and the channels (each configured under <c>CrisisDesk:Channels</c>).</summary>
+    public static IHostApplicationBuilder AddPublishing(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PublishingOptions>().BindConfiguration(PublishingOptions.Section)
+            .Validate(o => o.PublicBaseUrl.IsAbsoluteUri, "CrisisDesk:Publishing:PublicBaseUrl must be an absolute URL.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Sender) && !o.Sender.Any(c => char.IsWhiteSpace(c) || c is ',' or '<' or '&'),
+                "CrisisDesk:Publishing:Sender must be a CAP sender id: no spaces, commas, '<' or '&'.")
+            .ValidateOnStart();
+        services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.Section);
+        services.AddHttpClient();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DeliverySignal>();
+        services.AddSingleton<DeliveryStore>();
+        services.AddSingleton<DeliveryCommands>();
+        services.AddSingleton<IDeliveryChannel, CapFeedChannel>();
+        services.AddSingleton<IDeliveryChannel, WebhookChannel>();
+        services.AddSingleton<IDeliveryChannel, MastodonChannel>();
+        services.AddSingleton<IDeliveryChannel, XChannel>();
+        services.AddSingleton<IDeliveryChannel, BlueskyChannel>();
+        services.AddSingleton<ConfiguredChannels>();
+        services.AddHostedService<DeliveryDispatcher>();
+        return builder;
+    }
+}
+
+/// <summary>Which channels are switched on now, for the commands that fill the outbox.</summary>
+public sealed class ConfiguredChannels(IEnumerable<IDeliveryChannel> channels)
+{
+    public IReadOnlyList<string> ForAlerts() =>
+        [.. ChannelNames.ForAlerts.Where(name => channels.Any(c => c.Name == name && c.IsConfigured))];
+
+    public IReadOnlyList<string> Social() =>
+        [.. ChannelNames.Social.Where(name => channels.Any(c => c.Name == name && c.IsConfigured))];
+}
