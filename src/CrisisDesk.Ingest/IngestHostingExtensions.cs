@@ -18,6 +18,7 @@ public static class IngestHostingExtensions
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<SourceMonitor>();
         services.AddSingleton(new IngestPipelineOptions());
+        services.AddSingleton(sp => new StoryClusterStage(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<ISourceFactory>(sp =>
         {
