@@ -5,6 +5,7 @@ using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Drill;
 using CrisisDesk.Web.Features.Health;
 using CrisisDesk.Web.Features.Incidents;
+using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -51,6 +52,7 @@ public static class CrisisDeskWebExtensions
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<WarRoomQueries>();
+        builder.AddRumours();
         return builder;
     }
 
@@ -77,6 +79,7 @@ public static class CrisisDeskWebExtensions
         app.MapHealthEndpoint();
         app.MapAccountEndpoints();
         app.MapIncidentEndpoints();
+        app.MapRumourEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
