@@ -1,4 +1,8 @@
+using System.Net;
+using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Ingest.Connectors;
+using CrisisDesk.Ingest.Connectors.Feeds;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Ingest.Replay;
 using Microsoft.Extensions.Configuration;
@@ -7,7 +11,6 @@ using Microsoft.Extensions.Hosting;
 
 namespace CrisisDesk.Ingest;
 
-/// <summary>The drill replay's default pace, from <c>CrisisDesk:Drill</c>.</summary>
 public static class IngestHostingExtensions
 {
     /// <summary>Registers the pipeline, the live feed, the source monitor, the source kinds and the ingest host.</summary>
@@ -19,6 +22,7 @@ public static class IngestHostingExtensions
         services.AddSingleton<SourceMonitor>();
         services.AddSingleton(new IngestPipelineOptions());
         services.AddSingleton(sp => new StoryClusterStage(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
+        services.AddSingleton(PostFormats.Default);
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<ISourceFactory>(sp =>
         {
@@ -27,6 +31,18 @@ public static class IngestHostingExtensions
             var maxGap = drill.GetValue("MaxGapSeconds", 2d);
             return new ReplaySourceFactory(new ReplayPace(speed, TimeSpan.FromSeconds(maxGap)));
         });
+        services.AddHttpClient(FeedKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
+        // Streaming connectors read their credentials by name, and only from CrisisDesk:Secrets (user secrets or
+        // environment in practice), so that a source's stored config can never point at another setting.
+        services.AddHttpClient(StreamingKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton(sp => new StreamingSourceFactory(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(StreamingKindFactory.HttpClientName),
+            name => sp.GetRequiredService<IConfiguration>()[$"CrisisDesk:Secrets:{name}"]));
+        foreach (var kind in StreamingSourceFactory.Kinds)
+            services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>()));
+        foreach (var kind in FeedSourceFactory.Kinds)
+            services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
         services.AddSingleton<IngestHost>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestHost>());
         return builder;

@@ -52,10 +52,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     public static async Task<EmbeddedPostgres> StartAsync(string dataDirectory, string? binDirectory = null,
         ILogger? logger = null, string database = "crisisdesk", CancellationToken cancellationToken = default)
     {
-        var bin = binDirectory ?? FindServerBinaries() ?? throw new EmbeddedPostgresException(
-            "No PostgreSQL server binaries were found (looked for initdb and pg_ctl in /usr/lib/postgresql/*/bin and on PATH). " +
-            "Install the server (Debian: apt-get install postgresql) or point CrisisDesk at a server with " +
-            "--ConnectionStrings:CrisisDesk=\"Host=...;Username=...;Password=...;Database=...\".");
+        var bin = string.IsNullOrWhiteSpace(binDirectory) ? FindServerBinaries() : binDirectory;
+        if (bin is null || !File.Exists(Path.Combine(bin, "initdb")) || !File.Exists(Path.Combine(bin, "pg_ctl")))
+            throw new EmbeddedPostgresException(
+                $"No PostgreSQL server binaries were found ({(bin is null ? "looked for initdb and pg_ctl in /usr/lib/postgresql/*/bin and on PATH" : $"none in {bin}")}). " +
+                "Install the server (Debian: apt-get install postgresql) or point CrisisDesk at a server with " +
+                "--ConnectionStrings:CrisisDesk=\"Host=...;Username=...;Password=...;Database=...\".");
         var server = new EmbeddedPostgres(Path.GetFullPath(dataDirectory), bin, logger ?? NullLogger.Instance);
         await server.StartCoreAsync(database, cancellationToken).ConfigureAwait(false);
         return server;

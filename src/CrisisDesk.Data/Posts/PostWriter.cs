@@ -129,6 +129,8 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Rows go in in key order, not arrival order: two writers inserting overlapping keys then wait on each other
+        // in the same order and cannot deadlock. Arrival order within one batch (a fraction of a second) is not kept.
         var stored = new List<StoredPost>(batch.Posts.Count);
         // Only the posts actually inserted count towards their stories: a redelivered copy is absorbed by the dedupe
         // and leaves its story's size alone. Story rows are taken in id order, so two sources of one incident writing
@@ -138,7 +140,7 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
             WITH inserted AS (
                 INSERT INTO posts (incident_id, source_id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, extra, story_id)
                 SELECT $1, $2, platform, external_id, created_at, $3, author_handle, author_name, text, url, lang, has_media, extra, story_id
-                  FROM post_staging ORDER BY ord
+                  FROM post_staging ORDER BY platform, external_id
                 ON CONFLICT (incident_id, platform, external_id) DO NOTHING
                 RETURNING id, platform, external_id, story_id, created_at, text
             ), grown AS (
@@ -168,28 +170,20 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                 new() { Value = growth.Select(g => g.GrowthPerMinute).ToArray() },
             },
         };
-        Dictionary<(string, string), Post>? byKey = null;
+        var byKey = BuildIndex(batch.Posts);
         await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var key = (reader.GetString(1), reader.GetString(2));
-                // RETURNING follows the insert order, so the common case needs no lookup table.
-                var expected = stored.Count < batch.Posts.Count ? batch.Posts[stored.Count] : null;
-                Post post;
-                if (expected is not null && byKey is null && expected.Platform == key.Item1 && expected.ExternalId == key.Item2)
-                    post = expected;
-                else
-                {
-                    byKey ??= BuildIndex(batch.Posts);
-                    post = byKey[key];
-                }
+                var post = byKey[key];
                 stored.Add(new StoredPost(reader.GetInt64(0), batch.IncidentId, batch.SourceId, receivedAt, post)
                 {
                     StoryId = reader.IsDBNull(3) ? null : reader.GetInt64(3),
                 });
             }
         }
+        stored.Sort((a, b) => a.Id.CompareTo(b.Id));
         return stored;
     }
 

@@ -32,12 +32,9 @@ public sealed record IngestPipelineOptions
 /// quarantine and cursor in one transaction) → after commit, the live feed. Each stage runs on its own task so parsing
 /// overlaps the database round trip.
 /// </summary>
-public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceMonitor monitor, IngestPipelineOptions options, ILogger<IngestPipeline> logger,
+public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceMonitor monitor, IngestPipelineOptions options, PostFormats formats, ILogger<IngestPipeline> logger,
     StoryClusterStage? stories = null)
 {
-    /// <summary>Additional normalisers (connectors' formats) beyond the replay formats.</summary>
-    public PostFormats Formats { get; init; } = PostFormats.Default;
-
     private readonly record struct Normalised(RawItem Raw, NormaliseResult Result);
 
     /// <summary>Runs the source until it ends (state Completed), fails (Failed, with the reason) or is cancelled (Stopped).</summary>
@@ -110,7 +107,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
         try
         {
             await foreach (var item in input.ReadAllAsync(ct).ConfigureAwait(false))
-                await output.WriteAsync(new Normalised(item, Formats.Normalise(item)), ct).ConfigureAwait(false);
+                await output.WriteAsync(new Normalised(item, formats.Normalise(item)), ct).ConfigureAwait(false);
             output.Complete();
         }
         catch (Exception e)

@@ -6,7 +6,19 @@ public static class CommandLine
     private static readonly Dictionary<string, Func<string[], Task<int>>> Verbs = new(StringComparer.Ordinal)
     {
         ["cap"] = CapAsync,
+        ["probe"] = ProbeAsync,
     };
+
+    private static async Task<int> ProbeAsync(string[] args)
+    {
+        if (args.Length != 2)
+        {
+            await Console.Error.WriteLineAsync("usage: probe rss|atom|cap-feed URL_OR_FILE");
+            return CrisisDesk.Ingest.Connectors.Feeds.FeedProbe.ExitUsage;
+        }
+        using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All }) { Timeout = Timeout.InfiniteTimeSpan };
+        return await CrisisDesk.Ingest.Connectors.Feeds.FeedProbe.RunAsync(args[0], FromInvocationDirectory(args[1]), Console.Out, Console.Error, http, CancellationToken.None);
+    }
 
     private static Task<int> CapAsync(string[] args)
     {

@@ -1,8 +1,11 @@
-// The connection badge: Blazor toggles reconnect classes on #components-reconnect-modal; this marks the first connect.
+// The connection badge (#components-reconnect-modal, outside the interactive tree): Blazor toggles its reconnect
+// classes; this marks the first connect. An enhanced page load re-renders the badge from the server's HTML, so the
+// mark is re-applied after each one while the circuit lives.
 window.crisisDesk = {
+  up: false,
   circuitUp() {
-    const status = document.getElementById('components-reconnect-modal');
-    if (status) status.dataset.circuit = 'up';
+    this.up = true;
+    applyCircuitMark();
   },
 };
 
@@ -41,3 +44,11 @@ window.crisisDesk.scrollFeedTo = (top, height) => {
   if (top < feed.scrollTop) feed.scrollTop = top;
   else if (top + height > feed.scrollTop + feed.clientHeight) feed.scrollTop = top + height - feed.clientHeight;
 };
+function applyCircuitMark() {
+  const status = document.getElementById('components-reconnect-modal');
+  if (status && window.crisisDesk.up) status.dataset.circuit = 'up';
+}
+
+if (window.Blazor && typeof window.Blazor.addEventListener === 'function') {
+  window.Blazor.addEventListener('enhancedload', applyCircuitMark);
+}

@@ -25,6 +25,20 @@ public sealed class AuthorizationTests(CrisisDeskFactory app) : IClassFixture<Cr
         Assert.StartsWith("/login", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/", "Drill: Germanwings 9525 (PHEME replay)")]
+    [InlineData("/incidents/1", "Drill: Germanwings 9525 (PHEME replay)")]
+    public async Task A_viewer_sees_the_pages_rendered(string path, string expected)
+    {
+        var (viewer, password) = await app.CreateUserAsync(Roles.Viewer);
+        var client = await app.SignedInClientAsync(viewer, password);
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(expected, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Anonymous_api_calls_are_refused_with_401()
     {

@@ -8,8 +8,14 @@ public sealed class PostFormats
     public PostFormats(IEnumerable<IPostNormaliser> normalisers) =>
         _byFormat = normalisers.ToDictionary(n => n.Format, StringComparer.Ordinal);
 
-    /// <summary>The formats every install has: the replay formats.</summary>
-    public static PostFormats Default { get; } = new([new XV1TweetFormat(), new CrisisLexCsvFormat(), new PostJsonLinesFormat()]);
+    /// <summary>The replay formats: recorded data sets and CrisisDesk's own JSON Lines.</summary>
+    public static IReadOnlyList<IPostNormaliser> Replay { get; } = [new XV1TweetFormat(), new CrisisLexCsvFormat(), new PostJsonLinesFormat()];
+
+    /// <summary>What the streaming connectors (X, Mastodon, Bluesky) emit.</summary>
+    public static IReadOnlyList<IPostNormaliser> Streams { get; } = [new XStreamNormaliser(), new MastodonStatusNormaliser(), new BlueskyJetstreamNormaliser()];
+
+    /// <summary>Every format this build can read: replay, streams, news and CAP feeds.</summary>
+    public static PostFormats Default { get; } = new([.. Replay, .. Streams, .. Feeds.FeedNormalisers.All]);
 
     public IPostNormaliser this[string format] =>
         _byFormat.TryGetValue(format, out var normaliser) ? normaliser

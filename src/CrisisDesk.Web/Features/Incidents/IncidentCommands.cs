@@ -11,7 +11,18 @@ using Npgsql;
 
 namespace CrisisDesk.Web.Features.Incidents;
 
-public sealed record IncidentSummary(int Id, string Name, string[] Keywords, string? Area, bool IsDrill, DateTime OpenedAt, DateTime? ClosedAt, long Posts);
+/// <summary>An incident as lists and headers show it. A class with setters: Dapper fills it by column name.</summary>
+public sealed class IncidentSummary
+{
+    public int Id { get; init; }
+    public string Name { get; init; } = "";
+    public string[] Keywords { get; init; } = [];
+    public string? Area { get; init; }
+    public bool IsDrill { get; init; }
+    public DateTime OpenedAt { get; init; }
+    public DateTime? ClosedAt { get; init; }
+    public long Posts { get; init; }
+}
 
 /// <summary>A command input that cannot be accepted; the message says what to change.</summary>
 public sealed class IncidentInputException(string message) : Exception(message);

@@ -401,6 +401,10 @@ public sealed partial class WarRoom : IAsyncDisposable
         return stop;
     }
 
+    /// <summary>Sixty bars cannot each carry a label: name every tenth minute.</summary>
+    private static string TenMinuteLabel(object? label) =>
+        label is string text && text.EndsWith('0') ? text : "";
+
     private static string StateLabel(SourceStatus source) => source.State switch
     {
         SourceState.Reconnecting when source.Until is { } until => $"reconnecting in {Math.Max(0, (until - DateTimeOffset.UtcNow).TotalSeconds):0} s",

@@ -1,0 +1,21 @@
+namespace CrisisDesk.Ingest.Connectors.Bluesky;
+
+/// <summary>Configuration of the Bluesky Jetstream connector (source kind <c>bluesky</c>).</summary>
+public sealed record JetstreamOptions
+{
+    /// <summary>A Jetstream instance's subscribe endpoint; cursors are times, so any instance can resume another's.</summary>
+    public static readonly Uri DefaultEndpoint = new("wss://jetstream2.us-east.bsky.network/subscribe");
+
+    /// <summary>The post firehose never pauses for long; a minute of silence means a stalled connection.</summary>
+    public static readonly StreamTimings DefaultTimings = new() { KeepAliveTimeout = TimeSpan.FromSeconds(60) };
+
+    public Uri Endpoint { get; init; } = DefaultEndpoint;
+
+    /// <summary>The incident's keywords: Jetstream cannot filter text, so posts are matched here. Empty: every post.</summary>
+    public IReadOnlyList<string> Keywords { get; init; } = [];
+
+    /// <summary>How far before the saved cursor to resume, for gapless playback; re-delivered events are dropped.</summary>
+    public TimeSpan Rewind { get; init; } = TimeSpan.FromSeconds(5);
+
+    public StreamTimings Timings { get; init; } = DefaultTimings;
+}

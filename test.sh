@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what the tests need and is missing, then runs every test in the solution.
+# Needs: the .NET SDK (on the machine), and from Debian: PostgreSQL server binaries, Chromium, xmllint, feedparser.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v xmllint >/dev/null || missing+=(libxml2-utils)
+/usr/bin/python3 -c 'import feedparser' 2>/dev/null || missing+=(python3-feedparser)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+configuration="${CONFIGURATION:-Release}"
+dotnet build CrisisDesk.sln -c "$configuration" -nologo -clp:ErrorsOnly
+
+# One test assembly at a time: the end-to-end tests start servers and a browser, and this machine has two cores.
+results="$(mktemp -d)"
+status=0
+for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.IntegrationTests tests/CrisisDesk.EndToEndTests; do
+  name="$(basename "$project")"
+  dotnet test "$project" -c "$configuration" --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+done
+
+# One closing line for the whole run, counted from the test results.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+rm -rf "$results"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$passed" -gt 0 ] || status=1
+exit $status

@@ -1,0 +1,98 @@
+using Microsoft.Playwright;
+
+namespace CrisisDesk.EndToEndTests.Support;
+
+/// <summary>
+/// One headless Debian Chromium for the whole test run, driven by Playwright (whose own browser download cannot work
+/// here). Each test takes fresh, isolated contexts from it.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}: run ./test.sh, which installs it (apt-get install chromium).");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // Without the background-networking flags Chromium keeps trying hosts this machine cannot reach.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    /// <summary>A new browser context (its own cookies: a second person) with one page.</summary>
+    public async Task<IPage> NewPageAsync(Uri baseAddress)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}
+
+public static class PageActions
+{
+    /// <summary>Signs in through the real form and waits to land on the incidents page.</summary>
+    public static async Task SignInAsync(this IPage page, string userName, string password)
+    {
+        await page.GotoAsync("/login");
+        await page.FillAsync("#userName", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+    }
+
+    /// <summary>Waits until the circuit is up (the connection badge says Connected).</summary>
+    public static async Task WaitForCircuitAsync(this IPage page)
+    {
+        try
+        {
+            await page.Locator("#components-reconnect-modal .circuit-connected").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
+        }
+        catch (TimeoutException e)
+        {
+            var badge = await page.Locator("#components-reconnect-modal").EvaluateAsync<string>("e => e.outerHTML").ConfigureAwait(false);
+            throw new TimeoutException($"The circuit did not connect on {page.Url}; the badge is {badge}", e);
+        }
+    }
+
+    /// <summary>The feed's post count as shown.</summary>
+    public static async Task<long> FeedTotalAsync(this IPage page) =>
+        long.Parse(await page.Locator("[data-testid=feed-total]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Polls the page until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the timeout.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        T value;
+        do
+        {
+            value = await read();
+            if (condition(value))
+                return value;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}; last value: {value}");
+    }
+}

@@ -1,0 +1,119 @@
+using CrisisDesk.EndToEndTests.Support;
+using CrisisDesk.TestSupport;
+using Microsoft.Playwright;
+
+namespace CrisisDesk.EndToEndTests;
+
+/// <summary>A newcomer's first minutes: sign in, open the drill, watch posts arrive live in two browsers.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private const string AdminPassword = "end-to-end-admin-password";
+    private const int DrillPosts = 238;
+    private TestDatabase _database = default!;
+    private AppProcess _app = default!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateEmptyAsync();
+        _app = await AppProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
+            ["CrisisDesk:Admin:Password"] = AdminPassword,
+            // Fast enough to finish within the test, slow enough that posts visibly arrive while we watch.
+            ["CrisisDesk:Drill:Speed"] = "2000",
+            ["CrisisDesk:Drill:MaxGapSeconds"] = "0.15",
+        });
+    }
+
+    [Fact]
+    public async Task Posts_arrive_without_reload_and_a_second_browser_sees_them_too()
+    {
+        var admin = await browser.NewPageAsync(_app.BaseAddress);
+        await admin.SignInAsync("admin", AdminPassword);
+
+        // The admin adds a viewer through the Users page, who then watches from a second browser.
+        await admin.GotoAsync("/admin/users");
+        await admin.WaitForCircuitAsync();
+        await admin.Locator("#new-user-name").FillAsync("duty.officer");
+        await admin.Locator("#new-user-display").FillAsync("Duty Officer");
+        await admin.Locator("#new-user-role").SelectOptionAsync("Viewer");
+        await admin.Locator("#new-user-password").FillAsync("duty-officer-password");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
+        await admin.GetByText("Added duty.officer as Viewer.").WaitForAsync();
+
+        await admin.GotoAsync("/");
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Drill: Germanwings 9525 (PHEME replay)" }).ClickAsync();
+        await admin.WaitForURLAsync("**/incidents/1");
+        await admin.WaitForCircuitAsync();
+        var first = await admin.FeedTotalAsync();
+        Assert.True(first < DrillPosts, $"the drill should still be replaying when the war room opens, but it already shows {first} posts");
+
+        // New posts appear in the open page: no reload, no navigation.
+        var later = await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total > first, "the feed total to grow without a reload");
+        Assert.True(later > first);
+        var card = admin.Locator("[data-testid=feed] article.post").First;
+        Assert.False(string.IsNullOrWhiteSpace(await card.Locator("p.text").InnerTextAsync()));
+
+        var viewer = await browser.NewPageAsync(_app.BaseAddress);
+        await viewer.SignInAsync("duty.officer", "duty-officer-password");
+        await viewer.GotoAsync("/incidents/1");
+        await viewer.WaitForCircuitAsync();
+        var viewerFirst = await viewer.FeedTotalAsync();
+        await PageActions.EventuallyAsync(viewer.FeedTotalAsync, total => total > viewerFirst, "the second browser's feed to grow without a reload");
+
+        // The README's picture of the war room, taken mid-drill with the chart moving.
+        await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total >= 120 || total == DrillPosts, "enough posts for the screenshot");
+        await admin.WaitForCircuitAsync();
+        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
+        await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room.png") });
+
+        // Both end on the whole drill, each post once.
+        await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total == DrillPosts, $"the admin's feed to reach {DrillPosts}", TimeSpan.FromSeconds(120));
+        await PageActions.EventuallyAsync(viewer.FeedTotalAsync, total => total == DrillPosts, $"the viewer's feed to reach {DrillPosts}");
+    }
+
+    [Fact]
+    public async Task Pause_holds_the_feed_and_counts_what_is_waiting_then_catches_up()
+    {
+        var page = await browser.NewPageAsync(_app.BaseAddress);
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForCircuitAsync();
+        await PageActions.EventuallyAsync(page.FeedTotalAsync, total => total > 0, "the first posts");
+
+        await page.GetByTestId("feed-pause").ClickAsync();
+        var held = await page.FeedTotalAsync();
+        var topPost = await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id");
+        var waiting = await PageActions.EventuallyAsync(
+            async () => int.Parse((await page.GetByTestId("feed-pending").InnerTextAsync()).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture),
+            n => n > 0, "the paused feed to count new posts");
+
+        Assert.Equal(held, await page.FeedTotalAsync());
+        Assert.Equal(topPost, await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id"));
+
+        await page.GetByTestId("feed-resume").ClickAsync();
+        var resumed = await PageActions.EventuallyAsync(page.FeedTotalAsync, total => total >= held + waiting, "the feed to catch up on resume");
+        Assert.True(resumed >= held + waiting);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_stays_on_the_sign_in_page_with_a_message()
+    {
+        var page = await browser.NewPageAsync(_app.BaseAddress);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForURLAsync("**/login**");
+        await page.FillAsync("#userName", "admin");
+        await page.FillAsync("#password", "not-the-password");
+        await page.ClickAsync("button[type=submit]");
+
+        await page.GetByRole(AriaRole.Alert).WaitForAsync();
+        Assert.Contains("do not match", await page.GetByRole(AriaRole.Alert).InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}

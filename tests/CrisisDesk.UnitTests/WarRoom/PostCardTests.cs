@@ -1,0 +1,93 @@
+using CrisisDesk.Web.Features.Triage;
+using CrisisDesk.Web.Features.WarRoom;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CrisisDesk.UnitTests.WarRoom;
+
+/// <summary>The post card rendered to HTML by Blazor's own renderer.</summary>
+public sealed class PostCardTests
+{
+    [Fact]
+    public async Task Post_text_is_rendered_as_text_never_as_markup()
+    {
+        var html = await RenderAsync(Post(text: "<script>alert('x')</script><b>bold</b> & <img src=x onerror=alert(1)>"));
+
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt; &amp;", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("data:text/html,<script>alert(1)</script>")]
+    [InlineData("not a url")]
+    public async Task Only_http_links_are_rendered(string url)
+    {
+        var html = await RenderAsync(Post(url: url));
+
+        Assert.DoesNotContain("href=", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Source_author_time_and_link_are_shown()
+    {
+        var html = await RenderAsync(Post(url: "https://x.com/a/status/1"));
+
+        Assert.Contains(">X<", html, StringComparison.Ordinal);
+        Assert.Contains("Alice @alice", html, StringComparison.Ordinal);
+        Assert.Contains("24 Mar 10:37:41 UTC", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://x.com/a/status/1\"", html, StringComparison.Ordinal);
+        Assert.Contains("rel=\"noopener noreferrer\"", html, StringComparison.Ordinal);
+    }
+
+    private static TriagePost Post(string text = "hello", string? url = null) =>
+        new(1, "x", "alice", "Alice", new DateTime(2015, 3, 24, 10, 37, 41, DateTimeKind.Utc), text, url, false, "en", null, 0, false, false, null);
+
+    private static async Task<string> RenderAsync(TriagePost post)
+    {
+        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        await using var renderer = new HtmlRenderer(services, NullLoggerFactory.Instance);
+        return await renderer.Dispatcher.InvokeAsync(async () =>
+        {
+            var output = await renderer.RenderComponentAsync<PostCard>(ParameterView.FromDictionary(new Dictionary<string, object?> { ["Post"] = post }));
+            return output.ToHtmlString();
+        });
+    }
+}
+
+public sealed class VolumeSeriesTests
+{
+    [Fact]
+    public void Live_posts_add_to_their_minute_and_the_window_keeps_sixty_minutes_with_zeros()
+    {
+        var start = new DateTime(2015, 3, 24, 10, 0, 0, DateTimeKind.Utc);
+        var series = new VolumeSeries([new MinuteVolume(start, 3)]);
+
+        series.Add([Stored(start.AddSeconds(30)), Stored(start.AddMinutes(2).AddSeconds(5))]);
+        var minutes = series.Minutes();
+
+        Assert.Equal(WarRoomQueries.VolumeMinutes, minutes.Count);
+        Assert.Equal(start.AddMinutes(2), minutes[^1].Minute);
+        Assert.Equal(1, minutes[^1].Count);
+        Assert.Equal(0, minutes[^2].Count);
+        Assert.Equal(4, minutes[^3].Count);
+    }
+
+    [Fact]
+    public void Minutes_older_than_the_window_fall_out()
+    {
+        var start = new DateTime(2015, 3, 24, 10, 0, 0, DateTimeKind.Utc);
+        var series = new VolumeSeries([new MinuteVolume(start, 7)]);
+
+        series.Add([Stored(start.AddMinutes(90))]);
+
+        Assert.DoesNotContain(series.Minutes(), m => m.Count == 7);
+        Assert.Equal(1, series.Minutes().Sum(m => m.Count));
+    }
+
+    private static Core.Posts.StoredPost Stored(DateTime at) => new(1, 1, 1, DateTimeOffset.UtcNow,
+        new Core.Posts.Post { Platform = "x", ExternalId = at.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), CreatedAt = at, Text = "t" });
+}
