@@ -83,6 +83,8 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         await PageActions.EventuallyAsync(page.FeedTotalAsync, total => total > 0, "the first posts");
 
         await page.GetByTestId("feed-pause").ClickAsync();
+        // The click is handled on the server: read what is held only once the page shows it is paused.
+        await page.GetByTestId("feed-resume").WaitForAsync();
         var held = await page.FeedTotalAsync();
         var topPost = await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id");
         var waiting = await PageActions.EventuallyAsync(

@@ -30,6 +30,7 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private WarRoomIncident? _incident;
     private bool _notFound;
+    private int? _loadedIncidentId;
     private Virtualize<TriagePost>? _virtualize;
     private long _anchorId;
     private long _latestId;
@@ -97,6 +98,10 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     protected override async Task OnParametersSetAsync()
     {
+        // Parameters are set again when a cascading value (the sign-in state) is refreshed: only a new incident reloads.
+        if (_loadedIncidentId == IncidentId)
+            return;
+        _loadedIncidentId = IncidentId;
         _subscription?.Dispose();
         _activitySubscription?.Dispose();
         _incident = await Queries.IncidentAsync(IncidentId);
@@ -184,11 +189,15 @@ public sealed partial class WarRoom : IAsyncDisposable
             }
         }
         _sources = SourcesOfIncident();
-        if (DateTimeOffset.UtcNow - _panelsReadAt >= PanelRefresh)
-            await ReadPanelsAsync();
+        // The feed first, at once; the side panels (several queries) after it, at most once a second.
         StateHasChanged();
         if (!_paused && _virtualize is not null)
             await _virtualize.RefreshDataAsync();
+        if (DateTimeOffset.UtcNow - _panelsReadAt >= PanelRefresh)
+        {
+            await ReadPanelsAsync();
+            StateHasChanged();
+        }
     });
 
     private Task OnActivityAsync(IReadOnlyList<IncidentActivity> batch) => InvokeAsync(async () =>
