@@ -21,6 +21,7 @@ public static class IngestHostingExtensions
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<SourceMonitor>();
         services.AddSingleton(new IngestPipelineOptions());
+        services.AddSingleton(sp => new StoryClusterStage(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         services.AddSingleton(PostFormats.Default);
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<ISourceFactory>(sp =>

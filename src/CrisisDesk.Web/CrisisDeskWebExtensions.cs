@@ -11,6 +11,7 @@ using CrisisDesk.Web.Features.Drill;
 using CrisisDesk.Web.Features.Health;
 using CrisisDesk.Web.Features.Incidents;
 using CrisisDesk.Web.Features.Sources;
+using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -63,6 +64,7 @@ public static class CrisisDeskWebExtensions
         builder.AddPublishing();
         services.AddAlerts();
         services.AddRebuttals();
+        builder.AddRumours();
         return builder;
     }
 
@@ -95,6 +97,7 @@ public static class CrisisDeskWebExtensions
         app.MapPublicCapEndpoints();
         app.MapAlertEndpoints();
         app.MapRebuttalEndpoints();
+        app.MapRumourEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

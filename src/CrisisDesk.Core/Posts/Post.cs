@@ -30,4 +30,8 @@ public sealed record Post
 }
 
 /// <summary>A post once it is durable: what the war room shows and the live feed carries.</summary>
-public sealed record StoredPost(long Id, int IncidentId, int SourceId, DateTimeOffset ReceivedAt, Post Post);
+public sealed record StoredPost(long Id, int IncidentId, int SourceId, DateTimeOffset ReceivedAt, Post Post)
+{
+    /// <summary>The story (group of near-duplicates) the pipeline's cluster stage put it in, or null when none ran.</summary>
+    public long? StoryId { get; init; }
+}

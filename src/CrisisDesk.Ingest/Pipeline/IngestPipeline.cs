@@ -28,10 +28,12 @@ public sealed record IngestPipelineOptions
 }
 
 /// <summary>
-/// source → bounded channel → normalise → dedupe → batch write (posts, quarantine and cursor in one transaction)
-/// → after commit, the live feed. Each stage runs on its own task so parsing overlaps the database round trip.
+/// source → bounded channel → normalise → dedupe → cluster into stories → batch write (posts, their stories,
+/// quarantine and cursor in one transaction) → after commit, the live feed. Each stage runs on its own task so parsing
+/// overlaps the database round trip.
 /// </summary>
-public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceMonitor monitor, IngestPipelineOptions options, PostFormats formats, ILogger<IngestPipeline> logger)
+public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceMonitor monitor, IngestPipelineOptions options, PostFormats formats, ILogger<IngestPipeline> logger,
+    StoryClusterStage? stories = null)
 {
     private readonly record struct Normalised(RawItem Raw, NormaliseResult Result);
 
@@ -152,7 +154,13 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
                 continue;
 
             var batch = new PostBatch(run.IncidentId, run.SourceId, posts, quarantined, cursor, lastItemAt);
-            var stored = await WriteWithRetryAsync(run.SourceId, batch, ct).ConfigureAwait(false);
+            if (stories is not null && posts.Count > 0)
+            {
+                // Assigned once per batch: a retried write keeps the same stories.
+                var assigned = await WithRetryAsync(run.SourceId, "assigning stories", () => stories.AssignAsync(run.IncidentId, posts, ct), ct).ConfigureAwait(false);
+                batch = batch with { StoryIds = assigned.StoryIds, Stories = assigned.Growth };
+            }
+            var stored = await WithRetryAsync(run.SourceId, "writing a batch", () => writer.WriteAsync(batch, ct), ct).ConfigureAwait(false);
             foreach (var key in batchKeys)
                 recent.Add(key);
             monitor.Update(run.SourceId, s => s with
@@ -168,13 +176,13 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
     }
 
     /// <summary>A batch the database refuses is retried until it lands or the source is stopped: nothing is dropped.</summary>
-    private async Task<IReadOnlyList<StoredPost>> WriteWithRetryAsync(int sourceId, PostBatch batch, CancellationToken ct)
+    private async Task<T> WithRetryAsync<T>(int sourceId, string what, Func<Task<T>> step, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var stored = await writer.WriteAsync(batch, ct).ConfigureAwait(false);
+                var stored = await step().ConfigureAwait(false);
                 if (attempt > 1)
                     monitor.Update(sourceId, s => s with { State = SourceState.Connected, Detail = null, Until = null });
                 return stored;
@@ -182,7 +190,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
             catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException && !ct.IsCancellationRequested)
             {
                 var delay = options.WriteRetryDelay * Math.Min(attempt, 10);
-                logger.LogWarning(e, "Source {SourceId}: writing a batch failed (attempt {Attempt}); retrying in {Delay}.", sourceId, attempt, delay);
+                logger.LogWarning(e, "Source {SourceId}: {What} failed (attempt {Attempt}); retrying in {Delay}.", sourceId, what, attempt, delay);
                 monitor.Update(sourceId, s => s with { State = SourceState.Reconnecting, Detail = $"database unavailable, retrying in {delay.TotalSeconds:0} s", Until = DateTimeOffset.UtcNow + delay });
                 await Task.Delay(delay, ct).ConfigureAwait(false);
             }

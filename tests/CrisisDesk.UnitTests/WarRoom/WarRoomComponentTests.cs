@@ -1,3 +1,4 @@
+using CrisisDesk.Web.Features.Triage;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
@@ -42,10 +43,10 @@ public sealed class PostCardTests
         Assert.Contains("rel=\"noopener noreferrer\"", html, StringComparison.Ordinal);
     }
 
-    private static FeedPost Post(string text = "hello", string? url = null) =>
-        new(1, "x", "alice", "Alice", new DateTime(2015, 3, 24, 10, 37, 41, DateTimeKind.Utc), text, url, false);
+    private static TriagePost Post(string text = "hello", string? url = null) =>
+        new(1, "x", "alice", "Alice", new DateTime(2015, 3, 24, 10, 37, 41, DateTimeKind.Utc), text, url, false, "en", null, 0, false, false, null);
 
-    private static Task<string> RenderAsync(FeedPost post) =>
+    private static Task<string> RenderAsync(TriagePost post) =>
         Render.ComponentAsync<PostCard>(new Dictionary<string, object?> { ["Post"] = post });
 }
 

@@ -12,9 +12,25 @@ public sealed record MinuteVolume(DateTime Minute, int Count)
     public string Label => Minute.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 }
 
+/// <summary>The incident as the war room's header shows it (settable properties: Dapper maps text[] to them, not to constructor parameters).</summary>
+public sealed record WarRoomIncident
+{
+    public int Id { get; init; }
+    public string Name { get; init; } = "";
+    public string[] Keywords { get; init; } = [];
+    public bool IsDrill { get; init; }
+}
+
 /// <summary>What the war room reads; one short-lived connection per query, never one per circuit.</summary>
 public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
 {
+    public async Task<WarRoomIncident?> IncidentAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<WarRoomIncident>(new CommandDefinition(
+            "SELECT id, name, keywords, is_drill AS IsDrill FROM incidents WHERE id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Minutes of event time the volume chart shows, ending at the latest post.</summary>
     public const int VolumeMinutes = 60;
 

@@ -1,0 +1,123 @@
+using CrisisDesk.Web.Features.Triage;
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Rumours;
+
+/// <summary>What the rumour board and the war room read about rumours; one short-lived connection per query.</summary>
+public sealed class RumourQueries(NpgsqlDataSource dataSource)
+{
+    internal const string StateColumns =
+        "id, incident_id AS IncidentId, claim, severity, owner, status, version, keywords, created_at AS CreatedAt, created_by AS CreatedBy, updated_at AS UpdatedAt";
+
+    // A rumour's posts: those linked one by one and every member of a linked story.
+    private const string LinkedPostIds = """
+        SELECT post_id FROM rumour_posts WHERE rumour_id = @rumourId
+        UNION
+        SELECT p.id FROM rumour_stories rs JOIN posts p ON p.story_id = rs.story_id WHERE rs.rumour_id = @rumourId
+        """;
+
+    public async Task<RumourState?> GetAsync(int rumourId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<RumourState>(new CommandDefinition(
+            $"SELECT {StateColumns} FROM rumours WHERE id = @rumourId", new { rumourId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<RumourCard>> BoardAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rumours = (await connection.QueryAsync<RumourState>(new CommandDefinition(
+            $"SELECT {StateColumns} FROM rumours WHERE incident_id = @incidentId ORDER BY id", new { incidentId }, cancellationToken: cancellationToken))).ToList();
+        var counts = (await connection.QueryAsync<(int RumourId, long Posts, long Stories, long Pending)>(new CommandDefinition("""
+            SELECT r.id,
+                   (SELECT count(*) FROM (SELECT post_id FROM rumour_posts WHERE rumour_id = r.id
+                                          UNION SELECT p.id FROM rumour_stories rs JOIN posts p ON p.story_id = rs.story_id WHERE rs.rumour_id = r.id) x),
+                   (SELECT count(*) FROM rumour_stories WHERE rumour_id = r.id),
+                   (SELECT count(*) FROM rumour_suggestions WHERE rumour_id = r.id AND state = 'pending')
+              FROM rumours r WHERE r.incident_id = @incidentId
+            """, new { incidentId }, cancellationToken: cancellationToken))).ToDictionary(c => c.RumourId);
+        return rumours.Select(r => counts.TryGetValue(r.Id, out var c)
+            ? new RumourCard(r, c.Posts, c.Stories, c.Pending)
+            : new RumourCard(r, 0, 0, 0)).ToList();
+    }
+
+    public async Task<IReadOnlyList<RumourNote>> NotesAsync(int rumourId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RumourNote>(new CommandDefinition("""
+            SELECT id, at, author, from_status AS FromStatus, to_status AS ToStatus, note FROM rumour_notes WHERE rumour_id = @rumourId ORDER BY id DESC
+            """, new { rumourId }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    public async Task<IReadOnlyList<TriagePost>> LinkedPostsAsync(int rumourId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition($"""
+            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
+                   p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
+                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline
+              FROM posts p LEFT JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
+             WHERE p.id IN ({LinkedPostIds})
+             ORDER BY p.created_at DESC, p.id DESC LIMIT @limit
+            """, new { rumourId, limit }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    public async Task<IReadOnlyList<StoryRow>> LinkedStoriesAsync(int rumourId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StoryRow>(new CommandDefinition("""
+            SELECT s.id, s.size, s.first_post_at AS FirstPostAt, s.latest_post_at AS LatestPostAt, s.growth_per_minute AS GrowthPerMinute, s.sample_text AS SampleText
+              FROM rumour_stories rs JOIN stories s ON s.id = rs.story_id WHERE rs.rumour_id = @rumourId ORDER BY s.size DESC
+            """, new { rumourId }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    /// <summary>Linked posts per minute of event time, every minute from the first to the last (zeros included).</summary>
+    public async Task<IReadOnlyList<SpreadMinute>> SpreadAsync(int rumourId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<SpreadMinute>(new CommandDefinition($"""
+            WITH linked AS (SELECT date_trunc('minute', created_at) AS minute FROM posts WHERE id IN ({LinkedPostIds})),
+                 span AS (SELECT min(minute) AS first, max(minute) AS last FROM linked)
+            SELECT m AS Minute, (SELECT count(*) FROM linked WHERE linked.minute = m)::int AS Count
+              FROM span, generate_series(greatest(span.first, span.last - interval '239 minutes'), span.last, interval '1 minute') AS m
+             WHERE span.first IS NOT NULL
+             ORDER BY m
+            """, new { rumourId }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    public async Task<IReadOnlyList<RumourSuggestion>> PendingSuggestionsAsync(int rumourId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RumourSuggestion>(new CommandDefinition("""
+            SELECT g.id, g.rumour_id AS RumourId, g.story_id AS StoryId, g.post_id AS PostId, g.score, g.reason, p.text AS PostText, s.size AS StorySize, g.created_at AS CreatedAt
+              FROM rumour_suggestions g JOIN posts p ON p.id = g.post_id JOIN stories s ON s.id = g.story_id
+             WHERE g.rumour_id = @rumourId AND g.state = 'pending'
+             ORDER BY g.score DESC, s.size DESC, g.id LIMIT 50
+            """, new { rumourId }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    internal sealed record SuggestionOwner(int RumourId, int IncidentId);
+
+    internal async Task<SuggestionOwner?> SuggestionOwnerAsync(long suggestionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<SuggestionOwner>(new CommandDefinition("""
+            SELECT r.id AS RumourId, r.incident_id AS IncidentId FROM rumour_suggestions g JOIN rumours r ON r.id = g.rumour_id WHERE g.id = @suggestionId
+            """, new { suggestionId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Rumours of the incident, newest first, for "link to an existing rumour".</summary>
+    public async Task<IReadOnlyList<RumourState>> OpenRumoursAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RumourState>(new CommandDefinition(
+            $"SELECT {StateColumns} FROM rumours WHERE incident_id = @incidentId AND status <> 'Resolved' ORDER BY id DESC", new { incidentId }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+}

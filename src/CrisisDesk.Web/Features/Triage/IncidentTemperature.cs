@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using CrisisDesk.Core.Live;
+using CrisisDesk.Core.Posts;
+using CrisisDesk.Core.Temperature;
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Triage;
+
+/// <summary>A spike as the war room shows it: what (a source or a story), which minute, how many against what baseline.</summary>
+public sealed record SpikeNotice(string Kind, long Key, string Label, DateTimeOffset Minute, int Count, double BaselineMean, double ZScore);
+
+/// <summary>One source's posts per minute.</summary>
+public sealed record SourceVolume(int SourceId, string Name, IReadOnlyList<VolumePoint> Minutes);
+
+/// <summary>A minute of a chart.</summary>
+public sealed record VolumePoint(DateTime Minute, int Count)
+{
+    public string Label => Minute.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The temperature of an incident now: volumes per source, and the spikes of the last minutes of event time.</summary>
+public sealed record TemperatureSnapshot(IReadOnlyList<SourceVolume> Sources, IReadOnlyList<SpikeNotice> ActiveSpikes, IReadOnlyList<SpikeNotice> RecentSpikes);
+
+/// <summary>
+/// The temperature of each watched incident: per-minute volume per source and per story, with spike detection against a
+/// trailing baseline (<see cref="TemperatureTracker{TKey}"/>). One board per incident per node, shared by every war
+/// room; it is seeded from the last hour of stored posts, then fed by the live feed (only committed posts count).
+/// </summary>
+public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource dataSource) : IDisposable
+{
+    /// <summary>Minutes of event time the charts show.</summary>
+    public const int ChartMinutes = 30;
+
+    private readonly ConcurrentDictionary<int, Lazy<Task<Board>>> _boards = new();
+
+    public async Task<TemperatureSnapshot> SnapshotAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        var board = await BoardAsync(incidentId).WaitAsync(cancellationToken);
+        return board.Snapshot();
+    }
+
+    /// <summary>A story's posts per minute (closed minutes, then the one in progress).</summary>
+    public async Task<IReadOnlyList<VolumePoint>> StoryVolumesAsync(int incidentId, long storyId, CancellationToken cancellationToken = default)
+    {
+        var board = await BoardAsync(incidentId).WaitAsync(cancellationToken);
+        return board.StoryVolumes(storyId);
+    }
+
+    private Task<Board> BoardAsync(int incidentId)
+    {
+        var lazy = _boards.GetOrAdd(incidentId, id => new Lazy<Task<Board>>(() => Board.StartAsync(id, liveFeed, dataSource)));
+        var task = lazy.Value;
+        if (task.IsFaulted)
+            _boards.TryRemove(new KeyValuePair<int, Lazy<Task<Board>>>(incidentId, lazy)); // the next look tries again
+        return task;
+    }
+
+    public void Dispose()
+    {
+        foreach (var lazy in _boards.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+                lazy.Value.Result.Dispose();
+        }
+    }
+
+    private sealed class Board : IDisposable
+    {
+        private const int KeptSpikes = 30;
+        private readonly Lock _gate = new();
+        private readonly TemperatureTracker<int> _bySource = new(new TemperatureOptions { HistoryMinutes = ChartMinutes });
+        private readonly TemperatureTracker<long> _byStory = new(new TemperatureOptions { HistoryMinutes = ChartMinutes });
+        private readonly Dictionary<int, string> _sourceNames = new();
+        private readonly LinkedList<SpikeNotice> _spikes = new();
+        private readonly NpgsqlDataSource _dataSource;
+        private readonly int _incidentId;
+        private IDisposable? _subscription;
+        private long _seededUpTo;
+        private DateTimeOffset _latest = DateTimeOffset.MinValue;
+
+        private Board(int incidentId, NpgsqlDataSource dataSource)
+        {
+            _incidentId = incidentId;
+            _dataSource = dataSource;
+        }
+
+        public static async Task<Board> StartAsync(int incidentId, LiveFeed liveFeed, NpgsqlDataSource dataSource)
+        {
+            var board = new Board(incidentId, dataSource);
+            // Subscribe first, so nothing committed while seeding is missed; what the seed counted is skipped by id.
+            board._subscription = liveFeed.Subscribe(incidentId, board.OnLiveAsync, TimeSpan.FromMilliseconds(250));
+            await board.SeedAsync();
+            return board;
+        }
+
+        private async Task SeedAsync()
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            var names = await connection.QueryAsync<(int Id, string Name)>("SELECT id, name FROM sources WHERE incident_id = @incidentId", new { incidentId = _incidentId });
+            var posts = await connection.QueryAsync<(long Id, int SourceId, long? StoryId, DateTime CreatedAt)>("""
+                SELECT id, source_id, story_id, created_at FROM posts
+                 WHERE incident_id = @incidentId
+                   AND created_at > (SELECT max(created_at) FROM posts WHERE incident_id = @incidentId) - make_interval(mins => @minutes)
+                 ORDER BY created_at, id
+                """, new { incidentId = _incidentId, minutes = ChartMinutes + 30 });
+            lock (_gate)
+            {
+                foreach (var (id, name) in names)
+                    _sourceNames[id] = name;
+                foreach (var post in posts)
+                {
+                    Record(post.SourceId, post.StoryId, new DateTimeOffset(DateTime.SpecifyKind(post.CreatedAt, DateTimeKind.Utc)));
+                    _seededUpTo = Math.Max(_seededUpTo, post.Id);
+                }
+            }
+        }
+
+        private async Task OnLiveAsync(LiveUpdate update)
+        {
+            var unknownSource = false;
+            lock (_gate)
+            {
+                foreach (var stored in update.Posts.OrderBy(p => p.Post.CreatedAt))
+                {
+                    if (stored.Id <= _seededUpTo)
+                        continue;
+                    unknownSource |= !_sourceNames.ContainsKey(stored.SourceId);
+                    Record(stored.SourceId, stored.StoryId, stored.Post.CreatedAt);
+                }
+            }
+            if (unknownSource)
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync();
+                var names = await connection.QueryAsync<(int Id, string Name)>("SELECT id, name FROM sources WHERE incident_id = @incidentId", new { incidentId = _incidentId });
+                lock (_gate)
+                    foreach (var (id, name) in names)
+                        _sourceNames[id] = name;
+            }
+        }
+
+        private void Record(int sourceId, long? storyId, DateTimeOffset at)
+        {
+            if (at > _latest)
+                _latest = at;
+            if (_bySource.Record(sourceId, at) is { } sourceSpike)
+                Keep(new SpikeNotice("source", sourceId, $"source {_sourceNames.GetValueOrDefault(sourceId, sourceId.ToString(System.Globalization.CultureInfo.InvariantCulture))}",
+                    sourceSpike.Minute, sourceSpike.Count, sourceSpike.BaselineMean, sourceSpike.ZScore));
+            if (storyId is { } story && _byStory.Record(story, at) is { } storySpike)
+                Keep(new SpikeNotice("story", story, $"story {story}", storySpike.Minute, storySpike.Count, storySpike.BaselineMean, storySpike.ZScore));
+        }
+
+        private void Keep(SpikeNotice spike)
+        {
+            _spikes.AddFirst(spike);
+            if (_spikes.Count > KeptSpikes)
+                _spikes.RemoveLast();
+        }
+
+        public TemperatureSnapshot Snapshot()
+        {
+            lock (_gate)
+            {
+                var sources = _sourceNames.Keys.Order()
+                    .Select(id => new SourceVolume(id, _sourceNames[id], Points(_bySource.Volumes(id))))
+                    .Where(s => s.Minutes.Count > 0)
+                    .ToList();
+                // Active: called in the minute in progress or the one before it, in event time.
+                var activeFrom = _latest.AddMinutes(-2);
+                var recent = _spikes.ToList();
+                return new TemperatureSnapshot(sources, recent.Where(s => s.Minute > activeFrom).ToList(), recent);
+            }
+        }
+
+        public IReadOnlyList<VolumePoint> StoryVolumes(long storyId)
+        {
+            lock (_gate)
+                return Points(_byStory.Volumes(storyId));
+        }
+
+        private static List<VolumePoint> Points(IReadOnlyList<MinuteVolume> volumes) =>
+            volumes.TakeLast(ChartMinutes).Select(v => new VolumePoint(v.Minute.UtcDateTime, v.Count)).ToList();
+
+        public void Dispose() => _subscription?.Dispose();
+    }
+}

@@ -1,0 +1,29 @@
+namespace CrisisDesk.Web.Features.Triage;
+
+/// <summary>
+/// The war room's filters; each one narrows the feed and they compose (AND). Empty values filter nothing.
+/// </summary>
+/// <param name="Search">Full-text search (PostgreSQL <c>simple</c> configuration, web-search syntax: words, "phrases", -not, or).</param>
+/// <param name="Platform">Only this platform (<c>x</c>, <c>mastodon</c>, <c>bluesky</c>, <c>news</c>, <c>cap</c>).</param>
+/// <param name="Language">Only posts in this language code.</param>
+/// <param name="WindowMinutes">Only the last N minutes of event time, up to the incident's latest post.</param>
+/// <param name="OfficialOnly">Only official sources: news outlets and other agencies' CAP alerts.</param>
+public sealed record TriageFilter(
+    string? Search = null,
+    string? Platform = null,
+    string? Language = null,
+    bool MediaOnly = false,
+    int? WindowMinutes = null,
+    bool UnreviewedOnly = false,
+    bool OfficialOnly = false)
+{
+    public static TriageFilter None { get; } = new();
+
+    /// <summary>Platforms that count as official sources.</summary>
+    public static IReadOnlyList<string> OfficialPlatforms { get; } = ["news", "cap"];
+
+    public bool IsEmpty => this == None || (string.IsNullOrWhiteSpace(Search) && string.IsNullOrEmpty(Platform) && string.IsNullOrEmpty(Language)
+        && !MediaOnly && WindowMinutes is null && !UnreviewedOnly && !OfficialOnly);
+
+    public bool HasSearch => !string.IsNullOrWhiteSpace(Search);
+}

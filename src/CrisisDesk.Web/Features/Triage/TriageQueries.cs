@@ -1,0 +1,172 @@
+using System.Text;
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Triage;
+
+/// <summary>A post as the triage feed shows it, with its story and triage marks; <see cref="Headline"/> holds search highlights.</summary>
+public sealed record TriagePost(long Id, string Platform, string? AuthorHandle, string? AuthorName, DateTime CreatedAt, string Text, string? Url,
+    bool HasMedia, string? Lang, long? StoryId, int StorySize, bool Flagged, bool Reviewed, string? Headline)
+{
+    /// <summary>A plain feed post (replay shows posts without triage state) in the shape the post card renders.</summary>
+    public static TriagePost FromFeed(CrisisDesk.Web.Features.WarRoom.FeedPost post) =>
+        new(post.Id, post.Platform, post.AuthorHandle, post.AuthorName, post.CreatedAt, post.Text, post.Url, post.HasMedia, null, null, 0, false, false, null);
+}
+
+/// <summary>A story as the stories panel lists it.</summary>
+public sealed record StoryRow(long Id, int Size, DateTime FirstPostAt, DateTime LatestPostAt, double GrowthPerMinute, string SampleText);
+
+/// <summary>One item in the media panel: what an outlet or agency published, and when.</summary>
+public sealed record MediaItem(long Id, string Platform, string Outlet, DateTime CreatedAt, string Text, string? Url);
+
+/// <summary>What the triage views read; one short-lived connection per query, never one per circuit.</summary>
+public sealed class TriageQueries(NpgsqlDataSource dataSource)
+{
+    /// <summary>The filter as SQL conditions on <c>p</c> (posts) with its parameters.</summary>
+    private static (string Where, DynamicParameters Parameters) Conditions(int incidentId, TriageFilter filter)
+    {
+        var where = new StringBuilder("p.incident_id = @incidentId");
+        var parameters = new DynamicParameters(new { incidentId });
+        if (filter.HasSearch)
+        {
+            where.Append(" AND to_tsvector('simple'::regconfig, p.text) @@ websearch_to_tsquery('simple'::regconfig, @search)");
+            parameters.Add("search", filter.Search!.Trim());
+        }
+        if (!string.IsNullOrEmpty(filter.Platform))
+        {
+            where.Append(" AND p.platform = @platform");
+            parameters.Add("platform", filter.Platform);
+        }
+        if (!string.IsNullOrEmpty(filter.Language))
+        {
+            where.Append(" AND p.lang = @lang");
+            parameters.Add("lang", filter.Language);
+        }
+        if (filter.MediaOnly)
+            where.Append(" AND p.has_media");
+        if (filter.OfficialOnly)
+        {
+            where.Append(" AND p.platform = ANY(@official)");
+            parameters.Add("official", TriageFilter.OfficialPlatforms.ToArray());
+        }
+        if (filter.WindowMinutes is { } minutes)
+        {
+            where.Append(" AND p.created_at > (SELECT max(created_at) FROM posts WHERE incident_id = @incidentId) - make_interval(mins => @minutes)");
+            parameters.Add("minutes", minutes);
+        }
+        if (filter.UnreviewedOnly)
+            where.Append(" AND NOT EXISTS (SELECT 1 FROM post_triage t WHERE t.post_id = p.id AND t.reviewed_at IS NOT NULL)");
+        return (where.ToString(), parameters);
+    }
+
+    /// <summary>How many posts pass the filter up to <paramref name="anchorId"/> (all when null), and the newest id overall.</summary>
+    public async Task<(long Count, long MaxId)> HeadAsync(int incidentId, TriageFilter filter, long? anchorId = null, CancellationToken cancellationToken = default)
+    {
+        var (where, parameters) = Conditions(incidentId, filter);
+        parameters.Add("anchorId", anchorId ?? long.MaxValue);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition($"""
+            SELECT (SELECT count(*) FROM posts p WHERE {where} AND p.id <= @anchorId),
+                   (SELECT coalesce(max(id), 0) FROM posts WHERE incident_id = @incidentId)
+            """, parameters, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A window of the filtered feed, newest first, as it stood when the newest post was <paramref name="anchorId"/>.</summary>
+    public async Task<IReadOnlyList<TriagePost>> PageAsync(int incidentId, TriageFilter filter, long anchorId, int offset, int count, CancellationToken cancellationToken = default)
+    {
+        var (where, parameters) = Conditions(incidentId, filter);
+        parameters.AddDynamicParams(new { anchorId, offset, count, start = HighlightedText.Start.ToString(), stop = HighlightedText.Stop.ToString() });
+        // HighlightAll returns the whole text; the marker characters are taken out of the text first so a post cannot forge a highlight.
+        var headline = filter.HasSearch
+            ? """
+              ts_headline('simple'::regconfig, replace(replace(p.text, @start, ''), @stop, ''), websearch_to_tsquery('simple'::regconfig, @search),
+                          format('StartSel=%s, StopSel=%s, HighlightAll=true', @start, @stop))
+              """
+            : "NULL";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition($"""
+            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
+                   p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
+                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed,
+                   {headline} AS Headline
+              FROM posts p
+              LEFT JOIN stories s ON s.id = p.story_id
+              LEFT JOIN post_triage t ON t.post_id = p.id
+             WHERE {where} AND p.id <= @anchorId
+             ORDER BY p.id DESC
+            OFFSET @offset LIMIT @count
+            """, parameters, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    public async Task<TriagePost?> PostAsync(long postId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<TriagePost>(new CommandDefinition("""
+            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
+                   p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
+                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline
+              FROM posts p LEFT JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
+             WHERE p.id = @postId
+            """, new { postId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The platforms and languages present in the incident, for the filter menus.</summary>
+    public async Task<(IReadOnlyList<string> Platforms, IReadOnlyList<string> Languages)> FacetsAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var platforms = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT platform FROM posts WHERE incident_id = @incidentId ORDER BY 1", new { incidentId }, cancellationToken: cancellationToken));
+        var languages = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT lang FROM posts WHERE incident_id = @incidentId AND lang IS NOT NULL GROUP BY lang ORDER BY count(*) DESC LIMIT 30", new { incidentId }, cancellationToken: cancellationToken));
+        return (platforms.ToList(), languages.ToList());
+    }
+
+    /// <summary>The incident's stories with more than one post, fastest-growing and then largest first.</summary>
+    public async Task<IReadOnlyList<StoryRow>> TopStoriesAsync(int incidentId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StoryRow>(new CommandDefinition("""
+            SELECT id, size, first_post_at AS FirstPostAt, latest_post_at AS LatestPostAt, growth_per_minute AS GrowthPerMinute, sample_text AS SampleText
+              FROM stories WHERE incident_id = @incidentId AND size > 1
+             ORDER BY growth_per_minute DESC, size DESC, id LIMIT @limit
+            """, new { incidentId, limit }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    public async Task<StoryRow?> StoryAsync(long storyId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<StoryRow>(new CommandDefinition("""
+            SELECT id, size, first_post_at AS FirstPostAt, latest_post_at AS LatestPostAt, growth_per_minute AS GrowthPerMinute, sample_text AS SampleText
+              FROM stories WHERE id = @storyId
+            """, new { storyId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A story's members, oldest first (the first post is the original).</summary>
+    public async Task<IReadOnlyList<TriagePost>> StoryMembersAsync(long storyId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition("""
+            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
+                   p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
+                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline
+              FROM posts p JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
+             WHERE p.story_id = @storyId
+             ORDER BY p.created_at, p.id LIMIT @limit
+            """, new { storyId, limit }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    /// <summary>What news outlets and agencies published, newest first.</summary>
+    public async Task<IReadOnlyList<MediaItem>> MediaAsync(int incidentId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<MediaItem>(new CommandDefinition("""
+            SELECT id, platform, coalesce(extra->>'outlet', author_name, author_handle, platform) AS Outlet, created_at AS CreatedAt, text, url
+              FROM posts WHERE incident_id = @incidentId AND platform = ANY(@official)
+             ORDER BY created_at DESC, id DESC LIMIT @limit
+            """, new { incidentId, limit, official = TriageFilter.OfficialPlatforms.ToArray() }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+}
