@@ -87,10 +87,12 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         // The click is only sent; the Resume button shows once the server has paused the feed.
         await page.GetByTestId("feed-resume").WaitForAsync();
         var held = await page.FeedTotalAsync();
+        async Task<int> PendingAsync() =>
+            int.Parse((await page.GetByTestId("feed-pending").InnerTextAsync()).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        // A list refresh sent just before the pause may still land; once posts are waiting, the list has settled.
+        var firstWaiting = await PageActions.EventuallyAsync(PendingAsync, n => n > 0, "the paused feed to count new posts");
         var topPost = await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id");
-        var waiting = await PageActions.EventuallyAsync(
-            async () => int.Parse((await page.GetByTestId("feed-pending").InnerTextAsync()).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture),
-            n => n > 0, "the paused feed to count new posts");
+        var waiting = await PageActions.EventuallyAsync(PendingAsync, n => n > firstWaiting, "more posts to wait while paused");
 
         Assert.Equal(held, await page.FeedTotalAsync());
         Assert.Equal(topPost, await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id"));

@@ -121,6 +121,8 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Keep what the server said: the first place to look when a browser test fails.
+        await File.WriteAllTextAsync(Path.Combine(Path.GetTempPath(), $"crisisdesk-e2e-{_process.Id}.log"), Output);
         if (!_process.HasExited)
         {
             try

@@ -40,6 +40,20 @@ public sealed class AuthorizationTests(CrisisDeskFactory app) : IClassFixture<Cr
     }
 
     [Fact]
+    public async Task A_new_incident_with_no_posts_yet_has_a_war_room()
+    {
+        var (operatorName, password) = await app.CreateUserAsync(Roles.Operator);
+        var client = await app.SignedInClientAsync(operatorName, password);
+        var created = await client.PostAsJsonAsync("/api/incidents", new { name = "Quiet so far" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+
+        var response = await client.GetAsync($"/incidents/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Quiet so far", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Anonymous_api_calls_are_refused_with_401()
     {
         var response = await app.NewClient().GetAsync("/api/incidents");

@@ -166,7 +166,8 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
                     .Where(s => s.Minutes.Count > 0)
                     .ToList();
                 // Active: called in the minute in progress or the one before it, in event time.
-                var activeFrom = _latest.AddMinutes(-2);
+                // (An incident with no posts yet has no latest time: nothing is active.)
+                var activeFrom = _latest == default ? _latest : _latest.AddMinutes(-2);
                 var recent = _spikes.ToList();
                 return new TemperatureSnapshot(sources, recent.Where(s => s.Minute > activeFrom).ToList(), recent);
             }
