@@ -1,7 +1,7 @@
 // Sustained ingest rate: realistic posts from memory through the real pipeline into PostgreSQL, and in the same run
 // psql \copy of the same rows into a table of the same shape (the raw limit).
 // Usage: dotnet run -c Release --project bench/CrisisDesk.Bench -- [posts] [--format post.jsonl|x.v1.tweet]
-//        [--raw binary|csv] [--batch N] [--channel N] [--without-post-fks (what-if: drops posts' foreign keys)]
+//        [--raw binary|csv] [--batch N] [--channel N]
 // The database: CRISISDESK_TEST_DB when set, otherwise a private PostgreSQL started from the installed binaries.
 using System.Diagnostics;
 using System.Globalization;
@@ -15,7 +15,7 @@ using Npgsql;
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: CrisisDesk.Bench [posts] [--format post.jsonl|x.v1.tweet] [--raw binary|csv] [--batch N] [--channel N] [--without-post-fks]");
+    Console.Error.WriteLine("usage: CrisisDesk.Bench [posts] [--format post.jsonl|x.v1.tweet] [--raw binary|csv] [--batch N] [--channel N]");
     return 2;
 }
 var options = new IngestPipelineOptions { MaxBatchSize = settings.BatchSize ?? new IngestPipelineOptions().MaxBatchSize, ChannelCapacity = settings.ChannelCapacity ?? new IngestPipelineOptions().ChannelCapacity };
@@ -50,12 +50,6 @@ try
     var warm = await PipelineRun.RunAsync(dataSource, warmUp, warmIncident, warmSource, options, serverCpu);
     Console.WriteLine($"warm-up: {warm.Stored:N0} posts in {warm.Elapsed.TotalSeconds:N2} s (not counted)");
     await ExecuteAsync("TRUNCATE posts; CREATE TABLE posts_raw (LIKE posts INCLUDING ALL); VACUUM ANALYZE posts; CHECKPOINT");
-    if (settings.WithoutPostForeignKeys)
-    {
-        // What-if only: the per-row checks of posts' two foreign keys are most of the server's extra work over \copy.
-        await ExecuteAsync("ALTER TABLE posts DROP CONSTRAINT posts_incident_id_fkey, DROP CONSTRAINT posts_source_id_fkey");
-        Console.WriteLine("WHAT-IF: posts' foreign keys to incidents and sources dropped in this bench database");
-    }
     var normaliseAlone = NormaliseAlone(corpus, Math.Min(corpus.Items.Count, 200_000));
     Console.WriteLine($"normalise alone, one thread: {normaliseAlone:N0} items/s ({1e6 / normaliseAlone:N1} µs/item)");
 
@@ -174,7 +168,7 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', F
 
 static string Mib(long bytes) => $"{bytes / 1048576.0:N0} MiB";
 
-internal sealed record BenchSettings(int Posts, string Format, bool BinaryRaw, int? BatchSize, int? ChannelCapacity, bool WithoutPostForeignKeys = false)
+internal sealed record BenchSettings(int Posts, string Format, bool BinaryRaw, int? BatchSize, int? ChannelCapacity)
 {
     public static BenchSettings? Parse(string[] args)
     {
@@ -194,9 +188,6 @@ internal sealed record BenchSettings(int Posts, string Format, bool BinaryRaw, i
                     if (raw is not ("binary" or "csv"))
                         return null;
                     settings = settings with { BinaryRaw = raw == "binary" };
-                    break;
-                case "--without-post-fks":
-                    settings = settings with { WithoutPostForeignKeys = true };
                     break;
                 case "--batch" when int.TryParse(Next(), out var batch) && batch > 0:
                     settings = settings with { BatchSize = batch };

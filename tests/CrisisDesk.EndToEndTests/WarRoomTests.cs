@@ -43,6 +43,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         await admin.GetByText("Added duty.officer as Viewer.").WaitForAsync();
 
         await admin.GotoAsync("/");
+        await admin.WaitForCircuitAsync();
         await admin.GetByRole(AriaRole.Link, new() { Name = "Drill: Germanwings 9525 (PHEME replay)" }).ClickAsync();
         await admin.WaitForURLAsync("**/incidents/1");
         await admin.WaitForCircuitAsync();
