@@ -49,7 +49,7 @@ try
     // Warm-up (JIT tiers, pooled connections with their staging table), then both timed runs start from empty tables.
     var warm = await PipelineRun.RunAsync(dataSource, warmUp, warmIncident, warmSource, options, serverCpu);
     Console.WriteLine($"warm-up: {warm.Stored:N0} posts in {warm.Elapsed.TotalSeconds:N2} s (not counted)");
-    await ExecuteAsync("TRUNCATE posts; CREATE TABLE posts_raw (LIKE posts INCLUDING ALL); VACUUM ANALYZE posts; CHECKPOINT");
+    await ExecuteAsync("TRUNCATE posts CASCADE; CREATE TABLE posts_raw (LIKE posts INCLUDING ALL); VACUUM ANALYZE posts; CHECKPOINT");
     var normaliseAlone = NormaliseAlone(corpus, Math.Min(corpus.Items.Count, 200_000));
     Console.WriteLine($"normalise alone, one thread: {normaliseAlone:N0} items/s ({1e6 / normaliseAlone:N1} µs/item)");
 
