@@ -90,12 +90,16 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         var held = await page.FeedTotalAsync();
         async Task<int> PendingAsync() =>
             int.Parse((await page.GetByTestId("feed-pending").InnerTextAsync()).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        // A list refresh sent just before the pause may still land; once posts are waiting, the list has settled.
+        // A list refresh sent just before the pause may still be landing: the list has settled when its top post is the
+        // post the view is anchored at (data-anchor, the newest post the paused view holds).
         var firstWaiting = await PageActions.EventuallyAsync(PendingAsync, n => n > 0, "the paused feed to count new posts");
-        var topPost = await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id");
+        var anchor = await page.GetByTestId("feed").GetAttributeAsync("data-anchor");
+        var topPost = await PageActions.EventuallyAsync(
+            () => page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id"), id => id == anchor, "the paused list to settle on its anchor");
         var waiting = await PageActions.EventuallyAsync(PendingAsync, n => n > firstWaiting, "more posts to wait while paused");
 
         Assert.Equal(held, await page.FeedTotalAsync());
+        Assert.Equal(anchor, await page.GetByTestId("feed").GetAttributeAsync("data-anchor"));
         Assert.Equal(topPost, await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id"));
 
         await page.GetByTestId("feed-resume").ClickAsync();
