@@ -18,115 +18,24 @@ public sealed record IncidentActivity(int IncidentId, string Action, string Acto
 /// </summary>
 public sealed class IncidentActivityFeed(TimeProvider? timeProvider = null)
 {
-    /// <summary>A subscriber's buffer is capped so that a stalled circuit cannot hold the server's memory.</summary>
+    /// <summary>A subscriber's buffer is capped so that a stalled circuit cannot hold the server's memory; the oldest go first.</summary>
     public const int MaxBufferedPerSubscriber = 2_000;
 
-    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
-    private readonly Lock _gate = new();
-    private Subscription[] _subscriptions = [];
+    private readonly ThrottledIncidentFeed<IncidentActivity> _feed = new(MaxBufferedPerSubscriber, timeProvider);
 
-    public int SubscriberCount => Volatile.Read(ref _subscriptions).Length;
+    public int SubscriberCount => _feed.SubscriberCount;
 
     /// <summary>
     /// Delivers the incident's activity to <paramref name="onActivity"/> at most once per <paramref name="throttle"/>,
     /// oldest first, never concurrently with itself. Dispose to stop.
     /// </summary>
-    public IDisposable Subscribe(int incidentId, Func<IReadOnlyList<IncidentActivity>, Task> onActivity, TimeSpan throttle)
-    {
-        var subscription = new Subscription(this, incidentId, onActivity, throttle);
-        lock (_gate)
-            _subscriptions = [.. _subscriptions, subscription];
-        return subscription;
-    }
+    public IDisposable Subscribe(int incidentId, Func<IReadOnlyList<IncidentActivity>, Task> onActivity, TimeSpan throttle) =>
+        _feed.Subscribe(incidentId, (activity, _) => onActivity(activity), throttle);
 
     /// <summary>Announces an action that is committed. Never blocks on subscribers.</summary>
     public void Publish(IncidentActivity activity)
     {
         ArgumentNullException.ThrowIfNull(activity);
-        foreach (var subscription in Volatile.Read(ref _subscriptions))
-        {
-            if (subscription.IncidentId == activity.IncidentId)
-                subscription.Enqueue(activity);
-        }
-    }
-
-    private void Remove(Subscription subscription)
-    {
-        lock (_gate)
-            _subscriptions = _subscriptions.Where(s => s != subscription).ToArray();
-    }
-
-    private sealed class Subscription(IncidentActivityFeed feed, int incidentId, Func<IReadOnlyList<IncidentActivity>, Task> onActivity, TimeSpan throttle) : IDisposable
-    {
-        private readonly Lock _gate = new();
-        private List<IncidentActivity> _pending = [];
-        private bool _scheduled;
-        private bool _disposed;
-        private long _lastDelivery;
-
-        public int IncidentId { get; } = incidentId;
-
-        public void Enqueue(IncidentActivity activity)
-        {
-            lock (_gate)
-            {
-                if (_disposed)
-                    return;
-                _pending.Add(activity);
-                if (_pending.Count > MaxBufferedPerSubscriber)
-                    _pending.RemoveRange(0, _pending.Count - MaxBufferedPerSubscriber);
-                if (_scheduled)
-                    return;
-                _scheduled = true;
-            }
-            var wait = throttle - feed._time.GetElapsedTime(_lastDelivery);
-            _ = DeliverAfterAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
-        }
-
-        private async Task DeliverAfterAsync(TimeSpan wait)
-        {
-            if (wait > TimeSpan.Zero)
-                await Task.Delay(wait, feed._time).ConfigureAwait(false);
-            else
-                await Task.Yield();
-            List<IncidentActivity> batch;
-            lock (_gate)
-            {
-                if (_disposed)
-                    return;
-                batch = _pending;
-                _pending = [];
-            }
-            try
-            {
-                await onActivity(batch).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // A subscriber's failure is its own (a circuit that went away mid-render): the feed and the others go on.
-            }
-            finally
-            {
-                _lastDelivery = feed._time.GetTimestamp();
-                bool again;
-                lock (_gate)
-                {
-                    again = _pending.Count > 0 && !_disposed;
-                    _scheduled = again;
-                }
-                if (again)
-                    _ = DeliverAfterAsync(throttle);
-            }
-        }
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                _disposed = true;
-                _pending = [];
-            }
-            feed.Remove(this);
-        }
+        _feed.Publish(activity.IncidentId, [activity]);
     }
 }
