@@ -23,9 +23,19 @@ dotnet build CrisisDesk.sln -c "$configuration" -nologo -clp:ErrorsOnly
 # One test assembly at a time: the end-to-end tests start servers and a browser, and this machine has two cores.
 results="$(mktemp -d)"
 status=0
+export CRISISDESK_E2E_LOG_DIR="$results/server-logs"
 for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.IntegrationTests tests/CrisisDesk.EndToEndTests; do
   name="$(basename "$project")"
-  dotnet test "$project" -c "$configuration" --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+  if ! dotnet test "$project" -c "$configuration" --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results"; then
+    status=1
+    # The browser tests run CrisisDesk as its own process: show what those servers warned about, the first clue to a failure.
+    for log in "$CRISISDESK_E2E_LOG_DIR"/*.log; do
+      [ -f "$log" ] || continue
+      grep -qE '^(warn|fail|crit):' "$log" || continue
+      echo "--- $(basename "$log"): warnings and errors ---"
+      grep -E -A6 '^(warn|fail|crit):' "$log" | head -80
+    done
+  fi
 done
 
 # One closing line for the whole run, counted from the test results.

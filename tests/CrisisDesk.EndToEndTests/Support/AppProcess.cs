@@ -121,8 +121,10 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Keep what the server said: the first place to look when a browser test fails.
-        await File.WriteAllTextAsync(Path.Combine(Path.GetTempPath(), $"crisisdesk-e2e-{_process.Id}.log"), Output);
+        // Keep what the server said: the first place to look when a browser test fails (test.sh prints its warnings and errors then).
+        var logDirectory = Environment.GetEnvironmentVariable("CRISISDESK_E2E_LOG_DIR") is { Length: > 0 } configured ? configured : Path.GetTempPath();
+        Directory.CreateDirectory(logDirectory);
+        await File.WriteAllTextAsync(Path.Combine(logDirectory, $"crisisdesk-e2e-{_process.Id}.log"), Output);
         if (!_process.HasExited)
         {
             try

@@ -5,7 +5,9 @@ using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Account;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CrisisDesk.IntegrationTests.Support;
 
@@ -19,6 +21,9 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
     public const string AdminPassword = "integration-admin-password";
 
     public TestDatabase Database { get; } = new();
+
+    /// <summary>What the host logged at Error and above.</summary>
+    public ServerErrorLog ServerErrors { get; } = new();
 
     /// <summary>Settings a test class may change before the host starts.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
@@ -38,6 +43,7 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        builder.ConfigureLogging(logging => logging.AddProvider(ServerErrors));
         builder.UseSetting("ConnectionStrings:CrisisDesk", Database.ConnectionString);
         builder.UseSetting("CrisisDesk:Admin:UserName", AdminUser);
         builder.UseSetting("CrisisDesk:Admin:Password", AdminPassword);
@@ -51,8 +57,11 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
         await Database.DisposeAsync();
     }
 
-    /// <summary>A client that does not follow redirects, so tests see where they are sent.</summary>
-    public HttpClient NewClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    /// <summary>
+    /// A client that does not follow redirects, so tests see where they are sent, keeps cookies, and fails on a 5xx with
+    /// what the server logged.
+    /// </summary>
+    public HttpClient NewClient() => CreateDefaultClient(ClientOptions.BaseAddress, new ServerErrorHandler(ServerErrors), new CookieContainerHandler());
 
     /// <summary>Signs in through the real form (antiforgery token included) and returns the signed-in client.</summary>
     public async Task<HttpClient> SignedInClientAsync(string userName, string password)

@@ -25,7 +25,7 @@ internal static class ConnectorHarness
     /// <summary>Timings in milliseconds so that scripted failures play out fast; nothing asserts on elapsed time.</summary>
     public static StreamTimings FastTimings(int circuitThreshold = 100) => new()
     {
-        KeepAliveTimeout = TimeSpan.FromMilliseconds(400),
+        KeepAliveTimeout = TimeSpan.FromMilliseconds(1500),
         ConnectTimeout = TimeSpan.FromSeconds(5),
         NetworkBackoffStep = TimeSpan.FromMilliseconds(5),
         NetworkBackoffMax = TimeSpan.FromMilliseconds(50),
