@@ -59,20 +59,20 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
             $"the drill should still be replaying while both war rooms are open, but they show {first} and {viewerFirst} of {DrillPosts} posts");
 
         // New posts appear in both open pages: no reload, no navigation.
-        await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total > first, "the feed total to grow without a reload");
-        await PageActions.EventuallyAsync(viewer.FeedTotalAsync, total => total > viewerFirst, "the second browser's feed to grow without a reload");
+        await admin.FeedTotalEventuallyAsync(total => total > first, "the feed total to grow without a reload");
+        await viewer.FeedTotalEventuallyAsync(total => total > viewerFirst, "the second browser's feed to grow without a reload");
         var card = admin.Locator("[data-testid=feed] article.post").First;
         Assert.False(string.IsNullOrWhiteSpace(await card.Locator("p.text").InnerTextAsync()));
 
         // The README's picture of the war room, taken mid-drill with the chart moving.
-        await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total >= 120 || total == DrillPosts, "enough posts for the screenshot");
+        await admin.FeedTotalEventuallyAsync(total => total >= 120 || total == DrillPosts, "enough posts for the screenshot");
         await admin.WaitForCircuitAsync();
         Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
         await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room.png") });
 
         // Both end on the whole drill, each post once.
-        await PageActions.EventuallyAsync(admin.FeedTotalAsync, total => total == DrillPosts, $"the admin's feed to reach {DrillPosts}", TimeSpan.FromSeconds(120));
-        await PageActions.EventuallyAsync(viewer.FeedTotalAsync, total => total == DrillPosts, $"the viewer's feed to reach {DrillPosts}");
+        await admin.FeedTotalEventuallyAsync(total => total == DrillPosts, $"the admin's feed to reach {DrillPosts}", TimeSpan.FromSeconds(120));
+        await viewer.FeedTotalEventuallyAsync(total => total == DrillPosts, $"the viewer's feed to reach {DrillPosts}");
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         await page.SignInAsync("admin", AdminPassword);
         await page.GotoAsync("/incidents/1");
         await page.WaitForCircuitAsync();
-        await PageActions.EventuallyAsync(page.FeedTotalAsync, total => total > 0, "the first posts");
+        await page.FeedTotalEventuallyAsync(total => total > 0, "the first posts");
 
         await page.GetByTestId("feed-pause").ClickAsync();
         // The click is only sent; the Resume button shows once the server has paused the feed.
@@ -103,7 +103,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         Assert.Equal(topPost, await page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id"));
 
         await page.GetByTestId("feed-resume").ClickAsync();
-        var resumed = await PageActions.EventuallyAsync(page.FeedTotalAsync, total => total >= held + waiting, "the feed to catch up on resume");
+        var resumed = await page.FeedTotalEventuallyAsync(total => total >= held + waiting, "the feed to catch up on resume");
         Assert.True(resumed >= held + waiting);
     }
 

@@ -80,6 +80,25 @@ public static class PageActions
     public static async Task<long> FeedTotalAsync(this IPage page) =>
         long.Parse(await page.Locator("[data-testid=feed-total]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Waits for the feed total shown on <paramref name="page"/> to satisfy <paramref name="condition"/>. When it does not,
+    /// the failure says whether the page's circuit was still up and what the server's sources had stored, which tells a
+    /// stalled page from a stalled ingest.
+    /// </summary>
+    public static async Task<long> FeedTotalEventuallyAsync(this IPage page, Func<long, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await EventuallyAsync(page.FeedTotalAsync, condition, what, timeout);
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            var badge = await page.Locator("#components-reconnect-modal").EvaluateAsync<string>("e => e.className + ': ' + e.innerText").ConfigureAwait(false);
+            var health = await page.APIRequest.GetAsync("/healthz").ConfigureAwait(false);
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nconnection badge: {badge}\n/healthz: {await health.TextAsync().ConfigureAwait(false)}");
+        }
+    }
+
     /// <summary>Polls the page until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the timeout.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what, TimeSpan? timeout = null)
     {
