@@ -66,7 +66,7 @@ public sealed partial class Replay : IAsyncDisposable
     {
         if (_count == 0)
             return new ItemsProviderResult<FeedPost>([], 0);
-        var posts = await Queries.PostsAsOfAsync(IncidentId, _asOf, request.StartIndex, request.Count, request.CancellationToken);
+        var posts = await VirtualizedRead.RunAsync(request, token => Queries.PostsAsOfAsync(IncidentId, _asOf, request.StartIndex, request.Count, token));
         return new ItemsProviderResult<FeedPost>(posts, (int)Math.Min(_count, int.MaxValue));
     }
 
