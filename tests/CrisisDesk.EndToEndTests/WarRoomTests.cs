@@ -108,6 +108,21 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_badge_says_the_view_stopped_when_the_server_ended_the_circuit_with_an_error()
+    {
+        var page = await browser.NewPageAsync(_app.BaseAddress);
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForCircuitAsync();
+
+        // What Blazor does when an unhandled server error ends the circuit: show the error bar, nothing else.
+        await page.EvaluateAsync("() => { document.getElementById('blazor-error-ui').style.display = 'block'; }");
+
+        await page.Locator("#components-reconnect-modal .circuit-ended").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
+        Assert.False(await page.Locator("#components-reconnect-modal .circuit-connected").IsVisibleAsync());
+    }
+
+    [Fact]
     public async Task A_wrong_password_stays_on_the_sign_in_page_with_a_message()
     {
         var page = await browser.NewPageAsync(_app.BaseAddress);

@@ -46,8 +46,19 @@ window.crisisDesk.scrollFeedTo = (top, height) => {
 };
 function applyCircuitMark() {
   const status = document.getElementById('components-reconnect-modal');
-  if (status && window.crisisDesk.up) status.dataset.circuit = 'up';
+  if (status && window.crisisDesk.up) status.dataset.circuit = window.crisisDesk.ended ? 'ended' : 'up';
 }
+
+// An unhandled server error ends the circuit without a disconnect: Blazor only shows #blazor-error-ui (the element it
+// finds at that moment; the layout may have re-rendered it). The badge must not keep saying Connected over a page that
+// no longer updates, so look once a second.
+setInterval(() => {
+  const error = document.getElementById('blazor-error-ui');
+  if (!window.crisisDesk.ended && error && getComputedStyle(error).display !== 'none') {
+    window.crisisDesk.ended = true;
+    applyCircuitMark();
+  }
+}, 1000);
 
 if (window.Blazor && typeof window.Blazor.addEventListener === 'function') {
   window.Blazor.addEventListener('enhancedload', applyCircuitMark);
