@@ -430,14 +430,14 @@ public sealed partial class WarRoom : IAsyncDisposable
     }
 
     /// <summary>The source's detail, and what its edits and deletions did (deletions of posts not held are only counted).</summary>
-    private static string SourceTitle(SourceStatus source)
+    private static string? SourceTitle(SourceStatus source)
     {
         var parts = new List<string>();
         if (source.Detail is { Length: > 0 } detail)
             parts.Add(detail);
         if (source.EditsStored + source.DeletionsApplied + source.DeletionsUnmatched > 0)
             parts.Add($"{source.EditsStored} edits kept as versions, {source.DeletionsApplied} posts deleted by their authors, {source.DeletionsUnmatched} deletions of posts not held");
-        return string.Join(" · ", parts);
+        return parts.Count == 0 ? null : string.Join(" · ", parts);
     }
 
     private static string StateLabel(SourceStatus source) => source.State switch
