@@ -39,8 +39,9 @@ public static class IngestHostingExtensions
         services.AddSingleton(sp => new StreamingSourceFactory(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(StreamingKindFactory.HttpClientName),
             name => sp.GetRequiredService<IConfiguration>()[$"CrisisDesk:Secrets:{name}"]));
+        services.AddSingleton(sp => new StoredPostDirectory(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         foreach (var kind in StreamingSourceFactory.Kinds)
-            services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>()));
+            services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>(), sp.GetRequiredService<StoredPostDirectory>()));
         foreach (var kind in FeedSourceFactory.Kinds)
             services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
         services.AddSingleton<IngestHost>();

@@ -35,3 +35,17 @@ public sealed record StoredPost(long Id, int IncidentId, int SourceId, DateTimeO
     /// <summary>The story (group of near-duplicates) the pipeline's cluster stage put it in, or null when none ran.</summary>
     public long? StoryId { get; init; }
 }
+
+public enum PostChangeKind
+{
+    /// <summary>A new version of the post was stored; the post now shows the latest version's text.</summary>
+    Edited,
+
+    /// <summary>The author deleted the post; it is kept, with its text, and marked deleted.</summary>
+    Deleted,
+}
+
+/// <summary>A committed change to a post already stored: what open war rooms need to know to show it again.</summary>
+/// <param name="Version">The edit's version label; null for a deletion.</param>
+/// <param name="At">When CrisisDesk received the change.</param>
+public sealed record PostChange(long PostId, int IncidentId, PostChangeKind Kind, string? Version, DateTimeOffset At);

@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Posts;
 using Npgsql;
 using NpgsqlTypes;
@@ -18,7 +19,7 @@ public sealed record PostBatch(
     string? Cursor,
     DateTimeOffset? LastItemAt)
 {
-    /// <summary>The story of each post (same order as <see cref="Posts"/>), from the cluster stage; null when none ran.</summary>
+    /// <summary>The story of each post (same order as <see cref="Posts"/>), from the cluster stage; null when none ran. A deletion's entry (0) is ignored.</summary>
     public IReadOnlyList<long>? StoryIds { get; init; }
 
     /// <summary>The growth per minute of each story the batch touches, as the cluster stage measured it.</summary>
@@ -28,26 +29,72 @@ public sealed record PostBatch(
 /// <summary>A story's growth per minute after the batch, written onto its row.</summary>
 public readonly record struct StoryGrowth(long StoryId, double GrowthPerMinute);
 
+/// <summary>What one batch changed: the posts that were new, and the edits and deletions applied to stored posts.</summary>
+/// <param name="Stored">The posts inserted, in id order (an edit of a post never stored is stored as the post).</param>
+/// <param name="Changes">Edits and deletions of posts stored before this batch, in the order applied.</param>
+/// <param name="VersionsStored">Edits stored as new versions (a re-delivered version is not counted).</param>
+/// <param name="DeletionsApplied">Posts marked deleted by this batch (one already marked is not counted).</param>
+/// <param name="DeletionsUnmatched">Deletions of posts the incident never stored: nothing is stored for them.</param>
+public sealed record PostWriteResult(IReadOnlyList<StoredPost> Stored, IReadOnlyList<PostChange> Changes, int VersionsStored, int DeletionsApplied, int DeletionsUnmatched);
+
 /// <summary>
 /// Writes a batch durably in one transaction: binary COPY into a temporary staging table, one
 /// <c>INSERT … ON CONFLICT DO NOTHING</c> into <c>posts</c> (the dedupe) that also adds the posts actually inserted to
-/// their stories' rows (size, first and latest post, growth), the quarantined items, and the source's cursor and counters. A crash anywhere before commit leaves nothing; a resume from the saved cursor redelivers
-/// only what was not committed, and whatever it redelivers twice is absorbed by the dedupe key.
+/// their stories' rows (size, first and latest post, growth), the edits and deletions the batch carries (see below),
+/// the quarantined items, and the source's cursor and counters. A crash anywhere before commit leaves nothing; a resume
+/// from the saved cursor redelivers only what was not committed, and whatever it redelivers twice is absorbed by the
+/// dedupe keys: (incident, platform, external id) for posts, (post, version) for edits, <c>deleted_at</c> for deletions.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Edits and deletions (<see cref="StreamPostMarkers"/>) take a second path only when a batch has any, so ordinary posts
+/// pay one substring test each. An edit is kept in <c>post_versions</c> (the first edit of a post also copies the text it
+/// replaces, as the original) and the post then shows the latest version by the platform's version time; an edit of a
+/// post never stored is stored as the post. A deletion sets <c>deleted_at</c>, keeping the text; a deletion of a post
+/// never stored stores nothing and is counted (<c>sources.deletions_unmatched</c>).
+/// </para>
+/// <para>
+/// No deadlocks: every writer takes the locks of <c>posts</c> rows it inserts in key order, in one statement. A batch
+/// with changes first takes a per-incident advisory lock (so two such batches never interleave), then inserts in key
+/// order like any batch, and only then updates rows: those updates can wait only for rows a writer is inserting, which
+/// it does not (uncommitted rows are invisible to an update), so no cycle can form with a batch of plain posts.
+/// </para>
+/// </remarks>
 public sealed class PostWriter(NpgsqlDataSource dataSource)
 {
+    /// <summary>The advisory lock class (first key) that serialises batches with edits or deletions within one incident.</summary>
+    private const int ChangeLockClass = 0x43445645; // "CDVE"
+
     /// <summary>Runs after the posts are written and before commit; tests use it to crash there.</summary>
     internal Func<CancellationToken, Task>? BeforeCommit { get; set; }
 
     /// <summary>Writes the batch and returns the posts that were new, in batch order, with their ids.</summary>
-    public async Task<IReadOnlyList<StoredPost>> WriteAsync(PostBatch batch, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredPost>> WriteAsync(PostBatch batch, CancellationToken cancellationToken = default) =>
+        (await WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false)).Stored;
+
+    /// <summary>Writes the batch and returns the posts that were new and the changes applied to stored ones.</summary>
+    public async Task<PostWriteResult> WriteBatchAsync(PostBatch batch, CancellationToken cancellationToken = default)
     {
+        var markers = ReadMarkers(batch.Posts);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var receivedAt = DateTimeOffset.UtcNow;
-        var stored = batch.Posts.Count == 0
+        if (markers is not null)
+        {
+            // Before any row is touched, so that two batches with changes in one incident queue here, holding nothing.
+            await using var serialise = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1, $2)", connection, transaction)
+            {
+                Parameters = { new() { Value = ChangeLockClass }, new() { Value = batch.IncidentId } },
+            };
+            await serialise.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var candidates = markers is null ? null : InsertCandidates(batch.Posts, markers);
+        var stored = batch.Posts.Count == 0 || candidates is { Count: 0 }
             ? []
-            : await InsertPostsAsync(connection, transaction, batch, receivedAt, cancellationToken).ConfigureAwait(false);
+            : await InsertPostsAsync(connection, transaction, batch, candidates, markers, receivedAt, cancellationToken).ConfigureAwait(false);
+        var changes = markers is null
+            ? ChangeOutcome.None
+            : await ApplyChangesAsync(connection, transaction, batch, markers, stored, receivedAt, cancellationToken).ConfigureAwait(false);
 
         await using (var command = new NpgsqlBatch(connection, transaction))
         {
@@ -69,7 +116,10 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                    SET cursor = coalesce($2, cursor),
                        posts_stored = posts_stored + $3,
                        quarantined = quarantined + $4,
-                       last_item_at = greatest(last_item_at, $5)
+                       last_item_at = greatest(last_item_at, $5),
+                       edits_stored = edits_stored + $7,
+                       deletions_applied = deletions_applied + $8,
+                       deletions_unmatched = deletions_unmatched + $9
                  WHERE id = $1 AND incident_id = $6
                 """)
             {
@@ -81,6 +131,9 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                     new() { Value = (long)batch.Quarantined.Count },
                     new() { Value = (object?)batch.LastItemAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new() { Value = batch.IncidentId },
+                    new() { Value = (long)changes.VersionsStored },
+                    new() { Value = (long)changes.DeletionsApplied },
+                    new() { Value = (long)changes.DeletionsUnmatched },
                 },
             });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -93,26 +146,72 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
         if (BeforeCommit is { } hook)
             await hook(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return stored;
+        return new PostWriteResult(stored, changes.Changes, changes.VersionsStored, changes.DeletionsApplied, changes.DeletionsUnmatched);
+    }
+
+    /// <summary>Each post's marker, or null when the batch holds only ordinary posts (the common case, which allocates nothing).</summary>
+    private static PostMarker[]? ReadMarkers(IReadOnlyList<Post> posts)
+    {
+        PostMarker[]? markers = null;
+        for (var i = 0; i < posts.Count; i++)
+        {
+            var marker = StreamPostMarkers.Read(posts[i]);
+            if (marker.Kind == PostMarkerKind.Post)
+                continue;
+            markers ??= new PostMarker[posts.Count];
+            markers[i] = marker;
+        }
+        return markers;
+    }
+
+    /// <summary>
+    /// Which posts of a batch with changes go to the insert: every ordinary post, and for a key that has only edits in
+    /// the batch, its earliest version (stored as the post if the post was never stored; the rest become versions).
+    /// Deletions are never inserted.
+    /// </summary>
+    private static List<int> InsertCandidates(IReadOnlyList<Post> posts, PostMarker[] markers)
+    {
+        var chosen = new Dictionary<(string, string), int>();
+        for (var i = 0; i < posts.Count; i++)
+        {
+            var marker = markers[i];
+            if (marker.Kind == PostMarkerKind.Deletion)
+                continue;
+            var key = (posts[i].Platform, posts[i].ExternalId);
+            if (!chosen.TryGetValue(key, out var current))
+            {
+                chosen[key] = i;
+                continue;
+            }
+            var held = markers[current];
+            if (held.Kind == PostMarkerKind.Edit
+                && (marker.Kind == PostMarkerKind.Post || (marker.VersionAt is { } at && (held.VersionAt is not { } heldAt || at < heldAt))))
+                chosen[key] = i;
+        }
+        var candidates = chosen.Values.ToList();
+        candidates.Sort();
+        return candidates;
     }
 
     private static async Task<List<StoredPost>> InsertPostsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        PostBatch batch, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+        PostBatch batch, List<int>? candidates, PostMarker[]? markers, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
         await using (var staging = new NpgsqlCommand("""
             CREATE TEMP TABLE IF NOT EXISTS post_staging (
                 ord integer, platform text, external_id text, created_at timestamptz, author_handle text, author_name text,
-                text text, url text, lang text, has_media boolean, extra jsonb, story_id bigint
+                text text, url text, lang text, has_media boolean, extra jsonb, story_id bigint, edited_at timestamptz
             ) ON COMMIT DELETE ROWS
             """, connection, transaction))
             await staging.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
+        var count = candidates?.Count ?? batch.Posts.Count;
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY post_staging (ord, platform, external_id, created_at, author_handle, author_name, text, url, lang, has_media, extra, story_id) FROM STDIN (FORMAT BINARY)",
+            "COPY post_staging (ord, platform, external_id, created_at, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false))
         {
-            for (var i = 0; i < batch.Posts.Count; i++)
+            for (var n = 0; n < count; n++)
             {
+                var i = candidates is null ? n : candidates[n];
                 var post = batch.Posts[i];
                 await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
@@ -126,8 +225,13 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                 await WriteNullableAsync(copy, post.Language, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(post.HasMedia, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
                 await WriteNullableAsync(copy, post.Extra, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-                if (batch.StoryIds is { } storyIds)
+                if (batch.StoryIds is { } storyIds && storyIds[i] > 0)
                     await copy.WriteAsync(storyIds[i], NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                else
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                // A post first stored from an edit is marked edited from the start, at its version's time.
+                if (markers is not null && markers[i].Kind == PostMarkerKind.Edit)
+                    await copy.WriteAsync(markers[i].VersionAt ?? receivedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 else
                     await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -143,8 +247,8 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
         var growth = batch.Stories ?? [];
         await using var insert = new NpgsqlCommand("""
             WITH inserted AS (
-                INSERT INTO posts (incident_id, source_id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, extra, story_id)
-                SELECT $1, $2, platform, external_id, created_at, $3, author_handle, author_name, text, url, lang, has_media, extra, story_id
+                INSERT INTO posts (incident_id, source_id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at)
+                SELECT $1, $2, platform, external_id, created_at, $3, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at
                   FROM post_staging ORDER BY platform, external_id
                 ON CONFLICT (incident_id, platform, external_id) DO NOTHING
                 RETURNING id, platform, external_id, story_id, created_at, text
@@ -175,7 +279,7 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                 new() { Value = growth.Select(g => g.GrowthPerMinute).ToArray() },
             },
         };
-        var byKey = BuildIndex(batch.Posts);
+        var byKey = BuildIndex(batch.Posts, candidates);
         await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -192,12 +296,163 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
         return stored;
     }
 
-    private static Dictionary<(string, string), Post> BuildIndex(IReadOnlyList<Post> posts)
+    private static Dictionary<(string, string), Post> BuildIndex(IReadOnlyList<Post> posts, List<int>? candidates)
     {
-        var index = new Dictionary<(string, string), Post>(posts.Count);
-        foreach (var post in posts)
+        var count = candidates?.Count ?? posts.Count;
+        var index = new Dictionary<(string, string), Post>(count);
+        for (var n = 0; n < count; n++)
+        {
+            var post = posts[candidates is null ? n : candidates[n]];
             index.TryAdd((post.Platform, post.ExternalId), post);
+        }
         return index;
+    }
+
+    private sealed record ChangeOutcome(IReadOnlyList<PostChange> Changes, int VersionsStored, int DeletionsApplied, int DeletionsUnmatched)
+    {
+        public static readonly ChangeOutcome None = new([], 0, 0, 0);
+    }
+
+    /// <summary>
+    /// Applies the batch's edits and deletions, after its posts are inserted (so an edit finds a post created earlier in
+    /// the same batch, and a deletion one created or edited in it). Every statement here reads or updates rows that are
+    /// committed or this transaction's own.
+    /// </summary>
+    private static async Task<ChangeOutcome> ApplyChangesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        PostBatch batch, PostMarker[] markers, IReadOnlyList<StoredPost> inserted, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        await using (var staging = new NpgsqlCommand("""
+            CREATE TEMP TABLE IF NOT EXISTS post_change_staging (
+                ord integer, platform text, external_id text, deletion boolean, version text, version_at timestamptz, text text, extra jsonb
+            ) ON COMMIT DELETE ROWS
+            """, connection, transaction))
+            await staging.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var edits = 0;
+        var deletions = 0;
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY post_change_staging (ord, platform, external_id, deletion, version, version_at, text, extra) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false))
+        {
+            for (var i = 0; i < batch.Posts.Count; i++)
+            {
+                var marker = markers[i];
+                if (marker.Kind == PostMarkerKind.Post)
+                    continue;
+                var post = batch.Posts[i];
+                var deletion = marker.Kind == PostMarkerKind.Deletion;
+                if (deletion)
+                    deletions++;
+                else
+                    edits++;
+                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.Platform, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.ExternalId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(deletion, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(copy, marker.Version, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(marker.VersionAt ?? receivedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(post.Text, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(copy, post.Extra, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            }
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var changes = new List<PostChange>();
+        var insertedIds = inserted.Select(p => p.Id).ToHashSet();
+        var versionsStored = 0;
+        if (edits > 0)
+        {
+            // The first edit of a post keeps the text it replaces: the post as it stands is copied as its first version
+            // (the original, unless the post was itself first stored from an edit). Retention-erased posts take no edits.
+            await using (var originals = new NpgsqlCommand("""
+                INSERT INTO post_versions (post_id, version, original, text, version_at, received_at, extra)
+                SELECT p.id, coalesce(p.extra->>'version', 'original'), p.edited_at IS NULL, p.text, coalesce(p.edited_at, p.created_at), p.received_at, p.extra
+                  FROM posts p
+                 WHERE p.incident_id = $1 AND p.erased_at IS NULL
+                   AND (p.platform, p.external_id) IN (SELECT platform, external_id FROM post_change_staging WHERE NOT deletion)
+                   AND NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.post_id = p.id)
+                 ORDER BY p.id
+                ON CONFLICT (post_id, version) DO NOTHING
+                """, connection, transaction)
+            {
+                Parameters = { new() { Value = batch.IncidentId } },
+            })
+                await originals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // Each edit once per version: a re-delivered one (after a reconnect or a crash) meets its key and is dropped.
+            var edited = new List<(long PostId, string Version)>();
+            await using (var versions = new NpgsqlCommand("""
+                INSERT INTO post_versions (post_id, version, original, text, version_at, received_at, extra)
+                SELECT p.id, s.version, false, s.text, s.version_at, $2, s.extra
+                  FROM post_change_staging s
+                  JOIN posts p ON p.incident_id = $1 AND p.platform = s.platform AND p.external_id = s.external_id
+                 WHERE NOT s.deletion AND p.erased_at IS NULL
+                 ORDER BY p.id, s.ord
+                ON CONFLICT (post_id, version) DO NOTHING
+                RETURNING post_id, version
+                """, connection, transaction)
+            {
+                Parameters = { new() { Value = batch.IncidentId }, new() { Value = receivedAt } },
+            })
+            await using (var reader = await versions.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    edited.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+            versionsStored = edited.Count;
+
+            if (edited.Count > 0)
+            {
+                // The post shows its latest version: any edit is later than the original; among edits, the latest by
+                // the platform's version time (then by arrival), so an older version arriving late changes nothing shown.
+                await using var show = new NpgsqlCommand("""
+                    UPDATE posts p SET text = v.text, extra = v.extra, edited_at = v.version_at
+                      FROM (SELECT DISTINCT ON (post_id) post_id, original, text, extra, version_at
+                              FROM post_versions WHERE post_id = ANY($1)
+                             ORDER BY post_id, original, version_at DESC, received_at DESC, version DESC) v
+                     WHERE p.id = v.post_id AND NOT v.original
+                       AND (p.edited_at IS DISTINCT FROM v.version_at OR p.text IS DISTINCT FROM v.text)
+                    """, connection, transaction)
+                {
+                    Parameters = { new() { Value = edited.Select(e => e.PostId).Distinct().Order().ToArray() } },
+                };
+                await show.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var (postId, version) in edited)
+                {
+                    // A post this batch inserted is announced as new, not as a change.
+                    if (!insertedIds.Contains(postId))
+                        changes.Add(new PostChange(postId, batch.IncidentId, PostChangeKind.Edited, version, receivedAt));
+                }
+            }
+        }
+
+        var deletionsApplied = 0;
+        var deletionsUnmatched = 0;
+        if (deletions > 0)
+        {
+            // The text stays for the record; deleted_at is when CrisisDesk learnt of it (a Mastodon delete carries no time).
+            await using var delete = new NpgsqlCommand("""
+                WITH d AS (SELECT DISTINCT platform, external_id FROM post_change_staging WHERE deletion),
+                     target AS (SELECT p.id, p.deleted_at FROM d JOIN posts p ON p.incident_id = $1 AND p.platform = d.platform AND p.external_id = d.external_id),
+                     marked AS (UPDATE posts p SET deleted_at = $2 FROM target t
+                                 WHERE p.id = t.id AND t.deleted_at IS NULL AND p.deleted_at IS NULL RETURNING p.id)
+                SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM target), coalesce(array(SELECT id FROM marked ORDER BY id), '{}')
+                """, connection, transaction)
+            {
+                Parameters = { new() { Value = batch.IncidentId }, new() { Value = receivedAt } },
+            };
+            await using var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            deletionsUnmatched = (int)reader.GetInt64(0);
+            var marked = reader.GetFieldValue<long[]>(1);
+            deletionsApplied = marked.Length;
+            foreach (var postId in marked)
+            {
+                if (!insertedIds.Contains(postId))
+                    changes.Add(new PostChange(postId, batch.IncidentId, PostChangeKind.Deleted, null, receivedAt));
+            }
+        }
+        return new ChangeOutcome(changes, versionsStored, deletionsApplied, deletionsUnmatched);
     }
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>

@@ -26,8 +26,10 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
     /// <summary>The normalisers of what these connectors emit, for the pipeline's format lookup.</summary>
     public static IReadOnlyList<IPostNormaliser> Normalisers => PostFormats.Streams;
 
+    /// <param name="storedAuthors">For <c>bluesky</c>: reads the authors whose posts the incident holds (see <see cref="JetstreamOptions.StoredAuthors"/>).</param>
     /// <exception cref="ArgumentException">Unknown kind, invalid configuration or a missing credential (its name, never a value).</exception>
-    public StreamingConnector Create(string kind, string configuration, ISourceStatusReporter status, StreamTimings? timings = null)
+    public StreamingConnector Create(string kind, string configuration, ISourceStatusReporter status, StreamTimings? timings = null,
+        Func<CancellationToken, Task<IReadOnlyCollection<string>>>? storedAuthors = null)
     {
         JsonDocument doc;
         try
@@ -70,6 +72,7 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
                         : [],
                     Rewind = TimeSpan.FromSeconds(config.TryGetProperty("rewindSeconds", out var rewind) && rewind.TryGetInt32(out var s) ? Math.Clamp(s, 0, 300) : 5),
                     Timings = timings ?? JetstreamOptions.DefaultTimings,
+                    StoredAuthors = storedAuthors,
                 }, status, time),
                 _ => throw new ArgumentException($"unknown streaming source kind '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind)),
             };

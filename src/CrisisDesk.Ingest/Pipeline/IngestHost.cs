@@ -8,7 +8,11 @@ using Npgsql;
 namespace CrisisDesk.Ingest.Pipeline;
 
 /// <summary>A configured source as stored in <c>sources</c>.</summary>
-public sealed record SourceDefinition(int Id, int IncidentId, string Kind, string Name, string Config, string? Cursor, long PostsStored, long Quarantined, DateTime? LastItemAt);
+public sealed record SourceDefinition(int Id, int IncidentId, string Kind, string Name, string Config, string? Cursor, long PostsStored, long Quarantined, DateTime? LastItemAt,
+    long EditsStored = 0, long DeletionsApplied = 0, long DeletionsUnmatched = 0);
+
+/// <summary>A source that must not run was asked to start: it was removed, is disabled (stopped), or does not exist.</summary>
+public sealed class SourceNotStartableException(string message) : InvalidOperationException(message);
 
 /// <summary>Builds the connector for one kind of source (<c>replay</c>, and later <c>x</c>, <c>mastodon</c>, …) from its stored JSON config.</summary>
 public interface ISourceFactory
@@ -43,7 +47,17 @@ public sealed class IngestHost(
                  WHERE s.enabled AND i.closed_at IS NULL ORDER BY s.id
                 """);
             foreach (var id in ids)
-                await StartSourceAsync(id, stoppingToken);
+            {
+                try
+                {
+                    await StartSourceAsync(id, stoppingToken);
+                }
+                catch (SourceNotStartableException e)
+                {
+                    // Stopped or removed between the query and now: it stays stopped.
+                    logger.LogInformation("Source {SourceId} not started: {Reason}", id, e.Message);
+                }
+            }
         }
         try
         {
@@ -66,7 +80,11 @@ public sealed class IngestHost(
     /// <summary>Whether this node is running the source now.</summary>
     public bool IsRunning(int sourceId) => _running.TryGetValue(sourceId, out var run) && !run.Run.IsCompleted;
 
-    /// <summary>Starts the source from its saved cursor; does nothing if it already runs.</summary>
+    /// <summary>
+    /// Starts the source from its saved cursor; does nothing if it already runs. Only an enabled source that was not
+    /// removed may start (the Sources page's Start enables it first).
+    /// </summary>
+    /// <exception cref="SourceNotStartableException">The source does not exist, was removed, or is disabled.</exception>
     public async Task StartSourceAsync(int sourceId, CancellationToken cancellationToken = default)
     {
         if (IsRunning(sourceId))
@@ -74,14 +92,28 @@ public sealed class IngestHost(
         SourceDefinition definition;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
+            var state = await connection.QuerySingleOrDefaultAsync<(bool Enabled, DateTime? RemovedAt)?>(
+                "SELECT enabled, removed_at FROM sources WHERE id = @sourceId", new { sourceId });
+            if (state is not { } found)
+                throw new SourceNotStartableException($"Source {sourceId} does not exist.");
+            if (found.RemovedAt is not null)
+                throw new SourceNotStartableException($"Source {sourceId} was removed: a removed source never runs again.");
+            if (!found.Enabled)
+                throw new SourceNotStartableException($"Source {sourceId} is disabled: enable it (Start on the incident's Sources page) to run it.");
             definition = await connection.QuerySingleAsync<SourceDefinition>("""
                 SELECT id, incident_id AS IncidentId, kind, name, config::text AS Config, cursor, posts_stored AS PostsStored,
-                       quarantined, last_item_at AS LastItemAt
+                       quarantined, last_item_at AS LastItemAt, edits_stored AS EditsStored, deletions_applied AS DeletionsApplied,
+                       deletions_unmatched AS DeletionsUnmatched
                   FROM sources WHERE id = @sourceId
                 """, new { sourceId });
         }
         monitor.Register(new SourceStatus(definition.Id, definition.IncidentId, definition.Kind, definition.Name, SourceState.Starting, null, null,
-            definition.PostsStored, definition.Quarantined, definition.LastItemAt is { } last ? new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc)) : null, DateTimeOffset.UtcNow));
+            definition.PostsStored, definition.Quarantined, definition.LastItemAt is { } last ? new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc)) : null, DateTimeOffset.UtcNow)
+        {
+            EditsStored = definition.EditsStored,
+            DeletionsApplied = definition.DeletionsApplied,
+            DeletionsUnmatched = definition.DeletionsUnmatched,
+        });
         if (!_factories.TryGetValue(definition.Kind, out var factory))
         {
             monitor.Update(sourceId, s => s with { State = SourceState.Failed, Detail = $"this node cannot run sources of kind \"{definition.Kind}\"" });

@@ -122,7 +122,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
         var recent = new RecentKeys(options.RecentKeyCapacity);
         var posts = new List<Post>(options.MaxBatchSize);
         var quarantined = new List<QuarantinedItem>();
-        var batchKeys = new HashSet<(string, string)>();
+        var batchKeys = new HashSet<DedupeKey>();
         while (await input.WaitToReadAsync(ct).ConfigureAwait(false))
         {
             posts.Clear();
@@ -137,8 +137,8 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
                 cursor = item.Raw.Cursor;
                 if (item.Result.Post is { } post)
                 {
-                    var key = (post.Platform, post.ExternalId);
-                    // The database's unique key is the guarantee; this only spares it the obvious repeats.
+                    var key = DedupeKey.Of(post);
+                    // The database's unique keys are the guarantee; this only spares them the obvious repeats.
                     if (recent.Contains(key) || !batchKeys.Add(key))
                         continue;
                     posts.Add(post);
@@ -157,22 +157,52 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
             if (stories is not null && posts.Count > 0)
             {
                 // Assigned once per batch: a retried write keeps the same stories.
-                var assigned = await WithRetryAsync(run.SourceId, "assigning stories", () => stories.AssignAsync(run.IncidentId, posts, ct), ct).ConfigureAwait(false);
-                batch = batch with { StoryIds = assigned.StoryIds, Stories = assigned.Growth };
+                batch = await WithRetryAsync(run.SourceId, "assigning stories", () => AssignStoriesAsync(stories, batch, ct), ct).ConfigureAwait(false);
             }
-            var stored = await WithRetryAsync(run.SourceId, "writing a batch", () => writer.WriteAsync(batch, ct), ct).ConfigureAwait(false);
+            var written = await WithRetryAsync(run.SourceId, "writing a batch", () => writer.WriteBatchAsync(batch, ct), ct).ConfigureAwait(false);
             foreach (var key in batchKeys)
                 recent.Add(key);
             monitor.Update(run.SourceId, s => s with
             {
-                PostsStored = s.PostsStored + stored.Count,
+                PostsStored = s.PostsStored + written.Stored.Count,
                 Quarantined = s.Quarantined + quarantined.Count,
                 LastItemAt = lastItemAt is { } at && (s.LastItemAt is null || at > s.LastItemAt) ? at : s.LastItemAt,
+                EditsStored = s.EditsStored + written.VersionsStored,
+                DeletionsApplied = s.DeletionsApplied + written.DeletionsApplied,
+                DeletionsUnmatched = s.DeletionsUnmatched + written.DeletionsUnmatched,
             });
             if (quarantined.Count > 0)
                 logger.LogWarning("Source {SourceId}: {Count} item(s) quarantined; first reason: {Reason}", run.SourceId, quarantined.Count, quarantined[0].Reason);
-            liveFeed.Publish(run.IncidentId, stored);
+            liveFeed.Publish(run.IncidentId, written.Stored, written.Changes);
         }
+    }
+
+    /// <summary>
+    /// Puts the batch's posts and edits in stories (an edit may be stored as a new post; for one already stored the
+    /// story it is given goes unused). Deletion markers have no text: their entry is 0, which the writer ignores.
+    /// </summary>
+    private static async Task<PostBatch> AssignStoriesAsync(StoryClusterStage stories, PostBatch batch, CancellationToken ct)
+    {
+        var posts = batch.Posts;
+        bool[]? deletion = null;
+        for (var i = 0; i < posts.Count; i++)
+        {
+            if (posts[i].Text.Length == 0 && StreamPostMarkers.Read(posts[i]).Kind == PostMarkerKind.Deletion)
+                (deletion ??= new bool[posts.Count])[i] = true;
+        }
+        if (deletion is null)
+        {
+            var assigned = await stories.AssignAsync(batch.IncidentId, posts, ct).ConfigureAwait(false);
+            return batch with { StoryIds = assigned.StoryIds, Stories = assigned.Growth };
+        }
+        var clustered = posts.Where((_, i) => !deletion[i]).ToList();
+        var some = clustered.Count == 0
+            ? new BatchStories([], [])
+            : await stories.AssignAsync(batch.IncidentId, clustered, ct).ConfigureAwait(false);
+        var storyIds = new long[posts.Count];
+        for (int i = 0, next = 0; i < posts.Count; i++)
+            storyIds[i] = deletion[i] ? 0 : some.StoryIds[next++];
+        return batch with { StoryIds = storyIds, Stories = some.Growth };
     }
 
     /// <summary>A batch the database refuses is retried until it lands or the source is stopped: nothing is dropped.</summary>
@@ -198,15 +228,37 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
     }
 }
 
+/// <summary>
+/// What the in-memory dedupe compares. A post is itself once per (platform, external id); an edit of it is another item
+/// per version, and its deletion another again, so neither is dropped as a repeat of the post (or of each other), while
+/// a re-delivered edit or deletion is.
+/// </summary>
+/// <param name="Qualifier">Null for a post; <c>"edit:" + version</c> for an edit; <c>"deleted"</c> for a deletion.</param>
+internal readonly record struct DedupeKey(string Platform, string ExternalId, string? Qualifier)
+{
+    public const string DeletedQualifier = "deleted";
+
+    public static DedupeKey Of(Post post)
+    {
+        var marker = StreamPostMarkers.Read(post);
+        return marker.Kind switch
+        {
+            PostMarkerKind.Edit => new DedupeKey(post.Platform, post.ExternalId, "edit:" + marker.Version),
+            PostMarkerKind.Deletion => new DedupeKey(post.Platform, post.ExternalId, DeletedQualifier),
+            _ => new DedupeKey(post.Platform, post.ExternalId, null),
+        };
+    }
+}
+
 /// <summary>A bounded set of the most recent keys: remembers the last <c>capacity</c> it was given.</summary>
 internal sealed class RecentKeys(int capacity)
 {
-    private readonly HashSet<(string, string)> _set = new(capacity);
-    private readonly Queue<(string, string)> _order = new(capacity);
+    private readonly HashSet<DedupeKey> _set = new(capacity);
+    private readonly Queue<DedupeKey> _order = new(capacity);
 
-    public bool Contains((string, string) key) => _set.Contains(key);
+    public bool Contains(DedupeKey key) => _set.Contains(key);
 
-    public void Add((string, string) key)
+    public void Add(DedupeKey key)
     {
         if (!_set.Add(key))
             return;

@@ -15,7 +15,17 @@ public sealed record SourceStatus(
     long PostsStored,
     long Quarantined,
     DateTimeOffset? LastItemAt,
-    DateTimeOffset ChangedAt);
+    DateTimeOffset ChangedAt)
+{
+    /// <summary>Edits stored as new versions of posts.</summary>
+    public long EditsStored { get; init; }
+
+    /// <summary>Posts marked deleted by their authors.</summary>
+    public long DeletionsApplied { get; init; }
+
+    /// <summary>Deletions of posts the incident never stored: nothing stored for them, only counted.</summary>
+    public long DeletionsUnmatched { get; init; }
+}
 
 /// <summary>The live state of every source this node runs, for the war room and <c>/healthz</c>.</summary>
 public sealed class SourceMonitor(TimeProvider? timeProvider = null)
@@ -34,6 +44,16 @@ public sealed class SourceMonitor(TimeProvider? timeProvider = null)
     {
         _statuses[status.SourceId] = status;
         Changed?.Invoke(status);
+    }
+
+    /// <summary>
+    /// Forgets a source (after it was removed and stopped): it leaves <c>/healthz</c> and the war room. Updates that
+    /// arrive for it afterwards (its pipeline's last word) change nothing.
+    /// </summary>
+    public void Forget(int sourceId)
+    {
+        if (_statuses.TryRemove(sourceId, out var last))
+            Changed?.Invoke(last with { State = SourceState.Stopped, ChangedAt = _time.GetUtcNow() });
     }
 
     internal void Update(int sourceId, Func<SourceStatus, SourceStatus> change)

@@ -326,6 +326,42 @@ public sealed class SourcesTests(SourcesFactory app) : IClassFixture<SourcesFact
         Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM posts WHERE source_id = @sourceId", new { sourceId }));
     }
 
+    [Fact]
+    public async Task A_removed_source_leaves_the_monitor_and_healthz_and_neither_a_disabled_nor_a_removed_source_can_be_started()
+    {
+        var admin = await AdminAsync();
+        var incidentId = await OpenIncidentAsync(admin, "Lifecycle check");
+        var sourceId = await AddAsync(admin, incidentId, RssSource("Wessex news"));
+        var host = app.Services.GetRequiredService<IngestHost>();
+        var monitor = app.Services.GetRequiredService<SourceMonitor>();
+
+        // Added sources are disabled until an Admin starts them: the host refuses to run one behind their back.
+        var disabled = await Assert.ThrowsAsync<SourceNotStartableException>(() => host.StartSourceAsync(sourceId));
+        Assert.Contains("disabled", disabled.Message, StringComparison.Ordinal);
+        Assert.False(host.IsRunning(sourceId));
+        Assert.Null(monitor.Get(sourceId));
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/incidents/{incidentId}/sources/{sourceId}/start", null)).StatusCode);
+        await WaitForPostsAsync(sourceId, 2);
+        Assert.Contains(await HealthSourceIdsAsync(), id => id == sourceId);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/incidents/{incidentId}/sources/{sourceId}")).StatusCode);
+
+        Assert.Null(monitor.Get(sourceId));
+        Assert.DoesNotContain(monitor.Snapshot(), s => s.SourceId == sourceId);
+        Assert.DoesNotContain(await HealthSourceIdsAsync(), id => id == sourceId);
+        var removed = await Assert.ThrowsAsync<SourceNotStartableException>(() => host.StartSourceAsync(sourceId));
+        Assert.Contains("removed", removed.Message, StringComparison.Ordinal);
+        Assert.False(host.IsRunning(sourceId));
+        Assert.Null(monitor.Get(sourceId));
+    }
+
+    private async Task<List<int>> HealthSourceIdsAsync()
+    {
+        var health = await app.CreateClient().GetFromJsonAsync<JsonElement>("/healthz");
+        return health.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("id").GetInt32()).ToList();
+    }
+
     /// <summary>Waits until the source has stored <paramref name="count"/> posts: a fact to wait for, with a generous guard against hanging.</summary>
     private async Task<List<string>> WaitForPostsAsync(int sourceId, int count)
     {

@@ -29,9 +29,9 @@ public sealed class JetstreamSourceTests
         // The service's log: replayed from the requested cursor on every connection, as Jetstream does.
         var log = new ConcurrentQueue<(long Time, string Json)>();
         var cursors = new ConcurrentQueue<string>();
-        async Task Live(WebSocket socket, int n, string operation, string rkey, string? text = null)
+        async Task Live(WebSocket socket, int n, string operation, string rkey, string? text = null, string did = "did:plc:ann")
         {
-            var json = Commit(n, operation, rkey, text);
+            var json = Commit(n, operation, rkey, text, did);
             log.Enqueue((T0 + n * 1000, json));
             await SendAsync(socket, json);
         }
@@ -54,10 +54,10 @@ public sealed class JetstreamSourceTests
             {
                 var socket = await AcceptAndReplayAsync(c);
                 await Live(socket, 1, "create", "p1", "Flood warning for the river");
-                await Live(socket, 2, "create", "p2", "Look at my cat");
+                await Live(socket, 2, "create", "p2", "Look at my cat", did: "did:plc:bob");
                 await Live(socket, 3, "create", "p3", "FLOODING on Main St");
                 await Live(socket, 4, "update", "p1", "Flood warning lifted");
-                await Live(socket, 5, "delete", "p2");
+                await Live(socket, 5, "delete", "p2", did: "did:plc:bob");
                 await Live(socket, 6, "delete", "p3");
                 await SendAsync(socket, $$$"""{"did":"did:plc:ann","time_us":{{{T0 + 6500}}},"kind":"identity","identity":{"did":"did:plc:ann","handle":"ann.bsky.social","seq":1,"time":"2026-11-21T10:00:00Z"}}""");
                 await socket.SendAsync(Encoding.UTF8.GetBytes(Commit(7, "create", "p7", "flood")[..30]), WebSocketMessageType.Text, false, CancellationToken.None);
@@ -132,6 +132,42 @@ public sealed class JetstreamSourceTests
         Assert.Contains(states, r => r.State == SourceState.Reconnecting && r.Detail!.Contains("no data or keep-alive", StringComparison.Ordinal));
         Assert.Equal(3, states.Count(r => r.State == SourceState.Connected));
         Assert.Equal(SourceState.Stopped, states[^1].State);
+    }
+
+    [Fact]
+    public async Task Deletes_by_authors_whose_posts_are_stored_are_forwarded_even_after_a_restart_and_others_are_not()
+    {
+        await using var server = await FakeServer.StartAsync(app => app.Map("/subscribe", async (HttpContext c) =>
+        {
+            var socket = await c.WebSockets.AcceptWebSocketAsync();
+            // p1 by ann was stored before this connector started; bob's p2 never was; carol's p3 is handed over now.
+            await SendAsync(socket, Commit(1, "delete", "p1"));
+            await SendAsync(socket, Commit(2, "delete", "p2", did: "did:plc:bob"));
+            await SendAsync(socket, Commit(3, "create", "p3", "flood at the ford", did: "did:plc:carol"));
+            await SendAsync(socket, Commit(4, "delete", "p3", did: "did:plc:carol"));
+            await SendAsync(socket, Commit(5, "create", "p5", "flood sirens", did: "did:plc:dan"));
+            await FakeServer.SilenceAsync(c);
+        }));
+        var loads = 0;
+        var source = new JetstreamSource(new JetstreamOptions
+        {
+            Endpoint = new UriBuilder(server.Address) { Scheme = "ws", Path = "/subscribe" }.Uri,
+            Keywords = ["flood"],
+            Timings = ConnectorHarness.FastTimings(),
+            StoredAuthors = _ =>
+            {
+                Interlocked.Increment(ref loads);
+                return Task.FromResult<IReadOnlyCollection<string>>(["did:plc:ann"]);
+            },
+        }, new RecordingStatusReporter());
+
+        var collected = await ConnectorHarness.CollectAsync(source, new BlueskyJetstreamNormaliser(),
+            items => items.Posts().Any(p => p.ExternalId.EndsWith("/p5", StringComparison.Ordinal)), cursor: (T0 - 1000).ToString());
+
+        Assert.Equal(["at://did:plc:ann/app.bsky.feed.post/p1", "at://did:plc:carol/app.bsky.feed.post/p3"],
+            collected.Posts().Where(StreamPostMarkers.IsDeletion).Select(p => p.ExternalId));
+        Assert.Equal(1, loads);
+        Assert.Equal(1, source.Counters.FilteredOut);
     }
 
     [Fact]

@@ -97,6 +97,29 @@ public sealed class LiveFeedTests
         Assert.Equal(LiveFeed.MaxBufferedPerSubscriber, behind.Posts.Count);
     }
 
+    [Fact]
+    public async Task Edits_and_deletions_reach_the_subscriber_as_changes_beside_the_new_posts()
+    {
+        var feed = new LiveFeed();
+        var updates = new ConcurrentQueue<LiveUpdate>();
+        var both = new TaskCompletionSource();
+        using var subscription = feed.Subscribe(1, update =>
+        {
+            updates.Enqueue(update);
+            if (updates.Sum(u => u.Posts.Count) >= 2 && updates.Sum(u => u.Changes.Count) >= 2)
+                both.TrySetResult();
+            return Task.CompletedTask;
+        }, TimeSpan.FromMilliseconds(20));
+
+        feed.Publish(1, [Stored(10, 1)], [new PostChange(3, 1, PostChangeKind.Edited, "v2", DateTimeOffset.UtcNow)]);
+        feed.Publish(2, [], [new PostChange(4, 2, PostChangeKind.Deleted, null, DateTimeOffset.UtcNow)]);
+        feed.Publish(1, [Stored(11, 1)], [new PostChange(5, 1, PostChangeKind.Deleted, null, DateTimeOffset.UtcNow)]);
+        await both.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([10L, 11], updates.SelectMany(u => u.Posts).Select(p => p.Id));
+        Assert.Equal([(3L, PostChangeKind.Edited), (5L, PostChangeKind.Deleted)], updates.SelectMany(u => u.Changes).Select(c => (c.PostId, c.Kind)));
+    }
+
     private static StoredPost Stored(long id, int incident) => new(id, incident, 1, DateTimeOffset.UtcNow,
         new Post { Platform = "x", ExternalId = id.ToString(System.Globalization.CultureInfo.InvariantCulture), CreatedAt = DateTimeOffset.UtcNow, Text = "t" });
 }

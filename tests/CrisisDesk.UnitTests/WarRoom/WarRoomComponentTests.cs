@@ -43,6 +43,29 @@ public sealed class PostCardTests
         Assert.Contains("rel=\"noopener noreferrer\"", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_edited_post_shows_an_edited_mark_that_opens_its_versions_and_a_plain_one_does_not()
+    {
+        var edited = await RenderAsync(Post(text: "Bridge reopened") with { EditedAt = new DateTime(2015, 3, 24, 10, 45, 2, DateTimeKind.Utc) });
+        var plain = await RenderAsync(Post());
+
+        Assert.Matches("<button[^>]*class=\"mark-edited\"[^>]*data-testid=\"post-edited\"[^>]*title=\"Edited 24 Mar 10:45:02 UTC: show earlier versions\"[^>]*>edited</button>", edited);
+        Assert.DoesNotContain("post-edited", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("post-deleted", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("deleted", System.Text.RegularExpressions.Regex.Match(plain, "<article[^>]*>").Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_deleted_post_says_deleted_by_author_and_keeps_its_text_muted()
+    {
+        var html = await RenderAsync(Post(text: "Evacuate <now>") with { DeletedAt = new DateTime(2015, 3, 24, 11, 0, 0, DateTimeKind.Utc) });
+
+        Assert.Matches("<article class=\"post[^\"]* deleted\"", html);
+        Assert.Contains(">deleted by author</span>", html, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"post-deleted\"", html, StringComparison.Ordinal);
+        Assert.Contains("Evacuate &lt;now&gt;", html, StringComparison.Ordinal);
+    }
+
     private static TriagePost Post(string text = "hello", string? url = null) =>
         new(1, "x", "alice", "Alice", new DateTime(2015, 3, 24, 10, 37, 41, DateTimeKind.Utc), text, url, false, "en", null, 0, false, false, null);
 

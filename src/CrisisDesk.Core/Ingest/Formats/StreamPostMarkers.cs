@@ -42,6 +42,73 @@ public static class StreamPostMarkers
         return doc.RootElement.GetString(VersionKey);
     }
 
+    /// <summary>
+    /// What <paramref name="post"/> is to the pipeline: a post, an edit (with its version label and time) or a deletion.
+    /// Cheap for ordinary posts: Extra is parsed only when it names one of the markers (as the normalisers write them,
+    /// unescaped), so the write path pays a substring test per post, not a JSON parse.
+    /// </summary>
+    public static PostMarker Read(Post post)
+    {
+        var extra = post.Extra;
+        if (extra is null
+            || (!extra.Contains("\"" + EditedKey + "\"", StringComparison.Ordinal) && !extra.Contains("\"" + DeletedKey + "\"", StringComparison.Ordinal)))
+        {
+            return PostMarker.Plain;
+        }
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(extra);
+        }
+        catch (JsonException)
+        {
+            // Extra comes from normalisers (valid JSON); a replayed file could hold anything: then it is no marker.
+            return PostMarker.Plain;
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return PostMarker.Plain;
+            }
+            if (root.TryGetProperty(DeletedKey, out var deleted) && deleted.ValueKind == JsonValueKind.True)
+            {
+                return new PostMarker(PostMarkerKind.Deletion, null, null);
+            }
+            if (!root.TryGetProperty(EditedKey, out var edited) || edited.ValueKind != JsonValueKind.True)
+            {
+                return PostMarker.Plain;
+            }
+            // The version names the edit; without one (a platform that sent none), the text does: a re-delivery of the
+            // same edit then still has the same label.
+            var version = root.GetString(VersionKey) is { Length: > 0 } label ? label : "text:" + TextDigest(post.Text);
+            return new PostMarker(PostMarkerKind.Edit, version, VersionTime(root));
+        }
+    }
+
+    /// <summary>When the author made this version, as the platform says: Mastodon's <c>edited_at</c>, Jetstream's <c>time_us</c>.</summary>
+    private static DateTimeOffset? VersionTime(JsonElement extra)
+    {
+        if (extra.GetString("edited_at") is { } editedAt
+            && DateTimeOffset.TryParse(editedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at;
+        }
+        if (extra.TryGetProperty("time_us", out var micros) && micros.TryGetInt64(out var us) && us is > 0 and < 4_102_444_800_000_000)
+        {
+            return DateTimeOffset.UnixEpoch.AddTicks(us * 10);
+        }
+        return null;
+    }
+
+    private static string TextDigest(string text)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+        return Convert.ToHexStringLower(hash[..12]);
+    }
+
     /// <summary>The marker the pipeline applies to the stored post with <paramref name="externalId"/>.</summary>
     public static Post Deletion(string platform, string externalId, DateTimeOffset when, Action<Utf8JsonWriter>? extra = null) => new()
     {
@@ -78,4 +145,24 @@ public static class StreamPostMarkers
         using var doc = JsonDocument.Parse(extra);
         return doc.RootElement.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.True;
     }
+}
+
+public enum PostMarkerKind
+{
+    /// <summary>An ordinary post: stored once per (incident, platform, external id).</summary>
+    Post,
+
+    /// <summary>A later version of the post with the same external id: kept as a version, shown as its text.</summary>
+    Edit,
+
+    /// <summary>The author deleted the post with this external id: marked on the stored post, which keeps its text.</summary>
+    Deletion,
+}
+
+/// <summary>What <see cref="StreamPostMarkers.Read"/> found on a post.</summary>
+/// <param name="Version">An edit's version label (never null for an edit).</param>
+/// <param name="VersionAt">When the author made the edit, when the platform says; null otherwise.</param>
+public readonly record struct PostMarker(PostMarkerKind Kind, string? Version, DateTimeOffset? VersionAt)
+{
+    public static readonly PostMarker Plain = new(PostMarkerKind.Post, null, null);
 }

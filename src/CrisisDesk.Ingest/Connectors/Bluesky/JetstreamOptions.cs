@@ -18,4 +18,11 @@ public sealed record JetstreamOptions
     public TimeSpan Rewind { get; init; } = TimeSpan.FromSeconds(5);
 
     public StreamTimings Timings { get; init; } = DefaultTimings;
+
+    /// <summary>
+    /// The DIDs of the authors whose Bluesky posts the incident already holds, read once when the connector starts, so
+    /// that deletions of posts stored before a restart are still forwarded (see <see cref="JetstreamSource"/>). Null:
+    /// only deletions of posts this connector handed over are forwarded.
+    /// </summary>
+    public Func<CancellationToken, Task<IReadOnlyCollection<string>>>? StoredAuthors { get; init; }
 }

@@ -8,18 +8,27 @@ namespace CrisisDesk.Ingest.Connectors.Bluesky;
 
 /// <summary>
 /// Bluesky Jetstream over a WebSocket, subscribed to <c>app.bsky.feed.post</c> commits. Creates that match the keywords
-/// are handed over; updates when they match or their post was handed over; deletes when their post was handed over.
-/// The cursor is the event time in microseconds (<c>time_us</c>); a reconnect resumes from the latest one seen minus a
-/// small rewind, and the re-delivered events are dropped by identity.
+/// are handed over; updates when they match or their post was handed over; deletes when their author is one whose
+/// posts the incident holds (see below). The cursor is the event time in microseconds (<c>time_us</c>); a reconnect
+/// resumes from the latest one seen minus a small rewind, and the re-delivered events are dropped by identity.
 /// </summary>
 /// <remarks>
-/// Updates and deletes of posts handed over before a process restart are recognised only while they are in the
-/// in-memory window; after a restart, deletes of earlier posts are matched only if their text is in the event (it is not).
+/// A delete event carries only the post's at:// URI (DID and record key), no text, so the keywords cannot pick it out,
+/// and Jetstream sends every post deletion of the whole network (tens a second): forwarding them all would fill the
+/// pipeline and the "unmatched deletions" counter with strangers' posts. Remembering every URI we stored would cost
+/// memory in proportion to the incident. So the connector forwards a delete when its author (DID) is one whose posts
+/// the incident holds: the authors stored before this start (<see cref="JetstreamOptions.StoredAuthors"/>, read once
+/// from the database when the connector starts, so a restart loses nothing) and those it hands over while it runs.
+/// The writer then matches the URI against the stored posts; a delete of another post by such an author is only
+/// counted there. Updates of posts handed over before a restart are recognised only while they are in the in-memory
+/// window or when they match the keywords (an update carries its text, so a matching one is kept anyway).
 /// </remarks>
 public sealed class JetstreamSource : StreamingConnector
 {
     private readonly JetstreamOptions _options;
     private readonly KeywordFilter _keywords;
+    private readonly HashSet<string> _authors = new(StringComparer.Ordinal);
+    private bool _authorsLoaded;
     private long? _cursorMicros;
 
     public JetstreamSource(JetstreamOptions options, ISourceStatusReporter status, TimeProvider? time = null)
@@ -45,6 +54,7 @@ public sealed class JetstreamSource : StreamingConnector
 
     protected override async Task RunSessionAsync(Session session, CancellationToken cancellationToken)
     {
+        await LoadStoredAuthorsAsync(cancellationToken);
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         try
@@ -106,6 +116,26 @@ public sealed class JetstreamSource : StreamingConnector
         }
     }
 
+    /// <summary>Reads the authors of the incident's stored posts once, before the first connection; a failure is retried like a network one.</summary>
+    private async Task LoadStoredAuthorsAsync(CancellationToken cancellationToken)
+    {
+        if (_authorsLoaded || _options.StoredAuthors is not { } load)
+        {
+            return;
+        }
+        IReadOnlyCollection<string> stored;
+        try
+        {
+            stored = await load(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new StreamFailureException(StreamFailureKind.Network, $"could not read the authors of the posts already stored: {ex.Message}", inner: ex);
+        }
+        _authors.UnionWith(stored);
+        _authorsLoaded = true;
+    }
+
     private async Task HandleAsync(Session session, byte[] frame, bool oversized, CancellationToken cancellationToken)
     {
         if (oversized)
@@ -130,7 +160,8 @@ public sealed class JetstreamSource : StreamingConnector
         {
             return;
         }
-        var uri = $"at://{root.String("did")}/{BlueskyJetstreamNormaliser.PostCollection}/{commit.String("rkey")}";
+        var did = root.String("did");
+        var uri = $"at://{did}/{BlueskyJetstreamNormaliser.PostCollection}/{commit.String("rkey")}";
         var known = "post:" + uri;
         var text = commit.Object("record")?.String("text");
         switch (commit.String("operation"))
@@ -138,9 +169,13 @@ public sealed class JetstreamSource : StreamingConnector
             case "create" when _keywords.Matches(text):
             case "update" when _keywords.Matches(text) || session.Seen(known):
                 session.Remember(known);
+                if (did is not null)
+                {
+                    _authors.Add(did);
+                }
                 await session.EmitAsync(Item(frame), $"{commit.String("operation")}:{uri}:{commit.String("cid")}", cancellationToken);
                 break;
-            case "delete" when session.Seen(known):
+            case "delete" when session.Seen(known) || (did is not null && _authors.Contains(did)):
                 await session.EmitAsync(Item(frame), "delete:" + uri, cancellationToken);
                 break;
             case "create" or "update" or "delete":

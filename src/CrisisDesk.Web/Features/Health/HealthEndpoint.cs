@@ -10,7 +10,7 @@ namespace CrisisDesk.Web.Features.Health;
 public static class HealthEndpoint
 {
     public sealed record SourceHealth(int Id, int IncidentId, string Kind, string Name, string State, string? Detail, DateTimeOffset? Until,
-        long PostsStored, long Quarantined, DateTimeOffset? LastItemAt);
+        long PostsStored, long Quarantined, DateTimeOffset? LastItemAt, long EditsStored, long DeletionsApplied, long DeletionsUnmatched);
 
     public sealed record DatabaseHealth(bool Reachable, string? Error);
 
@@ -35,7 +35,7 @@ public static class HealthEndpoint
                 database = new DatabaseHealth(false, e is OperationCanceledException ? "timed out" : e.GetType().Name);
             }
             var sources = monitor.Snapshot().Select(s => new SourceHealth(s.SourceId, s.IncidentId, s.Kind, s.Name, s.State.ToString(), s.Detail, s.Until,
-                s.PostsStored, s.Quarantined, s.LastItemAt)).ToList();
+                s.PostsStored, s.Quarantined, s.LastItemAt, s.EditsStored, s.DeletionsApplied, s.DeletionsUnmatched)).ToList();
             var healthy = database.Reachable;
             return Results.Json(new Health(healthy ? "healthy" : "unhealthy", database, sources),
                 statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

@@ -307,16 +307,22 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
     }
 
     private static readonly string[] PostColumns =
-        ["id", "platform", "external_id", "created_at", "received_at", "author_handle", "author_name", "text", "url", "lang", "has_media", "erased"];
+        ["id", "platform", "external_id", "created_at", "received_at", "author_handle", "author_name", "text", "url", "lang", "has_media", "erased",
+         "edited_at", "deleted_at"];
 
-    /// <summary>A post as exported; after retention its text and author are empty and <see cref="Erased"/> says why.</summary>
+    /// <summary>
+    /// A post as exported; after retention its text and author are empty and <see cref="Erased"/> says why. An edited
+    /// post's text is its latest version (<see cref="EditedAt"/>: when the author made it); a post its author deleted
+    /// keeps its text and has <see cref="DeletedAt"/> (when CrisisDesk learnt of it).
+    /// </summary>
     public sealed record ExportedPost(long Id, string Platform, string ExternalId, DateTimeOffset CreatedAt, DateTimeOffset ReceivedAt,
-        string? AuthorHandle, string? AuthorName, string Text, string? Url, string? Lang, bool HasMedia, bool Erased)
+        string? AuthorHandle, string? AuthorName, string Text, string? Url, string? Lang, bool HasMedia, bool Erased,
+        DateTimeOffset? EditedAt, DateTimeOffset? DeletedAt)
     {
         public string[] Cells() =>
         [
             N(Id), Platform, ExternalId, Iso(CreatedAt), Iso(ReceivedAt), AuthorHandle ?? "", AuthorName ?? "", Text, Url ?? "", Lang ?? "",
-            HasMedia ? "true" : "false", Erased ? "true" : "false",
+            HasMedia ? "true" : "false", Erased ? "true" : "false", Iso(EditedAt), Iso(DeletedAt),
         ];
 
         private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
@@ -326,7 +332,8 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
-            SELECT id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, erased_at IS NOT NULL
+            SELECT id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, erased_at IS NOT NULL,
+                   edited_at, deleted_at
               FROM posts WHERE incident_id = $1 ORDER BY received_at, id
             """, connection) { Parameters = { new() { Value = incidentId } } };
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
@@ -336,7 +343,8 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
             await write(new ExportedPost(reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetBoolean(10), reader.GetBoolean(11)));
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetBoolean(10), reader.GetBoolean(11),
+                reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12), reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13)));
             // Flush as it goes, so the reader sees progress and the server holds no more than a batch.
             if (++rows % 1000 == 0)
                 await output.FlushAsync(cancellationToken);

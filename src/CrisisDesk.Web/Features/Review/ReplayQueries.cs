@@ -87,18 +87,28 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource)
         return volume.CountBefore(boundary) + rest;
     }
 
-    /// <summary>A window of the posts received by <paramref name="asOf"/>, newest first.</summary>
+    /// <summary>
+    /// A window of the posts received by <paramref name="asOf"/>, newest first, each as it stood then: the latest of its
+    /// versions received by then (an edit received later is not yet shown), and deleted only if that was known by then.
+    /// </summary>
     public async Task<IReadOnlyList<FeedPost>> PostsAsOfAsync(int incidentId, DateTimeOffset asOf, int offset, int count, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Only an edited post has versions, so the lateral lookup runs for those alone.
         var rows = await connection.QueryAsync<FeedPost>(new CommandDefinition($"""
-            SELECT id, platform,
-                   author_handle AS AuthorHandle, author_name AS AuthorName, created_at AS CreatedAt,
-                   CASE WHEN erased_at IS NULL THEN text ELSE '{ErasedText}' END AS Text,
-                   url, has_media AS HasMedia
-              FROM posts
-             WHERE incident_id = @incidentId AND received_at <= @asOf
-             ORDER BY received_at DESC, id DESC
+            SELECT p.id, p.platform,
+                   p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt,
+                   CASE WHEN p.erased_at IS NULL THEN coalesce(v.text, p.text) ELSE '{ErasedText}' END AS Text,
+                   p.url, p.has_media AS HasMedia,
+                   CASE WHEN v.original THEN NULL ELSE coalesce(v.version_at, p.edited_at) END AS EditedAt,
+                   CASE WHEN p.deleted_at <= @asOf THEN p.deleted_at END AS DeletedAt
+              FROM posts p
+              LEFT JOIN LATERAL (
+                    SELECT v.text, v.original, v.version_at FROM post_versions v
+                     WHERE p.edited_at IS NOT NULL AND v.post_id = p.id AND v.received_at <= @asOf
+                     ORDER BY v.original, v.version_at DESC, v.received_at DESC, v.version DESC LIMIT 1) v ON true
+             WHERE p.incident_id = @incidentId AND p.received_at <= @asOf
+             ORDER BY p.received_at DESC, p.id DESC
             OFFSET @offset LIMIT @count
             """, new { incidentId, asOf, offset, count }, cancellationToken: cancellationToken));
         return rows.ToList();

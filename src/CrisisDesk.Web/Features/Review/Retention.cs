@@ -24,8 +24,8 @@ public sealed class RetentionOptions
 }
 
 /// <summary>
-/// Erases the personal content of posts older than the retention period: text, author handle and name, link and
-/// platform extras, and the raw payloads of quarantined items of the same age. The rows stay, so every count,
+/// Erases the personal content of posts older than the retention period: text (every version of an edited post),
+/// author handle and name, link and platform extras, and the raw payloads of quarantined items of the same age. The rows stay, so every count,
 /// chart and story membership (by post id) is unchanged; the event log is never touched, so its chain still verifies.
 /// Each batch is recorded as <c>retention.applied</c> in the transaction that erased it.
 /// </summary>
@@ -60,6 +60,12 @@ public sealed class RetentionJob(NpgsqlDataSource dataSource)
                 while (await reader.ReadAsync(cancellationToken))
                     erased.Add((reader.GetInt64(0), reader.GetInt32(1)));
             }
+            // The earlier versions of edited posts go with them (and any a late edit slipped in after an earlier round).
+            await using (var versions = new NpgsqlCommand("""
+                UPDATE post_versions v SET text = '', extra = NULL
+                  FROM posts p WHERE p.id = v.post_id AND p.erased_at IS NOT NULL AND (v.text <> '' OR v.extra IS NOT NULL)
+                """, connection, transaction))
+                await versions.ExecuteNonQueryAsync(cancellationToken);
             long quarantined;
             await using (var clear = new NpgsqlCommand(
                 "UPDATE quarantine SET payload = ''::bytea, erased_at = now() WHERE received_at < $1 AND erased_at IS NULL", connection, transaction)

@@ -57,7 +57,8 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition($"""
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
-                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline
+                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
+                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
               FROM posts p LEFT JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
              WHERE p.id IN ({LinkedPostIds})
              ORDER BY p.created_at DESC, p.id DESC LIMIT @limit

@@ -259,7 +259,7 @@ public sealed class SourceCommands(
         return true;
     }
 
-    /// <summary>Stops and removes the source (Admin): disabled and hidden, kept for the posts it brought in.</summary>
+    /// <summary>Stops and removes the source (Admin): disabled and hidden (from the monitor too), kept for the posts it brought in.</summary>
     public async Task RemoveAsync(ClaimsPrincipal user, int incidentId, int sourceId, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Admin, "remove a source", incidentId, cancellationToken);
@@ -273,6 +273,8 @@ public sealed class SourceCommands(
             await transaction.CommitAsync(cancellationToken);
         }
         await ingest.StopSourceAsync(sourceId);
+        // Stopped first (its last batch committed), then gone from /healthz and the war room.
+        monitor.Forget(sourceId);
     }
 
     /// <summary>The source if it belongs to the incident and was not removed.</summary>

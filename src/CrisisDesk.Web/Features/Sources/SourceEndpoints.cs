@@ -35,6 +35,11 @@ public static class SourceEndpoints
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
             }
+            catch (CrisisDesk.Ingest.Pipeline.SourceNotStartableException e)
+            {
+                // Removed or stopped by someone else in the meantime.
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+            }
         });
 
         api.MapGet("/", async (int incidentId, HttpContext http, SourceCommands sources) =>

@@ -233,7 +233,7 @@ public sealed partial class Sources : IAsyncDisposable
             _error = "The settings are not valid: see the fields marked.";
             _notice = null;
         }
-        catch (Exception e) when (e is CommandDeniedException or SourceNotFoundException or SourceConflictException)
+        catch (Exception e) when (e is CommandDeniedException or SourceNotFoundException or SourceConflictException or CrisisDesk.Ingest.Pipeline.SourceNotStartableException)
         {
             _error = e.Message;
             _notice = null;

@@ -5,13 +5,20 @@ using Npgsql;
 namespace CrisisDesk.Web.Features.Triage;
 
 /// <summary>A post as the triage feed shows it, with its story and triage marks; <see cref="Headline"/> holds search highlights.</summary>
+/// <param name="EditedAt">When the author made the version shown, if the post was edited (its earlier versions: <see cref="TriageQueries.VersionsAsync"/>).</param>
+/// <param name="DeletedAt">When CrisisDesk learnt that the author deleted it; the text stays for the record.</param>
 public sealed record TriagePost(long Id, string Platform, string? AuthorHandle, string? AuthorName, DateTime CreatedAt, string Text, string? Url,
-    bool HasMedia, string? Lang, long? StoryId, int StorySize, bool Flagged, bool Reviewed, string? Headline)
+    bool HasMedia, string? Lang, long? StoryId, int StorySize, bool Flagged, bool Reviewed, string? Headline, DateTime? EditedAt = null, DateTime? DeletedAt = null)
 {
     /// <summary>A plain feed post (replay shows posts without triage state) in the shape the post card renders.</summary>
     public static TriagePost FromFeed(CrisisDesk.Web.Features.WarRoom.FeedPost post) =>
-        new(post.Id, post.Platform, post.AuthorHandle, post.AuthorName, post.CreatedAt, post.Text, post.Url, post.HasMedia, null, null, 0, false, false, null);
+        new(post.Id, post.Platform, post.AuthorHandle, post.AuthorName, post.CreatedAt, post.Text, post.Url, post.HasMedia, null, null, 0, false, false, null,
+            post.EditedAt, post.DeletedAt);
 }
+
+/// <summary>One version of an edited post: the original or an edit, as the author made it and as CrisisDesk received it.</summary>
+/// <param name="Original">The post as first stored, before any edit.</param>
+public sealed record PostVersion(string Version, bool Original, string Text, DateTime VersionAt, DateTime ReceivedAt);
 
 /// <summary>A story as the stories panel lists it.</summary>
 public sealed record StoryRow(long Id, int Size, DateTime FirstPostAt, DateTime LatestPostAt, double GrowthPerMinute, string SampleText);
@@ -88,7 +95,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
                    coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed,
-                   {headline} AS Headline
+                   {headline} AS Headline, p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
               FROM posts p
               LEFT JOIN stories s ON s.id = p.story_id
               LEFT JOIN post_triage t ON t.post_id = p.id
@@ -105,10 +112,26 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
         return await connection.QuerySingleOrDefaultAsync<TriagePost>(new CommandDefinition("""
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
-                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline
+                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
+                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
               FROM posts p LEFT JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
              WHERE p.id = @postId
             """, new { postId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Every version of an edited post, newest first (the one shown first; the original last). Empty for a post never
+    /// edited. After retention the texts are empty, as the post's is.
+    /// </summary>
+    public async Task<IReadOnlyList<PostVersion>> VersionsAsync(long postId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PostVersion>(new CommandDefinition("""
+            SELECT version, original, text, version_at AS VersionAt, received_at AS ReceivedAt
+              FROM post_versions WHERE post_id = @postId
+             ORDER BY original, version_at DESC, received_at DESC, version DESC
+            """, new { postId }, cancellationToken: cancellationToken));
+        return rows.ToList();
     }
 
     /// <summary>The platforms and languages present in the incident, for the filter menus.</summary>
@@ -150,7 +173,8 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition("""
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
-                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline
+                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
+                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
               FROM posts p JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
              WHERE p.story_id = @storyId
              ORDER BY p.created_at, p.id LIMIT @limit

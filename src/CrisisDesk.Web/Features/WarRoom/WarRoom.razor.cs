@@ -58,6 +58,7 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private int _selectedIndex = -1;
     private TriagePost? _selected;
+    private IReadOnlyList<PostVersion> _selectedVersions = [];
     private RumourDraft? _draft;
     private StoryRow? _story;
     private IReadOnlyList<TriagePost> _storyMembers = [];
@@ -161,6 +162,9 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private Task OnLiveUpdateAsync(LiveUpdate update) => InvokeAsync(async () =>
     {
+        // Edits and deletions of posts already stored: the window is read again (it shows their new state in place),
+        // and the selected post with its versions if it is one of them.
+        var changed = update.Changes.Count > 0;
         if (update.Overflowed)
         {
             await ReloadAsync();
@@ -168,30 +172,20 @@ public sealed partial class WarRoom : IAsyncDisposable
         else
         {
             var fresh = update.Posts.Where(p => p.Id > _latestId).ToList();
-            if (fresh.Count == 0)
+            if (fresh.Count == 0 && !changed)
                 return;
-            var previousLatest = _latestId;
-            _latestId = fresh.Max(p => p.Id);
-            _series.Add(fresh);
-            _volume = _series.Minutes();
-            // Unfiltered, every new post counts; filtered, the database says how many of them match.
-            var matching = _filter.IsEmpty
-                ? fresh.Count
-                : (await Triage.HeadAsync(IncidentId, _filter, _latestId)).Count - (await Triage.HeadAsync(IncidentId, _filter, previousLatest)).Count;
-            if (_paused)
-                _pendingCount += matching;
-            else
-            {
-                _total += matching;
-                _anchorId = _latestId;
-                if (_selectedIndex >= 0)
-                    _selectedIndex += (int)matching; // the selected post stays selected as newer ones arrive above it
-            }
+            if (fresh.Count > 0)
+                await AddFreshAsync(fresh);
+            // An edit can make a post match a search or stop matching it.
+            if (changed && _filter.HasSearch)
+                _total = (await Triage.HeadAsync(IncidentId, _filter, _anchorId)).Count;
         }
+        if (changed && _selected is { } selected && update.Changes.Any(c => c.PostId == selected.Id))
+            await SelectPostAsync(await Triage.PostAsync(selected.Id));
         _sources = SourcesOfIncident();
         // The feed first, at once; the side panels (several queries) after it, at most once a second.
         StateHasChanged();
-        if (!_paused && _virtualize is not null)
+        if ((!_paused || changed) && _virtualize is not null)
             await _virtualize.RefreshDataAsync();
         if (DateTimeOffset.UtcNow - _panelsReadAt >= PanelRefresh)
         {
@@ -199,6 +193,28 @@ public sealed partial class WarRoom : IAsyncDisposable
             StateHasChanged();
         }
     });
+
+    /// <summary>New posts: the chart takes them, and the feed counts them (paused: as waiting) and moves its anchor.</summary>
+    private async Task AddFreshAsync(List<CrisisDesk.Core.Posts.StoredPost> fresh)
+    {
+        var previousLatest = _latestId;
+        _latestId = fresh.Max(p => p.Id);
+        _series.Add(fresh);
+        _volume = _series.Minutes();
+        // Unfiltered, every new post counts; filtered, the database says how many of them match.
+        var matching = _filter.IsEmpty
+            ? fresh.Count
+            : (await Triage.HeadAsync(IncidentId, _filter, _latestId)).Count - (await Triage.HeadAsync(IncidentId, _filter, previousLatest)).Count;
+        if (_paused)
+            _pendingCount += matching;
+        else
+        {
+            _total += matching;
+            _anchorId = _latestId;
+            if (_selectedIndex >= 0)
+                _selectedIndex += (int)matching; // the selected post stays selected as newer ones arrive above it
+        }
+    }
 
     private Task OnActivityAsync(IReadOnlyList<IncidentActivity> batch) => InvokeAsync(async () =>
     {
@@ -213,7 +229,7 @@ public sealed partial class WarRoom : IAsyncDisposable
         if (batch.Any(a => a.Action is "post.reviewed") && _filter.UnreviewedOnly)
             _total = (await Triage.HeadAsync(IncidentId, _filter, _anchorId)).Count;
         if (_selected is not null && batch.Any(a => a.PostIds?.Contains(_selected.Id) == true))
-            _selected = await Triage.PostAsync(_selected.Id);
+            await SelectPostAsync(await Triage.PostAsync(_selected.Id));
         StateHasChanged();
         if (_virtualize is not null)
             await _virtualize.RefreshDataAsync();
@@ -231,7 +247,7 @@ public sealed partial class WarRoom : IAsyncDisposable
             _officialOnly);
         _paused = false;
         _selectedIndex = -1;
-        _selected = null;
+        await SelectPostAsync(null);
         await ReloadAsync();
         if (_virtualize is not null)
             await _virtualize.RefreshDataAsync();
@@ -295,19 +311,22 @@ public sealed partial class WarRoom : IAsyncDisposable
         if (page.Count == 0)
             return;
         _selectedIndex = index;
-        _selected = page[0];
+        await SelectPostAsync(page[0]);
         await JS.InvokeVoidAsync("crisisDesk.scrollFeedTo", index * ItemHeight, ItemHeight);
     }
 
-    private Task SelectAsync(TriagePost post)
+    private Task SelectAsync(TriagePost post) => SelectPostAsync(post);
+
+    /// <summary>Selects a post (or none) and reads its versions when it was edited, for the selected-post panel.</summary>
+    private async Task SelectPostAsync(TriagePost? post)
     {
         _selected = post;
-        return Task.CompletedTask;
+        _selectedVersions = post?.EditedAt is null ? [] : await Triage.VersionsAsync(post.Id);
     }
 
     private async Task FlagAsync(TriagePost post)
     {
-        _selected = post;
+        await SelectPostAsync(post);
         if (await RunAsync(user => TriageCommands.FlagAsync(user, post.Id)))
         {
             var user = await UserAsync();
@@ -318,7 +337,7 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private async Task ReviewAsync(TriagePost post)
     {
-        _selected = post;
+        await SelectPostAsync(post);
         if (await RunAsync(user => TriageCommands.MarkReviewedAsync(user, post.Id)) && _selectedIndex >= 0 && !_filter.UnreviewedOnly)
             await MoveAsync(1);
         else if (_virtualize is not null)
@@ -408,6 +427,17 @@ public sealed partial class WarRoom : IAsyncDisposable
             }
         }, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         return stop;
+    }
+
+    /// <summary>The source's detail, and what its edits and deletions did (deletions of posts not held are only counted).</summary>
+    private static string? SourceTitle(SourceStatus source)
+    {
+        var parts = new List<string>();
+        if (source.Detail is { Length: > 0 } detail)
+            parts.Add(detail);
+        if (source.EditsStored + source.DeletionsApplied + source.DeletionsUnmatched > 0)
+            parts.Add($"{source.EditsStored} edits kept as versions, {source.DeletionsApplied} posts deleted by their authors, {source.DeletionsUnmatched} deletions of posts not held");
+        return parts.Count == 0 ? null : string.Join(" · ", parts);
     }
 
     private static string StateLabel(SourceStatus source) => source.State switch

@@ -3,8 +3,9 @@ using Npgsql;
 
 namespace CrisisDesk.Web.Features.WarRoom;
 
-/// <summary>A post as the feed shows it.</summary>
-public sealed record FeedPost(long Id, string Platform, string? AuthorHandle, string? AuthorName, DateTime CreatedAt, string Text, string? Url, bool HasMedia);
+/// <summary>A post as the feed shows it; edited and deleted as it stood when it was read (or as of the replay's time).</summary>
+public sealed record FeedPost(long Id, string Platform, string? AuthorHandle, string? AuthorName, DateTime CreatedAt, string Text, string? Url, bool HasMedia,
+    DateTime? EditedAt = null, DateTime? DeletedAt = null);
 
 /// <summary>Posts in one minute of event time.</summary>
 public sealed record MinuteVolume(DateTime Minute, int Count)
@@ -49,7 +50,8 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<FeedPost>(new CommandDefinition("""
-            SELECT id, platform, author_handle AS AuthorHandle, author_name AS AuthorName, created_at AS CreatedAt, text, url, has_media AS HasMedia
+            SELECT id, platform, author_handle AS AuthorHandle, author_name AS AuthorName, created_at AS CreatedAt, text, url, has_media AS HasMedia,
+                   edited_at AS EditedAt, deleted_at AS DeletedAt
               FROM posts
              WHERE incident_id = @incidentId AND id <= @anchorId
              ORDER BY id DESC
