@@ -10,43 +10,16 @@ namespace CrisisDesk.EndToEndTests;
 /// approves it, the public CAP feed shows it, an Update supersedes it and a Cancel ends it.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class AlertApprovalTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browser)
 {
-    private const string AdminPassword = "end-to-end-admin-password";
-    private TestDatabase _database = default!;
-    private AppProcess _app = default!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        _database = await TestDatabase.CreateEmptyAsync();
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = AdminPassword,
-            ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
-            ["CrisisDesk:Publishing:PublicBaseUrl"] = "https://alerts.riverside.example.gov/",
-            ["CrisisDesk:Publishing:Sender"] = "alerts@riverside.example.gov",
-            ["CrisisDesk:Publishing:PollInterval"] = "00:00:00.200",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
-    private async Task AddUserAsync(IPage admin, string name, string role)
-    {
-        await admin.GotoAsync("/admin/users");
-        await admin.WaitForCircuitAsync();
-        await admin.Locator("#new-user-name").FillAsync(name);
-        await admin.Locator("#new-user-display").FillAsync(name);
-        await admin.Locator("#new-user-role").SelectOptionAsync(role);
-        await admin.Locator("#new-user-password").FillAsync(name + "-password");
-        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
-        await admin.GetByText($"Added {name} as {role}.").WaitForAsync();
-    }
+        ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
+        ["CrisisDesk:Publishing:PublicBaseUrl"] = "https://alerts.riverside.example.gov/",
+        ["CrisisDesk:Publishing:Sender"] = "alerts@riverside.example.gov",
+        ["CrisisDesk:Publishing:PollInterval"] = "00:00:00.200",
+    };
 
     private static async Task TypeAsync(IPage page, string label, string text)
     {
@@ -57,7 +30,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : IAsyncLifetime
 
     private async Task<string> FeedAsync()
     {
-        using var anonymous = new HttpClient { BaseAddress = _app.BaseAddress };
+        using var anonymous = new HttpClient { BaseAddress = App.BaseAddress };
         return await anonymous.GetStringAsync("/cap/feed.atom");
     }
 
@@ -79,12 +52,12 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task An_operator_drafts_an_approver_approves_the_feed_shows_it_and_an_update_and_a_cancel_follow()
     {
-        var admin = await browser.NewPageAsync(_app.BaseAddress);
+        var admin = await NewPageAsync();
         await admin.SignInAsync("admin", AdminPassword);
-        await AddUserAsync(admin, "op.one", "Operator");
-        await AddUserAsync(admin, "approver.one", "Approver");
+        await admin.AddUserAsync("op.one", "op.one", "Operator", "op.one-password");
+        await admin.AddUserAsync("approver.one", "approver.one", "Approver", "approver.one-password");
 
-        var op = await browser.NewPageAsync(_app.BaseAddress);
+        var op = await NewPageAsync();
         await op.SignInAsync("op.one", "op.one-password");
         var opened = await op.Context.APIRequest.PostAsync("/api/incidents", new() { DataObject = new { name = "River Ouse flood" } });
         var incidentId = JsonDocument.Parse(await opened.TextAsync()).RootElement.GetProperty("id").GetInt32();
@@ -111,7 +84,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : IAsyncLifetime
         var selfApproval = await op.Context.APIRequest.PostAsync($"/api/alerts/{alertId}/approve", new() { DataObject = new { comment = "mine" } });
         Assert.Equal(403, selfApproval.Status);
 
-        var approver = await browser.NewPageAsync(_app.BaseAddress);
+        var approver = await NewPageAsync();
         await approver.SignInAsync("approver.one", "approver.one-password");
         await ApproveAsync(approver, alertUrl, "Checked with the Environment Agency");
         await approver.Locator("tr[data-channel=cap-feed][data-status=succeeded]").WaitForAsync();

@@ -11,28 +11,19 @@ namespace CrisisDesk.EndToEndTests;
 /// the war room saw then: the posts received by that moment and the rumour as it stood, not as it ended.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class ReplayTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class ReplayTests(BrowserFixture browser) : AppTests(browser)
 {
-    private const string AdminPassword = "end-to-end-admin-password";
     private const int DrillPosts = 238;
-    private TestDatabase _database = default!;
-    private AppProcess _app = default!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        _database = await TestDatabase.CreateEmptyAsync();
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = AdminPassword,
-            ["CrisisDesk:Drill:Speed"] = "2000",
-            ["CrisisDesk:Drill:MaxGapSeconds"] = "0.15",
-        });
-    }
+        ["CrisisDesk:Drill:Speed"] = "2000",
+        ["CrisisDesk:Drill:MaxGapSeconds"] = "0.15",
+    };
 
     private async Task<long> StoredAsync()
     {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
+        await using var connection = await Database.DataSource.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM posts WHERE incident_id = 1");
     }
 
@@ -42,17 +33,17 @@ public sealed class ReplayTests(BrowserFixture browser) : IAsyncLifetime
         // While the drill replays, an operator flags a rumour (written as the rumours feature writes it) and later debunks it.
         await PageActions.EventuallyAsync(StoredAsync, n => n >= 60, "the drill to be part way through");
         long flaggedPost;
-        await using (var connection = await _database.DataSource.OpenConnectionAsync())
+        await using (var connection = await Database.DataSource.OpenConnectionAsync())
             flaggedPost = await connection.ExecuteScalarAsync<long>("SELECT max(id) FROM posts WHERE incident_id = 1");
-        var created = await EventLog.AppendAsync(_database.DataSource, "ops.anna", "rumour.created", 1,
+        var created = await EventLog.AppendAsync(Database.DataSource, "ops.anna", "rumour.created", 1,
             new { rumourId = "r1", claim = "The co-pilot was not on board", severity = "high", owner = "ops.anna", postIds = new[] { flaggedPost } });
         await PageActions.EventuallyAsync(StoredAsync, n => n == DrillPosts, "the drill to finish", TimeSpan.FromSeconds(120));
-        await EventLog.AppendAsync(_database.DataSource, "ops.ben", "rumour.status-changed", 1, new { rumourId = "r1", from = "open", to = "debunked", note = "confirmed by the airline" });
+        await EventLog.AppendAsync(Database.DataSource, "ops.ben", "rumour.status-changed", 1, new { rumourId = "r1", from = "open", to = "debunked", note = "confirmed by the airline" });
 
         // What the room had at that moment, straight from the database.
         long seenThen;
         long newestThen;
-        await using (var connection = await _database.DataSource.OpenConnectionAsync())
+        await using (var connection = await Database.DataSource.OpenConnectionAsync())
         {
             seenThen = await connection.ExecuteScalarAsync<long>(
                 "SELECT count(*) FROM posts WHERE incident_id = 1 AND received_at <= (SELECT at FROM events WHERE seq = @created)", new { created });
@@ -61,7 +52,7 @@ public sealed class ReplayTests(BrowserFixture browser) : IAsyncLifetime
         }
         Assert.InRange(seenThen, 60, DrillPosts - 1);
 
-        var page = await browser.NewPageAsync(_app.BaseAddress);
+        var page = await NewPageAsync();
         await page.SignInAsync("admin", AdminPassword);
         await page.GotoAsync("/review");
         // Clicking a link before the page's circuit is up makes Blazor fetch-and-patch the next page, which can then
@@ -94,11 +85,5 @@ public sealed class ReplayTests(BrowserFixture browser) : IAsyncLifetime
         await page.GetByTestId("replay-play").ClickAsync();
         await PageActions.EventuallyAsync(async () => await page.GetByTestId("replay-time").GetAttributeAsync("datetime"), t => t != before, "playback to advance the moment shown");
         await page.GetByTestId("replay-pause").ClickAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
     }
 }

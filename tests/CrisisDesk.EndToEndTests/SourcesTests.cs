@@ -9,29 +9,25 @@ namespace CrisisDesk.EndToEndTests;
 
 /// <summary>An admin points a new incident at a news feed: tests it, adds it, starts it, and its items reach the war room.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class SourcesTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class SourcesTests(BrowserFixture browser) : AppTests(browser)
 {
-    private const string AdminPassword = "end-to-end-admin-password";
-    private TestDatabase _database = default!;
-    private AppProcess _app = default!;
     private FakeRssServer _feed = default!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
+    };
+
+    public override async Task InitializeAsync()
     {
         _feed = FakeRssServer.Start();
-        _database = await TestDatabase.CreateEmptyAsync();
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = AdminPassword,
-            ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
-        });
+        await base.InitializeAsync();
     }
 
     [Fact]
     public async Task An_admin_tests_adds_and_starts_an_rss_source_and_its_items_appear_in_the_war_room()
     {
-        var page = await browser.NewPageAsync(_app.BaseAddress);
+        var page = await NewPageAsync();
         await page.SignInAsync("admin", AdminPassword);
         await page.WaitForCircuitAsync();
         await page.GetByLabel("Name").FillAsync("River Wey flooding");
@@ -83,10 +79,9 @@ public sealed class SourcesTests(BrowserFixture browser) : IAsyncLifetime
         Assert.DoesNotContain("Cricket club", feed, StringComparison.Ordinal);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
+        await base.DisposeAsync();
         _feed.Dispose();
     }
 

@@ -6,41 +6,25 @@ namespace CrisisDesk.EndToEndTests;
 
 /// <summary>Two operators in two browsers triage the replayed Germanwings incident together and see each other's actions live.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class TriageTogetherTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class TriageTogetherTests(BrowserFixture browser) : AppTests(browser)
 {
-    private const string AdminPassword = "end-to-end-admin-password";
     private const string OperatorPassword = "second-operator-password";
-    private TestDatabase _database = default!;
-    private AppProcess _app = default!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        _database = await TestDatabase.CreateEmptyAsync();
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = AdminPassword,
-            ["CrisisDesk:Drill:Speed"] = "4000",
-            ["CrisisDesk:Drill:MaxGapSeconds"] = "0.05",
-        });
-    }
+        ["CrisisDesk:Drill:Speed"] = "4000",
+        ["CrisisDesk:Drill:MaxGapSeconds"] = "0.05",
+    };
 
     [Fact]
     public async Task Search_open_a_story_flag_a_rumour_and_move_it_through_its_statuses_while_the_other_operator_watches()
     {
         // The admin (who may do all an operator may) adds a second operator.
-        var lead = await browser.NewPageAsync(_app.BaseAddress);
+        var lead = await NewPageAsync();
         await lead.SignInAsync("admin", AdminPassword);
-        await lead.GotoAsync("/admin/users");
-        await lead.WaitForCircuitAsync();
-        await lead.Locator("#new-user-name").FillAsync("second.operator");
-        await lead.Locator("#new-user-display").FillAsync("Second Operator");
-        await lead.Locator("#new-user-role").SelectOptionAsync("Operator");
-        await lead.Locator("#new-user-password").FillAsync(OperatorPassword);
-        await lead.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
-        await lead.GetByText("Added second.operator as Operator.").WaitForAsync();
+        await lead.AddUserAsync("second.operator", "Second Operator", "Operator", OperatorPassword);
 
-        var second = await browser.NewPageAsync(_app.BaseAddress);
+        var second = await NewPageAsync();
         await second.SignInAsync("second.operator", OperatorPassword);
         await second.GotoAsync("/incidents/1");
         await second.WaitForCircuitAsync();
@@ -97,11 +81,5 @@ public sealed class TriageTogetherTests(BrowserFixture browser) : IAsyncLifetime
         await lead.GetByTestId("rumour-notes").Filter(new() { HasTextString = "checking with the prosecutor's office" }).WaitForAsync();
         Assert.Equal("4", await second.GetByTestId("rumour-version").InnerTextAsync());
         Assert.True(matches > 0);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
     }
 }

@@ -6,41 +6,25 @@ namespace CrisisDesk.EndToEndTests;
 
 /// <summary>A newcomer's first minutes: sign in, open the drill, watch posts arrive live in two browsers.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
 {
-    private const string AdminPassword = "end-to-end-admin-password";
     private const int DrillPosts = 238;
-    private TestDatabase _database = default!;
-    private AppProcess _app = default!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        _database = await TestDatabase.CreateEmptyAsync();
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = AdminPassword,
-            // Fast enough to finish within the test, slow enough that posts visibly arrive while we watch.
-            ["CrisisDesk:Drill:Speed"] = "1000",
-            ["CrisisDesk:Drill:MaxGapSeconds"] = "0.4",
-        });
-    }
+        // Fast enough to finish within the test, slow enough that posts visibly arrive while we watch.
+        ["CrisisDesk:Drill:Speed"] = "1000",
+        ["CrisisDesk:Drill:MaxGapSeconds"] = "0.4",
+    };
 
     [Fact]
     public async Task Posts_arrive_without_reload_and_a_second_browser_sees_them_too()
     {
-        var admin = await browser.NewPageAsync(_app.BaseAddress);
+        var admin = await NewPageAsync();
         await admin.SignInAsync("admin", AdminPassword);
 
         // The admin adds a viewer through the Users page, who then watches from a second browser.
-        await admin.GotoAsync("/admin/users");
-        await admin.WaitForCircuitAsync();
-        await admin.Locator("#new-user-name").FillAsync("duty.officer");
-        await admin.Locator("#new-user-display").FillAsync("Duty Officer");
-        await admin.Locator("#new-user-role").SelectOptionAsync("Viewer");
-        await admin.Locator("#new-user-password").FillAsync("duty-officer-password");
-        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
-        await admin.GetByText("Added duty.officer as Viewer.").WaitForAsync();
+        await admin.AddUserAsync("duty.officer", "Duty Officer", "Viewer", "duty-officer-password");
 
         await admin.GotoAsync("/");
         await admin.WaitForCircuitAsync();
@@ -48,7 +32,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
         await admin.WaitForURLAsync("**/incidents/1");
         await admin.WaitForCircuitAsync();
 
-        var viewer = await browser.NewPageAsync(_app.BaseAddress);
+        var viewer = await NewPageAsync();
         await viewer.SignInAsync("duty.officer", "duty-officer-password");
         await viewer.GotoAsync("/incidents/1");
         await viewer.WaitForCircuitAsync();
@@ -78,7 +62,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task Pause_holds_the_feed_and_counts_what_is_waiting_then_catches_up()
     {
-        var page = await browser.NewPageAsync(_app.BaseAddress);
+        var page = await NewPageAsync();
         await page.SignInAsync("admin", AdminPassword);
         await page.GotoAsync("/incidents/1");
         await page.WaitForCircuitAsync();
@@ -110,7 +94,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task The_badge_says_the_view_stopped_when_the_server_ended_the_circuit_with_an_error()
     {
-        var page = await browser.NewPageAsync(_app.BaseAddress);
+        var page = await NewPageAsync();
         await page.SignInAsync("admin", AdminPassword);
         await page.GotoAsync("/incidents/1");
         await page.WaitForCircuitAsync();
@@ -125,7 +109,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task A_wrong_password_stays_on_the_sign_in_page_with_a_message()
     {
-        var page = await browser.NewPageAsync(_app.BaseAddress);
+        var page = await NewPageAsync();
         await page.GotoAsync("/incidents/1");
         await page.WaitForURLAsync("**/login**");
         await page.FillAsync("#userName", "admin");
@@ -134,11 +118,5 @@ public sealed class WarRoomTests(BrowserFixture browser) : IAsyncLifetime
 
         await page.GetByRole(AriaRole.Alert).WaitForAsync();
         Assert.Contains("do not match", await page.GetByRole(AriaRole.Alert).InnerTextAsync(), StringComparison.Ordinal);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
     }
 }
