@@ -155,8 +155,17 @@ public sealed partial class WarRoom : IAsyncDisposable
     {
         if (_anchorId == 0)
             return new ItemsProviderResult<TriagePost>([], 0);
-        var posts = await Triage.PageAsync(IncidentId, _filter, _anchorId, request.StartIndex, request.Count, request.CancellationToken);
-        return new ItemsProviderResult<TriagePost>(posts, (int)Math.Min(_total, int.MaxValue));
+        try
+        {
+            var posts = await Triage.PageAsync(IncidentId, _filter, _anchorId, request.StartIndex, request.Count, request.CancellationToken);
+            return new ItemsProviderResult<TriagePost>(posts, (int)Math.Min(_total, int.MaxValue));
+        }
+        catch (OperationCanceledException) when (request.CancellationToken.IsCancellationRequested)
+        {
+            // Virtualize cancels a read when a newer one starts and ignores only a cancellation carrying its own token;
+            // the database driver's carries another, which Virtualize would rethrow from its render, ending the circuit.
+            throw new OperationCanceledException(request.CancellationToken);
+        }
     }
 
     private Task OnLiveUpdateAsync(LiveUpdate update) => InvokeAsync(async () =>
