@@ -22,6 +22,9 @@ public sealed record ReplayPace(double Speed, TimeSpan MaxGap)
 /// </summary>
 public sealed class ReplaySource(Func<CancellationToken, Task<byte[]>> readFile, string format, ReplayPace pace, TimeProvider? timeProvider = null) : IIngestSource
 {
+    /// <summary>How far behind its schedule a replay may fall and still catch up at once.</summary>
+    public static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(1);
+
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     public static ReplaySource FromFile(string path, string format, ReplayPace pace, TimeProvider? timeProvider = null) =>
@@ -34,6 +37,11 @@ public sealed class ReplaySource(Func<CancellationToken, Task<byte[]>> readFile,
             throw new ReplayException($"the saved replay cursor \"{cursor}\" is not an item count");
         var items = Load(await readFile(cancellationToken).ConfigureAwait(false), format);
         DateTimeOffset? previous = null;
+        // Paced against a schedule rather than item by item: a wait that ends late (a timer's granularity, a busy
+        // machine) or a slow consumer is made up by the next items, so the replay keeps its speed instead of drifting
+        // slower with every wait. After a stall longer than CatchUp, it resumes its pace rather than rushing.
+        var started = _time.GetTimestamp();
+        var schedule = TimeSpan.Zero;
         for (var i = skip; i < items.Count; i++)
         {
             var (time, payload) = items[i];
@@ -43,7 +51,14 @@ public sealed class ReplaySource(Func<CancellationToken, Task<byte[]>> readFile,
                 if (gap > pace.MaxGap)
                     gap = pace.MaxGap;
                 if (gap > TimeSpan.Zero)
-                    await Task.Delay(gap, _time, cancellationToken).ConfigureAwait(false);
+                {
+                    schedule += gap;
+                    var elapsed = _time.GetElapsedTime(started);
+                    if (schedule > elapsed)
+                        await Task.Delay(schedule - elapsed, _time, cancellationToken).ConfigureAwait(false);
+                    else if (elapsed - schedule > CatchUp)
+                        schedule = elapsed - CatchUp;
+                }
             }
             previous = time;
             yield return new RawItem(format, payload, (i + 1).ToString(CultureInfo.InvariantCulture));

@@ -96,6 +96,80 @@ public sealed class ReplaySourceTests
         Assert.Equal(3, items.Count);
     }
 
+    [Fact]
+    public async Task Waits_that_end_late_are_made_up_so_the_replay_keeps_its_speed()
+    {
+        // 100 posts 10 ms apart at real speed, on a clock whose every wait ends 6 ms late (a timer's granularity, a busy
+        // machine): paced item by item this took 99 x 16 ms; paced against its schedule it takes about 99 x 10 ms.
+        var lines = string.Join('\n', Enumerable.Range(0, 100).Select(i => PostJsonLinesFormat.ToLine(Post($"p{i}", 0) with { CreatedAt = Post("", 0).CreatedAt.AddMilliseconds(i * 10) })));
+        var clock = new LateClock(TimeSpan.FromMilliseconds(6));
+        var source = new ReplaySource(_ => Task.FromResult(Encoding.UTF8.GetBytes(lines)), PostJsonLinesFormat.Name, new ReplayPace(1, TimeSpan.FromSeconds(2)), clock);
+
+        var items = new List<RawItem>();
+        await foreach (var item in source.ReadAsync(null, CancellationToken.None))
+            items.Add(item);
+
+        Assert.Equal(100, items.Count);
+        Assert.InRange(clock.Now, TimeSpan.FromMilliseconds(990), TimeSpan.FromMilliseconds(1000));
+    }
+
+    [Fact]
+    public async Task After_a_long_stall_the_replay_resumes_its_pace_instead_of_rushing()
+    {
+        // 30 posts 100 ms apart; the consumer stalls 5 s after the tenth (sent at 0.9 s), so at 5.9 s the eleventh, due at
+        // 1.0 s, is 4.9 s behind. The replay makes up one second of that at once, then goes on at its pace: it ends 3.9 s
+        // late (6.8 s instead of 2.9 s), rather than sending everything due at once.
+        var lines = string.Join('\n', Enumerable.Range(0, 30).Select(i => PostJsonLinesFormat.ToLine(Post($"p{i}", 0) with { CreatedAt = Post("", 0).CreatedAt.AddMilliseconds(i * 100) })));
+        var clock = new LateClock(TimeSpan.Zero);
+        var source = new ReplaySource(_ => Task.FromResult(Encoding.UTF8.GetBytes(lines)), PostJsonLinesFormat.Name, new ReplayPace(1, TimeSpan.FromSeconds(2)), clock);
+
+        var count = 0;
+        await foreach (var item in source.ReadAsync(null, CancellationToken.None))
+        {
+            if (++count == 10)
+                clock.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Equal(30, count);
+        Assert.Equal(TimeSpan.FromSeconds(1), ReplaySource.CatchUp);
+        Assert.Equal(TimeSpan.FromMilliseconds(6800), clock.Now);
+    }
+
+    /// <summary>
+    /// A virtual clock for <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/>: each wait moves it on by the
+    /// time asked plus <paramref name="lateness"/> and then ends at once.
+    /// </summary>
+    private sealed class LateClock(TimeSpan lateness) : TimeProvider
+    {
+        private long _ticks;
+
+        public TimeSpan Now => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Advance(dueTime + lateness);
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new Fired();
+        }
+
+        private sealed class Fired : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
     private static Core.Posts.Post Post(string id, int secondsAfter) => new()
     {
         Platform = "x",
