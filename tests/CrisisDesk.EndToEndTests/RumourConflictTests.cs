@@ -11,43 +11,27 @@ namespace CrisisDesk.EndToEndTests;
 /// their change to the current version.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class RumourConflictTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class RumourConflictTests(BrowserFixture browser) : AppTests(browser)
 {
-    private const string AdminPassword = "end-to-end-admin-password";
     private const string OperatorPassword = "second-operator-password";
-    private TestDatabase _database = default!;
-    private AppProcess _app = default!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        _database = await TestDatabase.CreateEmptyAsync();
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = AdminPassword,
-            ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
-        });
-    }
+        ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
+    };
 
     [Fact]
     public async Task The_second_of_two_simultaneous_status_changes_shows_the_conflict_with_the_current_state_and_loses_nothing()
     {
         // The admin (who may do all an operator may) adds a second operator, and opens an incident with a rumour over the API.
-        var lead = await browser.NewPageAsync(_app.BaseAddress);
+        var lead = await NewPageAsync();
         await lead.SignInAsync("admin", AdminPassword);
-        await lead.GotoAsync("/admin/users");
-        await lead.WaitForCircuitAsync();
-        await lead.Locator("#new-user-name").FillAsync("second.operator");
-        await lead.Locator("#new-user-display").FillAsync("Second Operator");
-        await lead.Locator("#new-user-role").SelectOptionAsync("Operator");
-        await lead.Locator("#new-user-password").FillAsync(OperatorPassword);
-        await lead.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
-        await lead.GetByText("Added second.operator as Operator.").WaitForAsync();
+        await lead.AddUserAsync("second.operator", "Second Operator", "Operator", OperatorPassword);
         var incidentId = await CreatedIdAsync(lead, "/api/incidents", new { name = "Bridge collapse, Riverside", keywords = new[] { "bridge" } });
         var rumourId = await CreatedIdAsync(lead, $"/api/incidents/{incidentId}/rumours", new { claim = "The bridge was closed a week ago for cracks", severity = "High" });
         var rumourPage = $"/incidents/{incidentId}/rumours/{rumourId}";
 
-        var second = await browser.NewPageAsync(_app.BaseAddress);
+        var second = await NewPageAsync();
         await second.SignInAsync("second.operator", OperatorPassword);
         await second.GotoAsync(rumourPage);
         await second.WaitForCircuitAsync();
@@ -62,7 +46,7 @@ public sealed class RumourConflictTests(BrowserFixture browser) : IAsyncLifetime
         await second.GetByTestId("status-note").FillAsync("A resident's photo shows barriers last Tuesday");
         // Two clicks a few milliseconds apart both reach the server before either commits. To make that moment certain
         // rather than lucky, the test holds the rumour's row lock (as a slow third writer would) until both commands wait on it.
-        await using (var holder = await _database.DataSource.OpenConnectionAsync())
+        await using (var holder = await Database.DataSource.OpenConnectionAsync())
         {
             await using var transaction = await holder.BeginTransactionAsync();
             await holder.ExecuteAsync("SELECT 1 FROM rumours WHERE id = @rumourId FOR UPDATE", new { rumourId }, transaction);
@@ -98,7 +82,7 @@ public sealed class RumourConflictTests(BrowserFixture browser) : IAsyncLifetime
         Assert.Equal("4", await lead.GetByTestId("rumour-version").InnerTextAsync());
 
         // The log holds both people's changes, in order, each once; the refused one changed nothing.
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
+        await using var connection = await Database.DataSource.OpenConnectionAsync();
         var changes = (await connection.QueryAsync<(string Actor, string From, string To, string Note)>("""
             SELECT actor, payload->>'from', payload->>'to', payload->>'note' FROM events
              WHERE action = 'rumour.status-changed' AND (payload->>'rumourId')::int = @rumourId ORDER BY seq
@@ -115,7 +99,7 @@ public sealed class RumourConflictTests(BrowserFixture browser) : IAsyncLifetime
     /// <summary>Backends of this database waiting on a lock to read the rumour for update.</summary>
     private async Task<long> WaitingOnTheRumourAsync()
     {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
+        await using var connection = await Database.DataSource.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM pg_stat_activity
              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM rumours WHERE id = % FOR UPDATE%'
@@ -128,11 +112,5 @@ public sealed class RumourConflictTests(BrowserFixture browser) : IAsyncLifetime
         var response = await page.APIRequest.PostAsync(path, new() { DataObject = body });
         Assert.True(response.Status == 201, $"POST {path} answered {response.Status}: {await response.TextAsync()}");
         return (await response.JsonAsync())!.Value.GetProperty("id").GetInt32();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
     }
 }

@@ -12,28 +12,19 @@ namespace CrisisDesk.EndToEndTests;
 /// source, the minute and the baseline it broke, without a reload.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class SpikeAlertTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class SpikeAlertTests(BrowserFixture browser) : AppTests(browser)
 {
-    private const string AdminPassword = "end-to-end-admin-password";
     private const string SourceName = "Riverside replay";
 
     // Event time: minute-aligned, half an hour ago (the spike detector works in minutes of the posts' own time).
     private static readonly DateTimeOffset Start = MinuteAligned(DateTimeOffset.UtcNow).AddMinutes(-30);
 
     private readonly string _replayFile = Path.Combine(Path.GetTempPath(), $"crisisdesk-spike-{Guid.NewGuid():N}.jsonl");
-    private TestDatabase _database = default!;
-    private AppProcess _app = default!;
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        _database = await TestDatabase.CreateEmptyAsync();
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = AdminPassword,
-            ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
-        });
-    }
+        ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
+    };
 
     /// <summary>
     /// Eight quiet minutes of two posts a minute (the detector needs five closed minutes of history), then 40 posts in
@@ -107,7 +98,7 @@ public sealed class SpikeAlertTests(BrowserFixture browser) : IAsyncLifetime
         var posts = Incident();
         await File.WriteAllLinesAsync(_replayFile, posts.Select(PostJsonLinesFormat.ToLine));
 
-        var page = await browser.NewPageAsync(_app.BaseAddress);
+        var page = await NewPageAsync();
         await page.SignInAsync("admin", AdminPassword);
         var incidentId = await CreatedIdAsync(page, "/api/incidents", new { name = "Riverside bridge", keywords = new[] { "Riverside" } });
         // 30 times real time: the eight quiet minutes pass in 16 seconds.
@@ -142,10 +133,9 @@ public sealed class SpikeAlertTests(BrowserFixture browser) : IAsyncLifetime
         return (await response.JsonAsync())!.Value.GetProperty("id").GetInt32();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
+        await base.DisposeAsync();
         File.Delete(_replayFile);
     }
 }
