@@ -1,3 +1,4 @@
+using CrisisDesk.TestSupport;
 using System.Diagnostics;
 
 namespace CrisisDesk.Bench.WarRoom;
@@ -24,7 +25,7 @@ internal sealed class Meter(int serverPid, int? postmaster, AppProcess app)
         while (clock.Elapsed < window && await timer.WaitForNextTickAsync())
         {
             if (app.HasExited)
-                throw new BenchFailure($"CrisisDesk exited during \"{name}\":\n{app.LastOutput}");
+                throw new BenchFailure($"CrisisDesk exited during \"{name}\":\n{app.Output}");
             rss.Add(ProcStat.Rss(serverPid));
         }
         var (server1, postgres1, browser1) = ReadCpu();

@@ -51,15 +51,15 @@ Console.WriteLine($"replay file: {posts:N0} posts ({planned.TotalMinutes:N1} min
 var rows = new List<PhaseResult>();
 try
 {
-    await using var app = await AppProcess.StartAsync(WebBuild.Executable, WebBuild.ProjectDirectory, new Dictionary<string, string>
+    await using var app = await AppProcess.StartAsync(new Dictionary<string, string>
     {
         ["ConnectionStrings:CrisisDesk"] = database.ConnectionString,
         ["CrisisDesk:Admin:Password"] = AdminPassword,
         ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
         // Every page signs in from 127.0.0.1.
         ["CrisisDesk:Login:AttemptsPerMinute"] = "1000",
-    });
-    Console.WriteLine($"CrisisDesk {WebBuild.Executable} pid {app.ProcessId} at {app.BaseAddress}, log {app.LogPath}");
+    }, logName: "warroom-bench", timeout: TimeSpan.FromSeconds(120));
+    Console.WriteLine($"CrisisDesk {Repository.WebExecutable} pid {app.ProcessId} at {app.BaseAddress}, log {app.LogPath}");
     // Ctrl+C ends the bench at once: take CrisisDesk down with it (the private PostgreSQL stops as the bench exits).
     Console.CancelKeyPress += (_, _) => app.Kill();
 
@@ -250,31 +250,6 @@ internal sealed record WarRoomSettings(IReadOnlyList<int> Circuits, int Rate, in
 }
 
 /// <summary>Where the CrisisDesk executable is: built in the bench's own configuration (the project reference builds it first).</summary>
-internal static class WebBuild
-{
-    private static readonly DirectoryInfo Output = new(AppContext.BaseDirectory); // bin/<Configuration>/<tfm>/<rid>/
-
-    public static string ProjectDirectory => Path.Combine(Root(), "src", "CrisisDesk.Web");
-
-    public static string Executable
-    {
-        get
-        {
-            var path = Path.Combine(ProjectDirectory, "bin", Output.Parent!.Parent!.Name, Output.Parent.Name, Output.Name, "CrisisDesk.Web");
-            return File.Exists(path) ? path : throw new BenchFailure($"the CrisisDesk.Web executable is not built at {path}");
-        }
-    }
-
-    private static string Root()
-    {
-        for (var directory = Output; directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CrisisDesk.sln")))
-                return directory.FullName;
-        }
-        throw new BenchFailure("CrisisDesk.sln was not found above the bench's output directory");
-    }
-}
 
 /// <summary>The replay source's stored-post counter, as its batches commit it.</summary>
 internal sealed class StoredPosts(NpgsqlDataSource dataSource, int sourceId)

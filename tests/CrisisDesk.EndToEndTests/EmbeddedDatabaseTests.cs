@@ -1,3 +1,4 @@
+using CrisisDesk.TestSupport;
 using System.Diagnostics;
 using CrisisDesk.EndToEndTests.Support;
 

@@ -1,23 +1,31 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace CrisisDesk.EndToEndTests.Support;
+namespace CrisisDesk.TestSupport;
 
 /// <summary>
 /// CrisisDesk's own executable, started as a user starts it (the build output of src/CrisisDesk.Web, in the project's
-/// directory, default environment), on a free loopback port. Stopped gracefully (SIGTERM) or killed (SIGKILL).
+/// directory, default environment), on a free loopback port; for the end-to-end tests and the benches that need the
+/// real thing. What it prints is kept (<see cref="Output"/>) and written as it comes to
+/// <c>crisisdesk-NAME-PID.log</c> in <c>CRISISDESK_E2E_LOG_DIR</c> (test.sh shows those logs when a test fails) or the
+/// temporary directory. Stopped gracefully (SIGTERM) or killed (SIGKILL).
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StreamWriter _log;
+    private bool _closed;
 
-    private AppProcess(Process process, Uri baseAddress)
+    private AppProcess(Process process, Uri baseAddress, string logPath)
     {
         _process = process;
         BaseAddress = baseAddress;
+        LogPath = logPath;
+        _log = new StreamWriter(logPath) { AutoFlush = true };
     }
 
     public Uri BaseAddress { get; }
@@ -25,6 +33,9 @@ public sealed class AppProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Where what the process prints is written, as it comes.</summary>
+    public string LogPath { get; }
 
     /// <summary>Everything the process printed so far (stdout and stderr interleaved).</summary>
     public string Output
@@ -36,11 +47,13 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts CrisisDesk with the given configuration (<c>key=value</c>, passed as <c>--key=value</c>) and waits until /healthz answers.</summary>
-    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null)
+    /// <summary>
+    /// Starts CrisisDesk with the given configuration (<c>key=value</c>, passed as <c>--key=value</c>) and waits until
+    /// /healthz answers. <paramref name="logName"/> names its log file.
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logName = "e2e", TimeSpan? timeout = null)
     {
-        var port = FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var info = new ProcessStartInfo(Repository.WebExecutable)
         {
             WorkingDirectory = Repository.WebProjectDirectory,
@@ -52,8 +65,10 @@ public sealed class AppProcess : IAsyncDisposable
         foreach (var (key, value) in settings)
             info.ArgumentList.Add($"--{key}={value}");
         info.Environment["DOTNET_NOLOGO"] = "1";
+        var logDirectory = Environment.GetEnvironmentVariable("CRISISDESK_E2E_LOG_DIR") is { Length: > 0 } configured ? configured : Path.GetTempPath();
+        Directory.CreateDirectory(logDirectory);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {Repository.WebExecutable}.");
-        var app = new AppProcess(process, baseAddress);
+        var app = new AppProcess(process, baseAddress, Path.Combine(logDirectory, $"crisisdesk-{logName}-{process.Id}.log"));
         process.OutputDataReceived += (_, e) => app.Append(e.Data);
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);
         process.BeginOutputReadLine();
@@ -67,7 +82,11 @@ public sealed class AppProcess : IAsyncDisposable
         if (line is null)
             return;
         lock (_output)
+        {
             _output.AppendLine(line);
+            if (!_closed)
+                _log.WriteLine(line);
+        }
     }
 
     private async Task WaitUntilHealthyAsync(TimeSpan timeout)
@@ -106,12 +125,26 @@ public sealed class AppProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGKILL without waiting, for when the caller itself is being stopped (Ctrl+C).</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already stopped and disposed.
+        }
+    }
+
     /// <summary>SIGTERM, as systemd or Ctrl+C would stop it, then waits for the exit.</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync();
             using var wait = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
             await _process.WaitForExitAsync(wait.Token);
@@ -121,10 +154,6 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Keep what the server said: the first place to look when a browser test fails (test.sh prints its warnings and errors then).
-        var logDirectory = Environment.GetEnvironmentVariable("CRISISDESK_E2E_LOG_DIR") is { Length: > 0 } configured ? configured : Path.GetTempPath();
-        Directory.CreateDirectory(logDirectory);
-        await File.WriteAllTextAsync(Path.Combine(logDirectory, $"crisisdesk-e2e-{_process.Id}.log"), Output);
         if (!_process.HasExited)
         {
             try
@@ -137,6 +166,9 @@ public sealed class AppProcess : IAsyncDisposable
             }
         }
         _process.Dispose();
+        lock (_output)
+            _closed = true;
+        await _log.DisposeAsync();
     }
 
     private static int FreePort()
@@ -147,25 +179,26 @@ public sealed class AppProcess : IAsyncDisposable
     }
 }
 
-/// <summary>Where things are in the repository the tests were built from.</summary>
+/// <summary>Where things are in the repository the caller was built from.</summary>
 public static class Repository
 {
     public static string Root { get; } = FindRoot();
 
     public static string WebProjectDirectory => Path.Combine(Root, "src", "CrisisDesk.Web");
 
-    /// <summary>The web app built with the same configuration as these tests (the project reference builds it first).</summary>
+    /// <summary>
+    /// The web app built with the same configuration as the caller (bin/&lt;Configuration&gt;/&lt;tfm&gt;/&lt;rid&gt;/; a
+    /// project reference to src/CrisisDesk.Web builds it first).
+    /// </summary>
     public static string WebExecutable
     {
         get
         {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name; // bin/<Configuration>/<tfm>/<rid>/
-            var path = Path.Combine(WebProjectDirectory, "bin", configuration, TargetFrameworkFolder(), "linux-x64", "CrisisDesk.Web");
+            var output = new DirectoryInfo(AppContext.BaseDirectory);
+            var path = Path.Combine(WebProjectDirectory, "bin", output.Parent!.Parent!.Name, output.Parent.Name, output.Name, "CrisisDesk.Web");
             return File.Exists(path) ? path : throw new FileNotFoundException($"The CrisisDesk.Web executable is not built at {path}; build the solution first.");
         }
     }
-
-    private static string TargetFrameworkFolder() => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
     private static string FindRoot()
     {
@@ -174,6 +207,6 @@ public static class Repository
             if (File.Exists(Path.Combine(directory.FullName, "CrisisDesk.sln")))
                 return directory.FullName;
         }
-        throw new DirectoryNotFoundException("CrisisDesk.sln was not found above the test output directory.");
+        throw new DirectoryNotFoundException("CrisisDesk.sln was not found above the output directory.");
     }
 }
