@@ -27,7 +27,8 @@ public static class TestServer
             var configured = Environment.GetEnvironmentVariable("CRISISDESK_TEST_DB");
             if (!string.IsNullOrWhiteSpace(configured))
                 return _serverConnectionString = configured;
-            _directory = Path.Combine(Path.GetTempPath(), $"crisisdesk-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            RemoveLeftovers();
+            _directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
             _embedded = await EmbeddedPostgres.StartAsync(_directory, logger: NullLogger.Instance, database: "postgres");
             AppDomain.CurrentDomain.ProcessExit += (_, _) => StopEmbedded();
             return _serverConnectionString = _embedded.ConnectionString;
@@ -35,6 +36,31 @@ public static class TestServer
         finally
         {
             Gate.Release();
+        }
+    }
+
+    private const string DirectoryPrefix = "crisisdesk-test-";
+
+    /// <summary>
+    /// Removes the clusters of earlier test runs whose process is gone. The test host is often ended before its exit
+    /// handler has deleted its cluster, which would otherwise leave 50-100 MB in the temporary directory per run.
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        {
+            var name = Path.GetFileName(directory);
+            var pid = name[DirectoryPrefix.Length..].Split('-')[0];
+            if (!int.TryParse(pid, out var owner) || Directory.Exists($"/proc/{owner}") || File.Exists(Path.Combine(directory, "postgres", "postmaster.pid")))
+                continue; // its test run may still be going, or its server still running
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or in use: leave it.
+            }
         }
     }
 
