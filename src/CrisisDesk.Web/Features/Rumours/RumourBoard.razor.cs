@@ -88,7 +88,11 @@ public sealed partial class RumourBoard : IDisposable
 
     private Task OnActivityAsync(IReadOnlyList<IncidentActivity> batch) => InvokeAsync(async () =>
     {
-        await ReadAsync();
+        // Someone opening or leaving a rumour changes who is looking, nothing in the database: no need to read it all again.
+        if (batch.All(a => a.Action == RumourPresence.Action))
+            _viewers = Presence.Viewers(IncidentId);
+        else
+            await ReadAsync();
         StateHasChanged();
     });
 

@@ -9,6 +9,9 @@ namespace CrisisDesk.Web.Features.Rumours;
 /// </summary>
 public sealed class RumourPresence(IncidentActivityFeed activity, TimeProvider time)
 {
+    /// <summary>The activity-feed action that announces a change of who is looking.</summary>
+    public const string Action = "presence.changed";
+
     private readonly Lock _gate = new();
     private readonly List<Entry> _entries = [];
 
@@ -43,7 +46,7 @@ public sealed class RumourPresence(IncidentActivityFeed activity, TimeProvider t
     }
 
     private void Announce(int incidentId, string userName, int rumourId, string verb) =>
-        activity.Publish(new IncidentActivity(incidentId, "presence.changed", userName, time.GetUtcNow(), RumourId: rumourId,
+        activity.Publish(new IncidentActivity(incidentId, Action, userName, time.GetUtcNow(), RumourId: rumourId,
             Summary: $"{userName} {verb} rumour {rumourId}"));
 
     private sealed class Entry(RumourPresence presence, int incidentId, int rumourId, string userName) : IDisposable

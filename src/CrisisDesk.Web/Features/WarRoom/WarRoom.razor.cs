@@ -218,7 +218,7 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private Task OnActivityAsync(IReadOnlyList<IncidentActivity> batch) => InvokeAsync(async () =>
     {
-        foreach (var item in batch.Where(a => a.Action != "presence.changed"))
+        foreach (var item in batch.Where(a => a.Action != RumourPresence.Action))
         {
             _activity.AddFirst(item);
             if (_activity.Count > 15)
