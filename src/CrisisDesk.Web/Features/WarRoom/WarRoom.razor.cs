@@ -9,6 +9,7 @@ using CrisisDesk.Web.Features.Triage;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Web.Virtualization;
+using Microsoft.Extensions.Logging;
 using Microsoft.JSInterop;
 
 namespace CrisisDesk.Web.Features.WarRoom;
@@ -69,6 +70,7 @@ public sealed partial class WarRoom : IAsyncDisposable
     private TemperatureSnapshot _temperature = new([], [], []);
     private readonly LinkedList<IncidentActivity> _activity = new();
     private DateTimeOffset _panelsReadAt = DateTimeOffset.MinValue;
+    private bool _panelsBehind;
     private bool _showHelp;
     private string? _message;
 
@@ -86,6 +88,7 @@ public sealed partial class WarRoom : IAsyncDisposable
     [Inject] private IncidentActivityFeed ActivityFeed { get; set; } = default!;
     [Inject] private SourceMonitor Monitor { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private ILogger<WarRoom> Logger { get; set; } = default!;
 
     private sealed class RumourDraft
     {
@@ -145,6 +148,7 @@ public sealed partial class WarRoom : IAsyncDisposable
     private async Task ReadPanelsAsync()
     {
         _panelsReadAt = DateTimeOffset.UtcNow;
+        _panelsBehind = false;
         _stories = await Triage.TopStoriesAsync(IncidentId, 10);
         _media = await Triage.MediaAsync(IncidentId, 15);
         _temperature = await Temperature.SnapshotAsync(IncidentId);
@@ -191,6 +195,10 @@ public sealed partial class WarRoom : IAsyncDisposable
         {
             await ReadPanelsAsync();
             StateHasChanged();
+        }
+        else
+        {
+            _panelsBehind = true; // the once-a-second refresh reads them, should no further post come
         }
     });
 
@@ -412,7 +420,10 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private IReadOnlyList<SourceStatus> SourcesOfIncident() => Monitor.Snapshot().Where(s => s.IncidentId == IncidentId).ToList();
 
-    /// <summary>Source states change without posts (reconnecting, rate limited): look again every second.</summary>
+    /// <summary>
+    /// Once a second: source states change without posts (reconnecting, rate limited), and the side panels may be behind
+    /// the last posts of a burst (a spike called after their last read would otherwise wait for the next post).
+    /// </summary>
     private CancellationTokenSource StartSourceRefresh()
     {
         var stop = new CancellationTokenSource();
@@ -421,12 +432,29 @@ public sealed partial class WarRoom : IAsyncDisposable
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
             while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
             {
-                var now = SourcesOfIncident();
-                if (!now.SequenceEqual(_sources))
-                    await InvokeAsync(() => { _sources = now; StateHasChanged(); }).ConfigureAwait(false);
+                try
+                {
+                    var now = SourcesOfIncident();
+                    if (!now.SequenceEqual(_sources))
+                        await InvokeAsync(() => { _sources = now; StateHasChanged(); }).ConfigureAwait(false);
+                    if (_panelsBehind)
+                        await InvokeAsync(CatchUpPanelsAsync).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Logger.LogWarning(e, "The war room of incident {IncidentId} could not refresh its sources or panels; it tries again in a second", IncidentId);
+                }
             }
         }, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         return stop;
+    }
+
+    private async Task CatchUpPanelsAsync()
+    {
+        if (!_panelsBehind || DateTimeOffset.UtcNow - _panelsReadAt < PanelRefresh)
+            return;
+        await ReadPanelsAsync();
+        StateHasChanged();
     }
 
     /// <summary>The source's detail, and what its edits and deletions did (deletions of posts not held are only counted).</summary>
