@@ -1,3 +1,4 @@
+using CrisisDesk.Bench.Shared;
 using CrisisDesk.TestSupport;
 using System.Diagnostics;
 

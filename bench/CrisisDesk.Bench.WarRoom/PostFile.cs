@@ -1,3 +1,4 @@
+using CrisisDesk.Bench.Shared;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -33,7 +34,7 @@ internal static class PostFile
                 CreatedAt = start.AddTicks((long)Math.Floor(i * (double)TimeSpan.TicksPerSecond / rate / tick.Ticks) * tick.Ticks),
                 AuthorHandle = author.AuthorHandle,
                 AuthorName = author.AuthorName,
-                Text = Vary(template.Text, other.AuthorHandle ?? "someone", round, i),
+                Text = PostVariations.Vary(template.Text, other.AuthorHandle ?? "someone", round, i),
                 Url = $"https://x.com/{author.AuthorHandle}/status/{id}",
             };
             writer.Write(PostJsonLinesFormat.ToLine(post));
@@ -42,15 +43,6 @@ internal static class PostFile
         return count;
     }
 
-    /// <summary>The kinds of variation a story's repeats show in a live stream: retweets, added tags, links, edits.</summary>
-    private static string Vary(string text, string otherHandle, int round, int index) => (round % 5) switch
-    {
-        0 => text,
-        1 => $"RT @{otherHandle}: {text}",
-        2 => $"{text} #Germanwings #4U9525",
-        3 => $"{text} http://t.co/{(uint)HashCode.Combine(index, round):x8}",
-        _ => $"{text} (update {round})",
-    };
 
     private static List<Post> LoadTemplates(string path)
     {

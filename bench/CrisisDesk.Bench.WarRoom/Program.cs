@@ -5,6 +5,7 @@
 // Usage: dotnet run -c Release --project bench/CrisisDesk.Bench.WarRoom -- [--circuits 1,10,20] [--rate 500]
 //        [--seconds 30] [--warmup 10] [--tick-ms 100]
 // The database: CRISISDESK_TEST_DB when set, otherwise a private PostgreSQL started from the installed binaries.
+using CrisisDesk.Bench.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using CrisisDesk.Bench.WarRoom;

@@ -1,3 +1,4 @@
+using CrisisDesk.Bench.Shared;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -55,7 +56,7 @@ internal sealed class IngestCorpus
             var other = templates[(i + round + 1) % templates.Count];
             var id = (idBase + i).ToString(CultureInfo.InvariantCulture);
             var createdAt = template.Post.CreatedAt.AddMilliseconds(round * 250L);
-            var text = Vary(template.RawText, other.Post.AuthorHandle ?? "someone", round, i);
+            var text = PostVariations.Vary(template.RawText, other.Post.AuthorHandle ?? "someone", round, i);
             if (format == PostJsonLinesFormat.Name)
                 WritePostLine(buffer, template.Post, round % 3 == 1 ? other.Post : template.Post, id, createdAt, System.Net.WebUtility.HtmlDecode(text));
             else if (format == XV1TweetFormat.Name)
@@ -85,15 +86,6 @@ internal sealed class IngestCorpus
         return corpus;
     }
 
-    /// <summary>The kinds of variation a story's repeats show in a live stream: retweets, added tags, links, edits.</summary>
-    private static string Vary(string text, string otherHandle, int round, int index) => (round % 5) switch
-    {
-        0 => text,
-        1 => $"RT @{otherHandle}: {text}",
-        2 => $"{text} #Germanwings #4U9525",
-        3 => $"{text} http://t.co/{(uint)HashCode.Combine(index, round):x8}",
-        _ => $"{text} (update {round})",
-    };
 
     private static void WritePostLine(System.Buffers.IBufferWriter<byte> buffer, Post template, Post author, string id, DateTimeOffset createdAt, string text)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CrisisDesk.Bench.Shared;
 using Npgsql;
 
 namespace CrisisDesk.Bench.Ingest;
@@ -20,46 +21,26 @@ internal sealed class ServerCpu
     {
         await using var command = dataSource.CreateCommand("SELECT pg_backend_pid()");
         var backend = (int)(await command.ExecuteScalarAsync())!;
-        var stat = ReadStat(backend);
+        var stat = ProcStat.Stat(backend);
         if (stat is null || stat[0] != "postgres")
             return null;
         var parent = int.Parse(stat[2], CultureInfo.InvariantCulture);
-        return ReadStat(parent) is [ "postgres", .. ] ? new ServerCpu(parent) : null;
+        return ProcStat.Stat(parent) is [ "postgres", .. ] ? new ServerCpu(parent) : null;
     }
 
     public TimeSpan Used()
     {
         var ticks = 0L;
-        if (ReadStat(_postmaster) is { } own)
+        if (ProcStat.Stat(_postmaster) is { } own)
             ticks += long.Parse(own[12], CultureInfo.InvariantCulture) + long.Parse(own[13], CultureInfo.InvariantCulture)
                 + long.Parse(own[14], CultureInfo.InvariantCulture) + long.Parse(own[15], CultureInfo.InvariantCulture);
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || ReadStat(pid) is not { } stat
+            if (!int.TryParse(Path.GetFileName(directory), out var pid) || ProcStat.Stat(pid) is not { } stat
                 || stat[2] != _postmaster.ToString(CultureInfo.InvariantCulture))
                 continue;
             ticks += long.Parse(stat[12], CultureInfo.InvariantCulture) + long.Parse(stat[13], CultureInfo.InvariantCulture);
         }
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
-    }
-
-    /// <summary>The fields of /proc/PID/stat after the pid: [0] command, [1] state, [2] parent, … [12] utime, [13] stime, [14] cutime, [15] cstime.</summary>
-    private static string[]? ReadStat(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            var open = text.IndexOf('(', StringComparison.Ordinal);
-            var close = text.LastIndexOf(')');
-            return [text[(open + 1)..close], .. text[(close + 2)..].Split(' ')];
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 }

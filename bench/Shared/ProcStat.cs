@@ -1,10 +1,11 @@
 using System.Globalization;
 
-namespace CrisisDesk.Bench.WarRoom;
+namespace CrisisDesk.Bench.Shared;
 
 /// <summary>
 /// CPU time and resident memory of processes, read from /proc (Linux). CPU time is utime + stime (and, for a process
-/// tree, the reaped children's cutime + cstime), in clock ticks of 10 ms; memory is VmRSS.
+/// tree, the reaped children's cutime + cstime), in clock ticks of 10 ms; memory is VmRSS. Shared by the benches
+/// (linked into each from bench/Shared).
 /// </summary>
 internal static class ProcStat
 {
@@ -12,7 +13,7 @@ internal static class ProcStat
 
     /// <summary>One process's own CPU time (its threads; not its children).</summary>
     public static TimeSpan Cpu(int pid) =>
-        Read(pid) is { } stat ? Ticks(Field(stat, 12) + Field(stat, 13)) : throw new InvalidOperationException($"process {pid} is gone");
+        Stat(pid) is { } stat ? Ticks(Field(stat, 12) + Field(stat, 13)) : throw new InvalidOperationException($"process {pid} is gone");
 
     /// <summary>One process's resident set (VmRSS), in bytes.</summary>
     public static long Rss(int pid)
@@ -34,7 +35,7 @@ internal static class ProcStat
         var children = new Dictionary<int, List<(int Pid, string[] Stat)>>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || Read(pid) is not { } stat)
+            if (!int.TryParse(Path.GetFileName(directory), out var pid) || Stat(pid) is not { } stat)
                 continue;
             var parent = (int)Field(stat, 2);
             if (!children.TryGetValue(parent, out var list))
@@ -62,23 +63,23 @@ internal static class ProcStat
     /// <summary>The PostgreSQL server's CPU time: the postmaster's own and its reaped children's, plus every live child's.</summary>
     public static TimeSpan PostgresCpu(int postmaster)
     {
-        var own = Read(postmaster) ?? throw new InvalidOperationException($"the postmaster {postmaster} is gone");
+        var own = Stat(postmaster) ?? throw new InvalidOperationException($"the postmaster {postmaster} is gone");
         var ticks = Field(own, 12) + Field(own, 13) + Field(own, 14) + Field(own, 15);
         return Ticks(ticks) + TreeCpu(postmaster, (_, _) => true);
     }
 
     /// <summary>The postmaster of a backend, when the backend runs on this machine as a postgres process.</summary>
     public static int? PostmasterOf(int backend) =>
-        Read(backend) is [ "postgres", .. ] stat && Read((int)Field(stat, 2)) is [ "postgres", .. ] ? (int)Field(stat, 2) : null;
+        Stat(backend) is [ "postgres", .. ] stat && Stat((int)Field(stat, 2)) is [ "postgres", .. ] ? (int)Field(stat, 2) : null;
 
-    public static string Command(int pid) => Read(pid)?[0] ?? "";
+    public static string Command(int pid) => Stat(pid)?[0] ?? "";
 
     private static TimeSpan Ticks(long ticks) => TimeSpan.FromSeconds(ticks / TicksPerSecond);
 
     private static long Field(string[] stat, int index) => long.Parse(stat[index], CultureInfo.InvariantCulture);
 
     /// <summary>The fields of /proc/PID/stat after the pid: [0] command, [1] state, [2] parent, … [12] utime, [13] stime, [14] cutime, [15] cstime.</summary>
-    private static string[]? Read(int pid)
+    public static string[]? Stat(int pid)
     {
         try
         {
