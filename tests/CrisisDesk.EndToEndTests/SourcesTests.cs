@@ -1,8 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using CrisisDesk.EndToEndTests.Support;
 using CrisisDesk.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
 
 namespace CrisisDesk.EndToEndTests;
@@ -20,7 +20,7 @@ public sealed class SourcesTests(BrowserFixture browser) : AppTests(browser)
 
     public override async Task InitializeAsync()
     {
-        _feed = FakeRssServer.Start();
+        _feed = await FakeRssServer.StartAsync();
         await base.InitializeAsync();
     }
 
@@ -82,96 +82,31 @@ public sealed class SourcesTests(BrowserFixture browser) : AppTests(browser)
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        _feed.Dispose();
+        await _feed.DisposeAsync();
     }
 
     /// <summary>A news feed on 127.0.0.1 (HttpListener: this project has no ASP.NET): RSS 2.0, three items, two about the flood.</summary>
-    private sealed class FakeRssServer : IDisposable
+    /// <summary>A news outlet's RSS feed on 127.0.0.1 that counts its requests.</summary>
+    private sealed class FakeRssServer : IAsyncDisposable
     {
-        private readonly HttpListener _listener = new();
+        private FakeServer _server = default!;
         private int _requests;
 
-        private FakeRssServer(int port)
-        {
-            Url = $"http://127.0.0.1:{port}/news.rss";
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        }
-
-        public string Url { get; }
+        public string Url => new Uri(_server.Address, "news.rss").ToString();
 
         public int Requests => Volatile.Read(ref _requests);
 
-        public static FakeRssServer Start()
+        public static async Task<FakeRssServer> StartAsync()
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var server = new FakeRssServer(port);
-            server._listener.Start();
-            _ = Task.Run(server.ServeAsync);
-            return server;
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
+            var feed = new FakeRssServer();
+            feed._server = await FakeServer.StartAsync(app => app.MapGet("/news.rss", () =>
             {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                Interlocked.Increment(ref _requests);
-                var found = context.Request.Url?.AbsolutePath == "/news.rss";
-                context.Response.StatusCode = found ? 200 : 404;
-                if (found)
-                {
-                    var body = Encoding.UTF8.GetBytes(Rss());
-                    context.Response.ContentType = "application/rss+xml; charset=utf-8";
-                    context.Response.ContentLength64 = body.Length;
-                    await context.Response.OutputStream.WriteAsync(body);
-                }
-                context.Response.Close();
-            }
+                Interlocked.Increment(ref feed._requests);
+                return Results.Text(NewsFeedSample.Rss(), "application/rss+xml; charset=utf-8", Encoding.UTF8);
+            }));
+            return feed;
         }
 
-        private static string Rss() => $"""
-            <?xml version="1.0" encoding="UTF-8"?>
-            <rss version="2.0">
-              <channel>
-                <title>Wessex Evening News</title>
-                <link>https://news.example.org/</link>
-                <description>Local news</description>
-                <item>
-                  <title>River Wey flood warning extended to Godalming</title>
-                  <link>https://news.example.org/2026/wey-flood-warning</link>
-                  <guid isPermaLink="false">wen-1003</guid>
-                  <pubDate>{DateTimeOffset.UtcNow.AddMinutes(-5):R}</pubDate>
-                  <description>The Environment Agency extended its flood warning overnight.</description>
-                </item>
-                <item>
-                  <title>Council opens rest centre after flood</title>
-                  <link>https://news.example.org/2026/rest-centre</link>
-                  <guid isPermaLink="false">wen-1002</guid>
-                  <pubDate>{DateTimeOffset.UtcNow.AddMinutes(-20):R}</pubDate>
-                  <description>Residents of Bramley can shelter at the village hall.</description>
-                </item>
-                <item>
-                  <title>Cricket club wins county cup</title>
-                  <link>https://news.example.org/2026/cricket</link>
-                  <guid isPermaLink="false">wen-1001</guid>
-                  <pubDate>{DateTimeOffset.UtcNow.AddMinutes(-60):R}</pubDate>
-                  <description>A famous win at the Oval.</description>
-                </item>
-              </channel>
-            </rss>
-            """;
-
-        public void Dispose() => _listener.Close();
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 }

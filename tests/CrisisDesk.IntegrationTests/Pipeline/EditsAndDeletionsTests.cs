@@ -6,6 +6,7 @@ using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.Ingest.Pipeline;
+using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -285,20 +286,9 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
 
     private static string VersionOf(int minutes) => T0.AddMinutes(minutes).ToString("O");
 
-    private static Post Original(string id, string text) => new()
-    {
-        Platform = "mastodon",
-        ExternalId = id,
-        CreatedAt = T0,
-        AuthorHandle = "ann@example.social",
-        Text = text,
-    };
+    private static Post Original(string id, string text) => MastodonPosts.Original(id, text, T0);
 
-    /// <summary>An edit as the Mastodon normaliser marks one: same id, <c>edited</c>, the edit time as its version.</summary>
-    private static Post Edit(string id, string text, int minutes) => Original(id, text) with
-    {
-        Extra = $$"""{"edited":true,"version":"{{VersionOf(minutes)}}","edited_at":"{{VersionOf(minutes)}}"}""",
-    };
+    private static Post Edit(string id, string text, int minutes) => MastodonPosts.Edit(id, text, T0, T0.AddMinutes(minutes));
 
     private static Post Deletion(string id) => StreamPostMarkers.Deletion("mastodon", id, T0);
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using CrisisDesk.Core.Ingest;
@@ -11,12 +10,7 @@ using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.TestSupport;
 using Dapper;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CrisisDesk.IntegrationTests.Pipeline;
@@ -123,59 +117,33 @@ public sealed class JetstreamRestartTests(TestDatabase database) : IClassFixture
         }
     }
 
-    /// <summary>A Kestrel WebSocket endpoint replaying a log after the requested <c>cursor</c>, then holding the connection open.</summary>
+    /// <summary>A WebSocket endpoint replaying a log after the requested <c>cursor</c>, then holding the connection open.</summary>
     private sealed class JetstreamServer : IAsyncDisposable
     {
-        private readonly WebApplication _app;
+        private FakeServer _server = default!;
         private int _connections;
 
-        private JetstreamServer(WebApplication app, Uri endpoint)
-        {
-            _app = app;
-            Endpoint = endpoint;
-        }
-
-        public Uri Endpoint { get; }
+        public Uri Endpoint => new UriBuilder(_server.Address) { Scheme = "ws", Path = "/subscribe" }.Uri;
 
         public int Connections => Volatile.Read(ref _connections);
 
         public static async Task<JetstreamServer> StartAsync(ConcurrentQueue<(long Time, string Json)> log)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            app.UseWebSockets();
-            JetstreamServer? server = null;
-            app.Map("/subscribe", async (HttpContext context) =>
+            var server = new JetstreamServer();
+            server._server = await FakeServer.StartAsync(app => app.Map("/subscribe", async (HttpContext context) =>
             {
-                Interlocked.Increment(ref server!._connections);
+                Interlocked.Increment(ref server._connections);
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 long.TryParse(context.Request.Query["cursor"], out var from);
                 // Strictly after the cursor: with no rewind configured, nothing the first run saw comes again, so the
                 // second run knows ann only from the database.
                 foreach (var (time, json) in log.Where(e => e.Time > from))
                     await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, context.RequestAborted);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                    // The client went away.
-                }
-            });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            server = new JetstreamServer(app, new UriBuilder(address) { Scheme = "ws", Path = "/subscribe" }.Uri);
+                await FakeServer.SilenceAsync(context);
+            }));
             return server;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _app.StopAsync(grace.Token);
-            await _app.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 }

@@ -2,13 +2,10 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Publishing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CrisisDesk.IntegrationTests.Publishing;
 
@@ -28,7 +25,7 @@ public sealed class FakeChannelServers : IAsyncDisposable
     public const string BlueskyDid = "did:plc:crisisdesktest";
     public const string WebhookSecret = "webhook-test-secret";
 
-    private WebApplication? app;
+    private FakeServer? server;
     private int nextId;
 
     public Uri BaseUrl { get; private set; } = default!;
@@ -45,16 +42,8 @@ public sealed class FakeChannelServers : IAsyncDisposable
     public static async Task<FakeChannelServers> StartAsync()
     {
         var fake = new FakeChannelServers();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        fake.app = builder.Build();
-        fake.Map(fake.app);
-        await fake.app.StartAsync();
-        var address = fake.app.Services.GetService(typeof(IServer)) is IServer server
-            ? server.Features.Get<IServerAddressesFeature>()!.Addresses.First()
-            : throw new InvalidOperationException("no server");
-        fake.BaseUrl = new Uri(address + "/");
+        fake.server = await FakeServer.StartAsync(fake.Map);
+        fake.BaseUrl = fake.server.Address;
         return fake;
     }
 
@@ -153,7 +142,7 @@ public sealed class FakeChannelServers : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (app is not null)
-            await app.DisposeAsync();
+        if (server is not null)
+            await server.DisposeAsync();
     }
 }

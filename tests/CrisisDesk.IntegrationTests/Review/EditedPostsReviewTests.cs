@@ -1,6 +1,7 @@
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
+using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Triage;
@@ -13,19 +14,9 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
 
-    private static Post Original(string id, string text) => new()
-    {
-        Platform = "mastodon",
-        ExternalId = id,
-        CreatedAt = T0,
-        AuthorHandle = "ann@example.social",
-        Text = text,
-    };
+    private static Post Original(string id, string text) => MastodonPosts.Original(id, text, T0);
 
-    private static Post Edit(string id, string text, int minutes) => Original(id, text) with
-    {
-        Extra = $$"""{"edited":true,"version":"{{T0.AddMinutes(minutes):O}}","edited_at":"{{T0.AddMinutes(minutes):O}}"}""",
-    };
+    private static Post Edit(string id, string text, int minutes) => MastodonPosts.Edit(id, text, T0, T0.AddMinutes(minutes));
 
     private async Task<(int IncidentId, int SourceId, PostWriter Writer)> NewIncidentAsync()
     {

@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
+using CrisisDesk.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CrisisDesk.IntegrationTests.Sources;
 
@@ -17,22 +12,27 @@ namespace CrisisDesk.IntegrationTests.Sources;
 /// </summary>
 public sealed class FakeSourceServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private FakeServer _server = default!;
 
-    private FakeSourceServer(WebApplication app) => _app = app;
+    private FakeSourceServer()
+    {
+    }
 
-    public Uri BaseUrl { get; private set; } = null!;
+    public Uri BaseUrl => _server.Address;
 
     /// <summary>Authorization headers the X endpoint received.</summary>
     public ConcurrentQueue<string> XAuthorizations { get; } = new();
 
     public static async Task<FakeSourceServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new FakeSourceServer(app);
+        var server = new FakeSourceServer();
+        server._server = await FakeServer.StartAsync(app => server.Map(app));
+        return server;
+    }
+
+    private void Map(WebApplication app)
+    {
+        var server = this;
         app.MapGet("/news.rss", () => Results.Text(NewsRss, "application/rss+xml; charset=utf-8", Encoding.UTF8));
         app.MapGet("/dtd.rss", () => Results.Text(DtdRss, "application/rss+xml; charset=utf-8", Encoding.UTF8));
         app.MapPost("/2/tweets/search/stream/rules", async (HttpContext context) =>
@@ -55,45 +55,12 @@ public sealed class FakeSourceServer : IAsyncDisposable
                 }),
             }, statusCode: invalid.Count > 0 ? 400 : 200);
         });
-        await app.StartAsync();
-        server.BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return server;
     }
 
     public string Url(string path) => new Uri(BaseUrl, path).ToString();
 
     /// <summary>Three items, two of them about the flood.</summary>
-    public static readonly string NewsRss = $"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <rss version="2.0">
-          <channel>
-            <title>Wessex Evening News</title>
-            <link>https://news.example.org/</link>
-            <description>Local news</description>
-            <item>
-              <title>River Wey flood warning extended to Godalming</title>
-              <link>https://news.example.org/2026/wey-flood-warning</link>
-              <guid isPermaLink="false">wen-1003</guid>
-              <pubDate>{DateTimeOffset.UtcNow.AddMinutes(-5):R}</pubDate>
-              <description>The Environment Agency extended its flood warning overnight.</description>
-            </item>
-            <item>
-              <title>Council opens rest centre after flood</title>
-              <link>https://news.example.org/2026/rest-centre</link>
-              <guid isPermaLink="false">wen-1002</guid>
-              <pubDate>{DateTimeOffset.UtcNow.AddMinutes(-20):R}</pubDate>
-              <description>Residents of Bramley can shelter at the village hall.</description>
-            </item>
-            <item>
-              <title>Cricket club wins county cup</title>
-              <link>https://news.example.org/2026/cricket</link>
-              <guid isPermaLink="false">wen-1001</guid>
-              <pubDate>{DateTimeOffset.UtcNow.AddMinutes(-60):R}</pubDate>
-              <description>A famous win at the Oval.</description>
-            </item>
-          </channel>
-        </rss>
-        """;
+    public static readonly string NewsRss = NewsFeedSample.Rss();
 
     private const string DtdRss = """
         <?xml version="1.0"?>
@@ -101,9 +68,5 @@ public sealed class FakeSourceServer : IAsyncDisposable
         <rss version="2.0"><channel><title>&xxe;</title></channel></rss>
         """;
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

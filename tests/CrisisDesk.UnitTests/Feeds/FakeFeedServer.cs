@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CrisisDesk.UnitTests.Feeds;
 
@@ -17,27 +11,23 @@ namespace CrisisDesk.UnitTests.Feeds;
 /// </summary>
 internal sealed class FakeFeedServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private FakeServer _server = default!;
     private readonly ConcurrentDictionary<string, Func<HttpContext, Task>[]> _scripts = new();
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private readonly ConcurrentDictionary<(string, int), TaskCompletionSource> _waits = new();
 
     public ConcurrentQueue<(string Path, string? IfNoneMatch, string? IfModifiedSince)> Requests { get; } = new();
 
-    public Uri BaseUrl { get; private set; } = null!;
+    public Uri BaseUrl => _server.Address;
 
-    private FakeFeedServer(WebApplication app) => _app = app;
+    private FakeFeedServer()
+    {
+    }
 
     public static async Task<FakeFeedServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new FakeFeedServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        server.BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var server = new FakeFeedServer();
+        server._server = await FakeServer.StartAsync(app => app.Run(server.HandleAsync));
         return server;
     }
 
@@ -65,11 +55,7 @@ internal sealed class FakeFeedServer : IAsyncDisposable
         await steps[Math.Min(n, steps.Length) - 1](context);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
 /// <summary>Scripted responses, each speaking HTTP as a real feed server would, including its failures.</summary>

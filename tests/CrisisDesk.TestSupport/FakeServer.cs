@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -9,10 +8,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CrisisDesk.UnitTests.Connectors;
+namespace CrisisDesk.TestSupport;
 
-/// <summary>A real Kestrel server on 127.0.0.1 and a free port, speaking whatever wire format a test maps onto it.</summary>
-internal sealed class FakeServer : IAsyncDisposable
+/// <summary>
+/// A real Kestrel server on 127.0.0.1 and a free port, speaking whatever wire format a test maps onto it: every fake
+/// platform, feed and channel server of the tests stands on this one.
+/// </summary>
+public sealed class FakeServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
@@ -66,35 +68,5 @@ internal sealed class FakeServer : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-    }
-}
-
-/// <summary>One scripted answer per connection: the next request gets the next script; when they run out, silence.</summary>
-internal sealed class ConnectionScript
-{
-    private readonly ConcurrentQueue<Func<HttpContext, Task>> _scripts = new();
-
-    public int Connections;
-
-    public ConnectionScript Then(Func<HttpContext, Task> script)
-    {
-        _scripts.Enqueue(script);
-        return this;
-    }
-
-    public ConnectionScript ThenStatus(int status, params (string Name, string Value)[] headers) => Then(context =>
-    {
-        context.Response.StatusCode = status;
-        foreach (var (name, value) in headers)
-        {
-            context.Response.Headers[name] = value;
-        }
-        return Task.CompletedTask;
-    });
-
-    public Task RunNextAsync(HttpContext context)
-    {
-        Interlocked.Increment(ref Connections);
-        return _scripts.TryDequeue(out var script) ? script(context) : FakeServer.SilenceAsync(context);
     }
 }
