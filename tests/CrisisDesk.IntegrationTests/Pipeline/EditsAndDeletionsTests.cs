@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Core.Ingest.Formats;
@@ -319,20 +318,5 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (!condition())
             await Task.Delay(20, guard.Token);
-    }
-
-    /// <summary>A source over a list; the cursor is the item's position. <paramref name="rewind"/> redelivers items before the cursor.</summary>
-    private sealed class ListSource(IReadOnlyList<RawItem> items, int rewind = 0) : IIngestSource
-    {
-        public async IAsyncEnumerable<RawItem> ReadAsync(string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var start = cursor is null ? 0 : Math.Max(0, int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture) - rewind);
-            foreach (var item in items.Skip(start))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return item;
-                await Task.Yield();
-            }
-        }
     }
 }

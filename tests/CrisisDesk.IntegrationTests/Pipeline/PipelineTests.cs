@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Core.Ingest.Formats;
@@ -6,6 +5,7 @@ using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.Ingest.Pipeline;
+using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -158,20 +158,5 @@ public sealed class PipelineTests
         var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Pipeline test') RETURNING id");
         var sourceId = await connection.ExecuteScalarAsync<int>("INSERT INTO sources (incident_id, kind, name) VALUES (@incidentId, 'test', 'test') RETURNING id", new { incidentId });
         return (incidentId, sourceId);
-    }
-
-    /// <summary>A source over a list; the cursor is the item's position. <paramref name="rewind"/> redelivers items before the cursor, as an at-least-once source may.</summary>
-    private sealed class ListSource(IReadOnlyList<RawItem> items, int rewind = 0) : IIngestSource
-    {
-        public async IAsyncEnumerable<RawItem> ReadAsync(string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var start = cursor is null ? 0 : Math.Max(0, int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture) - rewind);
-            foreach (var item in items.Skip(start))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return item;
-                await Task.Yield();
-            }
-        }
     }
 }
