@@ -54,16 +54,17 @@ public sealed record PostWriteResult(IReadOnlyList<StoredPost> Stored, IReadOnly
 /// never stored stores nothing and is counted (<c>sources.deletions_unmatched</c>).
 /// </para>
 /// <para>
-/// No deadlocks: every writer takes the locks of <c>posts</c> rows it inserts in key order, in one statement. A batch
-/// with changes first takes a per-incident advisory lock (so two such batches never interleave), then inserts in key
-/// order like any batch, and only then updates rows: those updates can wait only for rows a writer is inserting, which
-/// it does not (uncommitted rows are invisible to an update), so no cycle can form with a batch of plain posts.
+/// One incident's batches take turns: each first takes the incident's advisory lock, held to commit. So an incident's
+/// posts commit in id order, and a reader who sees a post knows every older post of the incident is committed too; the
+/// war room counts new posts by id range on that promise, even when two sources' batches reach it out of order. No
+/// deadlocks: a batch belongs to one incident and takes that one lock before touching any row, and within an incident
+/// only one batch writes at a time. Batches of different incidents touch different rows.
 /// </para>
 /// </remarks>
 public sealed class PostWriter(NpgsqlDataSource dataSource)
 {
-    /// <summary>The advisory lock class (first key) that serialises batches with edits or deletions within one incident.</summary>
-    private const int ChangeLockClass = 0x43445645; // "CDVE"
+    /// <summary>The advisory lock class (first key; the second is the incident) that makes one incident's batches take turns.</summary>
+    private const int IncidentWriteLockClass = 0x43445645; // "CDVE"
 
     /// <summary>Runs after the posts are written and before commit; tests use it to crash there.</summary>
     internal Func<CancellationToken, Task>? BeforeCommit { get; set; }
@@ -79,14 +80,14 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var receivedAt = DateTimeOffset.UtcNow;
-        if (markers is not null)
+        // Before any row is touched and any id drawn, so that an incident's batches queue here holding nothing and
+        // commit in the order of their ids.
+        await using (var takeTurn = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1, $2)", connection, transaction)
         {
-            // Before any row is touched, so that two batches with changes in one incident queue here, holding nothing.
-            await using var serialise = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1, $2)", connection, transaction)
-            {
-                Parameters = { new() { Value = ChangeLockClass }, new() { Value = batch.IncidentId } },
-            };
-            await serialise.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Parameters = { new() { Value = IncidentWriteLockClass }, new() { Value = batch.IncidentId } },
+        })
+        {
+            await takeTurn.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var candidates = markers is null ? null : InsertCandidates(batch.Posts, markers);
         var stored = batch.Posts.Count == 0 || candidates is { Count: 0 }

@@ -23,7 +23,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task An_edit_is_stored_as_a_version_and_the_post_shows_the_latest_text()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var items = Lines(
             Original("m1", "Bridge on the A38 closed"),
             Edit("m1", "Bridge on the A38 closed both ways", minutes: 2),
@@ -56,7 +56,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task The_same_edit_delivered_again_after_a_restart_is_stored_once()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var items = Lines(Original("m1", "Water level 2.1 m"), Edit("m1", "Water level 2.4 m", minutes: 3), Original("m2", "Sandbags at the depot"));
 
         var (first, _, _, _) = NewPipeline(sourceId, incidentId);
@@ -78,7 +78,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task A_deletion_marks_the_post_and_keeps_its_text_and_is_applied_once()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var items = Lines(Original("m1", "Evacuate Riverside Road now"), Original("m2", "Shelter at the town hall"), Deletion("m1"));
 
         var (pipeline, _, _, _) = NewPipeline(sourceId, incidentId);
@@ -102,7 +102,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task A_deletion_of_a_post_never_stored_stores_nothing_and_is_counted()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var items = Lines(Original("m1", "Road closed at the bridge"), Deletion("m404"));
 
         var (pipeline, monitor, _, _) = NewPipeline(sourceId, incidentId);
@@ -121,7 +121,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task An_edit_of_a_post_never_stored_is_stored_as_the_post_with_its_version()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var items = Lines(Edit("m7", "Flood defences holding (corrected)", minutes: 4));
 
         var (pipeline, _, _, feed) = NewPipeline(sourceId, incidentId);
@@ -146,7 +146,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task Open_war_rooms_learn_of_edits_and_deletions_after_commit()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var (first, _, _, _) = NewPipeline(sourceId, incidentId);
         await first.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(Original("m1", "Power cut in the north"), Original("m2", "Trains cancelled"))), null), CancellationToken.None);
 
@@ -170,7 +170,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task A_crash_between_COPY_and_commit_with_edits_and_deletions_loses_nothing_and_doubles_nothing_after_resume()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         // 600 posts; every third is edited twice further on, every fifth deleted, and some deletions are of posts never seen.
         var posts = new List<Post>();
         for (var n = 1; n <= 600; n++)
@@ -200,7 +200,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
         await resumed.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(items, rewind: 200), cursor), CancellationToken.None);
 
         // The same items in one clean run into another incident: the state both must end in.
-        var (cleanIncident, cleanSource) = await NewSourceAsync();
+        var (cleanIncident, cleanSource) = await database.NewIncidentAsync("Edits test");
         var (clean, _, _, _) = NewPipeline(cleanSource, cleanIncident, batchSize: 150);
         await clean.RunAsync(new SourceRun(cleanSource, cleanIncident, new ListSource(items), null), CancellationToken.None);
 
@@ -238,7 +238,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task Concurrent_writers_with_overlapping_posts_edits_and_deletions_do_not_deadlock_and_store_each_once()
     {
-        var (incidentId, sourceId) = await NewSourceAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var writer = new PostWriter(database.DataSource);
         var groups = new List<List<Post>>();
         for (var n = 0; n < 400; n++)
@@ -303,14 +303,6 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
         var pipeline = new IngestPipeline(writer, feed, monitor, new IngestPipelineOptions { MaxBatchSize = batchSize, ChannelCapacity = 1024 },
             PostFormats.Default, NullLogger<IngestPipeline>.Instance, new StoryClusterStage(database.DataSource));
         return (pipeline, monitor, writer, feed);
-    }
-
-    private async Task<(int IncidentId, int SourceId)> NewSourceAsync()
-    {
-        await using var connection = await database.DataSource.OpenConnectionAsync();
-        var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Edits test') RETURNING id");
-        var sourceId = await connection.ExecuteScalarAsync<int>("INSERT INTO sources (incident_id, kind, name) VALUES (@incidentId, 'test', 'test') RETURNING id", new { incidentId });
-        return (incidentId, sourceId);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -18,14 +18,6 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
 
     private static Post Edit(string id, string text, int minutes) => MastodonPosts.Edit(id, text, T0, T0.AddMinutes(minutes));
 
-    private async Task<(int IncidentId, int SourceId, PostWriter Writer)> NewIncidentAsync()
-    {
-        await using var connection = await database.DataSource.OpenConnectionAsync();
-        var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Edited posts') RETURNING id");
-        var sourceId = await connection.ExecuteScalarAsync<int>("INSERT INTO sources (incident_id, kind, name) VALUES (@incidentId, 'mastodon', 'm') RETURNING id", new { incidentId });
-        return (incidentId, sourceId, new PostWriter(database.DataSource));
-    }
-
     /// <summary>When each write landed, read back from the database (the writer stamps its own clock).</summary>
     private async Task<DateTimeOffset> ReceivedAsync(string sql, object parameters)
     {
@@ -36,7 +28,8 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task Replay_shows_each_post_as_it_stood_at_the_time_and_the_triage_queries_show_the_latest_with_its_versions()
     {
-        var (incidentId, sourceId, writer) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edited posts", "mastodon", "m");
+        var writer = new PostWriter(database.DataSource);
         var first = await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Original("m1", "Ferry cancelled"), Original("m2", "Bridge shut")], [], "1", null));
         var m1 = first.Stored.Single(p => p.Post.ExternalId == "m1").Id;
         var m2 = first.Stored.Single(p => p.Post.ExternalId == "m2").Id;
@@ -74,7 +67,8 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task Exports_carry_edited_at_and_deleted_at()
     {
-        var (incidentId, sourceId, writer) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edited posts", "mastodon", "m");
+        var writer = new PostWriter(database.DataSource);
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Original("m1", "Ferry cancelled"), Original("m2", "Bridge shut")], [], "1", null));
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Edit("m1", "Ferry running again", 3), StreamPostMarkers.Deletion("mastodon", "m2", T0)], [], "2", null));
         var replay = new ReplayQueries(database.DataSource);
@@ -103,7 +97,8 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task Retention_erases_every_version_of_an_edited_post()
     {
-        var (incidentId, sourceId, writer) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Edited posts", "mastodon", "m");
+        var writer = new PostWriter(database.DataSource);
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Original("m1", "Call 0700 900 123 for help")], [], "1", null));
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Edit("m1", "Call 0700 900 124 for help", 2)], [], "2", null));
 

@@ -1,6 +1,7 @@
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.Ingest.Pipeline;
+using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using Dapper;
 
@@ -10,15 +11,6 @@ namespace CrisisDesk.IntegrationTests.Stories;
 public sealed class StoryClusterStageTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
     private static readonly DateTimeOffset T0 = new(2015, 3, 24, 10, 0, 0, TimeSpan.Zero);
-
-    private async Task<(int IncidentId, int SourceId)> NewIncidentAsync()
-    {
-        await using var connection = await database.DataSource.OpenConnectionAsync();
-        var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('stories') RETURNING id");
-        var sourceId = await connection.ExecuteScalarAsync<int>(
-            "INSERT INTO sources (incident_id, kind, name) VALUES (@incidentId, 'replay', 'test') RETURNING id", new { incidentId });
-        return (incidentId, sourceId);
-    }
 
     private static Post PostOf(string id, string text, int seconds) => new()
     {
@@ -42,7 +34,7 @@ public sealed class StoryClusterStageTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task Copies_share_a_story_row_written_with_them()
     {
-        var (incidentId, sourceId) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("stories", sourceKind: "replay");
         var stage = new StoryClusterStage(database.DataSource);
         var writer = new PostWriter(database.DataSource);
 
@@ -68,7 +60,7 @@ public sealed class StoryClusterStageTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task A_redelivered_post_does_not_grow_its_story()
     {
-        var (incidentId, sourceId) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("stories", sourceKind: "replay");
         var stage = new StoryClusterStage(database.DataSource);
         var writer = new PostWriter(database.DataSource);
         var first = PostOf("10", "Black box recorder found at the crash site says French minister", 0);
@@ -85,7 +77,7 @@ public sealed class StoryClusterStageTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task After_a_restart_copies_still_join_their_stored_story()
     {
-        var (incidentId, sourceId) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("stories", sourceKind: "replay");
         var writer = new PostWriter(database.DataSource);
         var before = await WriteAsync(new StoryClusterStage(database.DataSource), writer, incidentId, sourceId, "1",
             PostOf("20", "Co-pilot locked the captain out of the cockpit, prosecutor says", 0),
@@ -106,7 +98,7 @@ public sealed class StoryClusterStageTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task A_crash_before_commit_leaves_no_post_story_or_cursor_and_the_retry_writes_them_once()
     {
-        var (incidentId, sourceId) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("stories", sourceKind: "replay");
         var stage = new StoryClusterStage(database.DataSource);
         var posts = new[]
         {
@@ -134,7 +126,7 @@ public sealed class StoryClusterStageTests(TestDatabase database) : IClassFixtur
     [Fact]
     public async Task Posts_without_a_cluster_stage_are_stored_without_a_story()
     {
-        var (incidentId, sourceId) = await NewIncidentAsync();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("stories", sourceKind: "replay");
 
         var stored = await new PostWriter(database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, [PostOf("40", "no stage", 0)], [], "1", T0));
 

@@ -75,6 +75,7 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
         private readonly LinkedList<SpikeNotice> _spikes = new();
         private readonly NpgsqlDataSource _dataSource;
         private readonly int _incidentId;
+        private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private IDisposable? _subscription;
         private long _seededUpTo;
         private DateTimeOffset _latest = DateTimeOffset.MinValue;
@@ -88,10 +89,21 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
         public static async Task<Board> StartAsync(int incidentId, LiveFeed liveFeed, NpgsqlDataSource dataSource)
         {
             var board = new Board(incidentId, dataSource);
-            // Subscribe first, so nothing committed while seeding is missed; what the seed counted is skipped by id.
+            // Subscribe first, so nothing committed while seeding is missed. Live posts wait for the seed, then what it
+            // counted is skipped by id: an incident's posts commit in id order, so the seed holds every post up to its newest.
             board._subscription = liveFeed.Subscribe(incidentId, board.OnLiveAsync, TimeSpan.FromMilliseconds(250));
-            await board.SeedAsync();
-            return board;
+            try
+            {
+                await board.SeedAsync();
+                board._seeded.SetResult();
+                return board;
+            }
+            catch
+            {
+                board._seeded.SetCanceled(); // a delivery waiting for the seed gives up
+                board.Dispose();
+                throw;
+            }
         }
 
         private async Task SeedAsync()
@@ -118,6 +130,7 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
 
         private async Task OnLiveAsync(LiveUpdate update)
         {
+            await _seeded.Task;
             var unknownSource = false;
             lock (_gate)
             {

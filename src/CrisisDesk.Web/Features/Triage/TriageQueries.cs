@@ -78,6 +78,20 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
             """, parameters, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// How many posts pass the filter with an id above <paramref name="afterId"/> and up to <paramref name="upToId"/>: the
+    /// new posts of a live update, read along the (incident, id) index rather than by counting the whole incident.
+    /// </summary>
+    public async Task<long> CountBetweenAsync(int incidentId, TriageFilter filter, long afterId, long upToId, CancellationToken cancellationToken = default)
+    {
+        var (where, parameters) = Conditions(incidentId, filter);
+        parameters.Add("afterId", afterId);
+        parameters.Add("upToId", upToId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT count(*) FROM posts p WHERE {where} AND p.id > @afterId AND p.id <= @upToId", parameters, cancellationToken: cancellationToken));
+    }
+
     /// <summary>A window of the filtered feed, newest first, as it stood when the newest post was <paramref name="anchorId"/>.</summary>
     public async Task<IReadOnlyList<TriagePost>> PageAsync(int incidentId, TriageFilter filter, long anchorId, int offset, int count, CancellationToken cancellationToken = default)
     {

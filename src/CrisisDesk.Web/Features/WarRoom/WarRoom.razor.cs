@@ -33,11 +33,7 @@ public sealed partial class WarRoom : IAsyncDisposable
     private bool _notFound;
     private int? _loadedIncidentId;
     private Virtualize<TriagePost>? _virtualize;
-    private long _anchorId;
-    private long _latestId;
-    private long _total;
-    private long _pendingCount;
-    private bool _paused;
+    private readonly FeedCounter _feed = new();
     private VolumeSeries _series = new([]);
     private IReadOnlyList<MinuteVolume> _volume = [];
     private IReadOnlyList<SourceStatus> _sources = [];
@@ -119,7 +115,7 @@ public sealed partial class WarRoom : IAsyncDisposable
             _activitySubscription = ActivityFeed.Subscribe(IncidentId, OnActivityAsync, UpdateThrottle);
             _refreshLoop ??= StartSourceRefresh();
         }
-        await ReloadAsync();
+        await _feed.InTurnAsync(ReloadAsync);
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -131,13 +127,12 @@ public sealed partial class WarRoom : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads the feed's head and everything beside it afresh; called in the feed's turn.</summary>
     private async Task ReloadAsync()
     {
         var (count, maxId) = await Triage.HeadAsync(IncidentId, _filter);
-        _total = count;
-        _anchorId = _latestId = maxId;
-        _pendingCount = 0;
-        _series = new VolumeSeries(await Queries.VolumeAsync(IncidentId));
+        _feed.Reset(count, maxId);
+        _series = await Queries.VolumeAsync(IncidentId);
         _volume = _series.Minutes();
         _sources = SourcesOfIncident();
         (_platforms, _languages) = await Triage.FacetsAsync(IncidentId);
@@ -158,13 +153,14 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private async ValueTask<ItemsProviderResult<TriagePost>> LoadPostsAsync(ItemsProviderRequest request)
     {
-        if (_anchorId == 0)
+        var (anchorId, total) = (_feed.AnchorId, _feed.Total);
+        if (anchorId == 0)
             return new ItemsProviderResult<TriagePost>([], 0);
-        var posts = await VirtualizedRead.RunAsync(request, token => Triage.PageAsync(IncidentId, _filter, _anchorId, request.StartIndex, request.Count, token));
-        return new ItemsProviderResult<TriagePost>(posts, (int)Math.Min(_total, int.MaxValue));
+        var posts = await VirtualizedRead.RunAsync(request, token => Triage.PageAsync(IncidentId, _filter, anchorId, request.StartIndex, request.Count, token));
+        return new ItemsProviderResult<TriagePost>(posts, (int)Math.Min(total, int.MaxValue));
     }
 
-    private Task OnLiveUpdateAsync(LiveUpdate update) => InvokeAsync(async () =>
+    private Task OnLiveUpdateAsync(LiveUpdate update) => InvokeAsync(() => _feed.InTurnAsync(async () =>
     {
         // Edits and deletions of posts already stored: the window is read again (it shows their new state in place),
         // and the selected post with its versions if it is one of them.
@@ -175,21 +171,24 @@ public sealed partial class WarRoom : IAsyncDisposable
         }
         else
         {
-            var fresh = update.Posts.Where(p => p.Id > _latestId).ToList();
-            if (fresh.Count == 0 && !changed)
+            var charted = _series.Add(update.Posts);
+            _volume = _series.Minutes();
+            var newestId = update.Posts.Count == 0 ? 0 : update.Posts.Max(p => p.Id);
+            if (newestId <= _feed.LatestId && !changed && !charted)
                 return;
-            if (fresh.Count > 0)
-                await AddFreshAsync(fresh);
+            var joined = await _feed.AddAsync(newestId, (afterId, upToId) => Triage.CountBetweenAsync(IncidentId, _filter, afterId, upToId));
+            if (_selectedIndex >= 0)
+                _selectedIndex += (int)joined; // the selected post stays selected as newer ones arrive above it
             // An edit can make a post match a search or stop matching it.
             if (changed && _filter.HasSearch)
-                _total = (await Triage.HeadAsync(IncidentId, _filter, _anchorId)).Count;
+                _feed.Recount((await Triage.HeadAsync(IncidentId, _filter, _feed.AnchorId)).Count);
         }
         if (changed && _selected is { } selected && update.Changes.Any(c => c.PostId == selected.Id))
             await SelectPostAsync(await Triage.PostAsync(selected.Id));
         _sources = SourcesOfIncident();
         // The feed first, at once; the side panels (several queries) after it, at most once a second.
         StateHasChanged();
-        if ((!_paused || changed) && _virtualize is not null)
+        if ((!_feed.Paused || changed) && _virtualize is not null)
             await _virtualize.RefreshDataAsync();
         if (DateTimeOffset.UtcNow - _panelsReadAt >= PanelRefresh)
         {
@@ -200,31 +199,9 @@ public sealed partial class WarRoom : IAsyncDisposable
         {
             _panelsBehind = true; // the once-a-second refresh reads them, should no further post come
         }
-    });
+    }));
 
-    /// <summary>New posts: the chart takes them, and the feed counts them (paused: as waiting) and moves its anchor.</summary>
-    private async Task AddFreshAsync(List<CrisisDesk.Core.Posts.StoredPost> fresh)
-    {
-        var previousLatest = _latestId;
-        _latestId = fresh.Max(p => p.Id);
-        _series.Add(fresh);
-        _volume = _series.Minutes();
-        // Unfiltered, every new post counts; filtered, the database says how many of them match.
-        var matching = _filter.IsEmpty
-            ? fresh.Count
-            : (await Triage.HeadAsync(IncidentId, _filter, _latestId)).Count - (await Triage.HeadAsync(IncidentId, _filter, previousLatest)).Count;
-        if (_paused)
-            _pendingCount += matching;
-        else
-        {
-            _total += matching;
-            _anchorId = _latestId;
-            if (_selectedIndex >= 0)
-                _selectedIndex += (int)matching; // the selected post stays selected as newer ones arrive above it
-        }
-    }
-
-    private Task OnActivityAsync(IReadOnlyList<IncidentActivity> batch) => InvokeAsync(async () =>
+    private Task OnActivityAsync(IReadOnlyList<IncidentActivity> batch) => InvokeAsync(() => _feed.InTurnAsync(async () =>
     {
         foreach (var item in batch.Where(a => a.Action != RumourPresence.Action))
         {
@@ -235,13 +212,13 @@ public sealed partial class WarRoom : IAsyncDisposable
         if (batch.Any(a => a.Action.StartsWith("rumour.", StringComparison.Ordinal)))
             _openRumours = await RumourQueries.OpenRumoursAsync(IncidentId);
         if (batch.Any(a => a.Action is "post.reviewed") && _filter.UnreviewedOnly)
-            _total = (await Triage.HeadAsync(IncidentId, _filter, _anchorId)).Count;
+            _feed.Recount((await Triage.HeadAsync(IncidentId, _filter, _feed.AnchorId)).Count);
         if (_selected is not null && batch.Any(a => a.PostIds?.Contains(_selected.Id) == true))
             await SelectPostAsync(await Triage.PostAsync(_selected.Id));
         StateHasChanged();
         if (_virtualize is not null)
             await _virtualize.RefreshDataAsync();
-    });
+    }));
 
     private async Task ApplyFiltersAsync()
     {
@@ -253,10 +230,9 @@ public sealed partial class WarRoom : IAsyncDisposable
             int.TryParse(_window, out var minutes) ? minutes : null,
             _unreviewedOnly,
             _officialOnly);
-        _paused = false;
         _selectedIndex = -1;
         await SelectPostAsync(null);
-        await ReloadAsync();
+        await _feed.InTurnAsync(ReloadAsync);
         if (_virtualize is not null)
             await _virtualize.RefreshDataAsync();
     }
@@ -267,19 +243,20 @@ public sealed partial class WarRoom : IAsyncDisposable
         await ApplyFiltersAsync();
     }
 
-    private void Pause() => _paused = true;
-
-    private async Task ResumeAsync()
+    private Task PauseAsync() => _feed.InTurnAsync(() =>
     {
-        _paused = false;
-        _total += _pendingCount;
+        _feed.Pause();
+        return Task.CompletedTask;
+    });
+
+    private Task ResumeAsync() => _feed.InTurnAsync(async () =>
+    {
+        var joined = _feed.Resume();
         if (_selectedIndex >= 0)
-            _selectedIndex += (int)_pendingCount;
-        _pendingCount = 0;
-        _anchorId = _latestId;
+            _selectedIndex += (int)joined;
         if (_virtualize is not null)
             await _virtualize.RefreshDataAsync();
-    }
+    });
 
     /// <summary>Keyboard triage; every key has a visible control doing the same.</summary>
     [JSInvokable]
@@ -312,10 +289,10 @@ public sealed partial class WarRoom : IAsyncDisposable
 
     private async Task MoveAsync(int delta)
     {
-        if (_total == 0)
+        if (_feed.Total == 0)
             return;
-        var index = (int)Math.Clamp(_selectedIndex + delta, 0, _total - 1);
-        var page = await Triage.PageAsync(IncidentId, _filter, _anchorId, index, 1);
+        var index = (int)Math.Clamp(_selectedIndex + delta, 0, _feed.Total - 1);
+        var page = await Triage.PageAsync(IncidentId, _filter, _feed.AnchorId, index, 1);
         if (page.Count == 0)
             return;
         _selectedIndex = index;

@@ -61,16 +61,17 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Posts per minute of event time over the last <see cref="VolumeMinutes"/> minutes up to the latest post.</summary>
-    public async Task<IReadOnlyList<MinuteVolume>> VolumeAsync(int incidentId, CancellationToken cancellationToken = default)
+    public async Task<VolumeSeries> VolumeAsync(int incidentId, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<MinuteVolume>(new CommandDefinition("""
-            WITH latest AS (SELECT max(created_at) AS at FROM posts WHERE incident_id = @incidentId)
-            SELECT date_trunc('minute', p.created_at) AS Minute, count(*)::int AS Count
+        // One statement, one snapshot: the newest id is the one the counts stand at.
+        var rows = (await connection.QueryAsync<(DateTime Minute, int Count, long UpToId)>(new CommandDefinition("""
+            WITH latest AS (SELECT max(created_at) AS at, max(id) AS id FROM posts WHERE incident_id = @incidentId)
+            SELECT date_trunc('minute', p.created_at), count(*)::int, min(latest.id)
               FROM posts p, latest
              WHERE p.incident_id = @incidentId AND p.created_at > latest.at - make_interval(mins => @minutes)
              GROUP BY 1 ORDER BY 1
-            """, new { incidentId, minutes = VolumeMinutes }, cancellationToken: cancellationToken));
-        return rows.ToList();
+            """, new { incidentId, minutes = VolumeMinutes }, cancellationToken: cancellationToken))).ToList();
+        return new VolumeSeries(rows.Select(r => new MinuteVolume(r.Minute, r.Count)), rows.Count == 0 ? 0 : rows[0].UpToId);
     }
 }

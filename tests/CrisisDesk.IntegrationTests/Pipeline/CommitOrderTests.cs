@@ -1,0 +1,43 @@
+using CrisisDesk.Data.Posts;
+using CrisisDesk.IntegrationTests.Support;
+using CrisisDesk.TestSupport;
+
+namespace CrisisDesk.IntegrationTests.Pipeline;
+
+/// <summary>
+/// An incident's posts commit in id order, whichever source writes them: the war room counts new posts by id range
+/// and relies on every post below one it has seen being committed.
+/// </summary>
+public sealed class CommitOrderTests(TestDatabase database) : IClassFixture<TestDatabase>
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 6, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task A_second_source_of_the_incident_waits_for_the_first_batch_to_commit_and_another_incident_does_not()
+    {
+        var (incidentId, firstSource) = await database.NewIncidentAsync("Commit order");
+        var secondSource = await database.NewSourceAsync(incidentId);
+        var (otherIncident, otherSource) = await database.NewIncidentAsync("Another incident");
+
+        // The first source's batch has drawn its ids and is held just before commit.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new PostWriter(database.DataSource) { BeforeCommit = async _ => { held.SetResult(); await release.Task; } };
+        var first = slow.WriteAsync(TestIncidents.Batch(incidentId, firstSource, "a", 3, T0));
+        await held.Task;
+
+        var writer = new PostWriter(database.DataSource);
+        var second = writer.WriteAsync(TestIncidents.Batch(incidentId, secondSource, "b", 2, T0));
+        await database.WaitForLockWaitAsync("advisory");
+        Assert.False(second.IsCompleted, "the second batch of the incident committed while the first was still open");
+        // Another incident's writer is not held up.
+        Assert.Equal(2, (await writer.WriteAsync(TestIncidents.Batch(otherIncident, otherSource, "c", 2, T0))).Count);
+
+        release.SetResult();
+        var firstIds = (await first).Select(p => p.Id).ToList();
+        var secondIds = (await second).Select(p => p.Id).ToList();
+        Assert.Equal(3, firstIds.Count);
+        Assert.Equal(2, secondIds.Count);
+        Assert.True(firstIds.Max() < secondIds.Min(), $"ids {string.Join(',', firstIds)} then {string.Join(',', secondIds)}");
+    }
+}
