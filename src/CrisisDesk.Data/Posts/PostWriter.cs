@@ -418,6 +418,12 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                     Parameters = { new() { Value = edited.Select(e => e.PostId).Distinct().Order().ToArray() } },
                 };
                 await show.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // Search finds what is shown: the new text's document, with the edit.
+                await using var reindex = new NpgsqlCommand(SearchIndexer.ReindexPostsSql, connection, transaction)
+                {
+                    Parameters = { new() { Value = edited.Select(e => e.PostId).Distinct().Order().ToArray() } },
+                };
+                await reindex.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var (postId, version) in edited)
                 {
                     // A post this batch inserted is announced as new, not as a change.

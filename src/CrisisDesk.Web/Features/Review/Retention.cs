@@ -60,6 +60,16 @@ public sealed class RetentionJob(NpgsqlDataSource dataSource)
                 while (await reader.ReadAsync(cancellationToken))
                     erased.Add((reader.GetInt64(0), reader.GetInt32(1)));
             }
+            // Their search documents too (written here, so the indexer, arriving later, leaves them empty).
+            await using (var search = new NpgsqlCommand("""
+                INSERT INTO post_search (post_id, incident_id, document)
+                SELECT id, incident_id, ''::tsvector FROM posts WHERE id = ANY($1) ORDER BY id
+                ON CONFLICT (post_id) DO UPDATE SET document = excluded.document
+                """, connection, transaction)
+            {
+                Parameters = { new() { Value = erased.Select(e => e.Id).Order().ToArray() } },
+            })
+                await search.ExecuteNonQueryAsync(cancellationToken);
             // The earlier versions of edited posts go with them (and any a late edit slipped in after an earlier round).
             await using (var versions = new NpgsqlCommand("""
                 UPDATE post_versions v SET text = '', extra = NULL

@@ -15,12 +15,14 @@ public static class RumourEndpoints
 
     public sealed record LinkRequest(long? PostId, long? StoryId);
 
-    /// <summary>Registers the triage and rumour services.</summary>
+    /// <summary>Registers the triage (search indexing included) and rumour services.</summary>
     public static IHostApplicationBuilder AddRumours(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton<CrisisDesk.Core.Live.IncidentActivityFeed>();
         services.AddSingleton<TriageQueries>();
+        services.AddSingleton<CrisisDesk.Data.Posts.SearchIndexer>();
+        services.AddHostedService<SearchIndexService>();
         services.AddSingleton<TriageCommands>();
         services.AddSingleton<IncidentTemperature>();
         services.AddSingleton<RumourQueries>();

@@ -30,13 +30,32 @@ public sealed record MediaItem(long Id, string Platform, string Outlet, DateTime
 public sealed class TriageQueries(NpgsqlDataSource dataSource)
 {
     /// <summary>The filter as SQL conditions on <c>p</c> (posts) with its parameters.</summary>
-    private static (string Where, DynamicParameters Parameters) Conditions(int incidentId, TriageFilter filter)
+    /// <param name="fewPosts">The query reads a short range of posts (a live update's): search then looks each one up
+    /// rather than first collecting every match of the incident.</param>
+    private static (string Where, DynamicParameters Parameters) Conditions(int incidentId, TriageFilter filter, bool fewPosts = false)
     {
         var where = new StringBuilder("p.incident_id = @incidentId");
         var parameters = new DynamicParameters(new { incidentId });
         if (filter.HasSearch)
         {
-            where.Append(" AND to_tsvector('simple'::regconfig, p.text) @@ websearch_to_tsquery('simple'::regconfig, @search)");
+            // Posts up to the indexer's progress through the search index; the few above it (the last moments, not
+            // indexed yet) by their text: search finds a post as soon as it is stored.
+            where.Append(fewPosts
+                ? """
+                     AND CASE WHEN p.id <= coalesce((SELECT indexed_up_to FROM search_progress WHERE incident_id = @incidentId), 0)
+                              THEN EXISTS (SELECT 1 FROM post_search s WHERE s.post_id = p.id AND s.document @@ websearch_to_tsquery('simple'::regconfig, @search))
+                              ELSE to_tsvector('simple'::regconfig, p.text) @@ websearch_to_tsquery('simple'::regconfig, @search) END
+                    """
+                : """
+                     AND p.id IN (
+                        SELECT s.post_id FROM post_search s
+                         WHERE s.incident_id = @incidentId AND s.document @@ websearch_to_tsquery('simple'::regconfig, @search)
+                        UNION
+                        SELECT t.id FROM posts t
+                         WHERE t.incident_id = @incidentId
+                           AND t.id > coalesce((SELECT indexed_up_to FROM search_progress WHERE incident_id = @incidentId), 0)
+                           AND to_tsvector('simple'::regconfig, t.text) @@ websearch_to_tsquery('simple'::regconfig, @search))
+                    """);
             parameters.Add("search", filter.Search!.Trim());
         }
         if (!string.IsNullOrEmpty(filter.Platform))
@@ -84,7 +103,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<long> CountBetweenAsync(int incidentId, TriageFilter filter, long afterId, long upToId, CancellationToken cancellationToken = default)
     {
-        var (where, parameters) = Conditions(incidentId, filter);
+        var (where, parameters) = Conditions(incidentId, filter, fewPosts: true);
         parameters.Add("afterId", afterId);
         parameters.Add("upToId", upToId);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
