@@ -1,6 +1,8 @@
+using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
+using Dapper;
 
 namespace CrisisDesk.IntegrationTests.Pipeline;
 
@@ -39,5 +41,30 @@ public sealed class CommitOrderTests(TestDatabase database) : IClassFixture<Test
         Assert.Equal(3, firstIds.Count);
         Assert.Equal(2, secondIds.Count);
         Assert.True(firstIds.Max() < secondIds.Min(), $"ids {string.Join(',', firstIds)} then {string.Join(',', secondIds)}");
+    }
+
+    [Fact]
+    public async Task A_deletion_that_arrives_while_another_source_is_storing_the_post_applies_once_it_is_stored()
+    {
+        var (incidentId, hashtagStream) = await database.NewIncidentAsync("Deletion race");
+        var publicStream = await database.NewSourceAsync(incidentId);
+
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new PostWriter(database.DataSource) { BeforeCommit = async _ => { held.SetResult(); await release.Task; } };
+        var insert = slow.WriteBatchAsync(new PostBatch(incidentId, hashtagStream, [MastodonPosts.Original("m1", "Evacuate the valley", T0)], [], null, null));
+        await held.Task;
+
+        var deletion = new PostWriter(database.DataSource).WriteBatchAsync(
+            new PostBatch(incidentId, publicStream, [StreamPostMarkers.Deletion("mastodon", "m1", T0.AddMinutes(1))], [], null, null));
+        await database.WaitForLockWaitAsync("advisory");
+        release.SetResult();
+        await insert;
+        var applied = await deletion;
+
+        Assert.Equal((1, 0), (applied.DeletionsApplied, applied.DeletionsUnmatched));
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        Assert.NotNull(await connection.ExecuteScalarAsync<DateTime?>(
+            "SELECT deleted_at FROM posts WHERE incident_id = @incidentId AND external_id = 'm1'", new { incidentId }));
     }
 }

@@ -281,6 +281,33 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
         Assert.All(shown, s => Assert.EndsWith(int.Parse(s.Key[1..], System.Globalization.CultureInfo.InvariantCulture) % 4 == 0 ? "(edited twice)" : "(edited)", s.Value, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_X_edit_which_X_sends_as_a_new_post_id_becomes_a_version_of_the_post_it_edits()
+    {
+        var (incidentId, sourceId) = await database.NewIncidentAsync("X edits");
+        static RawItem Frame(string id, string text, string at, string history, int cursor) => new(StreamFormats.XFilteredStream, Encoding.UTF8.GetBytes(
+            $$$"""{"data":{"id":"{{{id}}}","text":"{{{text}}}","created_at":"{{{at}}}","edit_history_tweet_ids":[{{{history}}}]}}"""),
+            cursor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var items = new List<RawItem>
+        {
+            Frame("100", "Bridge closed", "2026-11-21T12:00:00.000Z", "\"100\"", 1),
+            Frame("105", "Bridge closed both ways", "2026-11-21T12:04:00.000Z", "\"100\",\"105\"", 2),
+            Frame("105", "Bridge closed both ways", "2026-11-21T12:04:00.000Z", "\"100\",\"105\"", 3), // re-delivered
+        };
+
+        var (pipeline, monitor, _, _) = NewPipeline(sourceId, incidentId);
+        await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(items), null), CancellationToken.None);
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        var post = await connection.QuerySingleAsync<(long Id, string ExternalId, string Text)>(
+            "SELECT id, external_id, text FROM posts WHERE incident_id = @incidentId", new { incidentId });
+        Assert.Equal(("100", "Bridge closed both ways"), (post.ExternalId, post.Text));
+        var versions = (await connection.QueryAsync<(string Version, bool Original, string Text)>(
+            "SELECT version, original, text FROM post_versions WHERE post_id = @Id ORDER BY version_at", new { post.Id })).ToList();
+        Assert.Equal([("original", true, "Bridge closed"), ("105", false, "Bridge closed both ways")], versions);
+        Assert.Equal(1, monitor.Get(sourceId)!.EditsStored);
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     private static string VersionOf(int minutes) => T0.AddMinutes(minutes).ToString("O");

@@ -34,6 +34,34 @@ public sealed class StreamNormaliserTests
         Assert.False(post.HasMedia);
     }
 
+    [Fact]
+    public void X_edit_becomes_a_version_of_the_first_post_of_its_edit_history_named_by_its_own_id()
+    {
+        var original = new XStreamNormaliser().Normalise(Utf8(
+            """{"data":{"id":"100","text":"Bridge closed","created_at":"2026-11-21T10:00:00.000Z","edit_history_tweet_ids":["100"]}}""")).Post!;
+        var edit = new XStreamNormaliser().Normalise(Utf8(
+            """{"data":{"id":"105","text":"Bridge closed both ways","created_at":"2026-11-21T10:04:00.000Z","edit_history_tweet_ids":["100","105"]}}""")).Post!;
+
+        Assert.Equal(PostMarkerKind.Post, StreamPostMarkers.Read(original).Kind);
+        Assert.Equal("100", edit.ExternalId);
+        var marker = StreamPostMarkers.Read(edit);
+        Assert.Equal((PostMarkerKind.Edit, "105", new DateTimeOffset(2026, 11, 21, 10, 4, 0, TimeSpan.Zero)), (marker.Kind, marker.Version, marker.VersionAt));
+        Assert.Equal("https://x.com/i/web/status/105", edit.Url);
+        using var extra = JsonDocument.Parse(edit.Extra!);
+        Assert.Equal(["100", "105"], extra.RootElement.GetProperty("edit_history_ids").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void X_post_whose_history_starts_with_itself_is_an_ordinary_post()
+    {
+        // As a full-archive or recent search may return the first post of a chain with the whole chain listed.
+        var first = new XStreamNormaliser().Normalise(Utf8(
+            """{"data":{"id":"100","text":"Bridge closed","created_at":"2026-11-21T10:00:00.000Z","edit_history_tweet_ids":["100","105"]}}""")).Post!;
+
+        Assert.Equal("100", first.ExternalId);
+        Assert.Equal(PostMarkerKind.Post, StreamPostMarkers.Read(first).Kind);
+    }
+
     [Theory]
     [InlineData("""{"errors":[{"title":"operational-disconnect"}]}""", "stream error message")]
     [InlineData("""{"data":{"text":"no id","created_at":"2026-11-21T10:00:00Z"}}""", "no id")]

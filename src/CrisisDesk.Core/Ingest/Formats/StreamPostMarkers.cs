@@ -8,8 +8,9 @@ namespace CrisisDesk.Core.Ingest.Formats;
 /// <summary>
 /// How the streaming normalisers mark edits and deletions on a <see cref="Post"/>, in <see cref="Post.Extra"/>.
 /// <para>
-/// An <b>edit</b> (Mastodon <c>status.update</c>, Bluesky <c>update</c>) keeps the original <see cref="Post.ExternalId"/> and
-/// carries <c>"version"</c> (Mastodon: the <c>edited_at</c> time; Bluesky: the record CID) and <c>"edited": true</c>.
+/// An <b>edit</b> (Mastodon <c>status.update</c>, Bluesky <c>update</c>, an X post whose <c>edit_history_tweet_ids</c> begins
+/// with an earlier post) keeps the original <see cref="Post.ExternalId"/> and carries <c>"version"</c> (Mastodon: the
+/// <c>edited_at</c> time; Bluesky: the record CID; X: the edit's own post id) and <c>"edited": true</c>.
 /// The pipeline stores it as a new version of the stored post (keeping the earlier text), not as a new post:
 /// dedupe such a post by (platform, external id, version).
 /// </para>

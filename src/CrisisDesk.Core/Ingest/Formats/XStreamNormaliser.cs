@@ -48,6 +48,13 @@ public sealed class XStreamNormaliser : IPostNormaliser
         var placeId = data.GetObject("geo")?.GetString("place_id");
         var place = FindById(includes, "places", "id", placeId);
         var rules = root.GetArray("matching_rules");
+        // X publishes an edit as a new post id; edit_history_tweet_ids lists the chain, oldest first. An edit is stored
+        // as a version of the chain's first post (StreamPostMarkers), named by its own id.
+        var history = data.GetArray("edit_history_tweet_ids");
+        var originalId = history is { } chain && chain.GetArrayLength() > 1 && chain[0].ValueKind == JsonValueKind.String
+            && chain[0].GetString() is { Length: > 0 } first && first != id
+            ? first
+            : null;
 
         var extra = StreamPostMarkers.BuildExtra(w =>
         {
@@ -90,22 +97,27 @@ public sealed class XStreamNormaliser : IPostNormaliser
                 w.WriteString("place", p.GetString("full_name"));
                 w.WriteString("place_country", p.GetString("country_code"));
             }
-            if (data.GetArray("edit_history_tweet_ids") is { } history && history.GetArrayLength() > 1)
+            if (history is { } ids && ids.GetArrayLength() > 1)
             {
-                // X publishes an edit as a new post id; the history links it to the earlier versions.
                 w.WriteStartArray("edit_history_ids");
-                foreach (var earlier in history.EnumerateArray())
+                foreach (var earlier in ids.EnumerateArray())
                 {
                     w.WriteStringValue(earlier.ValueKind == JsonValueKind.String ? earlier.GetString() : earlier.GetRawText());
                 }
                 w.WriteEndArray();
+            }
+            if (originalId is not null)
+            {
+                w.WriteBoolean(StreamPostMarkers.EditedKey, true);
+                w.WriteString(StreamPostMarkers.VersionKey, id);
+                w.WriteString("edited_at", createdAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             }
         });
 
         return NormaliseResult.Ok(new Post
         {
             Platform = "x",
-            ExternalId = id,
+            ExternalId = originalId ?? id,
             CreatedAt = createdAt,
             AuthorHandle = handle,
             AuthorName = author?.GetString("name"),
