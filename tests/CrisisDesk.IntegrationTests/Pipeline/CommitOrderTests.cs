@@ -22,9 +22,7 @@ public sealed class CommitOrderTests(TestDatabase database) : IClassFixture<Test
         var (otherIncident, otherSource) = await database.NewIncidentAsync("Another incident");
 
         // The first source's batch has drawn its ids and is held just before commit.
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var slow = new PostWriter(database.DataSource) { BeforeCommit = async _ => { held.SetResult(); await release.Task; } };
+        var (slow, held, release) = WriterHeldBeforeCommit();
         var first = slow.WriteAsync(TestIncidents.Batch(incidentId, firstSource, "a", 3, T0));
         await held.Task;
 
@@ -49,9 +47,7 @@ public sealed class CommitOrderTests(TestDatabase database) : IClassFixture<Test
         var (incidentId, hashtagStream) = await database.NewIncidentAsync("Deletion race");
         var publicStream = await database.NewSourceAsync(incidentId);
 
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var slow = new PostWriter(database.DataSource) { BeforeCommit = async _ => { held.SetResult(); await release.Task; } };
+        var (slow, held, release) = WriterHeldBeforeCommit();
         var insert = slow.WriteBatchAsync(new PostBatch(incidentId, hashtagStream, [MastodonPosts.Original("m1", "Evacuate the valley", T0)], [], null, null));
         await held.Task;
 
@@ -66,5 +62,14 @@ public sealed class CommitOrderTests(TestDatabase database) : IClassFixture<Test
         await using var connection = await database.DataSource.OpenConnectionAsync();
         Assert.NotNull(await connection.ExecuteScalarAsync<DateTime?>(
             "SELECT deleted_at FROM posts WHERE incident_id = @incidentId AND external_id = 'm1'", new { incidentId }));
+    }
+
+    /// <summary>A writer whose first batch stops just before commit (<c>held</c>) until <c>release</c> is set.</summary>
+    private (PostWriter Writer, TaskCompletionSource Held, TaskCompletionSource Release) WriterHeldBeforeCommit()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = new PostWriter(database.DataSource) { BeforeCommit = async _ => { held.TrySetResult(); await release.Task; } };
+        return (writer, held, release);
     }
 }
