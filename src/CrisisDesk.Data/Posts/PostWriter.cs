@@ -34,7 +34,7 @@ public readonly record struct StoryGrowth(long StoryId, double GrowthPerMinute);
 /// <param name="Changes">Edits and deletions of posts stored before this batch, in the order applied.</param>
 /// <param name="VersionsStored">Edits stored as new versions (a re-delivered version is not counted).</param>
 /// <param name="DeletionsApplied">Posts marked deleted by this batch (one already marked is not counted).</param>
-/// <param name="DeletionsUnmatched">Deletions of posts the incident never stored: nothing is stored for them.</param>
+/// <param name="DeletionsUnmatched">Deletions of posts the incident never stored, each counted once: only their key is kept.</param>
 public sealed record PostWriteResult(IReadOnlyList<StoredPost> Stored, IReadOnlyList<PostChange> Changes, int VersionsStored, int DeletionsApplied, int DeletionsUnmatched);
 
 /// <summary>
@@ -51,7 +51,7 @@ public sealed record PostWriteResult(IReadOnlyList<StoredPost> Stored, IReadOnly
 /// pay one substring test each. An edit is kept in <c>post_versions</c> (the first edit of a post also copies the text it
 /// replaces, as the original) and the post then shows the latest version by the platform's version time; an edit of a
 /// post never stored is stored as the post. A deletion sets <c>deleted_at</c>, keeping the text; a deletion of a post
-/// never stored stores nothing and is counted (<c>sources.deletions_unmatched</c>).
+/// never stored stores only its key (<c>unmatched_deletions</c>) and is counted once (<c>sources.deletions_unmatched</c>).
 /// </para>
 /// <para>
 /// One incident's batches take turns: each first takes the incident's advisory lock, held to commit. So an incident's
@@ -440,13 +440,19 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
             // The text stays for the record; deleted_at is when CrisisDesk learnt of it (a Mastodon delete carries no time).
             await using var delete = new NpgsqlCommand("""
                 WITH d AS (SELECT DISTINCT platform, external_id FROM post_change_staging WHERE deletion),
-                     target AS (SELECT p.id, p.deleted_at FROM d JOIN posts p ON p.incident_id = $1 AND p.platform = d.platform AND p.external_id = d.external_id),
+                     target AS (SELECT p.id, p.deleted_at, d.platform, d.external_id
+                                  FROM d JOIN posts p ON p.incident_id = $1 AND p.platform = d.platform AND p.external_id = d.external_id),
                      marked AS (UPDATE posts p SET deleted_at = $2 FROM target t
-                                 WHERE p.id = t.id AND t.deleted_at IS NULL AND p.deleted_at IS NULL RETURNING p.id)
-                SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM target), coalesce(array(SELECT id FROM marked ORDER BY id), '{}')
+                                 WHERE p.id = t.id AND t.deleted_at IS NULL AND p.deleted_at IS NULL RETURNING p.id),
+                     unmatched AS (INSERT INTO unmatched_deletions (incident_id, platform, external_id, source_id, received_at)
+                                   SELECT $1, d.platform, d.external_id, $3, $2 FROM d
+                                    WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.platform = d.platform AND t.external_id = d.external_id)
+                                    ORDER BY d.platform, d.external_id
+                                   ON CONFLICT DO NOTHING RETURNING 1)
+                SELECT (SELECT count(*) FROM unmatched), coalesce(array(SELECT id FROM marked ORDER BY id), '{}')
                 """, connection, transaction)
             {
-                Parameters = { new() { Value = batch.IncidentId }, new() { Value = receivedAt } },
+                Parameters = { new() { Value = batch.IncidentId }, new() { Value = receivedAt }, new() { Value = batch.SourceId } },
             };
             await using var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

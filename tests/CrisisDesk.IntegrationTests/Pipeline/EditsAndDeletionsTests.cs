@@ -100,7 +100,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_deletion_of_a_post_never_stored_stores_nothing_and_is_counted()
+    public async Task A_deletion_of_a_post_never_stored_stores_no_post_and_is_counted_once_however_often_delivered()
     {
         var (incidentId, sourceId) = await database.NewIncidentAsync("Edits test");
         var items = Lines(Original("m1", "Road closed at the bridge"), Deletion("m404"));
@@ -116,6 +116,12 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
         Assert.Equal((1L, 0L, 1L, "2"), await connection.QuerySingleAsync<(long, long, long, string)>(
             "SELECT posts_stored, deletions_applied, deletions_unmatched, cursor FROM sources WHERE id = @sourceId", new { sourceId }));
         Assert.Equal(1, monitor.Get(sourceId)!.DeletionsUnmatched);
+
+        // Delivered again after a restart (the in-memory dedupe is empty): still one, counted once.
+        var (again, _, _, _) = NewPipeline(sourceId, incidentId);
+        await again.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(items, rewind: 2), "2"), CancellationToken.None);
+        Assert.Equal((1L, 0L, 1L), await connection.QuerySingleAsync<(long, long, long)>(
+            "SELECT posts_stored, deletions_applied, deletions_unmatched FROM sources WHERE id = @sourceId", new { sourceId }));
     }
 
     [Fact]
