@@ -1,5 +1,4 @@
 using CrisisDesk.Data.Posts;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Triage;
 
@@ -21,7 +20,7 @@ public sealed class SearchIndexService(SearchIndexer indexer, ILogger<SearchInde
                 {
                 }
             }
-            catch (NpgsqlException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Search stays exact meanwhile (it evaluates the posts not yet indexed); the next round catches up.
                 logger.LogWarning(e, "Search indexing could not run this round; it tries again shortly");
