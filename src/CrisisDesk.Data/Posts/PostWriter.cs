@@ -404,6 +404,7 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
 
             if (edited.Count > 0)
             {
+                var editedIds = edited.Select(e => e.PostId).Distinct().Order().ToArray();
                 // The post shows its latest version: any edit is later than the original; among edits, the latest by
                 // the platform's version time (then by arrival), so an older version arriving late changes nothing shown.
                 await using var show = new NpgsqlCommand("""
@@ -415,13 +416,13 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                        AND (p.edited_at IS DISTINCT FROM v.version_at OR p.text IS DISTINCT FROM v.text)
                     """, connection, transaction)
                 {
-                    Parameters = { new() { Value = edited.Select(e => e.PostId).Distinct().Order().ToArray() } },
+                    Parameters = { new() { Value = editedIds } },
                 };
                 await show.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 // Search finds what is shown: the new text's document, with the edit.
                 await using var reindex = new NpgsqlCommand(SearchIndexer.ReindexPostsSql, connection, transaction)
                 {
-                    Parameters = { new() { Value = edited.Select(e => e.PostId).Distinct().Order().ToArray() } },
+                    Parameters = { new() { Value = editedIds } },
                 };
                 await reindex.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var (postId, version) in edited)

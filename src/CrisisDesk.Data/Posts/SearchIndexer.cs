@@ -10,16 +10,20 @@ namespace CrisisDesk.Data.Posts;
 /// </summary>
 public sealed class SearchIndexer(NpgsqlDataSource dataSource)
 {
-    /// <summary>The text search configuration of every search document and query: language-neutral.</summary>
-    public const string Configuration = "simple";
+    // Edits and retention write a post's document in their own transaction, with the change; the indexer, arriving
+    // later, leaves what they wrote (ON CONFLICT DO NOTHING). Both take the posts in id order, as the indexer does.
 
-    /// <summary>
-    /// Upserts the search documents of the given posts from their current text, in the caller's transaction: edits write
-    /// the new text's document with the edit; the indexer, arriving later, leaves it.
-    /// </summary>
+    /// <summary>Upserts the search documents of the posts with the ids in $1 from their current text (an edit's).</summary>
     public const string ReindexPostsSql = """
         INSERT INTO post_search (post_id, incident_id, document)
         SELECT id, incident_id, to_tsvector('simple'::regconfig, text) FROM posts WHERE id = ANY($1) ORDER BY id
+        ON CONFLICT (post_id) DO UPDATE SET document = excluded.document
+        """;
+
+    /// <summary>Empties the search documents of the posts with the ids in $1 (retention erased their text).</summary>
+    public const string ClearPostsSql = """
+        INSERT INTO post_search (post_id, incident_id, document)
+        SELECT id, incident_id, ''::tsvector FROM posts WHERE id = ANY($1) ORDER BY id
         ON CONFLICT (post_id) DO UPDATE SET document = excluded.document
         """;
 

@@ -5,11 +5,13 @@ using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Triage;
 using CrisisDesk.Web.Features.WarRoom;
+using Dapper;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace CrisisDesk.IntegrationTests.Triage;
 
@@ -69,14 +71,14 @@ public sealed class TriagePageTests(CrisisDeskFactory app) : IClassFixture<Crisi
     public async Task The_host_indexes_the_drill_for_search_in_the_background()
     {
         var incidentId = await DrillReplayedAsync();
-        var dataSource = app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
 
         // The indexer runs every quarter second: it reaches the drill's newest post and indexes each post once.
         while (true)
         {
             await using var connection = await dataSource.OpenConnectionAsync(timeout.Token);
-            var (newest, indexedUpTo, documents, posts) = await Dapper.SqlMapper.QuerySingleAsync<(long, long?, long, long)>(connection, """
+            var (newest, indexedUpTo, documents, posts) = await connection.QuerySingleAsync<(long, long?, long, long)>("""
                 SELECT (SELECT max(id) FROM posts WHERE incident_id = @incidentId),
                        (SELECT indexed_up_to FROM search_progress WHERE incident_id = @incidentId),
                        (SELECT count(*) FROM post_search WHERE incident_id = @incidentId),
@@ -92,7 +94,7 @@ public sealed class TriagePageTests(CrisisDeskFactory app) : IClassFixture<Crisi
         // Search through the index finds what reading every post's text finds.
         var found = (await app.Services.GetRequiredService<TriageQueries>().HeadAsync(incidentId, new TriageFilter("germanwings crash"))).Count;
         await using var check = await dataSource.OpenConnectionAsync();
-        var expected = await Dapper.SqlMapper.ExecuteScalarAsync<long>(check, """
+        var expected = await check.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM posts
              WHERE incident_id = @incidentId AND to_tsvector('simple'::regconfig, text) @@ websearch_to_tsquery('simple'::regconfig, 'germanwings crash')
             """, new { incidentId });

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using CrisisDesk.Data.Events;
+using CrisisDesk.Data.Posts;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -61,11 +62,7 @@ public sealed class RetentionJob(NpgsqlDataSource dataSource)
                     erased.Add((reader.GetInt64(0), reader.GetInt32(1)));
             }
             // Their search documents too (written here, so the indexer, arriving later, leaves them empty).
-            await using (var search = new NpgsqlCommand("""
-                INSERT INTO post_search (post_id, incident_id, document)
-                SELECT id, incident_id, ''::tsvector FROM posts WHERE id = ANY($1) ORDER BY id
-                ON CONFLICT (post_id) DO UPDATE SET document = excluded.document
-                """, connection, transaction)
+            await using (var search = new NpgsqlCommand(SearchIndexer.ClearPostsSql, connection, transaction)
             {
                 Parameters = { new() { Value = erased.Select(e => e.Id).Order().ToArray() } },
             })
