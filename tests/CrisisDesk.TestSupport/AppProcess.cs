@@ -187,15 +187,15 @@ public static class Repository
     public static string WebProjectDirectory => Path.Combine(Root, "src", "CrisisDesk.Web");
 
     /// <summary>
-    /// The web app built with the same configuration as the caller (bin/&lt;Configuration&gt;/&lt;tfm&gt;/&lt;rid&gt;/; a
-    /// project reference to src/CrisisDesk.Web builds it first).
+    /// The web app built with the same configuration as the caller (bin/&lt;Configuration&gt;/&lt;tfm&gt;/; a project
+    /// reference to src/CrisisDesk.Web builds it first). Framework-dependent: the apphost runs on the installed runtime.
     /// </summary>
     public static string WebExecutable
     {
         get
         {
             var output = new DirectoryInfo(AppContext.BaseDirectory);
-            var path = Path.Combine(WebProjectDirectory, "bin", output.Parent!.Parent!.Name, output.Parent.Name, output.Name, "CrisisDesk.Web");
+            var path = Path.Combine(WebProjectDirectory, "bin", output.Parent!.Name, output.Name, "CrisisDesk.Web");
             return File.Exists(path) ? path : throw new FileNotFoundException($"The CrisisDesk.Web executable is not built at {path}; build the solution first.");
         }
     }
