@@ -24,7 +24,7 @@ dotnet build CrisisDesk.sln -c "$configuration" -nologo -clp:ErrorsOnly
 results="$(mktemp -d)"
 status=0
 export CRISISDESK_E2E_LOG_DIR="$results/server-logs"
-for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.IntegrationTests tests/CrisisDesk.EndToEndTests; do
+for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.ComponentTests tests/CrisisDesk.IntegrationTests tests/CrisisDesk.EndToEndTests; do
   name="$(basename "$project")"
   if ! dotnet test "$project" -c "$configuration" --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results"; then
     status=1

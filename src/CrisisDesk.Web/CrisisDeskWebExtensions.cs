@@ -15,6 +15,7 @@ using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using MudBlazor.Services;
 using Radzen;
 
 namespace CrisisDesk.Web;
@@ -36,6 +37,7 @@ public static class CrisisDeskWebExtensions
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
+        services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
         {
