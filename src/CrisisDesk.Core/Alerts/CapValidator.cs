@@ -24,19 +24,31 @@ public static partial class CapValidator
 
     // Elements whose content is the whole point: empty is an error. Other empty elements are a warning.
     private static readonly HashSet<string> ContentRequired =
-        ["identifier", "sender", "event", "areaDesc", "resourceDesc", "mimeType", "valueName", "restriction", "addresses", "references"];
+        ["identifier", "sender", "event", "areaDesc", "resourceDesc", "mimeType", "valueName"];
 
-    public static IReadOnlyList<CapProblem> Validate(CapAlert alert) => Validate(CapXml.Write(alert));
+    // Optional elements CrisisDesk itself never sends empty (an error in its own alerts). In documents others wrote an
+    // empty one is only a warning: CAP 1.2 and its schema allow it, and real national alerts carry <restriction/>,
+    // <addresses/> with scope Public.
+    private static readonly HashSet<string> NeverEmptyInOwnAlerts = ["restriction", "addresses", "references"];
 
-    public static IReadOnlyList<CapProblem> Validate(string xml)
+    // Elements that hold other elements; every other CAP element holds text only.
+    private static readonly HashSet<string> Containers = ["alert", "info", "area", "resource", "eventCode", "parameter", "geocode"];
+
+    /// <summary>CrisisDesk's own alert (the composer's): held to the strict rules, so it never sends an empty element.</summary>
+    public static IReadOnlyList<CapProblem> Validate(CapAlert alert) => Validate(CapXml.Write(alert), ownAlert: true);
+
+    /// <summary>A document someone else wrote (<c>cap validate</c>, feeds): empty optional elements are warnings.</summary>
+    public static IReadOnlyList<CapProblem> Validate(string xml) => Validate(xml, ownAlert: false);
+
+    private static List<CapProblem> Validate(string xml, bool ownAlert)
     {
         using var text = new StringReader(xml);
-        return Validate(() => CapXml.LoadSafely(text));
+        return Validate(() => CapXml.LoadSafely(text), ownAlert);
     }
 
-    public static IReadOnlyList<CapProblem> Validate(Stream xml) => Validate(() => CapXml.LoadSafely(xml));
+    public static IReadOnlyList<CapProblem> Validate(Stream xml) => Validate(() => CapXml.LoadSafely(xml), ownAlert: false);
 
-    private static List<CapProblem> Validate(Func<XDocument> load)
+    private static List<CapProblem> Validate(Func<XDocument> load, bool ownAlert)
     {
         XDocument document;
         try
@@ -52,7 +64,7 @@ public static partial class CapValidator
             return [new CapProblem(CapProblemSeverity.Error, "alert", rootProblem)];
         }
 
-        var rules = new RuleChecker();
+        var rules = new RuleChecker(ownAlert);
         rules.CheckAlert(document.Root!);
 
         // Schema findings on a field a rule already explained in plain words would only repeat it less clearly.
@@ -125,7 +137,7 @@ public static partial class CapValidator
     private static partial Regex Sha1Hex();
 
     /// <summary>The specification's rules, one method per element group, each finding named by path.</summary>
-    private sealed class RuleChecker
+    private sealed class RuleChecker(bool ownAlert)
     {
         public List<CapProblem> Problems { get; } = [];
 
@@ -148,17 +160,17 @@ public static partial class CapValidator
             _ = status;
 
             var restriction = alert.Element(Cap + "restriction");
-            if (scope == CapScope.Restricted && restriction is null)
+            if (scope == CapScope.Restricted && IsAbsent(restriction))
             {
                 Error("restriction", "scope is Restricted, so restriction is required: say who may receive the message");
             }
-            if (restriction is not null && scope is { } s && s != CapScope.Restricted)
+            if (restriction is not null && scope is { } s && s != CapScope.Restricted && !IsEmptyAndTolerated(restriction))
             {
                 Error(restriction, $"restriction is only used when scope is Restricted (scope here is {s})");
             }
 
             var addresses = alert.Element(Cap + "addresses");
-            if (scope == CapScope.Private && addresses is null)
+            if (scope == CapScope.Private && IsAbsent(addresses))
             {
                 Error("addresses", "scope is Private, so addresses is required: list the intended recipients");
             }
@@ -192,7 +204,7 @@ public static partial class CapValidator
         private void CheckReferences(XElement alert, CapMsgType? msgType, DateTimeOffset? sent, string? identifier, string? sender)
         {
             var references = alert.Element(Cap + "references");
-            if (references is null)
+            if (references is null || IsEmptyAndTolerated(references))
             {
                 if (msgType is CapMsgType.Update or CapMsgType.Cancel or CapMsgType.Ack or CapMsgType.Error)
                 {
@@ -456,20 +468,37 @@ public static partial class CapValidator
             }
         }
 
+        /// <summary>Missing, or (in a document someone else wrote) present but empty, which says no more than missing.</summary>
+        private bool IsAbsent(XElement? element) => element is null || IsEmptyAndTolerated(element);
+
+        private bool IsEmptyAndTolerated(XElement element) => !ownAlert && !element.HasElements && element.Value.Trim().Length == 0;
+
         private void CheckEmptyElements(XElement alert)
         {
             foreach (var element in alert.DescendantsAndSelf())
             {
-                if (element.HasElements || element.Value.Trim().Length > 0 || element.Name.Namespace != Cap)
+                if (element.Name.Namespace != Cap)
                 {
                     continue;
                 }
                 var name = element.Name.LocalName;
-                if (ContentRequired.Contains(name))
+                if (element.HasElements)
+                {
+                    if (!Containers.Contains(name))
+                    {
+                        Error(element, CapXml.DescribeMarkup(element));
+                    }
+                    continue;
+                }
+                if (element.Value.Trim().Length > 0)
+                {
+                    continue;
+                }
+                if (ContentRequired.Contains(name) || (ownAlert && NeverEmptyInOwnAlerts.Contains(name)))
                 {
                     Error(element, $"{name} is empty; it must have content");
                 }
-                else if (name is "info" or "area" or "resource" or "eventCode" or "parameter" or "geocode" or "alert")
+                else if (Containers.Contains(name))
                 {
                     continue; // an empty container is a schema error: its required children are missing
                 }

@@ -148,6 +148,10 @@ public static class CapXml
         {
             return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
+        catch (XmlLimitException e)
+        {
+            throw new CapFormatException("refused: " + e.Message, e);
+        }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase))
         {
             throw new CapFormatException(
@@ -200,7 +204,7 @@ public static class CapXml
             Scope = RequiredEnum<CapScope>(alert, "scope", "alert"),
             Restriction = Optional(alert, "restriction"),
             Addresses = QuotedList(alert, "addresses"),
-            Codes = [.. alert.Elements(Cap + "code").Select(e => e.Value)],
+            Codes = [.. alert.Elements(Cap + "code").Select((e, i) => Text(e, $"code[{i + 1}]"))],
             Note = Optional(alert, "note"),
             References = References(alert),
             Incidents = QuotedList(alert, "incidents"),
@@ -210,24 +214,24 @@ public static class CapXml
 
     private static CapInfo ReadInfo(XElement info, string path) => new()
     {
-        Language = Optional(info, "language"),
-        Categories = [.. info.Elements(Cap + "category").Select((e, i) => ParseEnum<CapCategory>(e.Value, $"{path}.category[{i + 1}]"))],
+        Language = Optional(info, "language", path),
+        Categories = [.. info.Elements(Cap + "category").Select((e, i) => ParseEnum<CapCategory>(Text(e, $"{path}.category[{i + 1}]"), $"{path}.category[{i + 1}]"))],
         Event = Required(info, "event", path),
-        ResponseTypes = [.. info.Elements(Cap + "responseType").Select((e, i) => ParseEnum<CapResponseType>(e.Value, $"{path}.responseType[{i + 1}]"))],
+        ResponseTypes = [.. info.Elements(Cap + "responseType").Select((e, i) => ParseEnum<CapResponseType>(Text(e, $"{path}.responseType[{i + 1}]"), $"{path}.responseType[{i + 1}]"))],
         Urgency = RequiredEnum<CapUrgency>(info, "urgency", path),
         Severity = RequiredEnum<CapSeverity>(info, "severity", path),
         Certainty = RequiredEnum<CapCertainty>(info, "certainty", path),
-        Audience = Optional(info, "audience"),
+        Audience = Optional(info, "audience", path),
         EventCodes = Pairs(info, "eventCode", path),
         Effective = OptionalDate(info, "effective", path),
         Onset = OptionalDate(info, "onset", path),
         Expires = OptionalDate(info, "expires", path),
-        SenderName = Optional(info, "senderName"),
-        Headline = Optional(info, "headline"),
-        Description = Optional(info, "description"),
-        Instruction = Optional(info, "instruction"),
-        Web = Optional(info, "web"),
-        Contact = Optional(info, "contact"),
+        SenderName = Optional(info, "senderName", path),
+        Headline = Optional(info, "headline", path),
+        Description = Optional(info, "description", path),
+        Instruction = Optional(info, "instruction", path),
+        Web = Optional(info, "web", path),
+        Contact = Optional(info, "contact", path),
         Parameters = Pairs(info, "parameter", path),
         Resources = [.. info.Elements(Cap + "resource").Select((e, i) => ReadResource(e, $"{path}.resource[{i + 1}]"))],
         Areas = [.. info.Elements(Cap + "area").Select((e, i) => ReadArea(e, $"{path}.area[{i + 1}]"))],
@@ -237,23 +241,23 @@ public static class CapXml
     {
         ResourceDesc = Required(resource, "resourceDesc", path),
         MimeType = Required(resource, "mimeType", path),
-        Size = Optional(resource, "size") is { } size
+        Size = Optional(resource, "size", path) is { } size
             ? long.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes)
                 ? bytes
                 : throw new CapFormatException($"{path}.size: '{size}' is not a whole number of bytes")
             : null,
-        Uri = Optional(resource, "uri"),
-        DerefUri = Optional(resource, "derefUri"),
-        Digest = Optional(resource, "digest"),
+        Uri = Optional(resource, "uri", path),
+        DerefUri = Optional(resource, "derefUri", path),
+        Digest = Optional(resource, "digest", path),
     };
 
     private static CapArea ReadArea(XElement area, string path) => new()
     {
         AreaDesc = Required(area, "areaDesc", path),
-        Polygons = [.. area.Elements(Cap + "polygon").Select((e, i) => CapPolygon.TryParse(e.Value, out var polygon)
+        Polygons = [.. area.Elements(Cap + "polygon").Select((e, i) => CapPolygon.TryParse(Text(e, $"{path}.polygon[{i + 1}]"), out var polygon)
             ? polygon!
             : throw new CapFormatException($"{path}.polygon[{i + 1}]: '{e.Value}' is not a list of 'latitude,longitude' pairs"))],
-        Circles = [.. area.Elements(Cap + "circle").Select((e, i) => CapCircle.TryParse(e.Value, out var circle)
+        Circles = [.. area.Elements(Cap + "circle").Select((e, i) => CapCircle.TryParse(Text(e, $"{path}.circle[{i + 1}]"), out var circle)
             ? circle!
             : throw new CapFormatException($"{path}.circle[{i + 1}]: '{e.Value}' is not in the form 'latitude,longitude radius'"))],
         Geocodes = Pairs(area, "geocode", path),
@@ -264,7 +268,7 @@ public static class CapXml
     private static EquatableList<CapValuePair> Pairs(XElement parent, string name, string path) =>
         [.. parent.Elements(Cap + name).Select((e, i) => new CapValuePair(
             Required(e, "valueName", $"{path}.{name}[{i + 1}]"),
-            e.Element(Cap + "value")?.Value ?? throw new CapFormatException($"{path}.{name}[{i + 1}].value is missing")))];
+            Optional(e, "value", $"{path}.{name}[{i + 1}]") ?? throw new CapFormatException($"{path}.{name}[{i + 1}].value is missing")))];
 
     private static EquatableList<CapReference> References(XElement alert)
     {
@@ -293,10 +297,21 @@ public static class CapXml
             : throw new CapFormatException($"{name}: a double quote is opened and never closed");
     }
 
-    private static string? Optional(XElement parent, string name) => parent.Element(Cap + name)?.Value;
+    private static string? Optional(XElement parent, string name, string path = "alert") =>
+        parent.Element(Cap + name) is { } element ? Text(element, Join(path, name)) : null;
 
     private static string Required(XElement parent, string name, string path) =>
-        parent.Element(Cap + name)?.Value ?? throw new CapFormatException($"{Join(path, name)} is missing; CAP requires it");
+        Optional(parent, name, path) ?? throw new CapFormatException($"{Join(path, name)} is missing; CAP requires it");
+
+    /// <summary>The text of a CAP text element; CAP's text elements hold text only, so markup inside is refused, not flattened.</summary>
+    private static string Text(XElement element, string path) =>
+        element.FirstNode is null || element.Nodes().All(n => n is XText)
+            ? element.Value
+            : throw new CapFormatException($"{path}: {DescribeMarkup(element)}");
+
+    /// <summary>Why an element that should hold text is refused; shared with the validator so both say the same.</summary>
+    internal static string DescribeMarkup(XElement element) =>
+        $"{element.Name.LocalName} holds the element <{element.Elements().First().Name.LocalName}>; CAP text elements hold text only (escape '<' as &lt; to show it)";
 
     private static T RequiredEnum<T>(XElement parent, string name, string path) where T : struct, Enum =>
         ParseEnum<T>(Required(parent, name, path), Join(path, name));
@@ -305,10 +320,10 @@ public static class CapXml
         ParseDate(Required(parent, name, path), Join(path, name));
 
     private static DateTimeOffset? OptionalDate(XElement parent, string name, string path) =>
-        Optional(parent, name) is { } text ? ParseDate(text, Join(path, name)) : null;
+        Optional(parent, name, path) is { } text ? ParseDate(text, Join(path, name)) : null;
 
     private static decimal? OptionalDecimal(XElement parent, string name, string path) =>
-        Optional(parent, name) is { } text
+        Optional(parent, name, path) is { } text
             ? CapNumber.TryParse(text.Trim(), out var value) ? value : throw new CapFormatException($"{Join(path, name)}: '{text}' is not a number")
             : null;
 

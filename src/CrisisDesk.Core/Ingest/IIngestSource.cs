@@ -37,4 +37,7 @@ public enum SourceState
     Completed,
     Stopped,
     Failed,
+
+    /// <summary>Still running, but its last attempt went wrong in a way it reports and retries (the detail says how).</summary>
+    Degraded,
 }

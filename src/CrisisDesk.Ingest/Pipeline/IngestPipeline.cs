@@ -121,11 +121,13 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
     {
         var recent = new RecentKeys(options.RecentKeyCapacity);
         var posts = new List<Post>(options.MaxBatchSize);
+        var postItems = new List<RawItem>(options.MaxBatchSize);
         var quarantined = new List<QuarantinedItem>();
         var batchKeys = new HashSet<DedupeKey>();
         while (await input.WaitToReadAsync(ct).ConfigureAwait(false))
         {
             posts.Clear();
+            postItems.Clear();
             quarantined.Clear();
             batchKeys.Clear();
             string? cursor = null;
@@ -142,6 +144,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
                     if (recent.Contains(key) || !batchKeys.Add(key))
                         continue;
                     posts.Add(post);
+                    postItems.Add(item.Raw);
                     if (lastItemAt is null || post.CreatedAt > lastItemAt)
                         lastItemAt = post.CreatedAt;
                 }
@@ -159,13 +162,13 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
                 // Assigned once per batch: a retried write keeps the same stories.
                 batch = await WithRetryAsync(run.SourceId, "assigning stories", () => AssignStoriesAsync(stories, batch, ct), ct).ConfigureAwait(false);
             }
-            var written = await WithRetryAsync(run.SourceId, "writing a batch", () => writer.WriteBatchAsync(batch, ct), ct).ConfigureAwait(false);
+            var (written, refused) = await WriteIsolatingRefusedAsync(run.SourceId, batch, postItems, ct).ConfigureAwait(false);
             foreach (var key in batchKeys)
                 recent.Add(key);
             monitor.Update(run.SourceId, s => s with
             {
                 PostsStored = s.PostsStored + written.Stored.Count,
-                Quarantined = s.Quarantined + quarantined.Count,
+                Quarantined = s.Quarantined + quarantined.Count + refused,
                 LastItemAt = lastItemAt is { } at && (s.LastItemAt is null || at > s.LastItemAt) ? at : s.LastItemAt,
                 EditsStored = s.EditsStored + written.VersionsStored,
                 DeletionsApplied = s.DeletionsApplied + written.DeletionsApplied,
@@ -205,7 +208,61 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
         return batch with { StoryIds = storyIds, Stories = some.Growth };
     }
 
-    /// <summary>A batch the database refuses is retried until it lands or the source is stopped: nothing is dropped.</summary>
+    /// <summary>
+    /// Writes the batch. When the database refuses it for what one of its items holds (<see cref="IsAboutTheData"/>),
+    /// the batch is halved until each refused item is alone; each is quarantined with the database's reason and
+    /// everything else is written, so one item never blocks its source. Returns the combined result and how many
+    /// items the database refused.
+    /// </summary>
+    private async Task<(PostWriteResult Written, int Refused)> WriteIsolatingRefusedAsync(int sourceId, PostBatch batch, IReadOnlyList<RawItem> postItems, CancellationToken ct)
+    {
+        try
+        {
+            return (await WithRetryAsync(sourceId, "writing a batch", () => writer.WriteBatchAsync(batch, ct), ct).ConfigureAwait(false), 0);
+        }
+        catch (Npgsql.PostgresException e) when (IsAboutTheData(e) && batch.Posts.Count > 0)
+        {
+            if (batch.Posts.Count == 1)
+            {
+                var reason = StorablePost.Text($"the database refused this item ({e.SqlState}: {e.MessageText}); the rest of its batch was stored");
+                logger.LogWarning("Source {SourceId}: item {ExternalId} quarantined: {Reason}", sourceId, batch.Posts[0].ExternalId, reason);
+                var alone = batch with { Posts = [], StoryIds = null, Stories = null, Quarantined = [.. batch.Quarantined, new QuarantinedItem(postItems[0].Format, reason, postItems[0].Payload)] };
+                return (await WithRetryAsync(sourceId, "quarantining an item", () => writer.WriteBatchAsync(alone, ct), ct).ConfigureAwait(false), 1);
+            }
+            // The first half keeps the cursor where it was: only the last part of the batch moves it on.
+            var half = batch.Posts.Count / 2;
+            var first = Slice(batch, 0, half) with { Cursor = null };
+            var second = Slice(batch, half, batch.Posts.Count - half) with { Quarantined = [] };
+            var (a, refusedA) = await WriteIsolatingRefusedAsync(sourceId, first, postItems.Take(half).ToList(), ct).ConfigureAwait(false);
+            var (b, refusedB) = await WriteIsolatingRefusedAsync(sourceId, second, postItems.Skip(half).ToList(), ct).ConfigureAwait(false);
+            return (new PostWriteResult([.. a.Stored, .. b.Stored], [.. a.Changes, .. b.Changes], a.VersionsStored + b.VersionsStored,
+                a.DeletionsApplied + b.DeletionsApplied, a.DeletionsUnmatched + b.DeletionsUnmatched), refusedA + refusedB);
+        }
+    }
+
+    private static PostBatch Slice(PostBatch batch, int start, int count) => batch with
+    {
+        Posts = batch.Posts.Skip(start).Take(count).ToList(),
+        StoryIds = batch.StoryIds?.Skip(start).Take(count).ToList(),
+    };
+
+    /// <summary>
+    /// A refusal caused by what an item holds, which no retry can cure: data exceptions (SQLSTATE class 22, such as
+    /// 22021 invalid bytes or 22P02 bad input), integrity violations other than the unique keys the writer's
+    /// ON CONFLICT already absorbs (class 23 but 23505), and a value past a limit (54000, such as an index row too long).
+    /// </summary>
+    internal static bool IsAboutTheData(Npgsql.PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || (e.SqlState.StartsWith("23", StringComparison.Ordinal) && e.SqlState != Npgsql.PostgresErrorCodes.UniqueViolation)
+        || e.SqlState == Npgsql.PostgresErrorCodes.ProgramLimitExceeded;
+
+    private static bool IsRetryable(Exception e) =>
+        e is Npgsql.PostgresException refusal ? !IsAboutTheData(refusal) : e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException;
+
+    /// <summary>
+    /// A batch the database cannot take now (connection lost, server restarting) is retried until it lands or the
+    /// source is stopped: nothing is dropped. A refusal about the data is not retried: it goes back to the caller.
+    /// </summary>
     private async Task<T> WithRetryAsync<T>(int sourceId, string what, Func<Task<T>> step, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -217,11 +274,15 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
                     monitor.Update(sourceId, s => s with { State = SourceState.Connected, Detail = null, Until = null });
                 return stored;
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException && !ct.IsCancellationRequested)
+            catch (Exception e) when (IsRetryable(e) && !ct.IsCancellationRequested)
             {
                 var delay = options.WriteRetryDelay * Math.Min(attempt, 10);
                 logger.LogWarning(e, "Source {SourceId}: {What} failed (attempt {Attempt}); retrying in {Delay}.", sourceId, what, attempt, delay);
-                monitor.Update(sourceId, s => s with { State = SourceState.Reconnecting, Detail = $"database unavailable, retrying in {delay.TotalSeconds:0} s", Until = DateTimeOffset.UtcNow + delay });
+                // Only a lost connection is the database being unavailable; a refusal from a running server says what it is.
+                var detail = e is Npgsql.PostgresException pg
+                    ? $"the database refused {what} ({pg.SqlState}: {pg.MessageText}), retrying in {delay.TotalSeconds:0} s"
+                    : $"database unavailable, retrying in {delay.TotalSeconds:0} s";
+                monitor.Update(sourceId, s => s with { State = SourceState.Reconnecting, Detail = detail, Until = DateTimeOffset.UtcNow + delay });
                 await Task.Delay(delay, ct).ConfigureAwait(false);
             }
         }

@@ -21,8 +21,32 @@ public sealed class PostFormats
         _byFormat.TryGetValue(format, out var normaliser) ? normaliser
         : throw new KeyNotFoundException($"No normaliser for format \"{format}\"; known: {string.Join(", ", _byFormat.Keys)}.");
 
-    public NormaliseResult Normalise(RawItem item) =>
-        _byFormat.TryGetValue(item.Format, out var normaliser)
-            ? normaliser.Normalise(item.Payload.Span)
-            : NormaliseResult.Malformed($"no normaliser for format \"{item.Format}\"");
+    /// <summary>
+    /// The item as a post ready to store (see <see cref="StorablePost"/>): an absurdly large item is quarantined, and
+    /// whatever the platform, characters the database refuses are replaced and over-long text is cut with a marker.
+    /// </summary>
+    public NormaliseResult Normalise(RawItem item)
+    {
+        if (!_byFormat.TryGetValue(item.Format, out var normaliser))
+        {
+            return NormaliseResult.Malformed($"no normaliser for format \"{item.Format}\"");
+        }
+        if (StorablePost.RefuseRaw(item.Payload.Length) is { } tooLarge)
+        {
+            return NormaliseResult.Malformed(tooLarge);
+        }
+        NormaliseResult result;
+        try
+        {
+            result = normaliser.Normalise(item.Payload.Span);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException or System.Text.Json.JsonException)
+        {
+            // A normaliser that trips over an item (e.g. a JSON string escaping half a surrogate pair) quarantines it; it never stops the source.
+            return NormaliseResult.Malformed(StorablePost.Text($"the item could not be read: {e.Message}"));
+        }
+        return result.Post is { } post ? NormaliseResult.Ok(StorablePost.Clean(post))
+            : result.Error is { } reason ? NormaliseResult.Malformed(StorablePost.Text(reason))
+            : result;
+    }
 }

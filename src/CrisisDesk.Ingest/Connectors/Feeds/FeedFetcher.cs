@@ -34,7 +34,7 @@ internal static class FeedFetcher
             request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
         }
 
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await SendAsync(http, request, cancellationToken);
         var newEtag = response.Headers.ETag?.ToString() ?? HeaderValue(response.Headers, "ETag");
         var newLastModified = response.Content.Headers.LastModified?.ToString("R") ?? HeaderValue(response.Content.Headers, "Last-Modified");
         var retryAfter = RetryAfter(response.Headers.RetryAfter, time);
@@ -52,6 +52,39 @@ internal static class FeedFetcher
         var (bytes, tooLarge) = await ReadCappedAsync(body, maxBytes, cancellationToken);
         return new FeedResponse(response.StatusCode, bytes, newEtag, newLastModified, null, tooLarge);
     }
+
+    /// <summary>
+    /// Sends the request; a redirect to anything but http(s) (file://, gopher://…) is never followed and is a
+    /// <see cref="FeedRedirectException"/> for this fetch, whichever way the handler met it.
+    /// </summary>
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && request.RequestUri is { } url && !IsHttp(url))
+        {
+            // The handler followed the redirect (it changes the request's address as it does) and then failed on the
+            // scheme: "Invalid URI" for file://, a refused connection for gopher://.
+            throw new FeedRedirectException(url.OriginalString, ex);
+        }
+
+        // A redirect the handler would not follow, or one it followed somewhere that is not http(s).
+        var location = (int)response.StatusCode is >= 300 and < 400 ? response.Headers.Location : null;
+        var landed = response.RequestMessage?.RequestUri;
+        var elsewhere = location is { IsAbsoluteUri: true } && !IsHttp(location) ? location : landed is not null && !IsHttp(landed) ? landed : null;
+        if (elsewhere is not null)
+        {
+            response.Dispose();
+            throw new FeedRedirectException(elsewhere.OriginalString, null);
+        }
+
+        return response;
+    }
+
+    private static bool IsHttp(Uri url) => url.IsAbsoluteUri && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps);
 
     /// <summary>Reads at most <paramref name="maxBytes"/>; beyond that it stops and returns the first bytes as an excerpt.</summary>
     public static async Task<(byte[] Bytes, bool TooLarge)> ReadCappedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
@@ -102,3 +135,10 @@ internal static class FeedFetcher
     private static string? HeaderValue(HttpHeaders headers, string name) =>
         headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 }
+
+/// <summary>
+/// The feed redirected to an address that is not http(s): reported for this fetch, never followed, and not retried
+/// (the same answer would come back), so deliberately not an <see cref="HttpRequestException"/>.
+/// </summary>
+internal sealed class FeedRedirectException(string location, Exception? inner)
+    : Exception($"the server redirected to a non-http(s) address ({location}); only http and https are followed", inner);

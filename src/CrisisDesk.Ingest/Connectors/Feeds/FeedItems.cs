@@ -42,5 +42,25 @@ internal static class FeedItems
         return href is not null && Uri.TryCreate(indexUrl, href, out var url) ? url : null;
     }
 
+    /// <summary>
+    /// A document that is one CAP alert rather than a feed: the id it is remembered by (CAP's own sender,identifier,sent
+    /// triple, so a new alert replacing it at the same address is new), or why it cannot be read as an alert.
+    /// </summary>
+    public static SingleCapAlert SingleCapAlert(byte[] document)
+    {
+        try
+        {
+            var alert = CapAlertReader.Read(document);
+            return new SingleCapAlert($"cap:{alert.Sender},{alert.Identifier},{alert.Sent}", null);
+        }
+        catch (FeedFormatException ex)
+        {
+            return new SingleCapAlert("", ex.Message);
+        }
+    }
+
     public static bool IsHttp(Uri url) => url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps;
 }
+
+/// <summary>A bare CAP alert where a feed was expected: its seen id, or the problem that keeps it from being read.</summary>
+internal sealed record SingleCapAlert(string SeenId, string? Problem);

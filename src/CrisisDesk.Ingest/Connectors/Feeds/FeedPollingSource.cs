@@ -71,6 +71,12 @@ public sealed class FeedPollingSource : IIngestSource
                 ct => new ValueTask<FeedResponse>(FeedFetcher.GetAsync(_http, url, state.ETag, state.LastModified, _options.MaxDocumentBytes, _options.UserAgent, _time, ct)),
                 cancellationToken);
         }
+        catch (FeedRedirectException ex)
+        {
+            // Still running: the next poll asks again, and the war room shows why nothing arrives.
+            _status.Report(SourceState.Degraded, ex.Message);
+            return Nothing(state);
+        }
         catch (Exception ex) when (IsTransportFailure(ex, cancellationToken))
         {
             return Failed(state, ex);
@@ -96,6 +102,20 @@ public sealed class FeedPollingSource : IIngestSource
         try
         {
             feed = FeedParser.Parse(response.Body, _options.MaxDocumentBytes);
+        }
+        catch (FeedFormatException ex) when (_options.Kind == FeedSourceKind.CapFeed && ex.RootElement == "alert")
+        {
+            // Several agencies publish one CAP document at a fixed address instead of an index: a one-item feed.
+            var single = FeedItems.SingleCapAlert(response.Body);
+            if (single.Problem is { } problem)
+            {
+                return Reject(state, url, problem, response.Body);
+            }
+
+            _status.Report(SourceState.Connected, $"{url.Host}: a single CAP alert");
+            var read = state with { ETag = response.ETag, LastModified = response.LastModified, RejectedKey = null };
+            List<(string SeenId, string Format, byte[]? Payload)> drafts = state.HasSeen(single.SeenId) ? [] : [(single.SeenId, FeedFormats.CapAlert, response.Body)];
+            return Deliver(state, read, drafts, _options.PollInterval, _options.MaxSeenIds);
         }
         catch (FeedFormatException ex)
         {
@@ -147,6 +167,11 @@ public sealed class FeedPollingSource : IIngestSource
                 response = await _pipeline.ExecuteAsync(
                     ct => new ValueTask<FeedResponse>(FeedFetcher.GetAsync(_http, link, null, null, _options.MaxCapDocumentBytes, _options.UserAgent, _time, ct)),
                     cancellationToken);
+            }
+            catch (FeedRedirectException ex)
+            {
+                drafts.Add((seenId, FeedFormats.Rejected, FeedRejection.Of(link.ToString(), "CAP document unavailable: " + ex.Message, []).ToUtf8()));
+                continue;
             }
             catch (Exception ex) when (IsTransportFailure(ex, cancellationToken))
             {

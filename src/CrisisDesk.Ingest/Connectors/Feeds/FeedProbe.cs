@@ -44,6 +44,13 @@ public static class FeedProbe
         {
             feed = FeedParser.Parse(document, options.MaxDocumentBytes);
         }
+        catch (FeedFormatException ex) when (feedKind == FeedSourceKind.CapFeed && ex.RootElement == "alert")
+        {
+            // A single CAP document where an index was expected: read as a one-item feed, as the connector does.
+            await PrintAsync(FeedFormats.CapAlert, document, location.ToString(), stdout, stderr);
+            await stderr.WriteLineAsync($"read {location}: a single CAP alert");
+            return ExitRead;
+        }
         catch (FeedFormatException ex)
         {
             await stderr.WriteLineAsync($"refused: {location}: {ex.Message}");
@@ -124,7 +131,7 @@ public static class FeedProbe
                     ? (response.Body, url, "", ExitRead)
                     : (null, url, $"unreachable: {url}: HTTP {(int)response.Status} {response.Status}", ExitUnreachable);
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is FeedRedirectException or HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 return (null, url, $"unreachable: {url}: {ex.Message}", ExitUnreachable);
             }

@@ -316,6 +316,7 @@ public static class SourceStateText
         SourceState.Reconnecting when until is { } at => $"reconnecting in {Math.Max(0, Math.Ceiling((at - now).TotalSeconds)):0} s",
         SourceState.RateLimited when until is { } at => $"rate-limited until {at.UtcDateTime:HH:mm:ss} UTC",
         SourceState.Failed => string.IsNullOrWhiteSpace(detail) ? "failed" : $"failed: {detail}",
+        SourceState.Degraded => string.IsNullOrWhiteSpace(detail) ? "degraded" : $"degraded: {detail}",
         SourceState.Completed => "completed (all items read)",
         var other => other.ToString().ToLowerInvariant(),
     };

@@ -46,6 +46,9 @@ public sealed class FeedFormatException : Exception
     {
     }
 
+    /// <summary>When the document is well-formed but not a feed: the local name of its root element (e.g. a bare CAP <c>alert</c>).</summary>
+    public string? RootElement { get; init; }
+
     public FeedFormatException()
     {
     }

@@ -33,7 +33,7 @@ public static class FeedParser
             ("rss", "") => ReadRss(reader),
             ("feed", AtomNamespace or Atom03Namespace) => ReadAtom(reader),
             ("RDF", RdfNamespace) => ReadRdf(reader),
-            var (name, ns) => throw new FeedFormatException($"not a feed: the root element is <{name}>{(ns.Length > 0 ? " in namespace " + ns : "")}, expected <rss> or an Atom <feed>"),
+            var (name, ns) => throw new FeedFormatException($"not a feed: the root element is <{name}>{(ns.Length > 0 ? " in namespace " + ns : "")}, expected <rss> or an Atom <feed>") { RootElement = name },
         };
     }
 

@@ -40,6 +40,11 @@ internal static class FeedXml
 
     private static string Explain(XmlException ex, byte[] bytes)
     {
+        if (ex is XmlLimitException)
+        {
+            return "refused: " + ex.Message;
+        }
+
         if (DeclaresDtd(bytes))
         {
             return "refused: the document declares a DTD (<!DOCTYPE>); DTDs are never processed, so no external entity is fetched and no entity is expanded";
