@@ -30,8 +30,8 @@ public static class CrisisDeskWebExtensions
         services.AddHostedService<DatabaseStartup>();
         services.AddOptions<InitialAdminOptions>().BindConfiguration(InitialAdminOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.UserName), "CrisisDesk:Admin:UserName must not be empty.")
-            .Validate(o => o.Password is null || o.Password.Length >= UserAccounts.MinimumPasswordLength,
-                $"CrisisDesk:Admin:Password must have at least {UserAccounts.MinimumPasswordLength} characters.")
+            .Validate(o => o.Password is null || PasswordPolicy.Problem(o.Password, o.UserName) is null,
+                "CrisisDesk:Admin:Password is not an acceptable password: at least 12 characters, not a common password, not the user name, not repetitive.")
             .ValidateOnStart();
         services.AddOptions<DrillOptions>().BindConfiguration(DrillOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
@@ -39,6 +39,8 @@ public static class CrisisDeskWebExtensions
         services.AddRadzenComponents();
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
+        services.AddPublicAddress();
+        services.AddSessions();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
         {
             options.LoginPath = "/login";
@@ -47,14 +49,23 @@ public static class CrisisDeskWebExtensions
             options.Cookie.Name = "crisisdesk.auth";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.ExpireTimeSpan = TimeSpan.FromHours(12);
-            options.SlidingExpiration = true;
+            // The cookie only names a server-side session (SessionStore), checked on every request; it does not slide.
+            options.ExpireTimeSpan = new SignInSessionOptions().AbsoluteLifetime;
+            options.SlidingExpiration = false;
+            options.Events.OnValidatePrincipal = SessionCookie.ValidatePrincipalAsync;
             options.Events.OnRedirectToLogin = context => ApiAware(context, StatusCodes.Status401Unauthorized);
             options.Events.OnRedirectToAccessDenied = context => ApiAware(context, StatusCodes.Status403Forbidden);
         });
+        // Secure over https (as the proxy reports it) and always when the public address is https.
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<Microsoft.Extensions.Options.IOptions<PublicAddressOptions>, Microsoft.Extensions.Options.IOptions<SignInSessionOptions>>((options, address, sessions) =>
+            {
+                options.Cookie.SecurePolicy = address.Value.BaseUrl?.Scheme == Uri.UriSchemeHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = sessions.Value.AbsoluteLifetime;
+            });
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddAuthorization(Policies.Add);
         services.AddLoginRateLimit();
-        services.AddAntiforgery();
 
         services.AddSingleton<CommandAuthorizer>();
         services.AddSingleton<UserAccounts>();
@@ -82,10 +93,12 @@ public static class CrisisDeskWebExtensions
 
     public static WebApplication MapCrisisDesk(this WebApplication app)
     {
+        app.UseTrustedForwardedHeaders();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCrossSiteRequestChecks();
         app.UseAuthorization();
         app.UseAntiforgery();
 

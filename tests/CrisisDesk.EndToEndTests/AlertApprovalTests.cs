@@ -16,7 +16,6 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
-        ["CrisisDesk:Publishing:PublicBaseUrl"] = "https://alerts.riverside.example.gov/",
         ["CrisisDesk:Publishing:Sender"] = "alerts@riverside.example.gov",
         ["CrisisDesk:Publishing:PollInterval"] = "00:00:00.200",
     };
@@ -59,7 +58,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
 
         var op = await NewPageAsync();
         await op.SignInAsync("op.one", "op.one-password");
-        var opened = await op.Context.APIRequest.PostAsync("/api/incidents", new() { DataObject = new { name = "River Ouse flood" } });
+        var opened = await op.Context.APIRequest.PostAsync("/api/incidents", new() { DataObject = new { name = "River Ouse flood" }, Headers = PageActions.ScriptHeaders });
         var incidentId = JsonDocument.Parse(await opened.TextAsync()).RootElement.GetProperty("id").GetInt32();
 
         // The Operator composes the alert with the keyboard-reachable form.
@@ -81,7 +80,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
 
         // The same Operator cannot approve it: no approve control, and the server refuses the command itself.
         Assert.Equal(0, await op.GetByRole(AriaRole.Button, new() { Name = "Approve and issue" }).CountAsync());
-        var selfApproval = await op.Context.APIRequest.PostAsync($"/api/alerts/{alertId}/approve", new() { DataObject = new { comment = "mine" } });
+        var selfApproval = await op.Context.APIRequest.PostAsync($"/api/alerts/{alertId}/approve", new() { DataObject = new { comment = "mine" }, Headers = PageActions.ScriptHeaders });
         Assert.Equal(403, selfApproval.Status);
 
         var approver = await NewPageAsync();

@@ -109,7 +109,7 @@ public sealed class RumourConflictTests(BrowserFixture browser) : AppTests(brows
     /// <summary>POSTs JSON with the page's sign-in cookie and returns the created resource's id.</summary>
     private static async Task<int> CreatedIdAsync(IPage page, string path, object body)
     {
-        var response = await page.APIRequest.PostAsync(path, new() { DataObject = body });
+        var response = await page.APIRequest.PostAsync(path, new() { DataObject = body, Headers = PageActions.ScriptHeaders });
         Assert.True(response.Status == 201, $"POST {path} answered {response.Status}: {await response.TextAsync()}");
         return (await response.JsonAsync())!.Value.GetProperty("id").GetInt32();
     }

@@ -113,7 +113,7 @@ public sealed class SpikeAlertTests(BrowserFixture browser) : AppTests(browser)
         Assert.Equal(0, await page.FeedTotalAsync());
         Assert.Equal(0, await page.GetByTestId("spike-banner").CountAsync());
 
-        var started = await page.APIRequest.PostAsync($"/api/incidents/{incidentId}/sources/{sourceId}/start");
+        var started = await page.APIRequest.PostAsync($"/api/incidents/{incidentId}/sources/{sourceId}/start", new() { Headers = PageActions.ScriptHeaders });
         Assert.True(started.Ok, $"starting the source answered {started.Status}: {await started.TextAsync()}");
 
         // The alert appears while the page stays open, naming the source, the burst's minute and the baseline it broke.
@@ -131,7 +131,7 @@ public sealed class SpikeAlertTests(BrowserFixture browser) : AppTests(browser)
     /// <summary>POSTs JSON with the page's sign-in cookie and returns the created resource's id.</summary>
     private static async Task<int> CreatedIdAsync(IPage page, string path, object body)
     {
-        var response = await page.APIRequest.PostAsync(path, new() { DataObject = body });
+        var response = await page.APIRequest.PostAsync(path, new() { DataObject = body, Headers = PageActions.ScriptHeaders });
         Assert.True(response.Status == 201, $"POST {path} answered {response.Status}: {await response.TextAsync()}");
         return (await response.JsonAsync())!.Value.GetProperty("id").GetInt32();
     }

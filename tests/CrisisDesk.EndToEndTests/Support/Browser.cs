@@ -52,6 +52,9 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 
 public static class PageActions
 {
+    /// <summary>What a script sends with every state-changing API call (README, Security): not a cross-site form.</summary>
+    public static readonly Dictionary<string, string> ScriptHeaders = new() { ["X-CrisisDesk-Request"] = "1" };
+
     /// <summary>Signs in through the real form and waits to land on the incidents page.</summary>
     public static async Task SignInAsync(this IPage page, string userName, string password)
     {

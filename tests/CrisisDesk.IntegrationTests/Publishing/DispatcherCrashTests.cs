@@ -26,7 +26,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(fakes.ChannelSettings())
         {
-            ["CrisisDesk:Publishing:PublicBaseUrl"] = "https://alerts.riverside.example.gov/",
+            ["CrisisDesk:PublicBaseUrl"] = "https://alerts.riverside.example.gov/",
             ["CrisisDesk:Publishing:RetryBaseDelay"] = "00:00:00.010",
             ["CrisisDesk:Publishing:RedispatchDelay"] = "00:00:00",
         });

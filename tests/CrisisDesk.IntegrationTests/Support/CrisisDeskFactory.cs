@@ -61,19 +61,29 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
     /// A client that does not follow redirects, so tests see where they are sent, keeps cookies, and fails on a 5xx with
     /// what the server logged.
     /// </summary>
-    public HttpClient NewClient() => CreateDefaultClient(ClientOptions.BaseAddress, new ServerErrorHandler(ServerErrors), new CookieContainerHandler());
+    /// <remarks>
+    /// It calls the API as a script does: with <c>X-CrisisDesk-Request: 1</c> (see CrossSiteRequests) and no Origin.
+    /// <paramref name="asScript"/> false leaves the header off, as a browser's plain form or cross-site fetch would.
+    /// </remarks>
+    public HttpClient NewClient(bool asScript = true)
+    {
+        var client = CreateDefaultClient(ClientOptions.BaseAddress, new ServerErrorHandler(ServerErrors), new CookieContainerHandler());
+        if (asScript)
+            client.DefaultRequestHeaders.Add("X-CrisisDesk-Request", "1");
+        return client;
+    }
 
     /// <summary>Signs in through the real form (antiforgery token included) and returns the signed-in client.</summary>
-    public async Task<HttpClient> SignedInClientAsync(string userName, string password)
+    public async Task<HttpClient> SignedInClientAsync(string userName, string password, bool asScript = true)
     {
-        var client = NewClient();
+        var client = NewClient(asScript);
         var response = await SignInAsync(client, userName, password);
         if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.OriginalString.Contains("failed", StringComparison.Ordinal) == true)
             throw new InvalidOperationException($"Sign-in as {userName} failed: {(int)response.StatusCode} {response.Headers.Location}");
         return client;
     }
 
-    public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string userName, string password)
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string userName, string password, string? returnUrl = null)
     {
         var page = await client.GetStringAsync("/login");
         var token = AntiforgeryField().Match(page).Groups[1].Value;
@@ -82,6 +92,7 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
             ["__RequestVerificationToken"] = token,
             ["userName"] = userName,
             ["password"] = password,
+            ["returnUrl"] = returnUrl ?? "",
         }));
     }
 

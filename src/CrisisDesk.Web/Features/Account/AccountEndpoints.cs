@@ -42,30 +42,53 @@ public static class AccountEndpoints
         });
     }
 
+    public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/account/login", async (
             [FromForm] string? userName, [FromForm] string? password, [FromForm] string? returnUrl,
-            HttpContext http, UserAccounts accounts) =>
+            HttpContext http, UserAccounts accounts, SessionStore sessions) =>
         {
             var account = await accounts.SignInAsync(userName ?? "", password ?? "", http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
             var target = IsLocal(returnUrl) ? returnUrl! : "/";
             if (account is null)
                 return Results.Redirect($"/login?failed=1&returnUrl={Uri.EscapeDataString(target)}");
-            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-                UserAccounts.Principal(account, CookieAuthenticationDefaults.AuthenticationScheme));
+            var token = await sessions.CreateAsync(account.Id, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, UserAccounts.Principal(
+                new LiveSession(account.Id, account.UserName, account.DisplayName, account.Role), token, CookieAuthenticationDefaults.AuthenticationScheme));
             return Results.LocalRedirect(target);
         }).AllowAnonymous().RequireRateLimiting(LoginRateLimit);
 
+        // The form's antiforgery token (or the script header) is required by CrossSiteRequests, like every command.
         endpoints.MapPost("/account/logout", async (HttpContext http, UserAccounts accounts) =>
         {
-            await accounts.RecordSignOutAsync(http.User, http.RequestAborted);
+            await accounts.SignOutAsync(http.User, http.RequestAborted);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/login");
+        }).RequireAuthorization();
+
+        // JSON in, 204 out; the other sessions of the person end, this one stays.
+        endpoints.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, UserAccounts accounts) =>
+        {
+            try
+            {
+                await accounts.ChangePasswordAsync(http.User, request.CurrentPassword ?? "", request.NewPassword ?? "", http.RequestAborted);
+                return Results.NoContent();
+            }
+            catch (AccountException e)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
         }).RequireAuthorization();
         return endpoints;
     }
 
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
+    /// <summary>
+    /// A path on this site to return to after sign-in. Control characters are refused too: browsers drop a tab or a
+    /// newline ("/\t/evil.example" becomes "//evil.example"), and LocalRedirect would throw on them.
+    /// </summary>
+    internal static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+        && !url.Any(char.IsControl);
 }

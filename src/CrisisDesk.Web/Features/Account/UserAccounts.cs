@@ -16,9 +16,9 @@ public sealed class AccountException(string message) : Exception(message);
 /// Local accounts in PostgreSQL with ASP.NET Core's <see cref="PasswordHasher{TUser}"/>. Every change is written with
 /// its event in one transaction.
 /// </summary>
-public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer authorizer)
+public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, SessionStore sessions)
 {
-    public const int MinimumPasswordLength = 12;
+    public const int MinimumPasswordLength = PasswordPolicy.MinimumLength;
 
     private static readonly PasswordHasher<string> Hasher = new();
 
@@ -48,8 +48,39 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
         return ok ? new UserAccount(row.Id, row.UserName!, row.DisplayName, row.Role, row.Disabled, row.CreatedAt) : null;
     }
 
-    public async Task RecordSignOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default) =>
+    /// <summary>Ends the caller's session on the server (the cookie no longer counts anywhere) and records it.</summary>
+    public async Task SignOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+    {
+        if (user.FindFirst(SessionStore.TokenClaim)?.Value is { } token)
+            await sessions.RevokeAsync(token, "signed out", cancellationToken);
         await EventLog.AppendAsync(dataSource, user.ActorName(), "account.signed-out", null, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes the caller's own password once the current one is confirmed; every other session of theirs ends (the one
+    /// making the change stays signed in).
+    /// </summary>
+    public async Task ChangePasswordAsync(ClaimsPrincipal user, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
+    {
+        if (!int.TryParse(user.FindFirst(ClaimTypes.NameIdentifier)?.Value, System.Globalization.CultureInfo.InvariantCulture, out var userId))
+            throw new AccountException("Sign in to change your password.");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string UserName, string DisplayName, string PasswordHash)>(
+            "SELECT user_name, display_name, password_hash FROM users WHERE id = @userId AND NOT disabled FOR UPDATE", new { userId }, transaction);
+        if (row.UserName is null)
+            throw new AccountException("Sign in to change your password.");
+        if (Hasher.VerifyHashedPassword("", row.PasswordHash, currentPassword ?? "") == PasswordVerificationResult.Failed)
+            throw new AccountException("The current password is not right.");
+        if (PasswordPolicy.Problem(newPassword, row.UserName, row.DisplayName) is { } problem)
+            throw new AccountException(problem);
+        await connection.ExecuteAsync("UPDATE users SET password_hash = @hash WHERE id = @userId",
+            new { hash = Hasher.HashPassword(row.UserName, newPassword), userId }, transaction);
+        var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "password changed", user.FindFirst(SessionStore.TokenClaim)?.Value);
+        await EventLog.AppendAsync(connection, transaction, row.UserName, "account.password-changed", null, new { sessionsEnded = ended }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        sessions.Forget(userId);
+    }
 
     public async Task<IReadOnlyList<UserAccount>> ListAsync(ClaimsPrincipal actor, CancellationToken cancellationToken = default)
     {
@@ -78,8 +109,8 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
             throw new AccountException("A user name has 2 to 64 letters, digits, dots, dashes, underscores or @.");
         if (!Roles.IsKnown(role))
             throw new AccountException($"The role must be one of {string.Join(", ", Roles.All)}.");
-        if ((password ?? "").Length < MinimumPasswordLength)
-            throw new AccountException($"A password has at least {MinimumPasswordLength} characters.");
+        if (PasswordPolicy.Problem(password, userName, displayName) is { } problem)
+            throw new AccountException(problem);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         int id;
@@ -115,9 +146,11 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
                 "SELECT count(*) FROM users WHERE role = 'Admin' AND NOT disabled", transaction: transaction) <= 1)
             throw new AccountException("This is the last Admin: make someone else Admin first.");
         await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
+        var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "role changed");
         await EventLog.AppendAsync(connection, transaction, actor.ActorName(), "user.role-changed", null,
-            new { userName = current.UserName, from = current.Role, to = role }, cancellationToken);
+            new { userName = current.UserName, from = current.Role, to = role, sessionsEnded = ended }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        sessions.Forget(userId);
     }
 
     public async Task SetDisabledAsync(ClaimsPrincipal actor, int userId, bool disabled, CancellationToken cancellationToken = default)
@@ -131,8 +164,11 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
             return;
         if (userName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
             throw new AccountException("You cannot disable your own account.");
-        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), disabled ? "user.disabled" : "user.enabled", null, new { userName }, cancellationToken);
+        var ended = disabled ? await SessionStore.RevokeAllAsync(connection, transaction, userId, "account disabled") : 0;
+        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), disabled ? "user.disabled" : "user.enabled", null,
+            new { userName, sessionsEnded = ended }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        sessions.Forget(userId);
     }
 
     public async Task<bool> AnyUsersAsync(CancellationToken cancellationToken)
@@ -141,12 +177,16 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
         return await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users)");
     }
 
-    /// <summary>The claims a signed-in person carries in their cookie.</summary>
-    public static ClaimsPrincipal Principal(UserAccount account, string authenticationType) => new(new ClaimsIdentity(
+    /// <summary>
+    /// The claims of a signed-in person: their session token (all the cookie needs) and, filled from the account on
+    /// every request, who they are and their role now.
+    /// </summary>
+    public static ClaimsPrincipal Principal(LiveSession session, string sessionToken, string authenticationType) => new(new ClaimsIdentity(
     [
-        new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        new Claim(ClaimTypes.Name, account.UserName),
-        new Claim("display_name", account.DisplayName),
-        new Claim(ClaimTypes.Role, account.Role),
+        new Claim(SessionStore.TokenClaim, sessionToken),
+        new Claim(ClaimTypes.NameIdentifier, session.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new Claim(ClaimTypes.Name, session.UserName),
+        new Claim("display_name", session.DisplayName),
+        new Claim(ClaimTypes.Role, session.Role),
     ], authenticationType));
 }

@@ -159,10 +159,11 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
     /// </summary>
     public async Task ApproveAsync(ClaimsPrincipal user, int alertId, string? comment, CancellationToken cancellationToken = default)
     {
-        var stored = await DecidableAsync(user, alertId, "approve", cancellationToken);
+        await RequireApproverAsync(user, alertId, "approve", cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        stored = await LoadAsync(connection, transaction, alertId, forUpdate: true, cancellationToken) ?? throw NotFound(alertId);
+        var stored = await LoadAsync(connection, transaction, alertId, forUpdate: true, cancellationToken) ?? throw NotFound(alertId);
+        await RequireNotWriterAsync(transaction, user, stored, "approve", cancellationToken);
         if (stored.State != AlertRecord.Submitted)
             throw new AlertInputException($"This alert is {stored.State}: only a submitted alert can be approved.");
         var isDrill = await IsDrillAsync(connection, stored.IncidentId, cancellationToken);
@@ -208,10 +209,11 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
     {
         if (string.IsNullOrWhiteSpace(comment))
             throw new AlertInputException("Say why the alert is rejected: the comment is what its author will work from.");
-        await DecidableAsync(user, alertId, "reject", cancellationToken);
+        await RequireApproverAsync(user, alertId, "reject", cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var stored = await LoadAsync(connection, transaction, alertId, forUpdate: true, cancellationToken) ?? throw NotFound(alertId);
+        await RequireNotWriterAsync(transaction, user, stored, "reject", cancellationToken);
         if (stored.State != AlertRecord.Submitted)
             throw new AlertInputException($"This alert is {stored.State}: only a submitted alert can be rejected.");
         await connection.ExecuteAsync("""
@@ -222,21 +224,28 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Role first (recorded when refused), then the two-person rule (recorded when refused).</summary>
-    private async Task<AlertRecord> DecidableAsync(ClaimsPrincipal user, int alertId, string verb, CancellationToken cancellationToken)
+    /// <summary>The role, checked (and recorded when refused) before any lock is taken.</summary>
+    private async Task RequireApproverAsync(ClaimsPrincipal user, int alertId, string verb, CancellationToken cancellationToken)
     {
-        var stored = await GetAsync(alertId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Approver, $"{verb} an alert", stored?.IncidentId, cancellationToken);
-        if (stored is null)
+        var incidentId = await IncidentOfAsync(alertId, cancellationToken);
+        await authorizer.RequireAsync(user, Policies.Approver, $"{verb} an alert", incidentId, cancellationToken);
+        if (incidentId is null)
             throw NotFound(alertId);
+    }
+
+    /// <summary>
+    /// The two-person rule, checked on the row locked by the deciding transaction: a writer added between a check
+    /// outside and the decision would otherwise approve their own words. A refusal rolls back and is recorded.
+    /// </summary>
+    private async Task RequireNotWriterAsync(NpgsqlTransaction transaction, ClaimsPrincipal user, AlertRecord locked, string verb, CancellationToken cancellationToken)
+    {
         var actor = user.ActorName();
-        if (stored.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
-        {
-            await EventLog.AppendAsync(dataSource, actor, "authorization.denied", stored.IncidentId,
-                new { action = $"{verb} an alert they wrote", rule = "two-person", alertId, identifier = stored.Identifier }, cancellationToken);
-            throw new TwoPersonRuleException($"You wrote this alert, so you cannot {verb} it: another Approver must.");
-        }
-        return stored;
+        if (!locked.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
+            return;
+        await transaction.RollbackAsync(cancellationToken);
+        await EventLog.AppendAsync(dataSource, actor, "authorization.denied", locked.IncidentId,
+            new { action = $"{verb} an alert they wrote", rule = "two-person", alertId = locked.Id, identifier = locked.Identifier }, cancellationToken);
+        throw new TwoPersonRuleException($"You wrote this alert, so you cannot {verb} it: another Approver must.");
     }
 
     private async Task<(int, IReadOnlyList<CapProblem>)> InsertDraftAsync(NpgsqlConnection connection, ClaimsPrincipal user, int incidentId, int? threadRootId, CapAlert alert, CancellationToken cancellationToken)

@@ -10,6 +10,9 @@ public static class AlertEndpoints
 {
     public sealed record DecisionRequest(string? Comment);
 
+    /// <summary>Accepted beside application/cap+xml for CAP bodies (the cross-site check refuses any other type with 415).</summary>
+    public const string CapXmlAlternativeMediaType = "application/xml";
+
     public static IServiceCollection AddAlerts(this IServiceCollection services)
     {
         services.AddSingleton<AlertCommands>();
@@ -30,12 +33,12 @@ public static class AlertEndpoints
             var composed = await ReadCapAsync(http.Request);
             var (id, problems) = await alerts.DraftAsync(http.User, incidentId, composed, http.RequestAborted);
             return Results.Created($"/alerts/{id}", new { id, problems = problems.Select(p => p.ToString()) });
-        }));
+        })).Accepts<string>(CapXml.MediaType, CapXmlAlternativeMediaType);
         api.MapPut("/alerts/{alertId:int}", (int alertId, HttpContext http, AlertCommands alerts) => Run(async () =>
         {
             var problems = await alerts.ReviseAsync(http.User, alertId, await ReadCapAsync(http.Request), http.RequestAborted);
             return Results.Ok(new { id = alertId, problems = problems.Select(p => p.ToString()) });
-        }));
+        })).Accepts<string>(CapXml.MediaType, CapXmlAlternativeMediaType);
         api.MapPost("/alerts/{alertId:int}/submit", (int alertId, HttpContext http, AlertCommands alerts) =>
             Run(async () => { await alerts.SubmitAsync(http.User, alertId, http.RequestAborted); return Results.NoContent(); }));
         api.MapPost("/alerts/{alertId:int}/approve", (int alertId, DecisionRequest? request, HttpContext http, AlertCommands alerts) =>

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CrisisDesk.Core.Alerts;
+using CrisisDesk.Web.Features.Startup;
 using Microsoft.Extensions.Options;
 
 namespace CrisisDesk.Web.Features.Publishing;
@@ -14,13 +15,13 @@ namespace CrisisDesk.Web.Features.Publishing;
 /// The public CAP feed: delivering marks the alert as public, so <c>/cap/feed.atom</c> lists it and
 /// <c>/cap/alerts/{identifier}.xml</c> serves it. Recording the receipt is the publication, so it is exactly once.
 /// </summary>
-public sealed class CapFeedChannel(IOptions<PublishingOptions> options) : IDeliveryChannel
+public sealed class CapFeedChannel(PublicUrl publicUrl) : IDeliveryChannel
 {
     public string Name => ChannelNames.CapFeed;
     public bool IsConfigured => true;
 
     public Task<string> SendAsync(DeliveryWork work, CancellationToken cancellationToken) =>
-        Task.FromResult(CapAtomFeed.AlertUrl(options.Value.PublicBaseUrl, work.AlertIdentifier
+        Task.FromResult(CapAtomFeed.AlertUrl(publicUrl.Base, work.AlertIdentifier
             ?? throw new PermanentDeliveryException("the CAP feed carries alerts only")).ToString());
 }
 

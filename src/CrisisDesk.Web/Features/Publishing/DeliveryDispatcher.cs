@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CrisisDesk.Core.Alerts;
+using CrisisDesk.Web.Features.Startup;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -18,6 +19,7 @@ public sealed class DeliveryDispatcher(
     DeliveryStore store,
     IEnumerable<IDeliveryChannel> channels,
     IOptions<PublishingOptions> options,
+    PublicUrl publicUrl,
     DeliverySignal signal,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
@@ -111,7 +113,7 @@ public sealed class DeliveryDispatcher(
             if (delivery.CapXml is not null)
             {
                 var alert = CapXml.Read(delivery.CapXml);
-                text = SocialText.ForAlert(alert, CapAtomFeed.AlertUrl(Settings.PublicBaseUrl, alert.Identifier), textChannel);
+                text = SocialText.ForAlert(alert, CapAtomFeed.AlertUrl(publicUrl.Base, alert.Identifier), textChannel);
             }
             else
             {

@@ -1,6 +1,7 @@
 using System.Text;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Startup;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,7 +19,7 @@ public static class PublicCapEndpoints
 
     public static IEndpointRouteBuilder MapPublicCapEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/" + CapAtomFeed.FeedPath, async (NpgsqlDataSource dataSource, IOptions<PublishingOptions> options, CancellationToken ct) =>
+        endpoints.MapGet("/" + CapAtomFeed.FeedPath, async (HttpRequest request, NpgsqlDataSource dataSource, IOptions<PublishingOptions> options, PublicUrl publicUrl, CancellationToken ct) =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             // One entry per thread, its latest published message: an Update replaces the alert it updates, and a Cancel
@@ -33,7 +34,7 @@ public static class PublicCapEndpoints
             var summaries = documents.Select(CapXml.Read).Where(a => a.Infos.Count > 0).Select(CapAlertSummary.From)
                 .OrderByDescending(s => s.Sent).ToList();
             var settings = options.Value;
-            var feed = CapAtomFeed.Write(settings.PublicBaseUrl, settings.FeedTitle, settings.FeedAuthor, summaries,
+            var feed = CapAtomFeed.Write(publicUrl.For(request), settings.FeedTitle, settings.FeedAuthor, summaries,
                 summaries.Count == 0 ? DateTimeOffset.UnixEpoch : null);
             return Results.Text(feed, CapAtomFeed.MediaType, Encoding.UTF8);
         }).AllowAnonymous();

@@ -1,3 +1,5 @@
+using CrisisDesk.Web.Features.Startup;
+
 namespace CrisisDesk.Web.Features.Publishing;
 
 public static class PublishingHostingExtensions
@@ -7,11 +9,11 @@ public static class PublishingHostingExtensions
     {
         var services = builder.Services;
         services.AddOptions<PublishingOptions>().BindConfiguration(PublishingOptions.Section)
-            .Validate(o => o.PublicBaseUrl.IsAbsoluteUri, "CrisisDesk:Publishing:PublicBaseUrl must be an absolute URL.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Sender) && !o.Sender.Any(c => char.IsWhiteSpace(c) || c is ',' or '<' or '&'),
                 "CrisisDesk:Publishing:Sender must be a CAP sender id: no spaces, commas, '<' or '&'.")
             .ValidateOnStart();
         services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.Section);
+        services.AddPublicAddress();
         services.AddHttpClient();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DeliverySignal>();

@@ -5,8 +5,7 @@ public sealed class PublishingOptions
 {
     public const string Section = "CrisisDesk:Publishing";
 
-    /// <summary>The public root of this site: alert links in the feed and in posts start here.</summary>
-    public Uri PublicBaseUrl { get; set; } = new("http://localhost:5000/");
+    // Links start at CrisisDesk:PublicBaseUrl (PublicUrl), the one public root of the whole site.
 
     /// <summary>CAP sender id (no spaces, commas, '&lt;' or '&amp;'), for example <c>alerts@riverside.gov.uk</c>.</summary>
     public string Sender { get; set; } = "crisisdesk@localhost";

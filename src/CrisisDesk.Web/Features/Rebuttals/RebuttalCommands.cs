@@ -175,15 +175,17 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         if (stored is null)
             throw new RebuttalInputException($"There is no rebuttal {rebuttalId}.");
         var actor = user.ActorName();
-        if (stored.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
-        {
-            await EventLog.AppendAsync(dataSource, actor, "authorization.denied", stored.IncidentId,
-                new { action = $"{verb} a rebuttal they wrote", rule = "two-person", rebuttalId }, cancellationToken);
-            throw new Alerts.TwoPersonRuleException($"You wrote this rebuttal, so you cannot {verb} it: another Approver must.");
-        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var current = await LockAsync(connection, transaction, rebuttalId);
+        // The two-person rule on the locked row: a writer added after a check outside would approve their own words.
+        if (current.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            await EventLog.AppendAsync(dataSource, actor, "authorization.denied", current.IncidentId,
+                new { action = $"{verb} a rebuttal they wrote", rule = "two-person", rebuttalId }, cancellationToken);
+            throw new Alerts.TwoPersonRuleException($"You wrote this rebuttal, so you cannot {verb} it: another Approver must.");
+        }
         if (current.State != RebuttalRecord.Submitted)
             throw new RebuttalInputException($"This rebuttal is {current.State}: only a submitted rebuttal can be {verb}d.");
         await connection.ExecuteAsync("""

@@ -371,14 +371,7 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         {
             if (i > 0)
                 line.Append(',');
-            var cell = cells[i];
-            // Quoted when it must be; a leading formula character is defused so a spreadsheet shows the text, not a formula.
-            if (cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' && !double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                cell = "'" + cell;
-            if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0)
-                line.Append('"').Append(cell.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-            else
-                line.Append(cell);
+            line.Append(CsvCell.Format(cells[i]));
         }
         line.Append("\r\n");
         return output.WriteAsync(line.ToString());
@@ -387,4 +380,19 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
     private static string Iso(DateTimeOffset? time) => time is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture) : "";
 
     private static string Seconds(TimeSpan? duration) => duration is { } d ? d.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) : "";
+}
+
+/// <summary>One CSV cell as a spreadsheet will read it safely.</summary>
+public static class CsvCell
+{
+    /// <summary>
+    /// Quoted when it must be; a cell a spreadsheet would read as a formula (a leading = + - @, or a tab or carriage
+    /// return before one, which spreadsheets trim) gets a leading apostrophe so it shows the text. Plain numbers stay numbers.
+    /// </summary>
+    public static string Format(string cell)
+    {
+        if (cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            cell = "'" + cell;
+        return cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
+    }
 }

@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Account;
+
+public sealed class SignInSessionOptions
+{
+    public const string Section = "CrisisDesk:Sessions";
+
+    /// <summary>A session ends this long after sign-in, however active (the cookie does not slide).</summary>
+    [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
+    public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>A session unused for this long (no request, no open page) ends.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How long one instance trusts a session it has checked; a revocation made on another instance counts after this.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often an open page (a Blazor circuit) re-checks its session; revocations on this instance end it at once.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan CircuitRevalidation { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>A live session and the account behind it, as the database says now.</summary>
+public sealed record LiveSession(int UserId, string UserName, string DisplayName, string Role);
+
+/// <summary>
+/// Server-side sessions. The cookie carries a random token; the <c>sessions</c> row (keyed by its SHA-256) says whether
+/// it still counts, and the account row says who it is and with which role. Every request is checked (with a cache of
+/// a couple of seconds), so sign-out, a role change, a disabled account or a new password take effect at once.
+/// </summary>
+public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSessionOptions> options)
+{
+    /// <summary>The claim holding the session token in the cookie.</summary>
+    public const string TokenClaim = "crisisdesk:session";
+
+    private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, (LiveSession? Session, long CheckedAt)> _checked = new(StringComparer.Ordinal);
+
+    /// <summary>Raised with the user id after that user's sessions were revoked here, so open circuits re-check at once.</summary>
+    public event Action<int>? Revoked;
+
+    public async Task<string> CreateAsync(int userId, string? remoteAddress, CancellationToken cancellationToken)
+    {
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync("INSERT INTO sessions (id, user_id, remote_address) VALUES (@id, @userId, @remoteAddress)",
+            new { id = Hash(token), userId, remoteAddress });
+        return token;
+    }
+
+    /// <summary>The session if it is live and its account enabled; null otherwise.</summary>
+    public async Task<LiveSession?> FindAsync(string token, CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        if (_checked.TryGetValue(token, out var seen) && now - seen.CheckedAt < options.Value.CacheFor.TotalMilliseconds)
+            return seen.Session;
+        if (_checked.Count > 10_000)
+            _checked.Clear();
+        var id = Hash(token);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(int UserId, string UserName, string DisplayName, string Role, bool Stale)>(new CommandDefinition("""
+            SELECT u.id, u.user_name, u.display_name, u.role, s.last_seen_at < now() - @touchEvery
+              FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = @id AND s.revoked_at IS NULL AND NOT u.disabled
+               AND s.created_at > now() - @absolute AND s.last_seen_at > now() - @idle
+            """, new { id, touchEvery = TouchEvery, absolute = options.Value.AbsoluteLifetime, idle = options.Value.IdleTimeout }, cancellationToken: cancellationToken));
+        var session = row.UserName is null ? null : new LiveSession(row.UserId, row.UserName, row.DisplayName, row.Role);
+        if (row.Stale)
+            await connection.ExecuteAsync(new CommandDefinition("UPDATE sessions SET last_seen_at = now() WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        _checked[token] = (session, now);
+        return session;
+    }
+
+    public async Task RevokeAsync(string token, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var userId = await connection.ExecuteScalarAsync<int?>(
+            "UPDATE sessions SET revoked_at = now(), revoked_reason = @reason WHERE id = @id AND revoked_at IS NULL RETURNING user_id", new { id = Hash(token), reason });
+        _checked.TryRemove(token, out _);
+        if (userId is { } user)
+            Revoked?.Invoke(user);
+    }
+
+    /// <summary>
+    /// Revokes every live session of a user but <paramref name="keepToken"/>, inside the caller's transaction (so the
+    /// change that causes it and the revocation commit together); call <see cref="Forget"/> after the commit.
+    /// </summary>
+    public static Task<int> RevokeAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int userId, string reason, string? keepToken = null) =>
+        connection.ExecuteAsync("""
+            UPDATE sessions SET revoked_at = now(), revoked_reason = @reason
+             WHERE user_id = @userId AND revoked_at IS NULL AND (@keep::text IS NULL OR id <> @keep)
+            """, new { userId, reason, keep = keepToken is null ? null : Hash(keepToken) }, transaction);
+
+    /// <summary>Drops what this instance remembers of a user's sessions and tells their open circuits to re-check.</summary>
+    public void Forget(int userId)
+    {
+        foreach (var (token, seen) in _checked)
+            if (seen.Session?.UserId == userId)
+                _checked.TryRemove(token, out _);
+        Revoked?.Invoke(userId);
+    }
+
+    private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}
+
+/// <summary>Checks the cookie's session on every request and puts the account's current name and role in its place.</summary>
+public static class SessionCookie
+{
+    public static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
+    {
+        var token = context.Principal?.FindFirstValue(SessionStore.TokenClaim);
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+        var session = token is null ? null : await sessions.FindAsync(token, context.HttpContext.RequestAborted);
+        if (session is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(context.Scheme.Name);
+            return;
+        }
+        context.ReplacePrincipal(UserAccounts.Principal(session, token!, context.Scheme.Name));
+    }
+}
+
+/// <summary>
+/// The authentication state of a Blazor circuit, re-checked against the session store every
+/// <see cref="SignInSessionOptions.CircuitRevalidation"/> and at once when this instance revokes the user's sessions. A
+/// revoked session (or a changed role) signs the circuit out, and the router's sign-in redirect ends the page.
+/// </summary>
+public sealed class SessionAuthenticationStateProvider(ILoggerFactory loggerFactory, SessionStore sessions, IOptions<SignInSessionOptions> options)
+    : RevalidatingServerAuthenticationStateProvider(loggerFactory)
+{
+    protected override TimeSpan RevalidationInterval => options.Value.CircuitRevalidation;
+
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
+    {
+        var user = authenticationState.User;
+        if (user.FindFirstValue(SessionStore.TokenClaim) is not { } token)
+            return false;
+        var session = await sessions.FindAsync(token, cancellationToken);
+        return session is not null && user.IsInRole(session.Role);
+    }
+
+    /// <summary>Re-checks now; signs the circuit out if the session no longer counts.</summary>
+    public async Task RevalidateNowAsync()
+    {
+        var state = await GetAuthenticationStateAsync();
+        if (state.User.Identity?.IsAuthenticated == true && !await ValidateAuthenticationStateAsync(state, CancellationToken.None))
+            SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
+    }
+}
+
+/// <summary>Tracks each open circuit's user, so that revoking their sessions reaches their open pages at once.</summary>
+public sealed class SessionCircuitHandler(AuthenticationStateProvider authentication, SessionStore sessions, ILogger<SessionCircuitHandler> logger) : CircuitHandler
+{
+    private int? _userId;
+
+    public override async Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        var user = (await authentication.GetAuthenticationStateAsync()).User;
+        if (int.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
+        {
+            _userId = userId;
+            sessions.Revoked += OnRevoked;
+        }
+    }
+
+    public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        sessions.Revoked -= OnRevoked;
+        return Task.CompletedTask;
+    }
+
+    private void OnRevoked(int userId)
+    {
+        if (userId != _userId || authentication is not SessionAuthenticationStateProvider provider)
+            return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await provider.RevalidateNowAsync();
+            }
+            catch (Exception e)
+            {
+                // The periodic revalidation still ends the circuit within its interval.
+                logger.LogWarning(e, "Could not re-check the session of an open page at once.");
+            }
+        });
+    }
+}
+
+public static class SessionExtensions
+{
+    public static IServiceCollection AddSessions(this IServiceCollection services)
+    {
+        services.AddOptions<SignInSessionOptions>().BindConfiguration(SignInSessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SessionStore>();
+        services.AddScoped<AuthenticationStateProvider, SessionAuthenticationStateProvider>();
+        services.AddScoped<CircuitHandler, SessionCircuitHandler>();
+        return services;
+    }
+}
