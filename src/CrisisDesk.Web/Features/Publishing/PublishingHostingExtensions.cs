@@ -1,3 +1,5 @@
+using CrisisDesk.Ingest.Connectors;
+
 namespace CrisisDesk.Web.Features.Publishing;
 
 public static class PublishingHostingExtensions
@@ -13,6 +15,14 @@ public static class PublishingHostingExtensions
             .ValidateOnStart();
         services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.Section);
         services.AddHttpClient();
+        // The channels' addresses come from configuration: they connect under the same outbound address policy as
+        // sources (no loopback, private or metadata address unless CrisisDesk:Network:AllowedHosts allows it).
+        foreach (var channel in new[] { ChannelNames.Webhook, ChannelNames.Mastodon, ChannelNames.X, ChannelNames.Bluesky })
+        {
+            services.AddHttpClient(channel)
+                .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundNetwork>().CreateHandler())
+                .AddHttpMessageHandler(() => new RedirectHandler());
+        }
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<DeliveryStore>();
