@@ -57,6 +57,8 @@ try
         ["ConnectionStrings:CrisisDesk"] = database.ConnectionString,
         ["CrisisDesk:Admin:Password"] = AdminPassword,
         ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
+        // Replays read only from the import directory: the one the bench writes its file to.
+        ["CrisisDesk:Replay:ImportDirectory"] = Path.GetDirectoryName(postPath)!,
         // Every page signs in from 127.0.0.1.
         ["CrisisDesk:Login:AttemptsPerMinute"] = "1000",
     }, logName: "warroom-bench", timeout: TimeSpan.FromSeconds(120));

@@ -24,21 +24,31 @@ public static class IngestHostingExtensions
         services.AddSingleton(sp => new StoryClusterStage(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         services.AddSingleton(PostFormats.Default);
         services.AddSingleton<IngestPipeline>();
+        services.AddSingleton(sp => ReplayFiles.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetServices<BundledReplayFile>()));
         services.AddSingleton<ISourceFactory>(sp =>
         {
             var drill = sp.GetRequiredService<IConfiguration>().GetSection("CrisisDesk:Drill");
             var speed = drill.GetValue("Speed", 600d);
             var maxGap = drill.GetValue("MaxGapSeconds", 2d);
-            return new ReplaySourceFactory(new ReplayPace(speed, TimeSpan.FromSeconds(maxGap)));
+            return new ReplaySourceFactory(new ReplayPace(speed, TimeSpan.FromSeconds(maxGap)), sp.GetRequiredService<ReplayFiles>());
         });
+        // Every outbound request of a source (feeds, the source test, the streams) connects only where the address
+        // policy allows, checked on the connected address after DNS, and follows redirects only by hand (each hop checked).
+        services.AddSingleton(sp => OutboundNetwork.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<SourceSecrets>();
         services.AddHttpClient(FeedKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundNetwork>().CreateHandler(DecompressionMethods.All))
+            .AddHttpMessageHandler(() => new RedirectHandler());
         // Streaming connectors read their credentials by name, and only from CrisisDesk:Secrets (user secrets or
-        // environment in practice), so that a source's stored config can never point at another setting.
-        services.AddHttpClient(StreamingKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // environment in practice), so that a source's stored config can never point at another setting; each
+        // credential goes only to the platform and hosts it is bound to (SourceSecrets).
+        services.AddHttpClient(StreamingKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundNetwork>().CreateHandler())
+            .AddHttpMessageHandler(() => new RedirectHandler());
         services.AddSingleton(sp => new StreamingSourceFactory(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(StreamingKindFactory.HttpClientName),
-            name => sp.GetRequiredService<IConfiguration>()[$"CrisisDesk:Secrets:{name}"]));
+            sp.GetRequiredService<SourceSecrets>().Find,
+            webSockets: sp.GetRequiredService<OutboundNetwork>().CreateInvoker()));
         services.AddSingleton(sp => new StoredPostDirectory(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         foreach (var kind in StreamingSourceFactory.Kinds)
             services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>(), sp.GetRequiredService<StoredPostDirectory>()));

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CrisisDesk.EndToEndTests.Support;
 using CrisisDesk.TestSupport;
 using Dapper;
@@ -10,9 +11,10 @@ namespace CrisisDesk.EndToEndTests;
 /// The promise of the pipeline, tested on the real executable: killed with SIGKILL mid-drill and started again,
 /// CrisisDesk ends with exactly the source's posts, none lost and none twice.
 /// </summary>
-public sealed class CrashRecoveryTests : IAsyncLifetime
+public sealed partial class CrashRecoveryTests : IAsyncLifetime
 {
     private const int DrillPosts = 238;
+    private const string AdminPassword = "crash-test-admin-password";
     private TestDatabase _database = default!;
 
     public async Task InitializeAsync() => _database = await TestDatabase.CreateEmptyAsync();
@@ -23,7 +25,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:CrisisDesk"] = _database.ConnectionString,
-            ["CrisisDesk:Admin:Password"] = "crash-test-admin-password",
+            ["CrisisDesk:Admin:Password"] = AdminPassword,
             ["CrisisDesk:Drill:Speed"] = "1000",
             ["CrisisDesk:Drill:MaxGapSeconds"] = "0.1",
         };
@@ -57,12 +59,24 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM posts");
     }
 
+    /// <summary>The drill's state from the health detail, which only a signed-in user may read.</summary>
     private static async Task<string?> SourceStateAsync(AppProcess app)
     {
-        using var client = new HttpClient { BaseAddress = app.BaseAddress };
-        var health = await client.GetFromJsonAsync<JsonElement>("/healthz");
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
+        var login = await client.GetStringAsync("/login");
+        var token = AntiforgeryField().Match(login).Groups[1].Value;
+        using var signIn = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["userName"] = "admin",
+            ["password"] = AdminPassword,
+        }));
+        var health = await client.GetFromJsonAsync<JsonElement>("/healthz/detail");
         return health.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("state").GetString()).SingleOrDefault();
     }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
 }

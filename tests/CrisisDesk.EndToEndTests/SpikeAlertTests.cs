@@ -19,11 +19,15 @@ public sealed class SpikeAlertTests(BrowserFixture browser) : AppTests(browser)
     // Event time: minute-aligned, half an hour ago (the spike detector works in minutes of the posts' own time).
     private static readonly DateTimeOffset Start = MinuteAligned(DateTimeOffset.UtcNow).AddMinutes(-30);
 
-    private readonly string _replayFile = Path.Combine(Path.GetTempPath(), $"crisisdesk-spike-{Guid.NewGuid():N}.jsonl");
+    // Replays read only from the import directory: this test's own.
+    private readonly string _importDirectory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"crisisdesk-spike-{Guid.NewGuid():N}")).FullName;
+
+    private string ReplayFile => Path.Combine(_importDirectory, "spike.jsonl");
 
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
+        ["CrisisDesk:Replay:ImportDirectory"] = _importDirectory,
     };
 
     /// <summary>
@@ -99,14 +103,14 @@ public sealed class SpikeAlertTests(BrowserFixture browser) : AppTests(browser)
     public async Task A_burst_after_a_steady_baseline_shows_the_spike_alert_in_the_open_war_room(bool withTail)
     {
         var posts = Incident(withTail);
-        await File.WriteAllLinesAsync(_replayFile, posts.Select(PostJsonLinesFormat.ToLine));
+        await File.WriteAllLinesAsync(ReplayFile, posts.Select(PostJsonLinesFormat.ToLine));
 
         var page = await NewPageAsync();
         await page.SignInAsync("admin", AdminPassword);
         var incidentId = await CreatedIdAsync(page, "/api/incidents", new { name = "Riverside bridge", keywords = new[] { "Riverside" } });
         // 30 times real time: the eight quiet minutes pass in 16 seconds.
         var sourceId = await CreatedIdAsync(page, $"/api/incidents/{incidentId}/sources",
-            new { kind = "replay", name = SourceName, config = new { file = _replayFile, format = "post.jsonl", speed = 30, maxGapSeconds = 2 } });
+            new { kind = "replay", name = SourceName, config = new { file = ReplayFile, format = "post.jsonl", speed = 30, maxGapSeconds = 2 } });
 
         await page.GotoAsync($"/incidents/{incidentId}");
         await page.WaitForCircuitAsync();
@@ -139,6 +143,6 @@ public sealed class SpikeAlertTests(BrowserFixture browser) : AppTests(browser)
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        File.Delete(_replayFile);
+        Directory.Delete(_importDirectory, recursive: true);
     }
 }

@@ -10,7 +10,9 @@ namespace CrisisDesk.Ingest.Connectors;
 /// <summary>
 /// Builds a streaming connector from a source's kind and its JSON configuration (as stored with the incident's source).
 /// The configuration never holds a credential, only the name of one (<c>tokenSecret</c>), which <c>secrets</c> resolves
-/// from configuration, environment or user secrets.
+/// from configuration, environment or user secrets, with the platform and hosts it is bound to (<see cref="SourceSecrets"/>):
+/// a credential for another platform or host is refused here, and again by the connector before each request.
+/// Bluesky's WebSocket connects through <paramref name="webSockets"/>, when given, under the outbound address policy.
 /// </summary>
 /// <example>
 /// <code>
@@ -19,7 +21,7 @@ namespace CrisisDesk.Ingest.Connectors;
 /// bluesky:  {"keywords":["flood","A38"],"rewindSeconds":5}
 /// </code>
 /// </example>
-public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?> secrets, TimeProvider? time = null)
+public sealed class StreamingSourceFactory(HttpClient http, Func<string, SourceSecret?> secrets, TimeProvider? time = null, HttpMessageInvoker? webSockets = null)
 {
     public static readonly IReadOnlyList<string> Kinds = ["x", "mastodon", "bluesky"];
 
@@ -45,10 +47,8 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
             var config = doc.RootElement;
             return kind switch
             {
-                "x" => new XFilteredStreamSource(http, new XFilteredStreamOptions
+                "x" => new XFilteredStreamSource(http, XOptions(config, kind) with
                 {
-                    BaseAddress = Address(config, "baseAddress") ?? XFilteredStreamOptions.DefaultBaseAddress,
-                    BearerToken = Secret(config, kind),
                     Rules = config.TryGetProperty("rules", out var rules) && rules.ValueKind == JsonValueKind.Array
                         ? rules.EnumerateArray().Select(r => new XStreamRule(
                             r.String("value") ?? throw new ArgumentException("an x rule has no \"value\"", nameof(configuration)), r.String("tag"))).ToList()
@@ -56,10 +56,8 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
                     BackfillOnReconnect = config.TryGetProperty("backfill", out var backfill) && backfill.ValueKind == JsonValueKind.True,
                     Timings = timings ?? new StreamTimings(),
                 }, status, time),
-                "mastodon" => new MastodonStreamingSource(http, new MastodonStreamingOptions
+                "mastodon" => new MastodonStreamingSource(http, MastodonOptions(config, kind) with
                 {
-                    Instance = Address(config, "instance") ?? throw new ArgumentException("a mastodon source needs \"instance\"", nameof(configuration)),
-                    AccessToken = Secret(config, kind),
                     Stream = config.String("stream") is "public" ? MastodonStream.Public : MastodonStream.Hashtag,
                     Hashtag = config.String("hashtag"),
                     Timings = timings ?? MastodonStreamingOptions.DefaultTimings,
@@ -73,19 +71,33 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, string?
                     Rewind = TimeSpan.FromSeconds(config.TryGetProperty("rewindSeconds", out var rewind) && rewind.TryGetInt32(out var s) ? Math.Clamp(s, 0, 300) : 5),
                     Timings = timings ?? JetstreamOptions.DefaultTimings,
                     StoredAuthors = storedAuthors,
+                    WebSocketInvoker = webSockets,
                 }, status, time),
                 _ => throw new ArgumentException($"unknown streaming source kind '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind)),
             };
         }
     }
 
-    private string Secret(JsonElement config, string kind)
+    private XFilteredStreamOptions XOptions(JsonElement config, string kind)
+    {
+        var address = Address(config, "baseAddress") ?? XFilteredStreamOptions.DefaultBaseAddress;
+        var secret = Secret(config, kind, address);
+        return new XFilteredStreamOptions { BaseAddress = address, BearerToken = secret.Value, Credential = secret.Binding };
+    }
+
+    private MastodonStreamingOptions MastodonOptions(JsonElement config, string kind)
+    {
+        var instance = Address(config, "instance") ?? throw new ArgumentException("a mastodon source needs \"instance\"", nameof(config));
+        var secret = Secret(config, kind, instance);
+        return new MastodonStreamingOptions { Instance = instance, AccessToken = secret.Value, Credential = secret.Binding };
+    }
+
+    /// <summary>The named credential, if it may go to <paramref name="address"/> for this kind: never a value in a message.</summary>
+    private SourceSecret Secret(JsonElement config, string kind, Uri address)
     {
         var name = config.String("tokenSecret") ?? throw new ArgumentException($"a {kind} source needs \"tokenSecret\": the name of its credential in configuration");
-        var value = secrets(name);
-        return string.IsNullOrWhiteSpace(value)
-            ? throw new ArgumentException($"credential '{name}' for the {kind} source is not configured")
-            : value;
+        var secret = secrets(name) ?? throw new ArgumentException($"credential '{name}' for the {kind} source is not configured");
+        return secret.Binding.Refusal(kind, address) is { } refusal ? throw new ArgumentException(refusal) : secret;
     }
 
     private static Uri? Address(JsonElement config, string property) =>

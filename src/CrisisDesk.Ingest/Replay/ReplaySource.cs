@@ -68,14 +68,7 @@ public sealed class ReplaySource(Func<CancellationToken, Task<byte[]>> readFile,
     /// <summary>Splits a file into items in time order. Items that will not normalise keep their place in the file's order.</summary>
     public static List<(DateTimeOffset Time, ReadOnlyMemory<byte> Payload)> Load(byte[] file, string format)
     {
-        var data = ToUtf8(file);
-        var payloads = format switch
-        {
-            XV1TweetFormat.Name => SplitJsonArrayOrLines(data),
-            CrisisLexCsvFormat.Name => SplitCsv(data),
-            PostJsonLinesFormat.Name => SplitLines(data),
-            _ => throw new ReplayException($"replay cannot read format \"{format}\"; it reads {XV1TweetFormat.Name}, {CrisisLexCsvFormat.Name} and {PostJsonLinesFormat.Name}"),
-        };
+        var payloads = Split(ToUtf8(file), format);
         var normaliser = PostFormats.Default[format];
         var items = new List<(DateTimeOffset, ReadOnlyMemory<byte>)>(payloads.Count);
         var last = DateTimeOffset.MinValue;
@@ -87,6 +80,42 @@ public sealed class ReplaySource(Func<CancellationToken, Task<byte[]>> readFile,
         }
         // A stable sort: equal times keep the file's order, so the cursor means the same thing on every run.
         return items.Select((item, index) => (item, index)).OrderBy(x => x.item.Item1).ThenBy(x => x.index).Select(x => x.item).ToList();
+    }
+
+    private static List<ReadOnlyMemory<byte>> Split(ReadOnlyMemory<byte> data, string format) => format switch
+    {
+        XV1TweetFormat.Name => SplitJsonArrayOrLines(data),
+        CrisisLexCsvFormat.Name => SplitCsv(data),
+        PostJsonLinesFormat.Name => SplitLines(data),
+        _ => throw new ReplayException($"replay cannot read format \"{format}\"; it reads {XV1TweetFormat.Name}, {CrisisLexCsvFormat.Name} and {PostJsonLinesFormat.Name}"),
+    };
+
+    /// <summary>
+    /// The replay format a file is in, by trying each on its first items: the one under which most of them normalise
+    /// into posts. Null when none reads a single post.
+    /// </summary>
+    public static string? SniffFormat(byte[] file, int sample = 50)
+    {
+        var data = ToUtf8(file);
+        string? best = null;
+        var bestCount = 0;
+        foreach (var format in new[] { XV1TweetFormat.Name, CrisisLexCsvFormat.Name, PostJsonLinesFormat.Name })
+        {
+            List<ReadOnlyMemory<byte>> payloads;
+            try
+            {
+                payloads = Split(data, format);
+            }
+            catch (ReplayException)
+            {
+                continue;
+            }
+            var normaliser = PostFormats.Default[format];
+            var count = payloads.Take(sample).Count(p => normaliser.Normalise(p.Span).Post is not null);
+            if (count > bestCount)
+                (best, bestCount) = (format, count);
+        }
+        return best;
     }
 
     /// <summary>UTF-8 as is (without its BOM); UTF-16 with a BOM is converted. Anything else is left for the normaliser to refuse per item.</summary>

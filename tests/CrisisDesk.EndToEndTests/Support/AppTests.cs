@@ -25,6 +25,8 @@ public abstract class AppTests(BrowserFixture browser) : IAsyncLifetime
         {
             ["ConnectionStrings:CrisisDesk"] = Database.ConnectionString,
             ["CrisisDesk:Admin:Password"] = AdminPassword,
+            // The fake servers of these tests listen on 127.0.0.1, which CrisisDesk refuses by default.
+            ["CrisisDesk:Network:AllowedHosts"] = "127.0.0.1",
         });
     }
 

@@ -110,8 +110,8 @@ public static class PageActions
         catch (Xunit.Sdk.XunitException e)
         {
             var badge = await page.Locator("#components-reconnect-modal").EvaluateAsync<string>("e => e.className + ': ' + e.innerText").ConfigureAwait(false);
-            var health = await page.APIRequest.GetAsync("/healthz").ConfigureAwait(false);
-            throw new Xunit.Sdk.XunitException($"{e.Message}\nconnection badge: {badge}\n/healthz: {await health.TextAsync().ConfigureAwait(false)}");
+            var health = await page.APIRequest.GetAsync("/healthz/detail").ConfigureAwait(false);
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nconnection badge: {badge}\n/healthz/detail: {await health.TextAsync().ConfigureAwait(false)}");
         }
     }
 

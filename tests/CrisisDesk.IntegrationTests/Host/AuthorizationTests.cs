@@ -125,13 +125,32 @@ public sealed class AuthorizationTests(CrisisDeskFactory app) : IClassFixture<Cr
     }
 
     [Fact]
-    public async Task Health_answers_without_content_or_credentials()
+    public async Task Anonymous_health_says_only_up_or_down_and_the_detail_needs_a_signed_in_user()
     {
-        var response = await app.NewClient().GetAsync("/healthz");
+        var anonymous = app.NewClient();
+        var response = await anonymous.GetAsync("/healthz");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Up or down and nothing else: no incident or source ids, no source names, no internal addresses in errors.
+        Assert.Equal("""{"status":"healthy"}""", body);
+
+        var refused = await anonymous.GetAsync("/healthz/detail");
+        Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
+        Assert.DoesNotContain("replay", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_detail_for_a_viewer_answers_without_content_or_credentials()
+    {
+        var (viewer, password) = await app.CreateUserAsync(Roles.Viewer);
+        var client = await app.SignedInClientAsync(viewer, password);
+        var response = await client.GetAsync("/healthz/detail");
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var health = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
         Assert.True(health.GetProperty("database").GetProperty("reachable").GetBoolean());
         var drill = Assert.Single(health.GetProperty("sources").EnumerateArray());
         Assert.Equal("replay", drill.GetProperty("kind").GetString());

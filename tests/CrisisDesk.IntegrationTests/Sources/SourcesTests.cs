@@ -16,11 +16,19 @@ public sealed class SourcesFactory : CrisisDeskFactory
     public const string XSecretValue = "AAAAsekrit-x-bearer-9f3c2e";
     public const string MastodonSecretName = "Test:MastodonToken";
     public const string MastodonSecretValue = "mastodon-sekrit-token-77aa";
+    public const string MastodonPlatformSecretName = "Test:MastodonBound";
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
-        [$"CrisisDesk:Secrets:{XSecretName}"] = XSecretValue,
+        // Bound as a self-hosted deployment would bind them: X's to the fake X server, Mastodon's to its instance.
+        [$"CrisisDesk:Secrets:{XSecretName}:Value"] = XSecretValue,
+        [$"CrisisDesk:Secrets:{XSecretName}:Platform"] = "x",
+        [$"CrisisDesk:Secrets:{XSecretName}:Hosts"] = "127.0.0.1",
         [$"CrisisDesk:Secrets:{MastodonSecretName}"] = MastodonSecretValue,
+        [$"CrisisDesk:SecretHosts:{MastodonSecretName}"] = "mastodon.example",
+        [$"CrisisDesk:Secrets:{MastodonPlatformSecretName}:Value"] = MastodonSecretValue,
+        [$"CrisisDesk:Secrets:{MastodonPlatformSecretName}:Platform"] = "mastodon",
+        [$"CrisisDesk:Secrets:{MastodonPlatformSecretName}:Hosts"] = "mastodon.example",
     };
 }
 
@@ -358,7 +366,7 @@ public sealed class SourcesTests(SourcesFactory app) : IClassFixture<SourcesFact
 
     private async Task<List<int>> HealthSourceIdsAsync()
     {
-        var health = await app.CreateClient().GetFromJsonAsync<JsonElement>("/healthz");
+        var health = await (await AdminAsync()).GetFromJsonAsync<JsonElement>("/healthz/detail");
         return health.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("id").GetInt32()).ToList();
     }
 

@@ -31,6 +31,9 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
         ["CrisisDesk:Drill:Speed"] = "1000000",
         ["CrisisDesk:Drill:MaxGapSeconds"] = "0",
         ["CrisisDesk:Login:AttemptsPerMinute"] = "1000",
+        // The fake platform, feed and channel servers listen on 127.0.0.1 over plain http: allowed here, refused by default.
+        ["CrisisDesk:Network:AllowedHosts"] = "127.0.0.1",
+        ["CrisisDesk:Testing:AllowCredentialsOverHttpOnLoopback"] = "true",
     };
 
     public async Task InitializeAsync()

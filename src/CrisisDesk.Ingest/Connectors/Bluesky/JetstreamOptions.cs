@@ -25,4 +25,7 @@ public sealed record JetstreamOptions
     /// only deletions of posts this connector handed over are forwarded.
     /// </summary>
     public Func<CancellationToken, Task<IReadOnlyCollection<string>>>? StoredAuthors { get; init; }
+
+    /// <summary>The invoker the WebSocket connects through (the outbound address policy); null: a direct connection.</summary>
+    public HttpMessageInvoker? WebSocketInvoker { get; init; }
 }

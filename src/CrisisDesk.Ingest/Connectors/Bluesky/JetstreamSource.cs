@@ -61,7 +61,10 @@ public sealed class JetstreamSource : StreamingConnector
         {
             await ConnectAsync(async token =>
             {
-                await socket.ConnectAsync(SubscribeUri(), token);
+                if (_options.WebSocketInvoker is { } invoker)
+                    await socket.ConnectAsync(SubscribeUri(), invoker, token);
+                else
+                    await socket.ConnectAsync(SubscribeUri(), token);
                 return true;
             }, cancellationToken);
         }

@@ -1,3 +1,5 @@
+using CrisisDesk.Ingest.Connectors;
+
 namespace CrisisDesk.Ingest.Connectors.Mastodon;
 
 public enum MastodonStream
@@ -17,6 +19,12 @@ public sealed record MastodonStreamingOptions
 
     /// <summary>An access token of an application on that instance: sent in a header, never logged or shown.</summary>
     public required string AccessToken { get; init; }
+
+    /// <summary>
+    /// Where the credential may go (its platform, hosts and https): checked before each request that carries it. Null
+    /// only where a test builds the connector by hand against its own fake server.
+    /// </summary>
+    public SecretBinding? Credential { get; init; }
 
     public MastodonStream Stream { get; init; } = MastodonStream.Hashtag;
 

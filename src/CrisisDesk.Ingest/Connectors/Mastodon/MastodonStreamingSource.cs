@@ -164,7 +164,11 @@ public sealed class MastodonStreamingSource : StreamingConnector
     private HttpRequestMessage Authorised(string path)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.Instance, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.AccessToken);
+        // Checked against where the credential may go before every request that carries it.
+        if (_options.Credential is { } binding)
+            binding.Authorize(request, "mastodon", _options.AccessToken);
+        else
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.AccessToken);
         return request;
     }
 

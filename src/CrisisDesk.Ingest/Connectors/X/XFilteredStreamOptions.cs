@@ -1,3 +1,5 @@
+using CrisisDesk.Ingest.Connectors;
+
 namespace CrisisDesk.Ingest.Connectors.X;
 
 /// <summary>One filtered stream rule: an X query (the incident's keywords) and the tag kept on every post it matches.</summary>
@@ -12,6 +14,12 @@ public sealed record XFilteredStreamOptions
 
     /// <summary>App-only bearer token, from configuration or environment: sent in a header, never logged or shown.</summary>
     public required string BearerToken { get; init; }
+
+    /// <summary>
+    /// Where the credential may go (its platform, hosts and https): checked before each request that carries it. Null
+    /// only where a test builds the connector by hand against its own fake server.
+    /// </summary>
+    public SecretBinding? Credential { get; init; }
 
     /// <summary>The rules this source wants on the stream: the stream's rule set is made equal to these before connecting.</summary>
     public IReadOnlyList<XStreamRule> Rules { get; init; } = [];

@@ -56,7 +56,7 @@ public sealed class XFilteredStreamSource : StreamingConnector
         using var response = await ConnectAsync(async token =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.BaseAddress, StreamQuery + BackfillParameter()));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.BearerToken);
+            XStreamRules.Authorize(request, _options);
             return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
         }, cancellationToken);
         if (!response.IsSuccessStatusCode)

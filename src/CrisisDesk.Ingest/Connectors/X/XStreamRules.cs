@@ -81,8 +81,17 @@ public sealed class XStreamRules(HttpClient http, XFilteredStreamOptions options
     private HttpRequestMessage Authorised(HttpMethod method, string path)
     {
         var request = new HttpRequestMessage(method, new Uri(options.BaseAddress, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.BearerToken);
+        Authorize(request, options);
         return request;
+    }
+
+    /// <summary>The bearer token on the request, once its address is checked against where the credential may go.</summary>
+    internal static void Authorize(HttpRequestMessage request, XFilteredStreamOptions options)
+    {
+        if (options.Credential is { } binding)
+            binding.Authorize(request, "x", options.BearerToken);
+        else
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.BearerToken);
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Web.Features.Startup;
 
 namespace CrisisDesk.Web.Features.Publishing;
@@ -15,6 +16,14 @@ public static class PublishingHostingExtensions
         services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.Section);
         services.AddPublicAddress();
         services.AddHttpClient();
+        // The channels' addresses come from configuration: they connect under the same outbound address policy as
+        // sources (no loopback, private or metadata address unless CrisisDesk:Network:AllowedHosts allows it).
+        foreach (var channel in new[] { ChannelNames.Webhook, ChannelNames.Mastodon, ChannelNames.X, ChannelNames.Bluesky })
+        {
+            services.AddHttpClient(channel)
+                .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundNetwork>().CreateHandler())
+                .AddHttpMessageHandler(() => new RedirectHandler());
+        }
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<DeliveryStore>();

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Data.Events;
+using CrisisDesk.Ingest.Connectors;
+using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Web.Features.Account;
 using Dapper;
@@ -69,7 +71,8 @@ public sealed class SourceCommands(
     IngestHost ingest,
     SourceMonitor monitor,
     IEnumerable<ISourceFactory> factories,
-    IConfiguration configuration,
+    SourceSecrets secrets,
+    ReplayFiles replayFiles,
     TimeProvider time)
 {
     private readonly Dictionary<string, ISourceFactory> _factories = factories.ToDictionary(f => f.Kind, StringComparer.Ordinal);
@@ -81,7 +84,7 @@ public sealed class SourceCommands(
         """;
 
     /// <summary>Whether <c>CrisisDesk:Secrets:&lt;name&gt;</c> holds a value.</summary>
-    public bool SecretIsConfigured(string name) => !string.IsNullOrWhiteSpace(configuration[$"CrisisDesk:Secrets:{name}"]);
+    public bool SecretIsConfigured(string name) => secrets.IsConfigured(name);
 
     /// <summary>The incident's sources that were not removed, oldest first (Operator).</summary>
     public async Task<IReadOnlyList<SourceRecord>> ListAsync(ClaimsPrincipal user, int incidentId, CancellationToken cancellationToken = default)
@@ -126,7 +129,7 @@ public sealed class SourceCommands(
     /// </summary>
     public ValidatedSourceConfig Check(int incidentId, string kind, string? name, JsonElement config)
     {
-        var validated = new SourceConfigValidator(SecretIsConfigured).Validate(kind, config);
+        var validated = new SourceConfigValidator(secrets, replayFiles).Validate(kind, config);
         var errors = new Dictionary<string, string>(validated.Errors, StringComparer.Ordinal);
         if (SourceConfigValidator.NameError(name) is { } nameError)
             errors["name"] = nameError;

@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CrisisDesk.Core.Ingest.Formats;
+using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Connectors.Feeds;
+using CrisisDesk.Ingest.Replay;
 
 namespace CrisisDesk.Web.Features.Sources;
 
@@ -20,9 +22,10 @@ public sealed record ValidatedSourceConfig(string Kind, string Json, IReadOnlyDi
 /// <summary>
 /// Checks a source's kind, name and JSON configuration before anything is stored or started, with one clear message
 /// per field. The rules follow what each connector's own parser accepts (<see cref="FeedSourceOptions.FromJson"/>,
-/// the streaming factory), tightened where a bad value would only fail later (a hashtag with '#', an unknown credential).
+/// the streaming factory), tightened where a bad value would only fail later (a hashtag with '#', an unknown credential,
+/// a credential bound to another platform or host, a replay file outside the import directory).
 /// </summary>
-public sealed partial class SourceConfigValidator(Func<string, bool> secretIsConfigured)
+public sealed partial class SourceConfigValidator(SourceSecrets secrets, ReplayFiles replayFiles)
 {
     public const string Replay = "replay";
 
@@ -69,9 +72,11 @@ public sealed partial class SourceConfigValidator(Func<string, bool> secretIsCon
                 case "x":
                     secretName = ReadSecret(reader, canonical);
                     ReadX(reader, canonical);
+                    CheckBinding(reader, "x", secretName, canonical["baseAddress"]?.GetValue<string>() ?? CrisisDesk.Ingest.Connectors.X.XFilteredStreamOptions.DefaultBaseAddress.ToString(), "baseAddress");
                     break;
                 case "mastodon":
                     ReadMastodon(reader, canonical, out secretName);
+                    CheckBinding(reader, "mastodon", secretName, canonical["instance"]?.GetValue<string>(), "instance");
                     break;
                 case "bluesky":
                     ReadBluesky(reader, canonical);
@@ -181,18 +186,18 @@ public sealed partial class SourceConfigValidator(Func<string, bool> secretIsCon
         }
     }
 
-    private static void ReadReplay(ConfigReader reader, JsonObject canonical)
+    private void ReadReplay(ConfigReader reader, JsonObject canonical)
     {
         var file = reader.String("file");
         if (string.IsNullOrEmpty(file))
         {
-            reader.Error("file", "A replay needs the file to replay (absolute, or relative to CrisisDesk's directory).");
+            reader.Error("file", "A replay needs the file to replay: its name in the import directory (upload it, or place it there).");
         }
         else
         {
-            var path = Path.IsPathRooted(file) ? file : Path.Combine(AppContext.BaseDirectory, file);
-            if (!File.Exists(path))
-                reader.Error("file", "There is no such file on the server.");
+            // One message for every refusal: it never tells whether something exists outside the import directory.
+            if (!replayFiles.TryResolve(file, out _))
+                reader.Error("file", new ReplayFileNotFoundException(file).Message);
             canonical["file"] = file;
         }
         var formats = PostFormats.Replay.Select(f => f.Format).ToList();
@@ -223,13 +228,25 @@ public sealed partial class SourceConfigValidator(Func<string, bool> secretIsCon
             reader.Error("tokenSecret", "A credential name is letters, digits, '.', '_', '-' in parts joined by ':' (e.g. X:BearerToken) — the name, not the token.");
             return null;
         }
-        if (!secretIsConfigured(name))
+        if (!secrets.IsConfigured(name))
         {
             reader.Error("tokenSecret", "No credential of that name is configured. Set CrisisDesk:Secrets:<name> (user secrets, or the environment variable CrisisDesk__Secrets__<name with : as __>) and restart CrisisDesk.");
             return null;
         }
         canonical["tokenSecret"] = name;
         return name;
+    }
+
+    /// <summary>
+    /// Refuses a credential that may not go where the source would send it: another platform's, another host's, or
+    /// over plain http. Nothing is sent anywhere to find out.
+    /// </summary>
+    private void CheckBinding(ConfigReader reader, string kind, string? secretName, string? address, string addressField)
+    {
+        if (secretName is null || address is null || secrets.Find(secretName) is not { } secret)
+            return;
+        if (secret.Binding.Refusal(kind, new Uri(address)) is { } refusal)
+            reader.Error(secret.Binding.Platform == kind ? addressField : "tokenSecret", refusal);
     }
 
     private static JsonArray ToArray(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());

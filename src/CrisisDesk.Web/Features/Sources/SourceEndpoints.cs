@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using CrisisDesk.Web.Features.Account;
 
 namespace CrisisDesk.Web.Features.Sources;
@@ -53,6 +54,22 @@ public static class SourceEndpoints
 
         api.MapPost("/test", async (int incidentId, SourceRequest request, HttpContext http, SourceTester tester) =>
             Results.Ok(await tester.TestAsync(http.User, incidentId, request.Kind ?? "", request.Name, request.Config, http.RequestAborted)));
+
+        // Replay files into the import directory (Admin): multipart/form-data with one part named "file".
+        api.MapPost("/replay-files", async (int incidentId, HttpContext http, ReplayFileImport import) =>
+        {
+            if (!http.Request.HasFormContentType)
+                return Results.Problem("Send the file as multipart/form-data, in a part named \"file\".", statusCode: StatusCodes.Status415UnsupportedMediaType);
+            // Room for the file and its multipart framing; the import itself stops at its own limit while reading.
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = import.MaxBytes + 64 * 1024;
+            var form = await http.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = import.MaxBytes + 64 * 1024 }, http.RequestAborted);
+            if (form.Files.GetFile("file") is not { } file)
+                throw new SourceInputException(new Dictionary<string, string> { ["file"] = "Send the file in a part named \"file\"." });
+            await using var content = file.OpenReadStream();
+            var imported = await import.ImportAsync(http.User, incidentId, file.FileName, content, http.RequestAborted);
+            return Results.Created($"/api/incidents/{incidentId}/sources/replay-files/{Uri.EscapeDataString(imported.File)}", imported);
+        });
 
         api.MapGet("/{sourceId:int}", async (int incidentId, int sourceId, HttpContext http, SourceCommands sources) =>
             Results.Ok(await ViewAsync(sources, http, incidentId, sourceId)));

@@ -39,7 +39,7 @@ public sealed record SourceTestResult(
 /// X rules are checked by X itself with <c>dry_run</c>; Mastodon and Bluesky configurations are parsed by their
 /// connector and their credential's name resolved. Nothing is stored and nothing is started.
 /// </summary>
-public sealed class SourceTester(SourceCommands commands, CommandAuthorizer authorizer, IHttpClientFactory httpClients, IConfiguration configuration)
+public sealed class SourceTester(SourceCommands commands, CommandAuthorizer authorizer, IHttpClientFactory httpClients, SourceSecrets secrets)
 {
     /// <summary>Items a test shows; the summary gives the full count.</summary>
     public const int ItemsShown = 10;
@@ -140,10 +140,13 @@ public sealed class SourceTester(SourceCommands commands, CommandAuthorizer auth
         var secretName = config.GetProperty("tokenSecret").GetString()!;
         var rules = config.GetProperty("rules").EnumerateArray()
             .Select(r => new XStreamRule(r.GetProperty("value").GetString()!, r.TryGetProperty("tag", out var tag) ? tag.GetString() : null)).ToList();
+        // The validation above refused a credential bound elsewhere; the binding goes along so the request checks again.
+        var secret = secrets.Find(secretName)!;
         var options = new XFilteredStreamOptions
         {
             BaseAddress = config.TryGetProperty("baseAddress", out var address) ? new Uri(address.GetString()!) : XFilteredStreamOptions.DefaultBaseAddress,
-            BearerToken = configuration[$"CrisisDesk:Secrets:{secretName}"]!,
+            BearerToken = secret.Value,
+            Credential = secret.Binding,
             Rules = rules,
         };
         using var http = httpClients.CreateClient(StreamingKindFactory.HttpClientName);
@@ -164,6 +167,10 @@ public sealed class SourceTester(SourceCommands commands, CommandAuthorizer auth
         catch (JsonException e)
         {
             return SourceTestResult.Failed($"X's answer was not understood: {e.Message}");
+        }
+        catch (CredentialRefusedException e)
+        {
+            return SourceTestResult.Failed(e.Message);
         }
         var refused = rejected.Select(r => new SourceTestRejectedRule(r.Value, r.Reason)).ToList();
         return refused.Count == 0

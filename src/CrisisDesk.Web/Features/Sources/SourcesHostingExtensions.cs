@@ -1,3 +1,6 @@
+using CrisisDesk.Ingest.Replay;
+using CrisisDesk.Web.Features.Drill;
+
 namespace CrisisDesk.Web.Features.Sources;
 
 public static class SourcesHostingExtensions
@@ -7,6 +10,9 @@ public static class SourcesHostingExtensions
     {
         builder.Services.AddSingleton<SourceCommands>();
         builder.Services.AddSingleton<SourceTester>();
+        builder.Services.AddSingleton<ReplayFileImport>();
+        // The drill's data set ships with CrisisDesk: the one replay file allowed outside the import directory.
+        builder.Services.AddSingleton(new BundledReplayFile(DrillDataSet.Germanwings.RelativePath));
         return builder;
     }
 }
