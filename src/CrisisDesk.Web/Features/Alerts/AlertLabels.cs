@@ -76,8 +76,13 @@ public static class AlertLabels
 
     public static string Label(Enum value) => Of(value).Label;
 
+    public static bool IsLabelled(Enum value) => Labels.ContainsKey(value);
+
     /// <summary>"Act now (Immediate)": the people's words with the CAP value beside them.</summary>
-    public static string WithCap(Enum value) => $"{Label(value)} ({value})";
+    public static string WithCap(Enum value) => SameAsCap(value) ? Label(value) : $"{Label(value)} ({value})";
+
+    /// <summary>The label already is the CAP value ("Fire"): saying it twice helps nobody.</summary>
+    public static bool SameAsCap(Enum value) => string.Equals(Label(value), value.ToString(), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A CAP value stored as text (list rows keep it so); unknown text shows as itself.</summary>
     public static string WithCap<T>(string value) where T : struct, Enum =>
