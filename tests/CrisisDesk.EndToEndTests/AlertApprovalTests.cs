@@ -107,7 +107,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
         await op.WaitForCircuitAsync();
         await op.GetByTestId("new-alert").ClickAsync();
         await op.GetByTestId("preset-flood-warning").ClickAsync();
-        Assert.Equal("Flood warning", await op.GetByLabel("Event (CAP event)").InputValueAsync());
+        await Assertions.Expect(op.GetByLabel("Event (CAP event)")).ToHaveValueAsync("Flood warning");
         await TypeAsync(op, "Headline (CAP headline)", "Evacuate Lower Town now");
         await TypeAsync(op, "Area 1: name (CAP areaDesc)", "Lower Town");
         // A half-typed polygon is explained under its field before anything is saved.
