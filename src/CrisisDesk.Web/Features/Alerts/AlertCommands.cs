@@ -171,14 +171,7 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         var alert = draft with { Sent = WholeSecondsUtc(clock.GetUtcNow()), Status = isDrill ? CapStatus.Exercise : draft.Status };
         RequireValid(alert);
 
-        var channelNames = stored.ThreadRootId is { } root
-            ? (await connection.QueryAsync<string>("""
-                SELECT DISTINCT d.channel FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-                 WHERE coalesce(a.thread_root_id, a.id) = @root
-                """, new { root }, transaction)).ToList()
-            : [.. channels.ForAlerts()];
-        if (!channelNames.Contains(ChannelNames.CapFeed))
-            channelNames.Insert(0, ChannelNames.CapFeed);
+        var channelNames = await IssueChannelsAsync(connection, transaction, stored.ThreadRootId);
         var actor = user.ActorName();
         await connection.ExecuteAsync("""
             UPDATE alerts SET cap_xml = @xml, cap_status = @status, state = 'approved', approver = @actor, decision_comment = @comment,
@@ -202,6 +195,29 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         signal.Notify();
+    }
+
+    /// <summary>
+    /// The channels approving this alert would send it to (shown to the approver before they decide): every
+    /// configured alert channel for a new alert; for an Update or Cancel, the channels its thread went to.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> IssueChannelsAsync(int? threadRootId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await IssueChannelsAsync(connection, null, threadRootId);
+    }
+
+    private async Task<List<string>> IssueChannelsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int? threadRootId)
+    {
+        var channelNames = threadRootId is { } root
+            ? (await connection.QueryAsync<string>("""
+                SELECT DISTINCT d.channel FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+                 WHERE coalesce(a.thread_root_id, a.id) = @root
+                """, new { root }, transaction)).ToList()
+            : [.. channels.ForAlerts()];
+        if (!channelNames.Contains(ChannelNames.CapFeed))
+            channelNames.Insert(0, ChannelNames.CapFeed);
+        return channelNames;
     }
 
     /// <summary>Sends a submitted alert back to its writers with a reason (Approver, not one of its writers).</summary>

@@ -118,22 +118,8 @@ public sealed class AlertForm
             {
                 var area = info.Areas[m];
                 var areaPath = $"{path}.area[{m + 1}]";
-                var polygons = new List<CapPolygon>();
-                foreach (var (line, k) in Lines(area.Polygons).Select((l, k) => (l, k)))
-                {
-                    if (CapPolygon.TryParse(line, out var polygon))
-                        polygons.Add(polygon!);
-                    else
-                        problems.Add(Unreadable($"{areaPath}.polygon[{k + 1}]", $"polygon line {k + 1} '{line}' is not a list of latitude,longitude pairs separated by spaces"));
-                }
-                var circles = new List<CapCircle>();
-                foreach (var (line, k) in Lines(area.Circles).Select((l, k) => (l, k)))
-                {
-                    if (CapCircle.TryParse(line, out var circle))
-                        circles.Add(circle!);
-                    else
-                        problems.Add(Unreadable($"{areaPath}.circle[{k + 1}]", $"circle line {k + 1} '{line}' should be 'latitude,longitude radius-in-km', for example '51.5,-0.12 2.5'"));
-                }
+                var polygons = Parse<CapPolygon>(area.Polygons, areaPath, "polygon", problems);
+                var circles = Parse<CapCircle>(area.Circles, areaPath, "circle", problems);
                 var geocodes = new List<CapValuePair>();
                 foreach (var (line, k) in Lines(area.Geocodes).Select((l, k) => (l, k)))
                 {
@@ -196,6 +182,63 @@ public sealed class AlertForm
             Incidents = new(SplitList(Incidents)),
             Infos = new(infos),
         };
+    }
+
+    /// <summary>
+    /// The problems of one area's polygons or circles as typed, line by line (<paramref name="shape"/> is "polygon" or
+    /// "circle"): lines that cannot be read, and polygons too short, not closed or off the globe. Shown while typing,
+    /// before the whole alert is checked.
+    /// </summary>
+    public static List<CapProblem> ShapeProblems(string areaPath, AreaForm area, string shape)
+    {
+        var problems = new List<CapProblem>();
+        if (shape == "circle")
+        {
+            foreach (var circle in Parse<CapCircle>(area.Circles, areaPath, shape, problems).Select((c, k) => (c, k)))
+                if (!OnTheGlobe(circle.c.Centre))
+                    problems.Add(Unreadable($"{areaPath}.circle[{circle.k + 1}]", $"circle line {circle.k + 1}: latitude must be -90 to 90 and longitude -180 to 180 (latitude comes first)"));
+            return problems;
+        }
+        var lines = Lines(area.Polygons).ToList();
+        for (var k = 0; k < lines.Count; k++)
+        {
+            var path = $"{areaPath}.polygon[{k + 1}]";
+            if (!CapPolygon.TryParse(lines[k], out var polygon))
+                problems.Add(Unreadable(path, PolygonUnreadable(k, lines[k])));
+            else if (polygon!.Points.Count < 4)
+                problems.Add(Unreadable(path, $"polygon line {k + 1} has {polygon.Points.Count} pairs; it needs at least 4, the last repeating the first"));
+            else if (polygon.Points[0] != polygon.Points[^1])
+                problems.Add(Unreadable(path, $"polygon line {k + 1} is not closed: end it with its first pair ({polygon.Points[0]})"));
+            else if (!polygon.Points.All(OnTheGlobe))
+                problems.Add(Unreadable(path, $"polygon line {k + 1}: latitudes must be -90 to 90 and longitudes -180 to 180 (latitude comes first)"));
+        }
+        return problems;
+    }
+
+    private static bool OnTheGlobe(CapPoint point) => point.Latitude is >= -90 and <= 90 && point.Longitude is >= -180 and <= 180;
+
+    private static string PolygonUnreadable(int k, string line) =>
+        $"polygon line {k + 1} '{line}' is not a list of latitude,longitude pairs separated by spaces";
+
+    /// <summary>Each line that reads as a <typeparamref name="T"/>; each line that does not is named in <paramref name="problems"/>.</summary>
+    private static List<T> Parse<T>(string text, string areaPath, string shape, List<CapProblem> problems) where T : class
+    {
+        var shapes = new List<T>();
+        foreach (var (line, k) in Lines(text).Select((l, k) => (l, k)))
+        {
+            T? parsed = null;
+            if (typeof(T) == typeof(CapPolygon) && CapPolygon.TryParse(line, out var polygon))
+                parsed = polygon as T;
+            else if (typeof(T) == typeof(CapCircle) && CapCircle.TryParse(line, out var circle))
+                parsed = circle as T;
+            if (parsed is not null)
+                shapes.Add(parsed);
+            else
+                problems.Add(Unreadable($"{areaPath}.{shape}[{k + 1}]", typeof(T) == typeof(CapPolygon)
+                    ? PolygonUnreadable(k, line)
+                    : $"circle line {k + 1} '{line}' should be 'latitude,longitude radius-in-km', for example '51.5,-0.12 2.5'"));
+        }
+        return shapes;
     }
 
     private static CapProblem Unreadable(string path, string message) => new(CapProblemSeverity.Error, path, message);

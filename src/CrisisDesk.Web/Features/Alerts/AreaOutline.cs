@@ -34,16 +34,16 @@ public static class AreaOutline
 
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Size} {Size}\" width=\"{Size}\" height=\"{Size}\" role=\"img\" aria-label=\"Outline of the alert areas\" class=\"area-outline\">");
-        svg.Append("<rect width=\"100%\" height=\"100%\" fill=\"#f5f7fa\" stroke=\"#c8d0da\"/>");
+        svg.Append("<rect width=\"100%\" height=\"100%\" style=\"fill:var(--mud-palette-background-gray,#f5f7fa);stroke:var(--mud-palette-lines-default,#c8d0da)\"/>");
         foreach (var area in list)
         {
             foreach (var polygon in area.Polygons)
                 svg.Append("<polygon points=\"").AppendJoin(' ', polygon.Points.Select(p => X((double)p.Longitude) + "," + Y((double)p.Latitude)))
-                   .Append("\" fill=\"rgba(200,30,30,0.25)\" stroke=\"#b00\" stroke-width=\"1.5\"/>");
+                   .Append("\" style=\"fill:rgba(200,30,30,0.25);stroke:var(--mud-palette-error,#b00)\" stroke-width=\"1.5\"/>");
             foreach (var circle in area.Circles)
             {
                 var r = (double)circle.RadiusKm / 111.32 * scale;
-                svg.Append(CultureInfo.InvariantCulture, $"<ellipse cx=\"{X((double)circle.Centre.Longitude)}\" cy=\"{Y((double)circle.Centre.Latitude)}\" rx=\"{F(r)}\" ry=\"{F(r)}\" fill=\"rgba(30,80,200,0.2)\" stroke=\"#1f4fbf\" stroke-width=\"1.5\"/>");
+                svg.Append(CultureInfo.InvariantCulture, $"<ellipse cx=\"{X((double)circle.Centre.Longitude)}\" cy=\"{Y((double)circle.Centre.Latitude)}\" rx=\"{F(r)}\" ry=\"{F(r)}\" style=\"fill:rgba(30,80,200,0.2);stroke:var(--mud-palette-info,#1f4fbf)\" stroke-width=\"1.5\"/>");
             }
         }
         svg.Append("</svg>");
