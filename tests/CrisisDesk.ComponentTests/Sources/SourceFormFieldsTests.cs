@@ -12,6 +12,16 @@ public sealed class SourceFormFieldsTests : ComponentTest
             .Add(f => f.Errors, errors ?? new Dictionary<string, string>())
             .Add(f => f.SecretIsConfigured, name => name == "X:BearerToken"));
 
+    /// <summary>
+    /// Types into a field and waits until the field has taken the text: MudTextField applies input asynchronously, so a
+    /// second field typed at once could otherwise race the first.
+    /// </summary>
+    private static void Type(IRenderedComponent<SourceFormFields> fields, string selector, string text)
+    {
+        fields.Find(selector).Input(text);
+        fields.WaitForAssertion(() => Assert.Equal(text, fields.Find(selector).GetAttribute("value")));
+    }
+
     private static string Json(SourceForm form) => form.ToConfig().GetRawText();
 
     [Fact]
@@ -20,11 +30,11 @@ public sealed class SourceFormFieldsTests : ComponentTest
         var form = new SourceForm { Kind = "rss", Name = "Wessex News" };
         var fields = Render(form);
 
-        fields.Find("#source-url").Input("https://example.org/news.rss");
-        fields.Find("#source-keywords").Input("flood, River Wey , #A34");
-        fields.Find("#source-poll").Input("300");
+        Type(fields, "#source-url", "https://example.org/news.rss");
+        Type(fields, "#source-keywords", "flood, River Wey , #A34");
+        Type(fields, "#source-poll", "300");
 
-        Assert.Equal("""{"url":"https://example.org/news.rss","keywords":["flood","River Wey","#A34"],"pollIntervalSeconds":300}""", Json(form));
+        fields.WaitForAssertion(() => Assert.Equal("""{"url":"https://example.org/news.rss","keywords":["flood","River Wey","#A34"],"pollIntervalSeconds":300}""", Json(form)));
     }
 
     [Fact]
@@ -42,13 +52,13 @@ public sealed class SourceFormFieldsTests : ComponentTest
         var form = new SourceForm { Kind = "x" };
         var fields = Render(form);
 
-        fields.Find("#source-secret").Input("X:BearerToken");
-        fields.Find("#source-rule-value-0").Input("flood -is:retweet");
-        fields.Find("#source-rule-tag-0").Input("flood");
+        Type(fields, "#source-secret", "X:BearerToken");
+        Type(fields, "#source-rule-value-0", "flood -is:retweet");
+        Type(fields, "#source-rule-tag-0", "flood");
         fields.Find("[data-testid=add-rule] button, button[data-testid=add-rule]").Click();
-        fields.Find("#source-rule-value-1").Input("A38 closed");
+        Type(fields, "#source-rule-value-1", "A38 closed");
 
-        Assert.Equal("""{"tokenSecret":"X:BearerToken","rules":[{"value":"flood -is:retweet","tag":"flood"},{"value":"A38 closed","tag":null}],"backfill":false}""", Json(form));
+        fields.WaitForAssertion(() => Assert.Equal("""{"tokenSecret":"X:BearerToken","rules":[{"value":"flood -is:retweet","tag":"flood"},{"value":"A38 closed","tag":null}],"backfill":false}""", Json(form)));
         Assert.Contains("Configured on the server.", fields.Markup, StringComparison.Ordinal);
     }
 
@@ -57,23 +67,23 @@ public sealed class SourceFormFieldsTests : ComponentTest
     {
         var mastodon = new SourceForm { Kind = "mastodon" };
         var fields = Render(mastodon);
-        fields.Find("#source-instance").Input("https://mastodon.social/");
-        fields.Find("#source-secret").Input("Mastodon:Token");
-        fields.Find("#source-hashtag").Input("flood");
-        Assert.Equal("""{"instance":"https://mastodon.social/","tokenSecret":"Mastodon:Token","stream":"hashtag","hashtag":"flood"}""", Json(mastodon));
+        Type(fields, "#source-instance", "https://mastodon.social/");
+        Type(fields, "#source-secret", "Mastodon:Token");
+        Type(fields, "#source-hashtag", "flood");
+        fields.WaitForAssertion(() => Assert.Equal("""{"instance":"https://mastodon.social/","tokenSecret":"Mastodon:Token","stream":"hashtag","hashtag":"flood"}""", Json(mastodon)));
         Assert.Contains("Not configured on the server yet.", fields.Markup, StringComparison.Ordinal);
 
         var bluesky = new SourceForm { Kind = "bluesky" };
         fields = Render(bluesky);
-        fields.Find("#source-keywords").Input("flood");
-        fields.Find("#source-rewind").Input("10");
-        Assert.Equal("""{"keywords":["flood"],"rewindSeconds":10}""", Json(bluesky));
+        Type(fields, "#source-keywords", "flood");
+        Type(fields, "#source-rewind", "10");
+        fields.WaitForAssertion(() => Assert.Equal("""{"keywords":["flood"],"rewindSeconds":10}""", Json(bluesky)));
 
         var replay = new SourceForm { Kind = "replay", Format = "post.jsonl" };
         fields = Render(replay);
-        fields.Find("#source-file").Input("/data/drill.jsonl");
-        fields.Find("#source-speed").Input("60");
-        Assert.Equal("""{"file":"/data/drill.jsonl","format":"post.jsonl","speed":60}""", Json(replay));
+        Type(fields, "#source-file", "/data/drill.jsonl");
+        Type(fields, "#source-speed", "60");
+        fields.WaitForAssertion(() => Assert.Equal("""{"file":"/data/drill.jsonl","format":"post.jsonl","speed":60}""", Json(replay)));
     }
 
     [Fact]
