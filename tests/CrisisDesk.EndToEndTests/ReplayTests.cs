@@ -71,19 +71,31 @@ public sealed class ReplayTests(BrowserFixture browser) : AppTests(browser)
             await page.Locator("[data-testid=replay-feed] article.post").First.GetAttributeAsync("data-post-id"));
         var rumour = page.Locator("[data-testid=replay-rumours] li[data-rumour-id=r1]");
         Assert.Contains("The co-pilot was not on board", await rumour.InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal("open", await rumour.GetByTestId("rumour-status").InnerTextAsync());
+        Assert.Equal("open", await rumour.GetByTestId("rumour-status").GetAttributeAsync("data-status"));
+        Assert.Equal("Open", await rumour.GetByTestId("rumour-status").InnerTextAsync());
+        // The action is told in words, not as its payload ("postIds: [237]").
+        var actions = await page.GetByTestId("replay-actions").InnerTextAsync();
+        Assert.Contains("ops.anna flagged the rumour “The co-pilot was not on board”", actions, StringComparison.Ordinal);
+        Assert.DoesNotContain("postIds", actions, StringComparison.Ordinal);
 
         // The next action is the debunk: the rumour's status then, and every post by then.
         await page.GetByTestId("replay-next-action").ClickAsync();
-        await PageActions.EventuallyAsync(async () => await rumour.GetByTestId("rumour-status").InnerTextAsync(), s => s == "debunked", "the rumour to show as debunked");
+        await PageActions.EventuallyAsync(async () => await rumour.GetByTestId("rumour-status").GetAttributeAsync("data-status"), s => s == "debunked", "the rumour to show as debunked");
         Assert.Equal(DrillPosts.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetByTestId("replay-count").InnerTextAsync());
 
         // Back to the start and play at 600×: time moves on its own.
         await page.GetByTestId("replay-prev-action").ClickAsync();
         var before = await page.GetByTestId("replay-time").GetAttributeAsync("datetime");
-        await page.GetByTestId("replay-speed").SelectOptionAsync("600");
+        await page.GetByTestId("replay-speed-600").ClickAsync();
         await page.GetByTestId("replay-play").ClickAsync();
         await PageActions.EventuallyAsync(async () => await page.GetByTestId("replay-time").GetAttributeAsync("datetime"), t => t != before, "playback to advance the moment shown");
         await page.GetByTestId("replay-pause").ClickAsync();
+
+        // "What the war room saw at the flag": typing its time of day shows the same count.
+        var flaggedAt = DateTimeOffset.Parse((await page.Locator("[data-testid=action-marker][data-action='rumour.created']").GetAttributeAsync("title"))![..19], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+        await page.Locator("#replay-jump-input").FillAsync(flaggedAt.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("replay-jump").ClickAsync();
+        await PageActions.EventuallyAsync(async () => long.Parse(await page.GetByTestId("replay-count").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture),
+            c => c <= seenThen && c > 0, "the typed moment to show at most what the flag's moment showed");
     }
 }

@@ -41,30 +41,37 @@ public sealed class SourcesTests(BrowserFixture browser) : AppTests(browser)
         await page.WaitForURLAsync("**/sources");
         await page.WaitForCircuitAsync();
 
-        // A mistyped address is caught beside its field before anything is fetched.
-        await page.Locator("#source-name").FillAsync("Wessex Evening News");
-        await page.Locator("#source-url").FillAsync("feeds.example/news.rss");
-        await page.Locator("[data-testid=source-test]").ClickAsync();
-        await page.Locator(".field-error[data-field=url]").WaitForAsync();
+        // No sources yet: the empty state offers to add one, in a dialog.
+        await page.GetByTestId("sources-empty").GetByTestId("source-add").ClickAsync();
+        var form = page.Locator(".mud-dialog");
+        await form.Locator("#source-name").WaitForAsync();
 
-        await page.Locator("#source-url").FillAsync(_feed.Url);
-        await page.Locator("#source-keywords").FillAsync("flood");
-        await page.Locator("[data-testid=source-test]").ClickAsync();
-        var result = page.Locator("[data-testid=source-test-result].passed");
+        // A mistyped address is caught beside its field before anything is fetched.
+        await form.Locator("#source-name").FillAsync("Wessex Evening News");
+        await form.Locator("#source-url").FillAsync("feeds.example/news.rss");
+        await form.GetByTestId("source-test").ClickAsync();
+        await form.Locator(".field-url .mud-input-helper-text.mud-input-error").WaitForAsync();
+
+        await form.Locator("#source-url").FillAsync(_feed.Url);
+        await form.Locator("#source-keywords").FillAsync("flood");
+        await form.GetByTestId("source-test").ClickAsync();
+        var result = form.Locator("[data-testid=source-test-result].passed");
         await result.WaitForAsync();
         Assert.Contains("3 item(s), 2 mention the keywords", await result.Locator(".summary").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Contains("River Wey flood warning extended to Godalming", await result.Locator("[data-testid=source-test-items]").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator(".field-error").CountAsync());
+        Assert.Contains("River Wey flood warning extended to Godalming", await form.Locator("[data-testid=source-test-items]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await form.Locator(".mud-input-helper-text.mud-input-error").CountAsync());
 
-        await page.Locator("[data-testid=source-save]").ClickAsync();
-        var row = page.Locator("[data-testid=source-row]", new() { HasText = "Wessex Evening News" });
+        await form.GetByTestId("source-save").ClickAsync();
+        await page.GetByText("Added “Wessex Evening News”. It is stopped: start it when ready.").WaitForAsync();
+        var row = page.Locator("tr", new() { Has = page.Locator("[data-testid=source-row]", new() { HasText = "Wessex Evening News" }) });
         await row.WaitForAsync();
-        Assert.Equal("stopped", await row.Locator("[data-testid=source-state]").InnerTextAsync());
+        Assert.Equal("Stopped", (await row.Locator("[data-testid=source-state]").InnerTextAsync()).Trim());
 
         var requestsBeforeStart = _feed.Requests;
         await row.Locator("[data-testid=source-start]").ClickAsync();
         await row.Locator("[data-testid=source-stop]").WaitForAsync();
         await PageActions.EventuallyAsync(() => row.Locator("[data-testid=source-stored]").InnerTextAsync(), stored => stored == "2", "the source to store the two matching items");
+        Assert.Equal("Running", (await row.Locator("[data-testid=source-state]").InnerTextAsync()).Trim());
         Assert.True(_feed.Requests > requestsBeforeStart, "starting the source should have fetched the feed");
 
         await page.Locator("[data-testid=back-to-war-room]").ClickAsync();
@@ -85,7 +92,6 @@ public sealed class SourcesTests(BrowserFixture browser) : AppTests(browser)
         await _feed.DisposeAsync();
     }
 
-    /// <summary>A news feed on 127.0.0.1 (HttpListener: this project has no ASP.NET): RSS 2.0, three items, two about the flood.</summary>
     /// <summary>A news outlet's RSS feed on 127.0.0.1 that counts its requests.</summary>
     private sealed class FakeRssServer : IAsyncDisposable
     {

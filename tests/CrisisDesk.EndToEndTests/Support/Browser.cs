@@ -65,16 +65,18 @@ public static class PageActions
         await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
     }
 
-    /// <summary>Adds a user through the admin's Users page, as an admin would, and waits for the confirmation.</summary>
+    /// <summary>Adds a user through the admin's Users page (its "Add a user" dialog), as an admin would, and waits for the confirmation.</summary>
     public static async Task AddUserAsync(this IPage admin, string userName, string displayName, string role, string password)
     {
         await admin.GotoAsync("/admin/users");
         await admin.WaitForCircuitAsync();
-        await admin.Locator("#new-user-name").FillAsync(userName);
-        await admin.Locator("#new-user-display").FillAsync(displayName);
-        await admin.Locator("#new-user-role").SelectOptionAsync(role);
-        await admin.Locator("#new-user-password").FillAsync(password);
-        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
+        await admin.GetByTestId("add-user").ClickAsync();
+        var dialog = admin.Locator(".mud-dialog");
+        await dialog.Locator("#new-user-name").FillAsync(userName);
+        await dialog.Locator("#new-user-display").FillAsync(displayName);
+        await dialog.GetByTestId($"new-user-role-{role.ToLowerInvariant()}").ClickAsync();
+        await dialog.Locator("#new-user-password").FillAsync(password);
+        await dialog.GetByTestId("new-user-submit").ClickAsync();
         await admin.GetByText($"Added {userName} as {role}.").WaitForAsync();
     }
 

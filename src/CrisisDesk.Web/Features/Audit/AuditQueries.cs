@@ -23,7 +23,41 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     public async Task<AuditPage> PageAsync(AuditFilter filter, long? before, int pageSize, CancellationToken cancellationToken = default)
     {
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
-        var sql = new StringBuilder("SELECT seq, at, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events WHERE true");
+        var (where, parameters) = Where(filter);
+        if (before is { } b)
+        {
+            where.Append(" AND seq < @before");
+            parameters.Add("before", b);
+        }
+        var events = await ReadAsync(where, parameters, 0, pageSize + 1, cancellationToken);
+        return new AuditPage(events.Take(pageSize).ToList(), events.Count > pageSize ? events[pageSize - 1].Seq : null);
+    }
+
+    /// <summary>The <paramref name="pageIndex"/>th page (from 0) of events matching <paramref name="filter"/>, newest first, and how many match in all.</summary>
+    public async Task<(IReadOnlyList<ReviewEvent> Events, int Total)> PageAtAsync(AuditFilter filter, int pageIndex, int pageSize, CancellationToken cancellationToken = default)
+    {
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        var (where, parameters) = Where(filter);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM events" + where, parameters, cancellationToken: cancellationToken));
+        var events = await ReadAsync(where, parameters, Math.Max(0, pageIndex) * (long)pageSize, pageSize, cancellationToken);
+        return (events, (int)Math.Min(total, int.MaxValue));
+    }
+
+    private async Task<List<ReviewEvent>> ReadAsync(StringBuilder where, DynamicParameters parameters, long offset, int limit, CancellationToken cancellationToken)
+    {
+        parameters.Add("limit", limit);
+        parameters.Add("offset", offset);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
+            "SELECT seq, at, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events" + where + " ORDER BY seq DESC LIMIT @limit OFFSET @offset",
+            parameters, cancellationToken: cancellationToken));
+        return rows.Select(r => ReviewEvent.Parse(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
+    }
+
+    private static (StringBuilder Where, DynamicParameters Parameters) Where(AuditFilter filter)
+    {
+        var sql = new StringBuilder(" WHERE true");
         var parameters = new DynamicParameters();
         if (!string.IsNullOrWhiteSpace(filter.Actor))
         {
@@ -61,21 +95,7 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
             sql.Append(" AND at < @to");
             parameters.Add("to", to);
         }
-        if (before is { } b)
-        {
-            sql.Append(" AND seq < @before");
-            parameters.Add("before", b);
-        }
-        sql.Append(" ORDER BY seq DESC LIMIT @limit");
-        parameters.Add("limit", pageSize + 1);
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(
-            new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
-        var events = rows.Take(pageSize)
-            .Select(r => ReviewEvent.Parse(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.IncidentId, r.Payload))
-            .ToList();
-        return new AuditPage(events, rows.Count > pageSize ? events[^1].Seq : null);
+        return (sql, parameters);
     }
 
     /// <summary>The distinct actors and actions, for the filter's suggestions.</summary>

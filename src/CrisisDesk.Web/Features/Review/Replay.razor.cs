@@ -4,6 +4,7 @@ using CrisisDesk.Core.Review;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web.Virtualization;
+using MudBlazor;
 
 namespace CrisisDesk.Web.Features.Review;
 
@@ -14,13 +15,17 @@ namespace CrisisDesk.Web.Features.Review;
 /// </summary>
 public sealed partial class Replay : IAsyncDisposable
 {
-    private static readonly int[] Speeds = [1, 10, 60, 600];
+    private static readonly int[] Speeds = [1, 10, 60, 300, 600];
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     // A live incident's timeline (its end, its minute counts, its events) is read again this often while playing.
     private static readonly TimeSpan LiveRefresh = TimeSpan.FromSeconds(5);
 
     private ReplayTimeline? _timeline;
-    private TimelineChart? _chart;
+    private List<ChartSeries<double>> _series = [];
+    private string[] _labels = [];
+    private int _bucketMinutes = 1;
+    private string? _jumpText;
+    private string? _jumpError;
     private IncidentState? _state;
     private bool _notFound;
     private DateTimeOffset _asOf;
@@ -56,8 +61,12 @@ public sealed partial class Replay : IAsyncDisposable
         _asOf = asOf < timeline.Start ? timeline.Start : asOf > timeline.End ? timeline.End : asOf;
         _count = await Queries.CountAsOfAsync(IncidentId, timeline.Volume, _asOf);
         _state = IncidentStateFolder.Fold(timeline.Events, _asOf);
-        var shown = timeline.Volume.Minutes.Where(m => m.Minute <= _asOf).ToList();
-        _chart = new TimelineChart(shown, timeline.Events, timeline.Start, timeline.End);
+        var (labels, counts, bucketMinutes) = ReplayMoments.Volume(timeline.Volume.Minutes, timeline.Start, timeline.End, _asOf);
+        _labels = labels;
+        _bucketMinutes = bucketMinutes;
+        _series = [new ChartSeries<double> { Name = "Posts received", Data = new ChartData<double>(counts) }];
+        // About eight time labels along the axis, however long the incident.
+        _chartOptions.XAxisLabelInterval = Math.Max(1, labels.Length / 8);
         if (_virtualize is not null)
             await _virtualize.RefreshDataAsync();
     }
@@ -70,10 +79,27 @@ public sealed partial class Replay : IAsyncDisposable
         return new ItemsProviderResult<FeedPost>(posts, (int)Math.Min(_count, int.MaxValue));
     }
 
-    private async Task ScrubAsync(ChangeEventArgs e)
+    private readonly BarChartOptions _chartOptions = new() { ShowLegend = false, YAxisTitle = "Posts", YAxisLines = true, ChartPalette = ["#b3261e"] };
+
+    private async Task ScrubAsync(double seconds)
     {
-        if (long.TryParse(e.Value?.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
-            await SeekAsync(_timeline!.Start.AddSeconds(seconds));
+        Pause();
+        await SeekAsync(_timeline!.Start.AddSeconds(seconds));
+    }
+
+    /// <summary>"What the war room saw at 14:32": the first such moment in the incident.</summary>
+    private async Task JumpToTimeAsync()
+    {
+        _jumpError = null;
+        if (ReplayMoments.Parse(_jumpText, _timeline!.Start, _timeline.End) is { } moment)
+        {
+            Pause();
+            await SeekAsync(moment);
+        }
+        else
+        {
+            _jumpError = $"Type a time between {Clock(_timeline.Start)} and {Clock(_timeline.End)} UTC, e.g. {Clock(_timeline.Start.AddMinutes((_timeline.End - _timeline.Start).TotalMinutes / 2))}.";
+        }
     }
 
     /// <summary>Jumps to the moment an action was recorded: the state then includes it.</summary>
@@ -82,9 +108,6 @@ public sealed partial class Replay : IAsyncDisposable
         Pause();
         await SeekAsync(action.At);
     }
-
-    private Task OnMarkerKeyAsync(Microsoft.AspNetCore.Components.Web.KeyboardEventArgs e, ReviewEvent action) =>
-        e.Key is "Enter" or " " ? JumpToAsync(action) : Task.CompletedTask;
 
     private async Task PreviousActionAsync()
     {
@@ -153,7 +176,31 @@ public sealed partial class Replay : IAsyncDisposable
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 
-    private static string N(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Clock(DateTimeOffset time) => time.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>Where a moment sits along the action lane, as a CSS left offset.</summary>
+    private string Percent(DateTimeOffset time)
+    {
+        var span = (_timeline!.End - _timeline.Start).TotalSeconds;
+        var share = span <= 0 ? 0 : Math.Clamp((time - _timeline.Start).TotalSeconds / span, 0, 1);
+        return (share * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
+    }
+
+    /// <summary>Flags, approvals and publications stand apart on the lane (colours from the theme, in the CSS).</summary>
+    private static string MarkerClass(ReviewEvent e) => "marker-" + e.Noun switch
+    {
+        "post" or "rumour" => "rumour",
+        "rebuttal" => "rebuttal",
+        "alert" or "delivery" => "alert",
+        _ => "other",
+    };
+
+    /// <summary>A status as stored ("ConfirmedFalse", "debunked") in words ("Confirmed false", "Debunked").</summary>
+    private static string Word(string status)
+    {
+        var words = System.Text.RegularExpressions.Regex.Replace(status.Replace('_', ' ').Replace('-', ' '), "(?<=[a-z])(?=[A-Z])", " ").ToLowerInvariant();
+        return words.Length == 0 ? words : char.ToUpperInvariant(words[0]) + words[1..];
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -2,13 +2,18 @@ using System.Security.Claims;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Incidents;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
+using Dapper;
+using MudBlazor;
+using Npgsql;
 
 namespace CrisisDesk.Web.Features.Sources;
 
 /// <summary>
 /// An incident's sources: their live state and counters for Operators; adding, testing, changing, starting, stopping
-/// and removing for Admins. Every button goes through <see cref="SourceCommands"/>, which checks the role again.
+/// and removing for Admins (the form is <see cref="SourceDialog"/>). Every button goes through
+/// <see cref="SourceCommands"/>, which checks the role again.
 /// </summary>
 public sealed partial class Sources : IAsyncDisposable
 {
@@ -20,16 +25,14 @@ public sealed partial class Sources : IAsyncDisposable
 
     private IncidentSummary? _incident;
     private bool _notFound;
+    private bool _loaded;
+    private bool _canManage;
     private IReadOnlyList<SourceRecord> _records = [];
     private IReadOnlyList<SourceView> _views = [];
-    private SourceForm _form = new();
-    private SourceRecord? _editing;
-    private IReadOnlyDictionary<string, string> _errors = new Dictionary<string, string>();
-    private SourceTestResult? _test;
+    private IReadOnlyDictionary<int, SourceTable.EditCounts> _counts = new Dictionary<int, SourceTable.EditCounts>();
+    private (string Name, SourceTestResult Result)? _rowTest;
     private string? _error;
-    private string? _notice;
     private bool _busy;
-    private int? _confirmRemove;
     private CancellationTokenSource? _refreshLoop;
 
     [Parameter] public int IncidentId { get; set; }
@@ -39,6 +42,10 @@ public sealed partial class Sources : IAsyncDisposable
     [Inject] private SourceCommands Commands { get; set; } = default!;
     [Inject] private SourceTester Tester { get; set; } = default!;
     [Inject] private IncidentCommands Incidents { get; set; } = default!;
+    [Inject] private IAuthorizationService Authorization { get; set; } = default!;
+    [Inject] private NpgsqlDataSource DataSource { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -46,7 +53,10 @@ public sealed partial class Sources : IAsyncDisposable
         _notFound = _incident is null;
         if (_incident is null)
             return;
+        // Only what the page offers; every command checks the role again on the server.
+        _canManage = (await Authorization.AuthorizeAsync((await Auth).User, Policies.Admin)).Succeeded;
         await RunAsync(ReloadAsync);
+        _loaded = true;
         if (RendererInfo.IsInteractive && _error is null)
             _refreshLoop ??= StartRefresh();
     }
@@ -55,6 +65,16 @@ public sealed partial class Sources : IAsyncDisposable
     {
         _records = await Commands.ListAsync(user, IncidentId);
         _views = _records.Select(Commands.ViewOf).ToList();
+        _counts = await EditCountsAsync();
+    }
+
+    /// <summary>Edits and deletions each source applied: counted by ingest in the sources table, which SourceRecord does not carry.</summary>
+    private async Task<IReadOnlyDictionary<int, SourceTable.EditCounts>> EditCountsAsync()
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<(int Id, long Edits, long Deletions)>(
+            "SELECT id, edits_stored, deletions_applied FROM sources WHERE incident_id = @IncidentId AND removed_at IS NULL", new { IncidentId });
+        return rows.ToDictionary(r => r.Id, r => new SourceTable.EditCounts(r.Edits, r.Deletions));
     }
 
     private CancellationTokenSource StartRefresh()
@@ -95,129 +115,66 @@ public sealed partial class Sources : IAsyncDisposable
         return stop;
     }
 
-    private static string KindLabel(string kind) => kind switch
-    {
-        "rss" => "News RSS feed",
-        "atom" => "News Atom feed",
-        "cap-feed" => "Another agency's CAP alert feed",
-        "x" => "X filtered stream",
-        "mastodon" => "Mastodon streaming",
-        "bluesky" => "Bluesky Jetstream",
-        SourceConfigValidator.Replay => "Replay of a file",
-        _ => kind,
-    };
+    private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseButton = true };
 
-    private RenderFragment Err(string field) => builder =>
+    private async Task AddAsync() => await OpenFormAsync(null, new SourceForm());
+
+    private async Task EditAsync(SourceView source) => await OpenFormAsync(source.Id, SourceForm.From(source.Kind, source.Name, source.Config));
+
+    private async Task OpenFormAsync(int? sourceId, SourceForm form)
     {
-        if (_errors.TryGetValue(field, out var message))
+        var parameters = new DialogParameters<SourceDialog>
         {
-            builder.OpenElement(0, "span");
-            builder.AddAttribute(1, "class", "field-error");
-            builder.AddAttribute(2, "data-field", field);
-            builder.AddContent(3, message);
-            builder.CloseElement();
-        }
-    };
-
-    private RenderFragment SecretField() => builder =>
-    {
-        builder.OpenElement(0, "label");
-        builder.AddContent(1, "Credential name (the value is read from CrisisDesk:Secrets:<name>; never type the token here)");
-        builder.OpenElement(2, "input");
-        builder.AddAttribute(3, "id", "source-secret");
-        builder.AddAttribute(4, "autocomplete", "off");
-        builder.AddAttribute(5, "placeholder", _form.Kind == "x" ? "X:BearerToken" : "Mastodon:Token");
-        builder.AddAttribute(6, "value", _form.TokenSecret);
-        builder.AddAttribute(7, "oninput", EventCallback.Factory.CreateBinder(this, value => _form.TokenSecret = value ?? "", _form.TokenSecret));
-        builder.CloseElement();
-        if (!string.IsNullOrWhiteSpace(_form.TokenSecret) && !_errors.ContainsKey("tokenSecret"))
+            { d => d.IncidentId, IncidentId },
+            { d => d.SourceId, sourceId },
+            { d => d.Form, form },
+        };
+        var dialog = await Dialogs.ShowAsync<SourceDialog>(sourceId is null ? "Add a source" : "Change a source", parameters, FormDialog);
+        if (await dialog.Result is { Canceled: false, Data: string message })
         {
-            var configured = Commands.SecretIsConfigured(_form.TokenSecret.Trim());
-            builder.OpenElement(8, "span");
-            builder.AddAttribute(9, "class", configured ? "credential configured" : "credential missing");
-            builder.AddContent(10, configured ? "configured" : "missing");
-            builder.CloseElement();
+            Snackbar.Add(message, Severity.Success);
+            await RunAsync(ReloadAsync);
         }
-        builder.AddContent(11, Err("tokenSecret"));
-        builder.CloseElement();
-    };
-
-    private void ChangeKind(ChangeEventArgs e)
-    {
-        _form = new SourceForm { Kind = e.Value?.ToString() ?? "rss", Name = _form.Name };
-        _errors = new Dictionary<string, string>();
-        _test = null;
     }
 
-    private void Edit(SourceView source)
+    private Task TestAsync(SourceView source) => RunAsync(async user =>
     {
-        _editing = _records.FirstOrDefault(r => r.Id == source.Id);
-        if (_editing is null)
-            return;
-        _form = SourceForm.From(source.Kind, source.Name, source.Config);
-        _errors = new Dictionary<string, string>();
-        _test = null;
-        _notice = null;
-    }
-
-    private void CancelEdit()
-    {
-        _editing = null;
-        _form = new SourceForm();
-        _errors = new Dictionary<string, string>();
-        _test = null;
-    }
-
-    private Task TestAsync() => RunAsync(async user =>
-    {
-        _test = null;
-        _test = await Tester.TestAsync(user, IncidentId, _form.Kind, _form.Name, _form.ToConfig());
-        _errors = _test.Errors;
-    });
-
-    private Task SaveAsync() => RunAsync(async user =>
-    {
-        if (_editing is null)
-        {
-            await Commands.AddAsync(user, IncidentId, _form.Kind, _form.Name, _form.ToConfig());
-            _notice = $"Added “{_form.Name.Trim()}”. It is stopped: start it when ready.";
-        }
-        else
-        {
-            var changed = await Commands.ChangeAsync(user, IncidentId, _editing.Id, _form.Name, _form.ToConfig());
-            _notice = changed ? $"Saved “{_form.Name.Trim()}”." : "Nothing changed.";
-        }
-        _editing = null;
-        _form = new SourceForm();
-        _test = null;
-        await ReloadAsync(user);
+        _rowTest = null;
+        Snackbar.Add($"Testing “{source.Name}”…", Severity.Info);
+        _rowTest = (source.Name, await Tester.TestAsync(user, IncidentId, source.Kind, source.Name, source.Config));
     });
 
     private Task StartAsync(SourceView source) => RunAsync(async user =>
     {
         await Commands.StartAsync(user, IncidentId, source.Id);
-        _notice = $"Started “{source.Name}”.";
+        Snackbar.Add($"Started “{source.Name}”.", Severity.Success);
         await ReloadAsync(user);
     });
 
     private Task StopAsync(SourceView source) => RunAsync(async user =>
     {
         await Commands.StopAsync(user, IncidentId, source.Id);
-        _notice = $"Stopped “{source.Name}”.";
+        Snackbar.Add($"Stopped “{source.Name}”.", Severity.Success);
         await ReloadAsync(user);
     });
 
-    private Task RemoveAsync(SourceView source) => RunAsync(async user =>
+    private async Task RemoveAsync(SourceView source)
     {
-        _confirmRemove = null;
-        await Commands.RemoveAsync(user, IncidentId, source.Id);
-        _notice = $"Removed “{source.Name}”; the posts it brought in stay.";
-        if (_editing?.Id == source.Id)
-            CancelEdit();
-        await ReloadAsync(user);
-    });
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            $"Remove “{source.Name}”?",
+            "It stops reading and leaves this list for good. The posts it brought in stay in the incident.",
+            yesText: "Remove for good", cancelText: "Keep it");
+        if (confirmed != true)
+            return;
+        await RunAsync(async user =>
+        {
+            await Commands.RemoveAsync(user, IncidentId, source.Id);
+            Snackbar.Add($"Removed “{source.Name}”; the posts it brought in stay.", Severity.Success);
+            await ReloadAsync(user);
+        });
+    }
 
-    /// <summary>Runs a command; a refusal or a settings problem is shown, never thrown at the circuit.</summary>
+    /// <summary>Runs a command; a refusal is shown above the list and in a snackbar, never thrown at the circuit.</summary>
     private async Task RunAsync(Func<ClaimsPrincipal, Task> command)
     {
         _error = null;
@@ -225,18 +182,12 @@ public sealed partial class Sources : IAsyncDisposable
         try
         {
             await command((await Auth).User);
-            _errors = _test?.Errors ?? new Dictionary<string, string>();
         }
-        catch (SourceInputException e)
-        {
-            _errors = e.Errors;
-            _error = "The settings are not valid: see the fields marked.";
-            _notice = null;
-        }
-        catch (Exception e) when (e is CommandDeniedException or SourceNotFoundException or SourceConflictException or CrisisDesk.Ingest.Pipeline.SourceNotStartableException)
+        catch (Exception e) when (e is CommandDeniedException or SourceNotFoundException or SourceConflictException or SourceInputException or CrisisDesk.Ingest.Pipeline.SourceNotStartableException)
         {
             _error = e.Message;
-            _notice = null;
+            if (RendererInfo.IsInteractive)
+                Snackbar.Add(e.Message, Severity.Error);
         }
         finally
         {
