@@ -87,7 +87,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
         var approver = await NewPageAsync();
         await approver.SignInAsync("approver.one", "approver.one-password");
         await ApproveAsync(approver, alertUrl, "Checked with the Environment Agency");
-        await approver.Locator("tr[data-channel=cap-feed][data-status=succeeded]").WaitForAsync();
+        await approver.Locator("[data-channel=cap-feed][data-status=succeeded]").WaitForAsync();
         Assert.Contains("<title>Evacuate Lower Town now</title>", await FeedAsync(), StringComparison.Ordinal);
 
         // Update: drafted from the issued alert, approved, and it replaces the alert in the feed.
