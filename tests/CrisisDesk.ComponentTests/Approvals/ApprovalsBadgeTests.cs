@@ -15,7 +15,6 @@ public sealed class ApprovalsBadgeTests : ComponentTest
     {
         Context.Services.AddSingleton<IApprovalsWaiting>(_approvals);
         Context.Services.AddSingleton(_feed);
-        Context.Render<MudPopoverProvider>();
     }
 
     private static ApprovalItem Rebuttal(int id) =>
@@ -27,6 +26,8 @@ public sealed class ApprovalsBadgeTests : ComponentTest
         auth.SetAuthorized("approver.one");
         auth.SetRoles(role);
         auth.SetPolicies(policies);
+        // MudBlazor's tooltips need their provider, rendered as the layout does (services are complete by now).
+        Context.Render<MudPopoverProvider>();
     }
 
     [Fact]

@@ -15,7 +15,6 @@ public sealed class ApprovalsInboxTests : ComponentTest
         Context.Services.AddSingleton<IApprovalsWaiting>(_approvals);
         Context.Services.AddSingleton(new IncidentActivityFeed());
         Context.Services.AddSingleton(TimeProvider.System);
-        Context.Render<MudPopoverProvider>();
     }
 
     private void SignIn(string role, params string[] policies)
@@ -24,6 +23,8 @@ public sealed class ApprovalsInboxTests : ComponentTest
         auth.SetAuthorized("someone");
         auth.SetRoles(role);
         auth.SetPolicies(policies);
+        // MudBlazor's tooltips need their provider, rendered as the layout does (services are complete by now).
+        Context.Render<MudPopoverProvider>();
     }
 
     [Fact]
