@@ -1,34 +1,13 @@
 using CrisisDesk.Core.Live;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Approvals;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
 
 namespace CrisisDesk.ComponentTests.Approvals;
 
-public sealed class ApprovalsBadgeTests : ComponentTest
+public sealed class ApprovalsBadgeTests : ApprovalsTest
 {
-    private readonly FakeApprovals _approvals = new();
-    private readonly IncidentActivityFeed _feed = new();
-
-    public ApprovalsBadgeTests()
-    {
-        Context.Services.AddSingleton<IApprovalsWaiting>(_approvals);
-        Context.Services.AddSingleton(_feed);
-    }
-
     private static ApprovalItem Rebuttal(int id) =>
         new(ApprovalItem.Rebuttal, id, 5, "Dam rumour", $"Rebuttal {id}", "op.one", DateTime.UtcNow.AddMinutes(-3));
-
-    private void SignIn(string role, params string[] policies)
-    {
-        var auth = Context.AddAuthorization();
-        auth.SetAuthorized("approver.one");
-        auth.SetRoles(role);
-        auth.SetPolicies(policies);
-        // MudBlazor's tooltips need their provider, rendered as the layout does (services are complete by now).
-        Context.Render<MudPopoverProvider>();
-    }
 
     [Fact]
     public void The_count_follows_submissions_and_decisions_announced_in_any_incident()
@@ -36,21 +15,21 @@ public sealed class ApprovalsBadgeTests : ComponentTest
         SignIn(Roles.Approver, Policies.Viewer, Policies.Operator, Policies.Approver);
         var badge = Context.Render<ApprovalsBadge>();
         badge.WaitForAssertion(() => Assert.Equal("0", badge.Find("[data-testid=approvals-count]").TextContent));
-        Assert.Equal(1, _feed.SubscriberCount);
+        Assert.Equal(1, Feed.SubscriberCount);
 
         // Someone submits a rebuttal in incident 5, then an alert in incident 9: the badge counts again each time.
-        _approvals.Items.Add(Rebuttal(1));
-        _feed.Publish(new IncidentActivity(5, "rebuttal.submitted", "op.one", DateTimeOffset.UtcNow));
+        Approvals.Items.Add(Rebuttal(1));
+        Feed.Publish(new IncidentActivity(5, "rebuttal.submitted", "op.one", DateTimeOffset.UtcNow));
         badge.WaitForAssertion(() => Assert.Equal("1", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Contains("1 item waits for your decision", badge.Find("[data-testid=approvals-badge]").GetAttribute("aria-label"), StringComparison.Ordinal);
 
-        _approvals.Items.Add(Rebuttal(2));
-        _feed.Publish(new IncidentActivity(9, "alert.submitted", "op.two", DateTimeOffset.UtcNow));
+        Approvals.Items.Add(Rebuttal(2));
+        Feed.Publish(new IncidentActivity(9, "alert.submitted", "op.two", DateTimeOffset.UtcNow));
         badge.WaitForAssertion(() => Assert.Equal("2", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
 
         // Another approver decides one of them.
-        _approvals.Items.RemoveAt(0);
-        _feed.Publish(new IncidentActivity(5, "rebuttal.approved", "approver.two", DateTimeOffset.UtcNow));
+        Approvals.Items.RemoveAt(0);
+        Feed.Publish(new IncidentActivity(5, "rebuttal.approved", "approver.two", DateTimeOffset.UtcNow));
         badge.WaitForAssertion(() => Assert.Equal("1", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
     }
 
@@ -59,13 +38,13 @@ public sealed class ApprovalsBadgeTests : ComponentTest
     {
         SignIn(Roles.Approver, Policies.Viewer, Policies.Operator, Policies.Approver);
         var badge = Context.Render<ApprovalsBadge>();
-        badge.WaitForAssertion(() => Assert.Equal(1, _approvals.Queries));
+        badge.WaitForAssertion(() => Assert.Equal(1, Approvals.Queries));
 
-        _feed.Publish(new IncidentActivity(5, "post.flagged", "op.one", DateTimeOffset.UtcNow));
-        _feed.Publish(new IncidentActivity(5, "presence.changed", "op.one", DateTimeOffset.UtcNow));
+        Feed.Publish(new IncidentActivity(5, "post.flagged", "op.one", DateTimeOffset.UtcNow));
+        Feed.Publish(new IncidentActivity(5, "presence.changed", "op.one", DateTimeOffset.UtcNow));
         await Task.Delay(ApprovalsBadge.Throttle * 3);
 
-        Assert.Equal(1, _approvals.Queries);
+        Assert.Equal(1, Approvals.Queries);
     }
 
     [Fact]
@@ -75,8 +54,8 @@ public sealed class ApprovalsBadgeTests : ComponentTest
         var badge = Context.Render<ApprovalsBadge>();
 
         Assert.Empty(badge.FindAll("[data-testid=approvals-badge]"));
-        Assert.Equal(0, _feed.SubscriberCount);
-        Assert.Equal(0, _approvals.Queries);
+        Assert.Equal(0, Feed.SubscriberCount);
+        Assert.Equal(0, Approvals.Queries);
     }
 
     [Fact]
@@ -84,10 +63,10 @@ public sealed class ApprovalsBadgeTests : ComponentTest
     {
         SignIn(Roles.Admin, Policies.Viewer, Policies.Operator, Policies.Approver, Policies.Admin);
         var badge = Context.Render<ApprovalsBadge>();
-        badge.WaitForAssertion(() => Assert.Equal(1, _feed.SubscriberCount));
+        badge.WaitForAssertion(() => Assert.Equal(1, Feed.SubscriberCount));
 
         badge.Instance.Dispose();
 
-        Assert.Equal(0, _feed.SubscriberCount);
+        Assert.Equal(0, Feed.SubscriberCount);
     }
 }

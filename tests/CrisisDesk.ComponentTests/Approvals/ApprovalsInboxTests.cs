@@ -1,37 +1,15 @@
-using CrisisDesk.Core.Live;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Approvals;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
 
 namespace CrisisDesk.ComponentTests.Approvals;
 
-public sealed class ApprovalsInboxTests : ComponentTest
+public sealed class ApprovalsInboxTests : ApprovalsTest
 {
-    private readonly FakeApprovals _approvals = new();
-
-    public ApprovalsInboxTests()
-    {
-        Context.Services.AddSingleton<IApprovalsWaiting>(_approvals);
-        Context.Services.AddSingleton(new IncidentActivityFeed());
-        Context.Services.AddSingleton(TimeProvider.System);
-    }
-
-    private void SignIn(string role, params string[] policies)
-    {
-        var auth = Context.AddAuthorization();
-        auth.SetAuthorized("someone");
-        auth.SetRoles(role);
-        auth.SetPolicies(policies);
-        // MudBlazor's tooltips need their provider, rendered as the layout does (services are complete by now).
-        Context.Render<MudPopoverProvider>();
-    }
-
     [Fact]
     public void An_approver_sees_each_item_with_its_incident_kind_submitter_wait_and_a_link_to_its_approval_view()
     {
-        _approvals.Items.Add(new(ApprovalItem.Alert, 3, 2, "River Ouse flood", "Evacuate Lower Town now", "op.one", DateTime.UtcNow.AddMinutes(-75.5)));
-        _approvals.Items.Add(new(ApprovalItem.Rebuttal, 7, 1, "Dam rumour", "The dam has not failed", "op.two", DateTime.UtcNow.AddMinutes(-12.5)));
+        Approvals.Items.Add(new(ApprovalItem.Alert, 3, 2, "River Ouse flood", "Evacuate Lower Town now", "op.one", DateTime.UtcNow.AddMinutes(-75.5)));
+        Approvals.Items.Add(new(ApprovalItem.Rebuttal, 7, 1, "Dam rumour", "The dam has not failed", "op.two", DateTime.UtcNow.AddMinutes(-12.5)));
         SignIn(Roles.Approver, Policies.Viewer, Policies.Operator, Policies.Approver);
 
         var inbox = Context.Render<ApprovalsInbox>();
@@ -60,14 +38,14 @@ public sealed class ApprovalsInboxTests : ComponentTest
     [Fact]
     public void An_operator_is_told_who_decides_and_nothing_is_queried()
     {
-        _approvals.Items.Add(new(ApprovalItem.Rebuttal, 7, 1, "Dam rumour", "The dam has not failed", "op.two", DateTime.UtcNow));
+        Approvals.Items.Add(new(ApprovalItem.Rebuttal, 7, 1, "Dam rumour", "The dam has not failed", "op.two", DateTime.UtcNow));
         SignIn(Roles.Operator, Policies.Viewer, Policies.Operator);
 
         var inbox = Context.Render<ApprovalsInbox>();
 
         Assert.Contains("Only Approvers and Admins decide", inbox.Find("[data-testid=approvals-not-approver]").TextContent, StringComparison.Ordinal);
         Assert.Empty(inbox.FindAll("[data-testid=approval-item]"));
-        Assert.Equal(0, _approvals.Queries);
+        Assert.Equal(0, Approvals.Queries);
     }
 
     [Theory]

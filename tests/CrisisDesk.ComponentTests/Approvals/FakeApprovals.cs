@@ -1,5 +1,8 @@
 using System.Security.Claims;
+using CrisisDesk.Core.Live;
 using CrisisDesk.Web.Features.Approvals;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
 
 namespace CrisisDesk.ComponentTests.Approvals;
 
@@ -20,5 +23,30 @@ internal sealed class FakeApprovals : IApprovalsWaiting
     {
         Queries++;
         return Task.FromResult(Items.Count);
+    }
+}
+
+/// <summary>The inbox's and the badge's services (the fake queue, a real activity feed) and a signed-in person.</summary>
+public abstract class ApprovalsTest : ComponentTest
+{
+    internal FakeApprovals Approvals { get; } = new();
+
+    protected IncidentActivityFeed Feed { get; } = new();
+
+    protected ApprovalsTest()
+    {
+        Context.Services.AddSingleton<IApprovalsWaiting>(Approvals);
+        Context.Services.AddSingleton(Feed);
+        Context.Services.AddSingleton(TimeProvider.System);
+    }
+
+    protected void SignIn(string role, params string[] policies)
+    {
+        var auth = Context.AddAuthorization();
+        auth.SetAuthorized("someone");
+        auth.SetRoles(role);
+        auth.SetPolicies(policies);
+        // MudBlazor's tooltips need their provider, rendered as the layout does (services are complete by now).
+        Context.Render<MudPopoverProvider>();
     }
 }
