@@ -130,7 +130,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
         var approver = await PageAsync(width, height);
         await approver.SignInAsync("approver.one", "approver.one-password");
         await ApproveAsync(approver, alertUrl, "Checked with the Environment Agency", "Issue a real alert to the public?");
-        await approver.Locator("tr[data-channel=cap-feed][data-status=succeeded]").WaitForAsync();
+        await approver.Locator("[data-channel=cap-feed][data-status=succeeded]").WaitForAsync();
         Assert.Contains("<title>Evacuate Lower Town now</title>", await FeedAsync(), StringComparison.Ordinal);
         var identifier = JsonDocument.Parse(await (await op.Context.APIRequest.GetAsync($"/api/alerts/{alertId}")).TextAsync())
             .RootElement.GetProperty("alert").GetProperty("identifier").GetString()!;

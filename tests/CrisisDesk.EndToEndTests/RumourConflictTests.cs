@@ -42,8 +42,8 @@ public sealed class RumourConflictTests(BrowserFixture browser) : AppTests(brows
         Assert.Equal("2", await second.GetByTestId("rumour-version").InnerTextAsync());
 
         // Both decide at the same moment, each from version 2: the lead that it is false, the second that it is unverified.
-        await lead.GetByTestId("status-note").FillAsync("The council's inspection log shows no closure");
-        await second.GetByTestId("status-note").FillAsync("A resident's photo shows barriers last Tuesday");
+        await lead.Locator("#status-note").FillAsync("The council's inspection log shows no closure");
+        await second.Locator("#status-note").FillAsync("A resident's photo shows barriers last Tuesday");
         // Two clicks a few milliseconds apart both reach the server before either commits. To make that moment certain
         // rather than lucky, the test holds the rumour's row lock (as a slow third writer would) until both commands wait on it.
         await using (var holder = await Database.DataSource.OpenConnectionAsync())
@@ -68,7 +68,7 @@ public sealed class RumourConflictTests(BrowserFixture browser) : AppTests(brows
         Assert.Contains("move to Unverified", conflictText, StringComparison.Ordinal);
         Assert.Equal("Confirmed false", await second.GetByTestId("rumour-status").InnerTextAsync());
         Assert.Equal("3", await second.GetByTestId("rumour-version").InnerTextAsync());
-        Assert.Equal("A resident's photo shows barriers last Tuesday", await second.GetByTestId("status-note").InputValueAsync());
+        Assert.Equal("A resident's photo shows barriers last Tuesday", await second.Locator("#status-note").InputValueAsync());
         await second.GetByTestId("rumour-notes").Filter(new() { HasTextString = "The council's inspection log shows no closure" }).WaitForAsync();
         Assert.Equal(0, await lead.GetByTestId("rumour-conflict").CountAsync());
 

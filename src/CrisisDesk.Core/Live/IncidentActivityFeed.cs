@@ -32,6 +32,10 @@ public sealed class IncidentActivityFeed(TimeProvider? timeProvider = null)
     public IDisposable Subscribe(int incidentId, Func<IReadOnlyList<IncidentActivity>, Task> onActivity, TimeSpan throttle) =>
         _feed.Subscribe(incidentId, (activity, _) => onActivity(activity), throttle);
 
+    /// <summary>Delivers every incident's activity, throttled as <see cref="Subscribe"/> does. Dispose to stop.</summary>
+    public IDisposable SubscribeAll(Func<IReadOnlyList<IncidentActivity>, Task> onActivity, TimeSpan throttle) =>
+        _feed.SubscribeAll((activity, _) => onActivity(activity), throttle);
+
     /// <summary>Announces an action that is committed. Never blocks on subscribers.</summary>
     public void Publish(IncidentActivity activity)
     {

@@ -26,13 +26,22 @@ public sealed class ThrottledIncidentFeed<T>(int maxBufferedPerSubscriber, TimeP
         return subscription;
     }
 
+    /// <summary>Like <see cref="Subscribe"/>, for every incident at once (an approvals badge counts across incidents).</summary>
+    public IDisposable SubscribeAll(Func<IReadOnlyList<T>, bool, Task> deliver, TimeSpan throttle)
+    {
+        var subscription = new Subscription(this, null, deliver, throttle);
+        lock (_gate)
+            _subscriptions = [.. _subscriptions, subscription];
+        return subscription;
+    }
+
     public void Publish(int incidentId, IReadOnlyList<T> items)
     {
         if (items.Count == 0)
             return;
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
-            if (subscription.IncidentId == incidentId)
+            if (subscription.IncidentId is null || subscription.IncidentId == incidentId)
                 subscription.Enqueue(items);
         }
     }
@@ -43,7 +52,7 @@ public sealed class ThrottledIncidentFeed<T>(int maxBufferedPerSubscriber, TimeP
             _subscriptions = _subscriptions.Where(s => s != subscription).ToArray();
     }
 
-    private sealed class Subscription(ThrottledIncidentFeed<T> feed, int incidentId, Func<IReadOnlyList<T>, bool, Task> deliver, TimeSpan throttle) : IDisposable
+    private sealed class Subscription(ThrottledIncidentFeed<T> feed, int? incidentId, Func<IReadOnlyList<T>, bool, Task> deliver, TimeSpan throttle) : IDisposable
     {
         private readonly Lock _gate = new();
         private List<T> _pending = [];
@@ -52,7 +61,7 @@ public sealed class ThrottledIncidentFeed<T>(int maxBufferedPerSubscriber, TimeP
         private bool _disposed;
         private long _lastDelivery;
 
-        public int IncidentId { get; } = incidentId;
+        public int? IncidentId { get; } = incidentId;
 
         public void Enqueue(IReadOnlyList<T> items)
         {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using CrisisDesk.Core.Alerts;
+using CrisisDesk.Core.Live;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
@@ -44,7 +45,7 @@ public sealed class TwoPersonRuleException(string message) : Exception(message);
 /// reject it; in a drill incident every message is forced to status Exercise.
 /// </summary>
 public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, IOptions<PublishingOptions> publishing,
-    ConfiguredChannels channels, DeliverySignal signal, TimeProvider clock)
+    ConfiguredChannels channels, DeliverySignal signal, TimeProvider clock, IncidentActivityFeed activity)
 {
     private const string Columns = """
         id, incident_id AS IncidentId, identifier, thread_root_id AS ThreadRootId, msg_type AS MsgType, cap_status AS CapStatus, headline,
@@ -150,6 +151,7 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         await EventLog.AppendAsync(connection, transaction, user.ActorName(), "alert.submitted", stored.IncidentId,
             new { alertId, identifier = stored.Identifier }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Announce(stored.IncidentId, "alert.submitted", user.ActorName(), $"{user.ActorName()} submitted alert {alertId} for approval");
     }
 
     /// <summary>
@@ -195,6 +197,7 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         signal.Notify();
+        Announce(stored.IncidentId, "alert.approved", actor, $"{actor} approved and issued alert {alertId}");
     }
 
     /// <summary>
@@ -238,7 +241,12 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         await EventLog.AppendAsync(connection, transaction, user.ActorName(), "alert.rejected", stored.IncidentId,
             new { alertId, identifier = stored.Identifier, author = stored.Author, comment = comment.Trim() }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Announce(stored.IncidentId, "alert.rejected", user.ActorName(), $"{user.ActorName()} rejected alert {alertId}");
     }
+
+    // Approvers' inboxes and badges follow submissions and decisions live.
+    private void Announce(int incidentId, string action, string actor, string summary) =>
+        activity.Publish(new IncidentActivity(incidentId, action, actor, clock.GetUtcNow(), Summary: summary));
 
     /// <summary>The role, checked (and recorded when refused) before any lock is taken.</summary>
     private async Task RequireApproverAsync(ClaimsPrincipal user, int alertId, string verb, CancellationToken cancellationToken)

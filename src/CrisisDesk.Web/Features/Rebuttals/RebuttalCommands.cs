@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Rebuttals;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
@@ -31,9 +32,11 @@ public sealed class RebuttalInputException(string message) : Exception(message);
 /// <summary>
 /// Rebuttals: per-channel texts drafted from a rumour (or for the incident alone), every save a new version, then
 /// submitted, approved or rejected by an Approver who wrote none of it, then published through the outbox to the
-/// configured social channels.
+/// configured social channels. Each change is announced on the activity feed after its commit, so rumour boards and
+/// approvers' inboxes follow it live.
 /// </summary>
-public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, ConfiguredChannels channels, DeliverySignal signal)
+public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, ConfiguredChannels channels, DeliverySignal signal,
+    IncidentActivityFeed activity, TimeProvider time)
 {
     private const string Columns = """
         id, incident_id AS IncidentId, rumour_id AS RumourId, title, state, version, author, array_to_json(editors)::text AS EditorsJson, approver,
@@ -108,6 +111,7 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         await EventLog.AppendAsync(connection, transaction, actor, "rebuttal.drafted", incidentId,
             new { rebuttalId = id, rumourId, title, version = 1, variants = ToJsonKeys(clean) }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Announce(incidentId, "rebuttal.drafted", actor, rumourId, $"{actor} drafted rebuttal {id}: {title}");
         return id;
     }
 
@@ -134,6 +138,7 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         await EventLog.AppendAsync(connection, transaction, actor, "rebuttal.revised", current.IncidentId,
             new { rebuttalId, version, note, variants = ToJsonKeys(clean) }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Announce(current.IncidentId, "rebuttal.revised", actor, current.RumourId, $"{actor} saved version {version} of rebuttal {rebuttalId}");
         return version;
     }
 
@@ -157,6 +162,7 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         await connection.ExecuteAsync("UPDATE rebuttals SET state = 'submitted', updated_at = now() WHERE id = @rebuttalId", new { rebuttalId }, transaction);
         await EventLog.AppendAsync(connection, transaction, user.ActorName(), "rebuttal.submitted", current.IncidentId, new { rebuttalId, version = current.Version }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Announce(current.IncidentId, "rebuttal.submitted", user.ActorName(), current.RumourId, $"{user.ActorName()} submitted rebuttal {rebuttalId} for approval");
     }
 
     public Task ApproveAsync(ClaimsPrincipal user, int rebuttalId, string? comment, CancellationToken cancellationToken = default) =>
@@ -194,10 +200,15 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         await EventLog.AppendAsync(connection, transaction, actor, approve ? "rebuttal.approved" : "rebuttal.rejected", current.IncidentId,
             new { rebuttalId, version = current.Version, author = current.Author, comment = comment?.Trim() }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Announce(current.IncidentId, approve ? "rebuttal.approved" : "rebuttal.rejected", actor, current.RumourId, $"{actor} {verb}d rebuttal {rebuttalId}");
     }
 
-    /// <summary>Publishes an approved rebuttal (Operator): one delivery per configured social channel that has a text, in the same transaction.</summary>
-    public async Task<IReadOnlyList<string>> PublishAsync(ClaimsPrincipal user, int rebuttalId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Publishes an approved rebuttal (Operator): one delivery per configured social channel that has a text, in the same
+    /// transaction; with <paramref name="only"/>, to those of them the person chose.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PublishAsync(ClaimsPrincipal user, int rebuttalId, IReadOnlyCollection<string>? only = null,
+        CancellationToken cancellationToken = default)
     {
         var stored = await GetAsync(rebuttalId, cancellationToken);
         await authorizer.RequireAsync(user, Policies.Operator, "publish a rebuttal", stored?.IncidentId, cancellationToken);
@@ -208,7 +219,9 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
             throw new RebuttalInputException($"This rebuttal is {current.State}: only an approved rebuttal can be published.");
         var variants = ReadVariants(await connection.ExecuteScalarAsync<string>(
             "SELECT variants::text FROM rebuttal_versions WHERE rebuttal_id = @rebuttalId AND version = @version", new { rebuttalId, version = current.Version }, transaction) ?? "{}");
-        var targets = channels.Social().Where(c => variants.ContainsKey(ChannelNames.TextChannelOf(c)!.Value)).ToList();
+        var targets = PublishableChannels(variants).Where(c => only is null || only.Contains(c)).ToList();
+        if (only is not null && targets.Count == 0)
+            throw new RebuttalInputException("Choose at least one channel that is configured and has a text.");
         if (targets.Count == 0)
             throw new RebuttalInputException("No configured social channel has a text in this rebuttal: configure a channel (CrisisDesk:Channels) or write its text.");
         var deliveryIds = await DeliveryStore.EnqueueAsync(connection, transaction, current.IncidentId, null, rebuttalId, targets);
@@ -217,8 +230,17 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
             new { rebuttalId, version = current.Version, rumourId = current.RumourId, channels = targets, deliveryIds }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         signal.Notify();
+        Announce(current.IncidentId, "rebuttal.published", user.ActorName(), current.RumourId,
+            $"{user.ActorName()} published rebuttal {rebuttalId} to {string.Join(", ", targets.Select(ChannelNames.Label))}");
         return targets;
     }
+
+    /// <summary>The configured social channels that have a text among <paramref name="variants"/>: where publishing can go.</summary>
+    public IReadOnlyList<string> PublishableChannels(IReadOnlyDictionary<TextChannel, string> variants) =>
+        [.. channels.Social().Where(c => variants.ContainsKey(ChannelNames.TextChannelOf(c)!.Value))];
+
+    private void Announce(int incidentId, string action, string actor, int? rumourId, string summary) =>
+        activity.Publish(new IncidentActivity(incidentId, action, actor, time.GetUtcNow(), RumourId: rumourId, Summary: summary));
 
     private static async Task<RebuttalRecord> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int rebuttalId) =>
         await connection.QuerySingleOrDefaultAsync<RebuttalRecord>($"SELECT {Columns} FROM rebuttals WHERE id = @rebuttalId FOR UPDATE", new { rebuttalId }, transaction)

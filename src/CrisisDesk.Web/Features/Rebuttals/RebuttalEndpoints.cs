@@ -1,6 +1,7 @@
 using CrisisDesk.Core.Rebuttals;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Alerts;
+using CrisisDesk.Web.Features.Approvals;
 
 namespace CrisisDesk.Web.Features.Rebuttals;
 
@@ -10,10 +11,13 @@ public static class RebuttalEndpoints
     public sealed record DraftRequest(string Title, int? RumourId, Dictionary<TextChannel, string> Variants);
     public sealed record ReviseRequest(Dictionary<TextChannel, string> Variants, string? Note);
     public sealed record DecisionRequest(string? Comment);
+    public sealed record PublishRequest(string[]? Channels);
 
     public static IServiceCollection AddRebuttals(this IServiceCollection services)
     {
         services.AddSingleton<RebuttalCommands>();
+        // The approvals inbox comes with what it approves (alerts are always registered beside rebuttals).
+        services.AddApprovals();
         return services;
     }
 
@@ -37,8 +41,8 @@ public static class RebuttalEndpoints
             Run(async () => { await rebuttals.ApproveAsync(http.User, id, request?.Comment, http.RequestAborted); return Results.NoContent(); }));
         api.MapPost("/rebuttals/{id:int}/reject", (int id, DecisionRequest request, HttpContext http, RebuttalCommands rebuttals) =>
             Run(async () => { await rebuttals.RejectAsync(http.User, id, request.Comment ?? "", http.RequestAborted); return Results.NoContent(); }));
-        api.MapPost("/rebuttals/{id:int}/publish", (int id, HttpContext http, RebuttalCommands rebuttals) =>
-            Run(async () => Results.Ok(new { channels = await rebuttals.PublishAsync(http.User, id, http.RequestAborted) })));
+        api.MapPost("/rebuttals/{id:int}/publish", (int id, PublishRequest? request, HttpContext http, RebuttalCommands rebuttals) =>
+            Run(async () => Results.Ok(new { channels = await rebuttals.PublishAsync(http.User, id, request?.Channels, http.RequestAborted) })));
         return endpoints;
     }
 

@@ -5,6 +5,7 @@ using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Triage;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
 
 namespace CrisisDesk.Web.Features.Rumours;
 
@@ -14,7 +15,9 @@ namespace CrisisDesk.Web.Features.Rumours;
 /// </summary>
 public sealed partial class RumourBoard : IDisposable
 {
-    private IReadOnlyList<RumourCard> _cards = [];
+    private IReadOnlyList<RumourCard>? _cards;
+    private IReadOnlyDictionary<int, RumourRebuttal> _rebuttals = new Dictionary<int, RumourRebuttal>();
+    private string? _resolveNote;
     private RumourState? _rumour;
     private IReadOnlyList<RumourNote> _notes = [];
     private IReadOnlyList<TriagePost> _linkedPosts = [];
@@ -43,7 +46,34 @@ public sealed partial class RumourBoard : IDisposable
     private sealed record Column(RumourStatus Status, List<RumourCard> Cards);
 
     private IEnumerable<Column> Columns => Enum.GetValues<RumourStatus>()
-        .Select(status => new Column(status, _cards.Where(c => c.Rumour.StatusValue == status).ToList()));
+        .Select(status => new Column(status, (_cards ?? []).Where(c => c.Rumour.StatusValue == status).ToList()));
+
+    // At most a dozen labels under the spread chart, so that they stay readable.
+    private string[] SpreadLabels => _spread.Select((m, i) => i % Math.Max(1, (_spread.Count + 11) / 12) == 0 ? m.Label : "").ToArray();
+
+    private List<ChartSeries<double>> SpreadSeries => [new() { Name = "Linked posts", Data = _spread.Select(m => (double)m.Count).ToArray() }];
+
+    private string DraftHref(RumourState rumour) => $"/incidents/{IncidentId}/rebuttals?rumour={rumour.Id}";
+
+    private static string StatusWords(string? stored) =>
+        RumourLifecycle.TryParse(stored, out var status) ? RumourLabels.Status(status) : stored ?? "";
+
+    internal static Color SeverityColor(string severity) => severity switch
+    {
+        nameof(RumourSeverity.Critical) => Color.Error,
+        nameof(RumourSeverity.High) => Color.Warning,
+        nameof(RumourSeverity.Medium) => Color.Info,
+        _ => Color.Default,
+    };
+
+    internal static Color RebuttalColor(string state) => state switch
+    {
+        "published" => Color.Success,
+        "approved" => Color.Info,
+        "submitted" => Color.Warning,
+        "rejected" => Color.Error,
+        _ => Color.Default,
+    };
 
     protected override async Task OnParametersSetAsync()
     {
@@ -63,6 +93,7 @@ public sealed partial class RumourBoard : IDisposable
         {
             _conflict = null;
             _note = null;
+            _resolveNote = null;
         }
         await ReadAsync();
     }
@@ -70,6 +101,7 @@ public sealed partial class RumourBoard : IDisposable
     private async Task ReadAsync()
     {
         _cards = await Queries.BoardAsync(IncidentId);
+        _rebuttals = await Queries.RebuttalsAsync(IncidentId);
         _viewers = Presence.Viewers(IncidentId);
         if (RumourId is { } id && await Queries.GetAsync(id) is { } rumour && rumour.IncidentId == IncidentId)
         {
@@ -119,6 +151,17 @@ public sealed partial class RumourBoard : IDisposable
             _message = e.Message;
         }
         await ReadAsync();
+    }
+
+    private async Task ResolveAsync()
+    {
+        var note = _note;
+        _note = _resolveNote;
+        await ChangeStatusAsync(RumourStatus.Resolved);
+        if (_conflict is null && _message is null)
+            _resolveNote = null;
+        else
+            _note = note;
     }
 
     private async Task DecideAsync(long suggestionId, bool confirm)

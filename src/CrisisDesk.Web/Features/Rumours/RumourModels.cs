@@ -50,3 +50,6 @@ public sealed class RumourConflictException(RumourState current, int expectedVer
 {
     public RumourState Current { get; } = current;
 }
+
+/// <summary>The rumour's latest rebuttal: where its answer stands.</summary>
+public sealed record RumourRebuttal(int Id, int RumourId, string Title, string State, int Version);

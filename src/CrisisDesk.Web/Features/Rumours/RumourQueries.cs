@@ -113,6 +113,18 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource)
             """, new { suggestionId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Each rumour's latest rebuttal in the incident, by rumour id.</summary>
+    public async Task<IReadOnlyDictionary<int, RumourRebuttal>> RebuttalsAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RumourRebuttal>(new CommandDefinition("""
+            SELECT DISTINCT ON (rumour_id) id, rumour_id AS RumourId, title, state, version
+              FROM rebuttals WHERE incident_id = @incidentId AND rumour_id IS NOT NULL
+             ORDER BY rumour_id, id DESC
+            """, new { incidentId }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.RumourId);
+    }
+
     /// <summary>Rumours of the incident, newest first, for "link to an existing rumour".</summary>
     public async Task<IReadOnlyList<RumourState>> OpenRumoursAsync(int incidentId, CancellationToken cancellationToken = default)
     {
