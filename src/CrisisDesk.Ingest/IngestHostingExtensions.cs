@@ -7,6 +7,7 @@ using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Ingest.Replay;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace CrisisDesk.Ingest;
@@ -34,7 +35,7 @@ public static class IngestHostingExtensions
         });
         // Every outbound request of a source (feeds, the source test, the streams) connects only where the address
         // policy allows, checked on the connected address after DNS, and follows redirects only by hand (each hop checked).
-        services.AddSingleton(sp => OutboundNetwork.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => OutboundNetwork.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<SourceSecrets>();
         services.AddHttpClient(FeedKindFactory.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundNetwork>().CreateHandler(DecompressionMethods.All))

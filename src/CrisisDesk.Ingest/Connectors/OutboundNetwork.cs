@@ -62,7 +62,7 @@ public sealed class OutboundNetwork
     public static OutboundNetwork FromConfiguration(IConfiguration configuration)
     {
         var section = configuration.GetSection($"{Section}:AllowedHosts");
-        var entries = section.Value is { } text ? text.Split(',') : section.GetChildren().Select(c => c.Value ?? "");
+        var entries = !string.IsNullOrEmpty(section.Value) ? section.Value.Split(',') : section.GetChildren().Select(c => c.Value ?? "");
         return new OutboundNetwork(entries);
     }
 

@@ -65,7 +65,8 @@ public sealed class SourceSecrets(IConfiguration configuration)
     public SourceSecret? Find(string name)
     {
         var section = configuration.GetSection($"CrisisDesk:Secrets:{name}");
-        var value = section.Value ?? section["Value"];
+        // A section with children can still carry an empty value of its own (some providers set one): treat it as none.
+        var value = string.IsNullOrEmpty(section.Value) ? section["Value"] : section.Value;
         if (string.IsNullOrWhiteSpace(value))
             return null;
         var platform = (section["Platform"] ?? PlatformOfName(name))?.Trim().ToLowerInvariant() ?? "";
@@ -87,6 +88,6 @@ public sealed class SourceSecrets(IConfiguration configuration)
     }
 
     private static IReadOnlyList<string> List(IConfigurationSection section) =>
-        (section.Value is { } text ? text.Split(',') : section.GetChildren().Select(c => c.Value ?? ""))
+        (!string.IsNullOrEmpty(section.Value) ? section.Value.Split(',') : section.GetChildren().Select(c => c.Value ?? ""))
             .Select(h => h.Trim()).Where(h => h.Length > 0).ToList();
 }

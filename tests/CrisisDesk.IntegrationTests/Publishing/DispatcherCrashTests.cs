@@ -29,6 +29,8 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
             ["CrisisDesk:PublicBaseUrl"] = "https://alerts.riverside.example.gov/",
             ["CrisisDesk:Publishing:RetryBaseDelay"] = "00:00:00.010",
             ["CrisisDesk:Publishing:RedispatchDelay"] = "00:00:00",
+            // The fake channel servers listen on 127.0.0.1, which the outbound address policy refuses by default.
+            ["CrisisDesk:Network:AllowedHosts"] = "127.0.0.1",
         });
         builder.Services.AddSingleton(database.DataSource);
         builder.AddPublishing();

@@ -210,7 +210,7 @@ public sealed class SourceSecurityTests(ProductionDefaultsFactory app) : IClassF
         var notReplay = new MultipartFormDataContent { { new ByteArrayContent("just some text"u8.ToArray()), "file", "notes.txt" } };
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync($"/api/incidents/{incidentId}/sources/replay-files", notReplay)).StatusCode);
 
-        var add = await admin.PostAsJsonAsync($"/api/incidents/{incidentId}/sources", new { kind = "replay", name = "Uploaded", config = new { file, format = "post.jsonl", speed = 0 } });
+        var add = await admin.PostAsJsonAsync($"/api/incidents/{incidentId}/sources", new { kind = "replay", name = "Uploaded", config = new { file, format = "post.jsonl", speed = 1_000_000, maxGapSeconds = 0 } });
         Assert.Equal(HttpStatusCode.Created, add.StatusCode);
         var sourceId = (await add.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/incidents/{incidentId}/sources/{sourceId}/start", null)).StatusCode);

@@ -16,7 +16,6 @@ public sealed class SourcesFactory : CrisisDeskFactory
     public const string XSecretValue = "AAAAsekrit-x-bearer-9f3c2e";
     public const string MastodonSecretName = "Test:MastodonToken";
     public const string MastodonSecretValue = "mastodon-sekrit-token-77aa";
-    public const string MastodonPlatformSecretName = "Test:MastodonBound";
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
@@ -24,11 +23,9 @@ public sealed class SourcesFactory : CrisisDeskFactory
         [$"CrisisDesk:Secrets:{XSecretName}:Value"] = XSecretValue,
         [$"CrisisDesk:Secrets:{XSecretName}:Platform"] = "x",
         [$"CrisisDesk:Secrets:{XSecretName}:Hosts"] = "127.0.0.1",
-        [$"CrisisDesk:Secrets:{MastodonSecretName}"] = MastodonSecretValue,
-        [$"CrisisDesk:SecretHosts:{MastodonSecretName}"] = "mastodon.example",
-        [$"CrisisDesk:Secrets:{MastodonPlatformSecretName}:Value"] = MastodonSecretValue,
-        [$"CrisisDesk:Secrets:{MastodonPlatformSecretName}:Platform"] = "mastodon",
-        [$"CrisisDesk:Secrets:{MastodonPlatformSecretName}:Hosts"] = "mastodon.example",
+        [$"CrisisDesk:Secrets:{MastodonSecretName}:Value"] = MastodonSecretValue,
+        [$"CrisisDesk:Secrets:{MastodonSecretName}:Platform"] = "mastodon",
+        [$"CrisisDesk:Secrets:{MastodonSecretName}:Hosts"] = "mastodon.example",
     };
 }
 

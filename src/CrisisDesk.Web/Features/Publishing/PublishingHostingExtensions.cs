@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Web.Features.Startup;
 
@@ -18,6 +19,7 @@ public static class PublishingHostingExtensions
         services.AddHttpClient();
         // The channels' addresses come from configuration: they connect under the same outbound address policy as
         // sources (no loopback, private or metadata address unless CrisisDesk:Network:AllowedHosts allows it).
+        services.TryAddSingleton(sp => OutboundNetwork.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         foreach (var channel in new[] { ChannelNames.Webhook, ChannelNames.Mastodon, ChannelNames.X, ChannelNames.Bluesky })
         {
             services.AddHttpClient(channel)
