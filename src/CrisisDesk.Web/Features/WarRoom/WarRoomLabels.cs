@@ -60,17 +60,11 @@ public static class WarRoomLabels
         _ => "",
     };
 
-    /// <summary>A language code as its English name ("de" → German), or the code when it is not one .NET knows.</summary>
-    public static string Language(string code)
-    {
-        try
-        {
-            var culture = System.Globalization.CultureInfo.GetCultureInfo(code);
-            return culture.EnglishName.StartsWith("Unknown", StringComparison.Ordinal) ? code : culture.EnglishName;
-        }
-        catch (System.Globalization.CultureNotFoundException)
-        {
-            return code;
-        }
-    }
+    /// <summary>A language code as its English name ("de" → German), or the code when it is not a language .NET knows.</summary>
+    public static string Language(string code) => Languages.Value.GetValueOrDefault(code, code);
+
+    private static readonly Lazy<Dictionary<string, string>> Languages = new(() => System.Globalization.CultureInfo
+        .GetCultures(System.Globalization.CultureTypes.NeutralCultures)
+        .Where(c => c.Name.Length > 0)
+        .ToDictionary(c => c.Name, c => c.EnglishName, StringComparer.OrdinalIgnoreCase));
 }
