@@ -33,7 +33,7 @@ public sealed class WarRoomReadsTests(TestDatabase database) : IClassFixture<Tes
         var official = await Triage.PageAsync(incidentId, new TriageFilter(OfficialOnly: true), long.MaxValue, 0, 10);
         var media = await Triage.MediaAsync(incidentId, 10);
 
-        Assert.Equal(["AFP", "SkyNews", null], official.Select(p => p.AuthorHandle).Order());
+        Assert.Equal([null, "AFP", "SkyNews"], official.Select(p => p.AuthorHandle).Order());
         Assert.Equal(3, (await Triage.HeadAsync(incidentId, new TriageFilter(OfficialOnly: true))).Count);
         Assert.Equal(["AFP", "Sky News", "Wessex Evening News"], media.Select(m => m.Outlet).Order());
     }
