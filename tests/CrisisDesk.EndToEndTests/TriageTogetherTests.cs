@@ -55,9 +55,9 @@ public sealed class TriageTogetherTests(BrowserFixture browser) : AppTests(brows
         Assert.True(await lead.Locator("[data-testid=story-members] li").CountAsync() >= 2);
         await lead.GetByTestId("story-flag").ClickAsync();
         await lead.GetByTestId("rumour-claim").FillAsync("The co-pilot was a convert to Islam");
-        await lead.GetByTestId("rumour-severity").SelectOptionAsync("High");
+        await lead.GetByTestId("rumour-severity").GetByText("High", new() { Exact = true }).ClickAsync();
         await lead.GetByTestId("rumour-create").ClickAsync();
-        await lead.GetByTestId("command-message").Filter(new() { HasTextString = "Rumour #1 created" }).WaitForAsync();
+        await lead.GetByText("Rumour #1 created.").WaitForAsync();
         await second.Locator("[data-testid=activity-item]", new() { HasTextString = "created rumour 1" }).WaitForAsync();
 
         // Both open the rumour: each sees the other looking at it.

@@ -47,6 +47,10 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         await viewer.FeedTotalEventuallyAsync(total => total > viewerFirst, "the second browser's feed to grow without a reload");
         var card = admin.Locator("[data-testid=feed] article.post").First;
         Assert.False(string.IsNullOrWhiteSpace(await card.Locator("p.text").InnerTextAsync()));
+        // The viewer reads; only operators see the triage actions.
+        await viewer.Locator("[data-testid=feed] article.post").First.WaitForAsync();
+        Assert.Equal(0, await viewer.GetByTestId("post-flag").CountAsync());
+        Assert.True(await admin.GetByTestId("post-flag").CountAsync() > 0);
 
         // The README's picture of the war room, taken mid-drill with the chart moving.
         await admin.FeedTotalEventuallyAsync(total => total >= 120 || total == DrillPosts, "enough posts for the screenshot");
@@ -89,6 +93,151 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         await page.GetByTestId("feed-resume").ClickAsync();
         var resumed = await page.FeedTotalEventuallyAsync(total => total >= held + waiting, "the feed to catch up on resume");
         Assert.True(resumed >= held + waiting);
+    }
+
+    [Fact]
+    public async Task At_1440_by_900_no_panel_is_clipped_and_an_open_action_s_button_is_on_screen()
+    {
+        var page = await NewPageAsync();
+        await page.SetViewportSizeAsync(1440, 900);
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForCircuitAsync();
+        await page.FeedTotalEventuallyAsync(total => total >= 100, "enough posts to fill the panels");
+        await page.Locator("[data-testid=volume-chart] svg").First.WaitForAsync();
+        await page.Locator("[data-testid=story-open]").First.WaitForAsync();
+
+        // Every panel's content fits or scrolls inside it, and every panel is inside the window from side to side.
+        var clipped = await page.EvaluateAsync<string[]>(ClippedPanelsScript);
+        Assert.True(clipped.Length == 0, "clipped: " + string.Join("; ", clipped));
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "the page scrolls sideways");
+
+        // An open action: its button is on screen.
+        await page.GetByTestId("post-flag").First.ClickAsync();
+        await AssertOnScreenAsync(page, page.GetByTestId("rumour-create"));
+        await page.GetByTestId("rumour-cancel").ClickAsync();
+        await page.Locator("[data-testid=story-open]").First.ClickAsync();
+        await AssertOnScreenAsync(page, page.GetByTestId("story-flag"));
+        await page.GetByTestId("story-close").ClickAsync();
+        await page.GetByTestId("post-open").First.ClickAsync();
+        await AssertOnScreenAsync(page, page.GetByTestId("selected-flag"));
+    }
+
+    [Fact]
+    public async Task On_a_390_pixel_phone_the_war_room_does_not_scroll_sideways_and_its_feed_is_usable()
+    {
+        var page = await NewPageAsync();
+        await page.SetViewportSizeAsync(390, 844);
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForCircuitAsync();
+        await page.FeedTotalEventuallyAsync(total => total >= 20, "the first posts");
+        await page.Locator("[data-testid=feed] article.post").First.WaitForAsync();
+
+        // Nothing of the war room reaches past the right edge of the screen.
+        var outside = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('[data-testid=warroom] *')]
+                .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > window.innerWidth + 1 || r.left < -1); })
+                .slice(0, 10).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().left)}..${Math.round(e.getBoundingClientRect().right)}`)
+            """);
+        Assert.True(outside.Length == 0, "past the edge: " + string.Join("; ", outside));
+        var warRoom = await page.GetByTestId("warroom").EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth");
+        Assert.True(warRoom, "the war room scrolls sideways");
+
+        // A thumb can flag the newest post and write the rumour in a drawer as wide as the screen, its button on screen.
+        var flag = page.GetByTestId("post-flag").First;
+        var box = await flag.BoundingBoxAsync();
+        Assert.True(box!.Height >= 28, $"the flag button is {box.Height} px high");
+        await flag.ClickAsync();
+        await AssertOnScreenAsync(page, page.GetByTestId("rumour-create"));
+        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
+        await page.GetByTestId("rumour-cancel").ClickAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room-phone.png") });
+    }
+
+    [Fact]
+    public async Task Flag_a_post_write_the_rumour_in_the_drawer_and_the_war_room_lists_it()
+    {
+        var page = await NewPageAsync();
+        await page.SetViewportSizeAsync(1440, 900);
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForCircuitAsync();
+        await page.FeedTotalEventuallyAsync(total => total >= 10, "the first posts");
+
+        var post = page.Locator("[data-testid=feed] article.post").First;
+        var postId = await post.GetAttributeAsync("data-post-id");
+        await post.GetByTestId("post-flag").ClickAsync();
+        var drawer = page.GetByTestId("rumour-draft");
+        await drawer.WaitForAsync();
+        await drawer.GetByLabel("Claim (one line)").FillAsync("The co-pilot locked the captain out");
+        await drawer.GetByText("Critical", new() { Exact = true }).ClickAsync();
+        await drawer.GetByLabel("Owner").FillAsync("duty desk");
+        await page.GetByTestId("rumour-create").ClickAsync();
+
+        await page.GetByText("Rumour #1 created.").WaitForAsync();
+        var listed = page.Locator("[data-testid=open-rumour][data-rumour-id='1']");
+        await listed.WaitForAsync();
+        Assert.Contains("The co-pilot locked the captain out", await listed.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Critical", await listed.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.GetByTestId("rumour-draft").CountAsync());
+        await page.Locator($"[data-testid=feed] article.post[data-post-id='{postId}'] [data-testid=post-flagged]").WaitForAsync();
+
+        // The board has it, linked to the post.
+        await listed.GetByRole(AriaRole.Link).ClickAsync();
+        await page.WaitForURLAsync("**/incidents/1/rumours");
+        await page.GetByText("The co-pilot locked the captain out").First.WaitForAsync();
+    }
+
+    [Fact]
+    public async Task A_paused_circuit_resumes_on_the_same_view()
+    {
+        var page = await NewPageAsync();
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForCircuitAsync();
+        await page.FeedTotalEventuallyAsync(total => total >= 20, "the first posts");
+        await page.Locator("#triage-search").FillAsync("germanwings");
+        await page.Locator("#triage-search").PressAsync("Enter");
+        await page.Locator(".wr-feed-count", new() { HasTextString = "match" }).WaitForAsync();
+        await page.GetByTestId("post-open").First.ClickAsync();
+        var selected = await page.GetByTestId("selected-post").GetAttributeAsync("data-post-id");
+
+        // What the browser does when the tab is hidden long enough or the server evicts the circuit: the server keeps
+        // the view's state, and a new circuit is built from it.
+        Assert.True(await page.EvaluateAsync<bool>("() => Blazor.pauseCircuit()"), "the circuit did not pause");
+        Assert.True(await page.EvaluateAsync<bool>("() => Blazor.resumeCircuit()"), "the circuit did not resume");
+        await page.WaitForCircuitAsync();
+
+        Assert.Equal("germanwings", await page.Locator("#triage-search").InputValueAsync());
+        await page.Locator(".wr-feed-count", new() { HasTextString = "match" }).WaitForAsync();
+        Assert.Equal(selected, await page.GetByTestId("selected-post").GetAttributeAsync("data-post-id"));
+    }
+
+    private const string ClippedPanelsScript = """
+        () => {
+            const problems = [];
+            const boxes = [...document.querySelectorAll('[data-testid=side-panels] .wr-panel, [data-testid=side-panels] .wr-panel-body, [data-testid=side-panels], [data-testid=feed], [data-testid=filters], [data-testid=source-strip]')];
+            for (const e of boxes) {
+                const name = e.getAttribute('data-testid') || e.className;
+                const style = getComputedStyle(e);
+                const scrolls = style.overflowY === 'auto' || style.overflowY === 'scroll';
+                if (e.scrollHeight > e.clientHeight + 1 && !scrolls) problems.push(`${name}: ${e.scrollHeight} px of content in ${e.clientHeight} px, overflow ${style.overflowY}`);
+                const r = e.getBoundingClientRect();
+                if (r.left < -1 || r.right > window.innerWidth + 1) problems.push(`${name}: ${Math.round(r.left)}..${Math.round(r.right)} outside 0..${window.innerWidth}`);
+                if (e.classList.contains('wr-panel') && r.height < 60) problems.push(`${name}: squashed to ${Math.round(r.height)} px`);
+            }
+            return problems;
+        }
+        """;
+
+    private static async Task AssertOnScreenAsync(IPage page, ILocator button)
+    {
+        await button.WaitForAsync();
+        var box = await button.BoundingBoxAsync();
+        var viewport = page.ViewportSize!;
+        Assert.True(box is not null && box.X >= 0 && box.Y >= 0 && box.X + box.Width <= viewport.Width && box.Y + box.Height <= viewport.Height,
+            $"the button is at {box?.X},{box?.Y} ({box?.Width}x{box?.Height}), outside the {viewport.Width}x{viewport.Height} window");
     }
 
     [Fact]

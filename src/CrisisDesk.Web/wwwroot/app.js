@@ -28,7 +28,7 @@ window.crisisDesk.triageKeys = (dotnet) => {
       if (search) { search.focus(); search.select(); }
       return;
     }
-    if (['j', 'k', 'f', 'm', '?', 'Escape'].includes(e.key)) {
+    if (['j', 'k', 'f', 'm', 'o', '?', 'Escape'].includes(e.key)) {
       e.preventDefault();
       dotnet.invokeMethodAsync('OnTriageKeyAsync', e.key);
     }
@@ -37,10 +37,13 @@ window.crisisDesk.triageKeys = (dotnet) => {
   document.addEventListener('keydown', handler);
 };
 
-// Keeps the selected post in view in the virtualised feed (rows have a fixed height).
-window.crisisDesk.scrollFeedTo = (top, height) => {
+// Keeps the selected post in view in the virtualised feed: the card itself when it is rendered (cards are sized to
+// their content), else the estimated place, where Virtualize then renders it.
+window.crisisDesk.scrollFeedTo = (postId, top, height) => {
   const feed = document.getElementById('triage-feed');
   if (!feed) return;
+  const card = feed.querySelector(`article.post[data-post-id="${postId}"]`);
+  if (card) { card.scrollIntoView({ block: 'nearest' }); return; }
   if (top < feed.scrollTop) feed.scrollTop = top;
   else if (top + height > feed.scrollTop + feed.clientHeight) feed.scrollTop = top + height - feed.clientHeight;
 };

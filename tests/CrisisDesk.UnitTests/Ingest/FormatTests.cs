@@ -26,6 +26,24 @@ public sealed class XV1TweetFormatTests
     }
 
     [Fact]
+    public void The_author_s_verified_mark_and_the_first_photo_are_kept_for_the_war_room()
+    {
+        var tweets = JsonDocument.Parse(File.ReadAllBytes(Fixture.Path("Ingest", "pheme-germanwings-sample.json"))).RootElement;
+        var verified = tweets.EnumerateArray().First(t => t.GetProperty("user").GetProperty("verified").GetBoolean());
+        var plain = tweets.EnumerateArray().First(t => !t.GetProperty("user").GetProperty("verified").GetBoolean());
+
+        Assert.Contains("\"verified\":\"true\"", XV1TweetFormat.Normalise(verified).Post!.Extra, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"verified\":", XV1TweetFormat.Normalise(plain).Post!.Extra ?? "", StringComparison.Ordinal);
+
+        var withPhoto = XV1TweetFormat.Normalise(JsonDocument.Parse("""
+            {"id_str":"1","created_at":"Tue Mar 24 10:37:41 +0000 2015","text":"look","user":{"screen_name":"a","verified":false},
+             "entities":{"media":[{"type":"photo","media_url":"http://pbs.twimg.com/media/x.png","media_url_https":"https://pbs.twimg.com/media/x.png"}]}}
+            """).RootElement).Post!;
+        Assert.True(withPhoto.HasMedia);
+        Assert.Contains("\"thumbnail\":\"https://pbs.twimg.com/media/x.png\"", withPhoto.Extra, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_v1_time_form_with_its_numeric_offset_is_read()
     {
         Assert.True(XV1TweetFormat.TryParseCreatedAt("Wed Mar 25 12:24:34 +0000 2015", out var created));

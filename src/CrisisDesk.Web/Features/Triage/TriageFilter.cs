@@ -6,8 +6,10 @@ namespace CrisisDesk.Web.Features.Triage;
 /// <param name="Search">Full-text search (PostgreSQL <c>simple</c> configuration, web-search syntax: words, "phrases", -not, or).</param>
 /// <param name="Platform">Only this platform (<c>x</c>, <c>mastodon</c>, <c>bluesky</c>, <c>news</c>, <c>cap</c>).</param>
 /// <param name="Language">Only posts in this language code.</param>
-/// <param name="WindowMinutes">Only the last N minutes of event time, up to the incident's latest post.</param>
-/// <param name="OfficialOnly">Only official sources: news outlets and other agencies' CAP alerts.</param>
+/// <param name="WindowMinutes">Only the last N minutes of event time, up to <paramref name="WindowEnd"/>.</param>
+/// <param name="OfficialOnly">Only official sources: news outlets, other agencies' CAP alerts and accounts the platform verified.</param>
+/// <param name="WindowEnd">The incident's "now" the window counts back from (the war room's incident clock);
+/// null: the incident's latest post.</param>
 public sealed record TriageFilter(
     string? Search = null,
     string? Platform = null,
@@ -15,12 +17,19 @@ public sealed record TriageFilter(
     bool MediaOnly = false,
     int? WindowMinutes = null,
     bool UnreviewedOnly = false,
-    bool OfficialOnly = false)
+    bool OfficialOnly = false,
+    DateTime? WindowEnd = null)
 {
     public static TriageFilter None { get; } = new();
 
     /// <summary>Platforms that count as official sources.</summary>
     public static IReadOnlyList<string> OfficialPlatforms { get; } = ["news", "cap"];
+
+    /// <summary>
+    /// The SQL condition on posts <c>p</c> for an official source (parameter <c>@official</c>: <see cref="OfficialPlatforms"/>):
+    /// a news or CAP item, or a post by an account its platform verified (news desks and agencies in a drill's archive).
+    /// </summary>
+    public const string OfficialCondition = "(p.platform = ANY(@official) OR p.extra->>'verified' = 'true')";
 
     public bool IsEmpty => this == None || (string.IsNullOrWhiteSpace(Search) && string.IsNullOrEmpty(Platform) && string.IsNullOrEmpty(Language)
         && !MediaOnly && WindowMinutes is null && !UnreviewedOnly && !OfficialOnly);

@@ -10,10 +10,23 @@ namespace CrisisDesk.Web.Features.Triage;
 public sealed record TriagePost(long Id, string Platform, string? AuthorHandle, string? AuthorName, DateTime CreatedAt, string Text, string? Url,
     bool HasMedia, string? Lang, long? StoryId, int StorySize, bool Flagged, bool Reviewed, string? Headline, DateTime? EditedAt = null, DateTime? DeletedAt = null)
 {
-    /// <summary>A plain feed post (replay shows posts without triage state) in the shape the post card renders.</summary>
-    public static TriagePost FromFeed(CrisisDesk.Web.Features.WarRoom.FeedPost post) =>
-        new(post.Id, post.Platform, post.AuthorHandle, post.AuthorName, post.CreatedAt, post.Text, post.Url, post.HasMedia, null, null, 0, false, false, null,
-            post.EditedAt, post.DeletedAt);
+    /// <summary>As the war room reads it: the text cut at a length a page can show (<see cref="PostText"/>), with the
+    /// whole text's length and the attached photo's address. (Dapper picks the constructor whose columns the query selects.)</summary>
+    public TriagePost(long id, string platform, string? authorHandle, string? authorName, DateTime createdAt, string text, string? url,
+        bool hasMedia, string? lang, long? storyId, int storySize, bool flagged, bool reviewed, string? headline, DateTime? editedAt, DateTime? deletedAt,
+        int textLength, string? thumbnail)
+        : this(id, platform, authorHandle, authorName, createdAt, text, url, hasMedia, lang, storyId, storySize, flagged, reviewed, headline, editedAt, deletedAt)
+    {
+        TextLength = textLength;
+        Thumbnail = thumbnail;
+    }
+
+    /// <summary>The whole text's length in characters; <see cref="Text"/> may hold only its start.</summary>
+    public int TextLength { get; init; } = Text.Length;
+
+    /// <summary>The https address of a photo attached to the post, when its platform gave one.</summary>
+    public string? Thumbnail { get; init; }
+
 }
 
 /// <summary>One version of an edited post: the original or an edit, as the author made it and as CrisisDesk received it.</summary>
@@ -72,13 +85,19 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
             where.Append(" AND p.has_media");
         if (filter.OfficialOnly)
         {
-            where.Append(" AND p.platform = ANY(@official)");
+            where.Append(" AND ").Append(TriageFilter.OfficialCondition);
             parameters.Add("official", TriageFilter.OfficialPlatforms.ToArray());
         }
-        if (filter.WindowMinutes is { } minutes)
+        if (filter.WindowMinutes is { } minutes && filter.WindowEnd is { } end)
+        {
+            where.Append(" AND p.created_at > @windowEnd - make_interval(mins => @minutes)");
+            parameters.Add("minutes", minutes);
+            parameters.Add("windowEnd", DateTime.SpecifyKind(end, DateTimeKind.Utc));
+        }
+        else if (filter.WindowMinutes is { } latestMinutes)
         {
             where.Append(" AND p.created_at > (SELECT max(created_at) FROM posts WHERE incident_id = @incidentId) - make_interval(mins => @minutes)");
-            parameters.Add("minutes", minutes);
+            parameters.Add("minutes", latestMinutes);
         }
         if (filter.UnreviewedOnly)
             where.Append(" AND NOT EXISTS (SELECT 1 FROM post_triage t WHERE t.post_id = p.id AND t.reviewed_at IS NOT NULL)");
@@ -115,20 +134,21 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<TriagePost>> PageAsync(int incidentId, TriageFilter filter, long anchorId, int offset, int count, CancellationToken cancellationToken = default)
     {
         var (where, parameters) = Conditions(incidentId, filter);
-        parameters.AddDynamicParams(new { anchorId, offset, count, start = HighlightedText.Start.ToString(), stop = HighlightedText.Stop.ToString() });
+        parameters.AddDynamicParams(new { anchorId, offset, count, start = HighlightedText.Start.ToString(), stop = HighlightedText.Stop.ToString(), shown = PostText.CardRead });
         // HighlightAll returns the whole text; the marker characters are taken out of the text first so a post cannot forge a highlight.
         var headline = filter.HasSearch
             ? """
-              ts_headline('simple'::regconfig, replace(replace(p.text, @start, ''), @stop, ''), websearch_to_tsquery('simple'::regconfig, @search),
+              ts_headline('simple'::regconfig, replace(replace(left(p.text, @shown), @start, ''), @stop, ''), websearch_to_tsquery('simple'::regconfig, @search),
                           format('StartSel=%s, StopSel=%s, HighlightAll=true', @start, @stop))
               """
             : "NULL";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition($"""
-            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
+            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
                    coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed,
-                   {headline} AS Headline, p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
+                   {headline} AS Headline, p.edited_at AS EditedAt, p.deleted_at AS DeletedAt,
+                   length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail
               FROM posts p
               LEFT JOIN stories s ON s.id = p.story_id
               LEFT JOIN post_triage t ON t.post_id = p.id
@@ -143,13 +163,13 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<TriagePost>(new CommandDefinition("""
-            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
+            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
                    coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
-                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
+                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt, length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail
               FROM posts p LEFT JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
              WHERE p.id = @postId
-            """, new { postId }, cancellationToken: cancellationToken));
+            """, new { postId, shown = PostText.DrawerRead }, cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -160,10 +180,10 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PostVersion>(new CommandDefinition("""
-            SELECT version, original, text, version_at AS VersionAt, received_at AS ReceivedAt
+            SELECT version, original, left(text, @shown) AS text, version_at AS VersionAt, received_at AS ReceivedAt
               FROM post_versions WHERE post_id = @postId
              ORDER BY original, version_at DESC, received_at DESC, version DESC
-            """, new { postId }, cancellationToken: cancellationToken));
+            """, new { postId, shown = PostText.DrawerRead }, cancellationToken: cancellationToken));
         return rows.ToList();
     }
 
@@ -204,14 +224,14 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition("""
-            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
+            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
                    coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
-                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
+                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt, length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail
               FROM posts p JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
              WHERE p.story_id = @storyId
              ORDER BY p.created_at, p.id LIMIT @limit
-            """, new { storyId, limit }, cancellationToken: cancellationToken));
+            """, new { storyId, limit, shown = PostText.CardRead }, cancellationToken: cancellationToken));
         return rows.ToList();
     }
 
@@ -219,9 +239,9 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<MediaItem>> MediaAsync(int incidentId, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<MediaItem>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<MediaItem>(new CommandDefinition($"""
             SELECT id, platform, coalesce(extra->>'outlet', author_name, author_handle, platform) AS Outlet, created_at AS CreatedAt, text, url
-              FROM posts WHERE incident_id = @incidentId AND platform = ANY(@official)
+              FROM posts p WHERE incident_id = @incidentId AND {TriageFilter.OfficialCondition}
              ORDER BY created_at DESC, id DESC LIMIT @limit
             """, new { incidentId, limit, official = TriageFilter.OfficialPlatforms.ToArray() }, cancellationToken: cancellationToken));
         return rows.ToList();

@@ -33,12 +33,15 @@ public sealed class VolumeSeries(IEnumerable<MinuteVolume> initial, long readUpT
         return true;
     }
 
-    /// <summary>Every minute of the window, oldest first, zeros included so that bars keep their place.</summary>
-    public IReadOnlyList<MinuteVolume> Minutes()
+    /// <summary>
+    /// Every minute of the window, oldest first, zeros included so that bars keep their place. The window ends at
+    /// <paramref name="now"/> (the incident's clock, <see cref="IncidentClock"/>) or, without it, at the latest post.
+    /// </summary>
+    public IReadOnlyList<MinuteVolume> Minutes(DateTime? now = null)
     {
         if (_counts.Count == 0)
             return [];
-        var last = _counts.Keys.Last();
+        var last = now is { } end ? Truncate(end) : _counts.Keys.Last();
         var first = last.AddMinutes(-WarRoomQueries.VolumeMinutes + 1);
         var minutes = new List<MinuteVolume>(WarRoomQueries.VolumeMinutes);
         for (var minute = first; minute <= last; minute = minute.AddMinutes(1))

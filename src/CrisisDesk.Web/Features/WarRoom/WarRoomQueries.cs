@@ -1,3 +1,4 @@
+using CrisisDesk.Web.Features.Triage;
 using Dapper;
 using Npgsql;
 
@@ -6,6 +7,20 @@ namespace CrisisDesk.Web.Features.WarRoom;
 /// <summary>A post as the feed shows it; edited and deleted as it stood when it was read (or as of the replay's time).</summary>
 public sealed record FeedPost(long Id, string Platform, string? AuthorHandle, string? AuthorName, DateTime CreatedAt, string Text, string? Url, bool HasMedia,
     DateTime? EditedAt = null, DateTime? DeletedAt = null);
+
+/// <summary>
+/// A plain feed post (replay shows posts without triage state) in the shape the post card renders. A static extension
+/// (C# 14) so that Triage, which the war room uses, does not depend on the war room in turn.
+/// </summary>
+public static class FeedPostCards
+{
+    extension(TriagePost)
+    {
+        public static TriagePost FromFeed(FeedPost post) =>
+            new(post.Id, post.Platform, post.AuthorHandle, post.AuthorName, post.CreatedAt, post.Text, post.Url, post.HasMedia, null, null, 0, false, false, null,
+                post.EditedAt, post.DeletedAt);
+    }
+}
 
 /// <summary>Posts in one minute of event time.</summary>
 public sealed record MinuteVolume(DateTime Minute, int Count)
@@ -20,6 +35,9 @@ public sealed record WarRoomIncident
     public string Name { get; init; } = "";
     public string[] Keywords { get; init; } = [];
     public bool IsDrill { get; init; }
+
+    /// <summary>A drill, or an incident whose every source replays a recording: it runs on <see cref="IncidentClock"/>'s event time.</summary>
+    public bool OnEventTime { get; init; }
 }
 
 /// <summary>What the war room reads; one short-lived connection per query, never one per circuit.</summary>
@@ -29,7 +47,20 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<WarRoomIncident>(new CommandDefinition(
-            "SELECT id, name, keywords, is_drill AS IsDrill FROM incidents WHERE id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
+            """
+            SELECT i.id, i.name, i.keywords, i.is_drill AS IsDrill,
+                   i.is_drill OR (EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.id AND s.kind = @replay)
+                                  AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.id AND s.kind <> @replay)) AS OnEventTime
+              FROM incidents i WHERE i.id = @incidentId
+            """, new { incidentId, replay = CrisisDesk.Ingest.Replay.ReplaySourceFactory.KindName }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The event time of the incident's newest post (what <see cref="IncidentClock"/> runs on in a drill), or null before the first.</summary>
+    public async Task<DateTime?> NewestEventTimeAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT max(created_at) FROM posts WHERE incident_id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Minutes of event time the volume chart shows, ending at the latest post.</summary>
