@@ -97,8 +97,15 @@ public static class CrisisDeskWebExtensions
     {
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
-        // An unknown address in a browser gets the NotFound page with its 404; APIs keep their empty 404s.
-        app.UseWhen(IsBrowserPageRequest, branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // An unknown address in a browser gets the NotFound page with its 404; APIs, feeds and scripts keep their bare
+        // status codes.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            if (!IsBrowserPageRequest(context) && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusPages)
+                statusPages.Enabled = false;
+            return next(context);
+        });
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

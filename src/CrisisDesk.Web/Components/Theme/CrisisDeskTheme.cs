@@ -80,6 +80,7 @@ public static class CrisisDeskTheme
             Default = new DefaultTypography { FontFamily = SystemFonts },
             H1 = new H1Typography { FontFamily = SystemFonts, FontSize = "1.6rem", FontWeight = "600", LineHeight = "1.25", LetterSpacing = "0" },
             H2 = new H2Typography { FontFamily = SystemFonts, FontSize = "1.25rem", FontWeight = "600", LineHeight = "1.3", LetterSpacing = "0" },
+            Button = new ButtonTypography { FontFamily = SystemFonts, TextTransform = "none", FontWeight = "600" },
             H3 = new H3Typography { FontFamily = SystemFonts, FontSize = "1.1rem", FontWeight = "600", LineHeight = "1.3", LetterSpacing = "0" },
         },
     };
