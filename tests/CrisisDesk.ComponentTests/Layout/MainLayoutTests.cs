@@ -8,6 +8,9 @@ namespace CrisisDesk.ComponentTests.Layout;
 
 public sealed class MainLayoutTests : LayoutTest
 {
+    private static bool IsDark(IRenderedComponent<MainLayout> layout) =>
+        layout.FindComponent<MudThemeProvider>().Instance.GetState(p => p.IsDarkMode);
+
     private static string[] NavItems(IRenderedComponent<MainLayout> layout) =>
         layout.FindAll(".mud-navmenu .mud-nav-link").Select(a => a.TextContent.Trim()).ToArray();
 
@@ -65,17 +68,17 @@ public sealed class MainLayoutTests : LayoutTest
     {
         SignInAs(Roles.Operator);
         var layout = RenderLayout(dark: false);
-        Assert.False(layout.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
+        Assert.False(IsDark(layout));
 
         layout.Find(".user-menu-button").Click();
         layout.Find("[data-testid=theme-switch] input").Change(true);
 
-        Assert.True(layout.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
+        Assert.True(IsDark(layout));
         var stored = Context.JSInterop.VerifyInvoke("crisisDesk.setTheme");
         Assert.Equal("dark", stored.Arguments[0]);
 
         layout.Find("[data-testid=theme-switch] input").Change(false);
-        Assert.False(layout.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
+        Assert.False(IsDark(layout));
         Assert.Equal("light", Context.JSInterop.VerifyInvoke("crisisDesk.setTheme", calledTimes: 2)[1].Arguments[0]);
     }
 
@@ -86,8 +89,8 @@ public sealed class MainLayoutTests : LayoutTest
 
         var layout = RenderLayout(dark: true);
 
-        Assert.True(layout.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
-        Assert.Empty(Context.JSInterop.Invocations.Where(i => i.Identifier == "crisisDesk.setTheme"));
+        Assert.True(IsDark(layout));
+        Assert.DoesNotContain(Context.JSInterop.Invocations, i => i.Identifier == "crisisDesk.setTheme");
     }
 
     [Fact]
