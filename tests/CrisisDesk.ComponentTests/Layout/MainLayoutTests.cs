@@ -3,6 +3,7 @@ using CrisisDesk.Web.Features.Account;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using MudBlazor.Extensions;
 
 namespace CrisisDesk.ComponentTests.Layout;
 
