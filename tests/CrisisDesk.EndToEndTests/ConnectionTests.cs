@@ -77,6 +77,8 @@ public sealed class ConnectionTests(BrowserFixture browser) : AppTests(browser)
         var name = page.Locator("#incident-name");
         await name.FillAsync("Half-typed incident");
         await name.BlurAsync();
+        // The server has the value once it re-renders the field as filled (its label moves up).
+        await page.Locator(".mud-input.mud-shrink:has(#incident-name)").WaitForAsync();
 
         Assert.True(await page.EvaluateAsync<bool>("() => Blazor.pauseCircuit()"));
         await Chip(page, "paused").WaitForAsync();
