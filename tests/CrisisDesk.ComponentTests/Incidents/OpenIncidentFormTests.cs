@@ -12,6 +12,12 @@ public sealed class OpenIncidentFormTests : ComponentTest
             .Add(f => f.OnOpen, EventCallback.Factory.Create<OpenIncidentModel>(this, m => _opened.Add(m)))
             .Add(f => f.Error, error));
 
+    private static void Type(IRenderedComponent<OpenIncidentForm> form, string selector, string text)
+    {
+        form.Find(selector).Input(text);
+        form.Find(selector).Blur();
+    }
+
     [Fact]
     public void An_empty_name_is_refused_beside_the_field_and_nothing_is_sent()
     {
@@ -28,7 +34,7 @@ public sealed class OpenIncidentFormTests : ComponentTest
     {
         var form = Render();
 
-        form.Find("#incident-name").Input("ab");
+        Type(form, "#incident-name", "ab");
         form.Find("form").Submit();
 
         Assert.Contains("A name has 3 to 200 characters.", form.Markup);
@@ -40,9 +46,9 @@ public sealed class OpenIncidentFormTests : ComponentTest
     {
         var form = Render();
 
-        form.Find("#incident-name").Change("River Wey flooding");
-        form.Find("#incident-keywords").Change("flood, #stormx , river");
-        form.Find("#incident-area").Change("Guildford");
+        Type(form, "#incident-name", "River Wey flooding");
+        Type(form, "#incident-keywords", "flood, #stormx , river");
+        Type(form, "#incident-area", "Guildford");
         form.Find("form").Submit();
 
         var opened = Assert.Single(_opened);

@@ -14,6 +14,8 @@ public abstract class LayoutTest : ComponentTest
 {
     protected LayoutTest()
     {
+        // The layout runs interactively (CircuitMarker asks), as in the app.
+        Context.SetRendererInfo(new RendererInfo("Server", true));
         Context.ComponentFactories.AddStub<IncidentSwitcher>();
         Context.Services.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
     }
