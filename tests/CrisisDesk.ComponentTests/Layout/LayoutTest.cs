@@ -14,8 +14,6 @@ public abstract class LayoutTest : ComponentTest
 {
     protected LayoutTest()
     {
-        // The layout runs interactively (CircuitMarker asks), as in the app.
-        Context.SetRendererInfo(new RendererInfo("Server", true));
         Context.ComponentFactories.AddStub<IncidentSwitcher>();
         Context.Services.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
     }
@@ -37,10 +35,14 @@ public abstract class LayoutTest : ComponentTest
         auth.SetPolicies(held.ToArray());
     }
 
-    protected IRenderedComponent<MainLayout> RenderLayout(bool? dark = false, RenderFragment? body = null) =>
-        Context.Render<MainLayout>(p => p
+    protected IRenderedComponent<MainLayout> RenderLayout(bool? dark = false, RenderFragment? body = null)
+    {
+        // The layout runs interactively (CircuitMarker asks), as in the app; set once every service is registered.
+        Context.SetRendererInfo(new RendererInfo("Server", true));
+        return Context.Render<MainLayout>(p => p
             .AddCascadingValue(new InitialTheme(dark))
             .Add(l => l.Body, body ?? (b => b.AddMarkupContent(0, "<p id=\"page\">page content</p>"))));
+    }
 
     private sealed class FixedAntiforgery : AntiforgeryStateProvider
     {
