@@ -14,7 +14,15 @@ public sealed class OpenIncidentFormTests : ComponentTest
 
     private static void Type(IRenderedComponent<OpenIncidentForm> form, string selector, string text)
     {
-        form.Find(selector).Input(text);
+        // Immediate fields listen to input, the others to change.
+        try
+        {
+            form.Find(selector).Input(text);
+        }
+        catch (MissingEventHandlerException)
+        {
+            form.Find(selector).Change(text);
+        }
         form.Find(selector).Blur();
     }
 

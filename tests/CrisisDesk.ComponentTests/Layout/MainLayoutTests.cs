@@ -64,7 +64,7 @@ public sealed class MainLayoutTests : LayoutTest
         SignInAs(Roles.Approver, "Sam Approver");
         var layout = RenderLayout();
 
-        layout.Find(".user-menu-button").Click();
+        layout.Find(".user-menu-button button").Click();
 
         Assert.Equal("Sam Approver", layout.Find("[data-testid=user-name]").TextContent.Trim());
         Assert.Equal("Approver", layout.Find("[data-testid=user-role]").TextContent.Trim());
@@ -80,7 +80,7 @@ public sealed class MainLayoutTests : LayoutTest
         var layout = RenderLayout(dark: false);
         Assert.False(IsDark(layout));
 
-        layout.Find(".user-menu-button").Click();
+        layout.Find(".user-menu-button button").Click();
         layout.Find("[data-testid=theme-switch] input").Change(true);
 
         Assert.True(IsDark(layout));
