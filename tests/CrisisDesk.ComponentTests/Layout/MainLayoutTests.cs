@@ -81,13 +81,13 @@ public sealed class MainLayoutTests : LayoutTest
         Assert.False(IsDark(layout));
 
         layout.Find(".user-menu-button button").Click();
-        layout.Find("[data-testid=theme-switch] input").Change(true);
+        layout.Find(".mud-switch input[type=checkbox]").Change(true);
 
         Assert.True(IsDark(layout));
         var stored = Context.JSInterop.VerifyInvoke("crisisDesk.setTheme");
         Assert.Equal("dark", stored.Arguments[0]);
 
-        layout.Find("[data-testid=theme-switch] input").Change(false);
+        layout.Find(".mud-switch input[type=checkbox]").Change(false);
         Assert.False(IsDark(layout));
         Assert.Equal("light", Context.JSInterop.VerifyInvoke("crisisDesk.setTheme", calledTimes: 2)[1].Arguments[0]);
     }
