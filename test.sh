@@ -9,6 +9,7 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
 /usr/bin/python3 -c 'import feedparser' 2>/dev/null || missing+=(python3-feedparser)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""
@@ -16,6 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# axe-core, injected into pages by the end-to-end tests' accessibility checks (tests/CrisisDesk.EndToEndTests/package.json).
+[ -d tests/CrisisDesk.EndToEndTests/node_modules/axe-core ] || (cd tests/CrisisDesk.EndToEndTests && npm ci --no-audit --no-fund --silent)
 
 configuration="${CONFIGURATION:-Release}"
 dotnet build CrisisDesk.sln -c "$configuration" -nologo -clp:ErrorsOnly

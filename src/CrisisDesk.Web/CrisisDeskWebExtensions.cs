@@ -35,7 +35,15 @@ public static class CrisisDeskWebExtensions
             .ValidateOnStart();
         services.AddOptions<DrillOptions>().BindConfiguration(DrillOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents(options =>
+        {
+            // An operator who loses the connection for a minute comes back to the same circuit (kept three minutes),
+            // and after longer, or after Blazor.pauseCircuit(), to a circuit resumed from its persisted state
+            // ([PersistentState] properties), kept in memory for two hours.
+            options.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(3);
+            options.PersistedCircuitInMemoryRetentionPeriod = TimeSpan.FromHours(2);
+            options.PersistedCircuitInMemoryMaxRetained = 1000;
+        });
         services.AddRadzenComponents();
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
@@ -91,11 +99,25 @@ public static class CrisisDeskWebExtensions
         return Task.CompletedTask;
     }
 
+    private static bool IsBrowserPageRequest(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method)
+        && !context.Request.Path.StartsWithSegments("/api")
+        && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
     public static WebApplication MapCrisisDesk(this WebApplication app)
     {
         app.UseTrustedForwardedHeaders();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+        // An unknown address in a browser gets the NotFound page with its 404; APIs, feeds and scripts keep their bare
+        // status codes.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            if (!IsBrowserPageRequest(context) && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusPages)
+                statusPages.Enabled = false;
+            return next(context);
+        });
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseCrossSiteRequestChecks();

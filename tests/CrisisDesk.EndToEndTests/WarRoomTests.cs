@@ -251,7 +251,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         // What Blazor does when an unhandled server error ends the circuit: show the error bar, nothing else.
         await page.EvaluateAsync("() => { document.getElementById('blazor-error-ui').style.display = 'block'; }");
 
-        await page.Locator("#components-reconnect-modal .circuit-ended").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
+        await page.Locator("#components-reconnect-modal .connection-chip .circuit-ended").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
         Assert.False(await page.Locator("#components-reconnect-modal .circuit-connected").IsVisibleAsync());
     }
 

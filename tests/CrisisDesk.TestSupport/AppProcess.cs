@@ -49,11 +49,12 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts CrisisDesk with the given configuration (<c>key=value</c>, passed as <c>--key=value</c>) and waits until
-    /// /healthz answers. <paramref name="logName"/> names its log file.
+    /// /healthz answers. <paramref name="logName"/> names its log file; <paramref name="baseAddress"/>, when given, is
+    /// where it listens (a restart at the address a browser already uses), else a free loopback port.
     /// </summary>
-    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logName = "e2e", TimeSpan? timeout = null)
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logName = "e2e", TimeSpan? timeout = null, Uri? baseAddress = null)
     {
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        baseAddress ??= new Uri($"http://127.0.0.1:{FreePort()}");
         var info = new ProcessStartInfo(Repository.WebExecutable)
         {
             WorkingDirectory = Repository.WebProjectDirectory,
