@@ -16,7 +16,6 @@ using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using MudBlazor.Services;
-using Radzen;
 
 namespace CrisisDesk.Web;
 
@@ -44,7 +43,6 @@ public static class CrisisDeskWebExtensions
             options.PersistedCircuitInMemoryRetentionPeriod = TimeSpan.FromHours(2);
             options.PersistedCircuitInMemoryMaxRetained = 1000;
         });
-        services.AddRadzenComponents();
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddPublicAddress();

@@ -9,7 +9,7 @@ if (CommandLine.TryRun(args, out var exitCode))
     return await exitCode;
 
 var builder = WebApplication.CreateBuilder(args);
-// Serve the Radzen and scoped-CSS assets from the build output in every environment, as `dotnet run` does in
+// Serve the MudBlazor and scoped-CSS assets from the build output in every environment, as `dotnet run` does in
 // Development; after `dotnet publish` there is no runtime manifest and this does nothing.
 builder.WebHost.UseStaticWebAssets();
 builder.AddCrisisDeskData();
