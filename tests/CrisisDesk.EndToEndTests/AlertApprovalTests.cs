@@ -193,7 +193,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
         var opened = await page.Context.APIRequest.PostAsync("/api/incidents", new() { DataObject = new { name = "Water scare" }, Headers = PageActions.ScriptHeaders });
         var incidentId = JsonDocument.Parse(await opened.TextAsync()).RootElement.GetProperty("id").GetInt32();
         var created = await page.Context.APIRequest.PostAsync($"/api/incidents/{incidentId}/rumours",
-            new() { DataObject = new { claim = "The tap water in Riverside is poisoned", severity = "High" } });
+            new() { DataObject = new { claim = "The tap water in Riverside is poisoned", severity = "High" }, Headers = PageActions.ScriptHeaders });
         Assert.True(created.Ok, await created.TextAsync());
         var rumourId = JsonDocument.Parse(await created.TextAsync()).RootElement.GetProperty("id").GetInt32();
 

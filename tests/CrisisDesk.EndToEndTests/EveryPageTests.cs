@@ -98,11 +98,11 @@ public sealed partial class EveryPageTests(BrowserFixture browser) : AppTests(br
     {
         var api = admin.Context.APIRequest;
         var rumour = await CreatedIdAsync(await api.PostAsync($"/api/incidents/{DrillIncidentId}/rumours",
-            new() { DataObject = new { claim = "The co-pilot was a convert", severity = (string?)null, owner = (string?)null } }), "rumour");
+            new() { DataObject = new { claim = "The co-pilot was a convert", severity = (string?)null, owner = (string?)null }, Headers = PageActions.ScriptHeaders }), "rumour");
         var rebuttal = await CreatedIdAsync(await api.PostAsync($"/api/incidents/{DrillIncidentId}/rebuttals",
-            new() { DataObject = new { title = "No evidence for the claim", rumourId = rumour, variants = new Dictionary<string, string> { ["X"] = "There is no evidence for this claim." } } }), "rebuttal");
+            new() { DataObject = new { title = "No evidence for the claim", rumourId = rumour, variants = new Dictionary<string, string> { ["X"] = "There is no evidence for this claim." } }, Headers = PageActions.ScriptHeaders }), "rebuttal");
         var alert = await CreatedIdAsync(await api.PostAsync($"/api/incidents/{DrillIncidentId}/alerts",
-            new() { Headers = new Dictionary<string, string> { ["Content-Type"] = "application/cap+xml" }, Data = CapAlertXml }), "alert");
+            new() { Headers = new Dictionary<string, string>(PageActions.ScriptHeaders) { ["Content-Type"] = "application/cap+xml" }, Data = CapAlertXml }), "alert");
         return new Dictionary<string, int>(StringComparer.Ordinal)
         {
             ["IncidentId"] = DrillIncidentId,

@@ -187,7 +187,7 @@ public sealed class RebuttalFlowTests(BrowserFixture browser) : AppTests(browser
 
     private static async Task<int> CreatedIdAsync(IPage page, string path, object body)
     {
-        var response = await page.APIRequest.PostAsync(path, new() { DataObject = body });
+        var response = await page.APIRequest.PostAsync(path, new() { DataObject = body, Headers = PageActions.ScriptHeaders });
         Assert.True(response.Status == 201, $"POST {path} answered {response.Status}: {await response.TextAsync()}");
         return (await response.JsonAsync())!.Value.GetProperty("id").GetInt32();
     }

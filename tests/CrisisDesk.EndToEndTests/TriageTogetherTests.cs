@@ -71,7 +71,7 @@ public sealed class TriageTogetherTests(BrowserFixture browser) : AppTests(brows
         await lead.Locator("[data-testid=spread-chart] svg").First.WaitForAsync();
 
         // They move it through its statuses; each sees the other's change without reloading.
-        await second.GetByTestId("status-note").FillAsync("checking with the prosecutor's office");
+        await second.Locator("#status-note").FillAsync("checking with the prosecutor's office");
         await second.GetByTestId("status-Investigating").ClickAsync();
         await lead.GetByTestId("rumour-status").Filter(new() { HasTextString = "Investigating" }).WaitForAsync();
         await lead.GetByTestId("status-ConfirmedFalse").ClickAsync();

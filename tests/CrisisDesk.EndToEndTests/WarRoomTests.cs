@@ -28,7 +28,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
 
         await admin.GotoAsync("/");
         await admin.WaitForCircuitAsync();
-        await admin.GetByRole(AriaRole.Link, new() { Name = "Drill: Germanwings 9525 (PHEME replay)" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Drill: Germanwings 9525 (PHEME replay)", Exact = true }).ClickAsync();
         await admin.WaitForURLAsync("**/incidents/1");
         await admin.WaitForCircuitAsync();
 

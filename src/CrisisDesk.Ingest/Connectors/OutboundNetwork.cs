@@ -147,7 +147,7 @@ public sealed class RedirectHandler : DelegatingHandler
             if (hops >= OutboundNetwork.MaxRedirects)
                 throw new HttpRequestException($"more than {OutboundNetwork.MaxRedirects} redirects");
             if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
-                throw new HttpRequestException($"redirected to a {target.Scheme}: address, which is not followed (only http and https are)");
+                throw new UnsupportedRedirectException(target);
             var next = new HttpRequestMessage(HttpMethod.Get, target) { Version = request.Version, VersionPolicy = request.VersionPolicy };
             var sameOrigin = Uri.Compare(origin, target, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
             foreach (var header in request.Headers)
@@ -164,4 +164,11 @@ public sealed class RedirectHandler : DelegatingHandler
     private static bool IsRedirect(HttpStatusCode status) =>
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
             or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+}
+
+/// <summary>A redirect to anything but http(s) (file://, gopher://…), which is never followed.</summary>
+public sealed class UnsupportedRedirectException(Uri target)
+    : HttpRequestException($"redirected to a {target.Scheme}: address, which is not followed (only http and https are)")
+{
+    public Uri Target { get; } = target;
 }

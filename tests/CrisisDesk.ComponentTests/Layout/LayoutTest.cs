@@ -9,13 +9,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CrisisDesk.ComponentTests.Layout;
 
-/// <summary>The main layout around a page, signed in with a role; the incident switcher (a database query) stubbed.</summary>
+/// <summary>
+/// The main layout around a page, signed in with a role; the incident switcher (a database query) stubbed, the approvals
+/// badge on an in-memory queue with a real activity feed.
+/// </summary>
 public abstract class LayoutTest : ComponentTest
 {
     protected LayoutTest()
     {
         Context.ComponentFactories.AddStub<IncidentSwitcher>();
         Context.Services.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
+        Context.Services.AddSingleton<CrisisDesk.Web.Features.Approvals.IApprovalsWaiting>(new Approvals.FakeApprovals());
+        Context.Services.AddSingleton(new CrisisDesk.Core.Live.IncidentActivityFeed());
+        Context.Services.AddSingleton(TimeProvider.System);
     }
 
     /// <summary>Signs in as <paramref name="role"/>: the policies of that role and every role below it hold.</summary>

@@ -6,6 +6,9 @@ namespace CrisisDesk.ComponentTests.Sources;
 /// <summary>Each kind's fields, typed as a person types them, become the config JSON the server checks, and back.</summary>
 public sealed class SourceFormFieldsTests : ComponentTest
 {
+    // The upload control posts to the server's import (integration-tested in SourceSecurityTests); here only the fields.
+    public SourceFormFieldsTests() => Context.ComponentFactories.AddStub<ReplayFileUpload>();
+
     private IRenderedComponent<SourceFormFields> Render(SourceForm form, IReadOnlyDictionary<string, string>? errors = null) =>
         Context.Render<SourceFormFields>(p => p
             .Add(f => f.Form, form)

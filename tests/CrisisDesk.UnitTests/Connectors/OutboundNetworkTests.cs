@@ -113,8 +113,9 @@ public sealed class OutboundNetworkTests
         });
         var client = Client(new OutboundNetwork(["127.0.0.1"]));
 
-        var file = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync(new Uri(server.Address, "file")));
+        var file = await Assert.ThrowsAsync<UnsupportedRedirectException>(() => client.GetStringAsync(new Uri(server.Address, "file")));
         Assert.Contains("redirected to a file: address", file.Message, StringComparison.Ordinal);
+        Assert.Equal("file", file.Target.Scheme);
         var loop = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync(new Uri(server.Address, "loop")));
         Assert.Contains($"more than {OutboundNetwork.MaxRedirects} redirects", loop.Message, StringComparison.Ordinal);
         Assert.Equal("followed", await client.GetStringAsync(new Uri(server.Address, "hop")));

@@ -64,6 +64,11 @@ internal static class FeedFetcher
         {
             response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
+        catch (UnsupportedRedirectException ex)
+        {
+            // The outbound policy's redirect handler met it first (it follows redirects by hand).
+            throw new FeedRedirectException(ex.Target.OriginalString, ex);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException && request.RequestUri is { } url && !IsHttp(url))
         {
             // The handler followed the redirect (it changes the request's address as it does) and then failed on the

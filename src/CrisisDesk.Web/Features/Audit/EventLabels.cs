@@ -24,6 +24,7 @@ public static class EventLabels
         ["account.signed-in"] = "Signed in",
         ["account.signed-out"] = "Signed out",
         ["account.sign-in-failed"] = "Sign-in failed",
+        ["account.password-changed"] = "Password changed",
         ["user.created"] = "User added",
         ["user.role-changed"] = "Role changed",
         ["user.disabled"] = "User disabled",

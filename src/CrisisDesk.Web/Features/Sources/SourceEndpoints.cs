@@ -69,7 +69,7 @@ public static class SourceEndpoints
             await using var content = file.OpenReadStream();
             var imported = await import.ImportAsync(http.User, incidentId, file.FileName, content, http.RequestAborted);
             return Results.Created($"/api/incidents/{incidentId}/sources/replay-files/{Uri.EscapeDataString(imported.File)}", imported);
-        });
+        }).Accepts<IFormFile>("multipart/form-data"); // the one body type the cross-site check lets through here
 
         api.MapGet("/{sourceId:int}", async (int incidentId, int sourceId, HttpContext http, SourceCommands sources) =>
             Results.Ok(await ViewAsync(sources, http, incidentId, sourceId)));

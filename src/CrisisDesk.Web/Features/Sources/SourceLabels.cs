@@ -47,6 +47,7 @@ public static class SourceLabels
             SourceState.Reconnecting => new SourceStateLabel("Reconnecting", Sentence(source.StateText), SourceStateTone.Waiting),
             SourceState.RateLimited => new SourceStateLabel("Paused by the platform's rate limit", Sentence(source.StateText), SourceStateTone.Waiting),
             SourceState.Completed => new SourceStateLabel("Finished", "Every item in it has been read.", SourceStateTone.Off),
+            SourceState.Degraded => new SourceStateLabel("Running, with a problem", Sentence(source.Detail ?? source.StateText), SourceStateTone.Waiting),
             SourceState.Failed => new SourceStateLabel("Failed", string.IsNullOrWhiteSpace(source.Detail) ? "No reason was given; test it to see what it answers." : source.Detail, SourceStateTone.Broken),
             _ => new SourceStateLabel("Stopped", null, SourceStateTone.Off),
         };

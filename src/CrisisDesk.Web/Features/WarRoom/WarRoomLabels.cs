@@ -36,6 +36,7 @@ public static class WarRoomLabels
         Core.Ingest.SourceState.Connected => "Connected",
         Core.Ingest.SourceState.Reconnecting => "Reconnecting",
         Core.Ingest.SourceState.RateLimited => "Paused by the platform (rate limit)",
+        Core.Ingest.SourceState.Degraded => "Running, with a problem",
         Core.Ingest.SourceState.Failed => "Stopped by an error",
         Core.Ingest.SourceState.Stopped => "Stopped",
         Core.Ingest.SourceState.Completed => "Replay complete",
