@@ -83,12 +83,13 @@ public sealed class MainLayoutTests : LayoutTest
         layout.Find(".user-menu-button button").Click();
         layout.Find(".mud-switch input[type=checkbox]").Change(true);
 
-        Assert.True(IsDark(layout));
+        // MudSwitch hands the change on after an await of its own: wait for the layout to hear it.
+        layout.WaitForAssertion(() => Assert.True(IsDark(layout)));
         var stored = Context.JSInterop.VerifyInvoke("crisisDesk.setTheme");
         Assert.Equal("dark", stored.Arguments[0]);
 
         layout.Find(".mud-switch input[type=checkbox]").Change(false);
-        Assert.False(IsDark(layout));
+        layout.WaitForAssertion(() => Assert.False(IsDark(layout)));
         Assert.Equal("light", Context.JSInterop.VerifyInvoke("crisisDesk.setTheme", calledTimes: 2)[1].Arguments[0]);
     }
 
