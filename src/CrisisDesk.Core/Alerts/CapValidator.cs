@@ -380,6 +380,12 @@ public static partial class CapValidator
             if (points[0] != points[^1])
             {
                 Error(polygon, $"polygon is not closed: the last pair ({points[^1]}) must be the same as the first ({points[0]})");
+                return;
+            }
+            // Crossing itself or the antimeridian: receivers would draw a different area from the one meant.
+            if (CapShapes.PolygonProblem(new CapPolygon(new EquatableList<CapPoint>(points))) is { } shape)
+            {
+                Error(polygon, shape);
             }
         }
 
@@ -406,6 +412,10 @@ public static partial class CapValidator
             else if (radius < 0)
             {
                 Error(circle, $"radius {parts[1]} is negative; it must be 0 or more kilometres");
+            }
+            else if (CapShapes.CircleProblem(new CapCircle(centre, radius)) is { } shape)
+            {
+                Error(circle, shape);
             }
         }
 

@@ -192,30 +192,28 @@ public sealed class AlertForm
     public static List<CapProblem> ShapeProblems(string areaPath, AreaForm area, string shape)
     {
         var problems = new List<CapProblem>();
-        if (shape == "circle")
-        {
-            foreach (var circle in Parse<CapCircle>(area.Circles, areaPath, shape, problems).Select((c, k) => (c, k)))
-                if (!OnTheGlobe(circle.c.Centre))
-                    problems.Add(Unreadable($"{areaPath}.circle[{circle.k + 1}]", $"circle line {circle.k + 1}: latitude must be -90 to 90 and longitude -180 to 180 (latitude comes first)"));
-            return problems;
-        }
-        var lines = Lines(area.Polygons).ToList();
+        var circle = shape == "circle";
+        var lines = Lines(circle ? area.Circles : area.Polygons).ToList();
         for (var k = 0; k < lines.Count; k++)
         {
-            var path = $"{areaPath}.polygon[{k + 1}]";
-            if (!CapPolygon.TryParse(lines[k], out var polygon))
-                problems.Add(Unreadable(path, PolygonUnreadable(k, lines[k])));
-            else if (polygon!.Points.Count < 4)
-                problems.Add(Unreadable(path, $"polygon line {k + 1} has {polygon.Points.Count} pairs; it needs at least 4, the last repeating the first"));
-            else if (polygon.Points[0] != polygon.Points[^1])
-                problems.Add(Unreadable(path, $"polygon line {k + 1} is not closed: end it with its first pair ({polygon.Points[0]})"));
-            else if (!polygon.Points.All(OnTheGlobe))
-                problems.Add(Unreadable(path, $"polygon line {k + 1}: latitudes must be -90 to 90 and longitudes -180 to 180 (latitude comes first)"));
+            var problem = circle ? CircleProblem(lines[k]) : PolygonProblem(lines[k]);
+            if (problem is not null)
+                problems.Add(Unreadable($"{areaPath}.{shape}[{k + 1}]", $"{shape} line {k + 1}: {problem}"));
         }
         return problems;
     }
 
-    private static bool OnTheGlobe(CapPoint point) => point.Latitude is >= -90 and <= 90 && point.Longitude is >= -180 and <= 180;
+    private static string? PolygonProblem(string line)
+    {
+        CapShapes.ReadPolygon(line, out var problem);
+        return problem;
+    }
+
+    private static string? CircleProblem(string line)
+    {
+        CapShapes.ReadCircle(line, out var problem);
+        return problem;
+    }
 
     private static string PolygonUnreadable(int k, string line) =>
         $"polygon line {k + 1} '{line}' is not a list of latitude,longitude pairs separated by spaces";
