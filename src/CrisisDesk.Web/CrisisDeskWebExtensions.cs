@@ -10,6 +10,7 @@ using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Drill;
 using CrisisDesk.Web.Features.Health;
 using CrisisDesk.Web.Features.Incidents;
+using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Startup;
@@ -79,6 +80,7 @@ public static class CrisisDeskWebExtensions
         services.AddSingleton<WarRoomQueries>();
         builder.AddAudit();
         builder.AddReview();
+        builder.AddMap();
         builder.AddSources();
         builder.AddPublishing();
         services.AddAlerts();

@@ -15,6 +15,8 @@ public abstract class ComponentTest : IAsyncLifetime
     {
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
         Context.Services.AddMudServices();
+        // MapView reads its tile source from options; the defaults (OpenStreetMap) unless a test configures them.
+        Context.Services.AddOptions();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

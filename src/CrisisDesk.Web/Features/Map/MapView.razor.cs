@@ -1,0 +1,176 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
+
+namespace CrisisDesk.Web.Features.Map;
+
+public sealed partial class MapView : IAsyncDisposable
+{
+    private const string ModulePath = "./Features/Map/MapView.razor.js";
+
+    private ElementReference _element;
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<MapView>? _self;
+    private string? _tilesOff;
+    private string? _failed;
+
+    // What the browser shows now, so that a render only sends what changed (and an edit echoed back is not resent).
+    private MapShapes? _shownDrawing;
+    private IReadOnlyList<MapArea>? _shownAreas;
+    private IReadOnlyList<MapMarker>? _shownMarkers;
+    private bool _shownEditable;
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private IOptions<MapOptions> Options { get; set; } = default!;
+
+    /// <summary>What the map is of, for screen readers.</summary>
+    [Parameter] public string Label { get; set; } = "Map";
+
+    [Parameter] public string Height { get; set; } = "360px";
+
+    [Parameter] public string TestId { get; set; } = "map";
+
+    /// <summary>Areas shown read-only, each in its colour.</summary>
+    [Parameter] public IReadOnlyList<MapArea> Areas { get; set; } = [];
+
+    /// <summary>The shapes being drawn (editable when <see cref="Editable"/>; shown read-only otherwise).</summary>
+    [Parameter] public MapShapes Drawing { get; set; } = MapShapes.Empty;
+
+    /// <summary>Show the drawing tools: polygons, rectangles and circles, edit, move and remove.</summary>
+    [Parameter] public bool Editable { get; set; }
+
+    /// <summary>Raised with the whole drawing, as CAP shapes, after each drawing, edit, move or removal.</summary>
+    [Parameter] public EventCallback<MapShapes> DrawingChanged { get; set; }
+
+    [Parameter] public IReadOnlyList<MapMarker> Markers { get; set; } = [];
+
+    [Parameter] public EventCallback<long> MarkerClicked { get; set; }
+
+    /// <summary>Whether the browser reported that tiles could not be loaded (or none are configured).</summary>
+    public bool TilesOff => _tilesOff is not null;
+
+    protected override void OnInitialized()
+    {
+        if (Options.Value.TileUrl.Length == 0)
+            _tilesOff = "none are configured";
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            try
+            {
+                _self = DotNetObjectReference.Create(this);
+                _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+                var options = Options.Value;
+                await _module.InvokeVoidAsync("create", _element, _self, new
+                {
+                    tileUrl = options.TileUrl,
+                    attribution = options.Attribution,
+                    maxZoom = options.MaxZoom,
+                    basemapUrl = "lib/world-atlas/land-110m.json",
+                    editable = Editable,
+                });
+                _shownEditable = Editable;
+            }
+            catch (JSException e)
+            {
+                _failed = e.Message;
+                StateHasChanged();
+                return;
+            }
+            catch (JSDisconnectedException)
+            {
+                return;
+            }
+        }
+        if (_module is null)
+            return;
+        try
+        {
+            await SyncAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+        }
+    }
+
+    private async Task SyncAsync()
+    {
+        if (_shownEditable != Editable)
+        {
+            _shownEditable = Editable;
+            await _module!.InvokeVoidAsync("setEditable", _element, Editable);
+        }
+        if (!ReferenceEquals(_shownAreas, Areas))
+        {
+            _shownAreas = Areas;
+            await _module!.InvokeVoidAsync("setAreas", _element, Areas.Select(a => new { label = a.Label, colour = a.Colour, shapes = MapShapesWire.From(a.Shapes) }));
+        }
+        if (_shownDrawing != Drawing)
+        {
+            _shownDrawing = Drawing;
+            await _module!.InvokeVoidAsync("setDrawing", _element, MapShapesWire.From(Drawing));
+        }
+        if (!ReferenceEquals(_shownMarkers, Markers))
+        {
+            _shownMarkers = Markers;
+            await _module!.InvokeVoidAsync("setMarkers", _element, Markers.Select(m => new { id = m.Id, lat = m.Latitude, lon = m.Longitude, label = m.Label }));
+        }
+    }
+
+    /// <summary>Adds markers without resending those shown (a live update).</summary>
+    public async Task AddMarkersAsync(IReadOnlyList<MapMarker> markers)
+    {
+        if (_module is null || markers.Count == 0)
+            return;
+        await _module.InvokeVoidAsync("addMarkers", _element, markers.Select(m => new { id = m.Id, lat = m.Latitude, lon = m.Longitude, label = m.Label }));
+    }
+
+    [JSInvokable]
+    public async Task ShapesDrawn(MapShapesWire drawn)
+    {
+        var shapes = drawn.ToShapes();
+        _shownDrawing = shapes;
+        await DrawingChanged.InvokeAsync(shapes);
+    }
+
+    [JSInvokable]
+    public async Task MarkerClick(long id) => await MarkerClicked.InvokeAsync(id);
+
+    [JSInvokable]
+    public Task TilesUnavailable(string reason)
+    {
+        _tilesOff = reason;
+        StateHasChanged();
+        return Task.CompletedTask;
+    }
+
+    [JSInvokable]
+    public Task TilesAvailable()
+    {
+        if (Options.Value.TileUrl.Length > 0 && _tilesOff is not null)
+        {
+            _tilesOff = null;
+            StateHasChanged();
+        }
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.InvokeVoidAsync("dispose", _element);
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+        _self?.Dispose();
+    }
+}

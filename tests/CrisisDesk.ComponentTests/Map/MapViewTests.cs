@@ -1,0 +1,157 @@
+using System.Text.Json;
+using CrisisDesk.Core.Alerts;
+using CrisisDesk.Web.Features.Map;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrisisDesk.ComponentTests.Map;
+
+/// <summary>MapView's parameters reach its JS module (arguments checked as sent), and what the browser reports comes back.</summary>
+public sealed class MapViewTests : ComponentTest
+{
+    private const string Module = "./Features/Map/MapView.razor.js";
+
+    private static readonly MapShapes Square = new(
+        [CapShapes.ReadPolygon("53.9,-1.1 53.95,-1.1 53.95,-1.0 53.9,-1.0 53.9,-1.1", out _)!],
+        [new CapCircle(new CapPoint(53.92m, -1.05m), 2.5m)]);
+
+    private BunitJSModuleInterop SetupModule() => Context.JSInterop.SetupModule(Module);
+
+    private static JsonElement Argument(JSRuntimeInvocation invocation, int index) =>
+        JsonSerializer.SerializeToElement(invocation.Arguments[index], new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    [Fact]
+    public void The_map_starts_with_the_configured_tiles_and_attribution_and_the_bundled_basemap()
+    {
+        Context.Services.Configure<MapOptions>(o =>
+        {
+            o.TileUrl = "https://tiles.example.gov/{z}/{x}/{y}.png";
+            o.Attribution = "© Example mapping";
+            o.MaxZoom = 17;
+        });
+        var module = SetupModule();
+
+        var map = Context.Render<MapView>(p => p.Add(m => m.Label, "Map of the flood area").Add(m => m.Height, "420px"));
+
+        var options = Argument(module.VerifyInvoke("create"), 2);
+        Assert.Equal("https://tiles.example.gov/{z}/{x}/{y}.png", options.GetProperty("tileUrl").GetString());
+        Assert.Equal("© Example mapping", options.GetProperty("attribution").GetString());
+        Assert.Equal(17, options.GetProperty("maxZoom").GetInt32());
+        Assert.Equal("lib/world-atlas/land-110m.json", options.GetProperty("basemapUrl").GetString());
+        Assert.False(options.GetProperty("editable").GetBoolean());
+        var canvas = map.Find(".map-canvas");
+        Assert.Equal("Map of the flood area", canvas.GetAttribute("aria-label"));
+        Assert.Contains("height:420px", canvas.GetAttribute("style"), StringComparison.Ordinal);
+        Assert.Empty(map.FindAll("[data-testid='tiles-off']"));
+    }
+
+    [Fact]
+    public void The_default_tiles_are_openstreetmaps_with_its_attribution()
+    {
+        var module = SetupModule();
+
+        Context.Render<MapView>();
+
+        var options = Argument(module.VerifyInvoke("create"), 2);
+        Assert.Equal("https://tile.openstreetmap.org/{z}/{x}/{y}.png", options.GetProperty("tileUrl").GetString());
+        Assert.Contains("OpenStreetMap", options.GetProperty("attribution").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void When_the_browser_cannot_load_tiles_the_map_says_so_and_clears_the_note_when_they_come_back()
+    {
+        SetupModule();
+        var map = Context.Render<MapView>();
+
+        map.InvokeAsync(() => map.Instance.TilesUnavailable("the tile server cannot be reached"));
+
+        var note = map.Find("[data-testid='tiles-off']");
+        Assert.Contains("Map tiles are off (the tile server cannot be reached)", note.TextContent, StringComparison.Ordinal);
+        Assert.Contains("built-in world map", note.TextContent, StringComparison.Ordinal);
+        Assert.True(map.Instance.TilesOff);
+
+        map.InvokeAsync(() => map.Instance.TilesAvailable());
+        Assert.Empty(map.FindAll("[data-testid='tiles-off']"));
+    }
+
+    [Fact]
+    public void With_no_tile_server_configured_the_note_is_there_from_the_start()
+    {
+        Context.Services.Configure<MapOptions>(o => o.TileUrl = "");
+        var module = SetupModule();
+
+        var map = Context.Render<MapView>();
+
+        Assert.Contains("none are configured", map.Find("[data-testid='tiles-off']").TextContent, StringComparison.Ordinal);
+        Assert.Equal("", Argument(module.VerifyInvoke("create"), 2).GetProperty("tileUrl").GetString());
+    }
+
+    [Fact]
+    public void Read_only_areas_are_sent_with_their_colour_label_closed_rings_and_radius_in_metres()
+    {
+        var module = SetupModule();
+
+        Context.Render<MapView>(p => p.Add(m => m.Areas, [new MapArea("Lower Town", "#b00020", Square)]));
+
+        var area = Argument(module.VerifyInvoke("setAreas"), 1)[0];
+        Assert.Equal("Lower Town", area.GetProperty("label").GetString());
+        Assert.Equal("#b00020", area.GetProperty("colour").GetString());
+        var ring = area.GetProperty("shapes").GetProperty("polygons")[0];
+        Assert.Equal(5, ring.GetArrayLength());
+        Assert.Equal(53.9, ring[0][0].GetDouble());
+        Assert.Equal(-1.1, ring[0][1].GetDouble());
+        var circle = area.GetProperty("shapes").GetProperty("circles")[0];
+        Assert.Equal(2500, circle.GetProperty("radius").GetDouble());
+        Assert.Equal(53.92, circle.GetProperty("lat").GetDouble());
+    }
+
+    [Fact]
+    public void An_editable_map_reports_a_drawing_as_cap_shapes_and_does_not_send_the_echo_back()
+    {
+        var module = SetupModule();
+        MapShapes? reported = null;
+        var map = Context.Render<MapView>(p => p
+            .Add(m => m.Editable, true)
+            .Add(m => m.DrawingChanged, shapes => reported = shapes));
+        Assert.True(Argument(module.VerifyInvoke("create"), 2).GetProperty("editable").GetBoolean());
+        var sentBefore = module.Invocations["setDrawing"].Count;
+
+        // What Leaflet hands over: an open ring of unrounded points and a circle in metres.
+        map.InvokeAsync(() => map.Instance.ShapesDrawn(new MapShapesWire
+        {
+            Polygons = [[[53.959012345, -1.0815], [53.962, -1.07], [53.955, -1.065]]],
+            Circles = [new MapCircleWire { Lat = 53.95, Lon = -1.06, Radius = 1234.5 }],
+        }));
+
+        Assert.NotNull(reported);
+        Assert.Equal("53.95901,-1.0815 53.962,-1.07 53.955,-1.065 53.95901,-1.0815", reported!.Polygons.Single().ToString());
+        Assert.Equal("53.95,-1.06 1.235", reported.Circles.Single().ToString());
+        map.Render(p => p.Add(m => m.Drawing, reported));
+        Assert.Equal(sentBefore, module.Invocations["setDrawing"].Count);
+
+        // Typed text that changes the shapes is sent to the map.
+        map.Render(p => p.Add(m => m.Drawing, Square));
+        var sent = Argument(module.Invocations["setDrawing"][^1], 1);
+        Assert.Equal(5, sent.GetProperty("polygons")[0].GetArrayLength());
+
+        map.Render(p => p.Add(m => m.Editable, false));
+        Assert.False(Argument(module.VerifyInvoke("setEditable"), 1).GetBoolean());
+    }
+
+    [Fact]
+    public void Markers_are_sent_and_a_click_in_the_browser_reaches_the_page()
+    {
+        var module = SetupModule();
+        long? clicked = null;
+        var map = Context.Render<MapView>(p => p
+            .Add(m => m.Markers, [new MapMarker(42, 48.1, 6.2, "@someone: smoke near the pass")])
+            .Add(m => m.MarkerClicked, id => clicked = id));
+
+        var marker = Argument(module.VerifyInvoke("setMarkers"), 1)[0];
+        Assert.Equal(42, marker.GetProperty("id").GetInt64());
+        Assert.Equal(48.1, marker.GetProperty("lat").GetDouble());
+        Assert.Equal("@someone: smoke near the pass", marker.GetProperty("label").GetString());
+
+        map.InvokeAsync(() => map.Instance.MarkerClick(42));
+        Assert.Equal(42, clicked);
+    }
+}
