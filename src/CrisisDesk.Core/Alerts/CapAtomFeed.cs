@@ -27,6 +27,10 @@ public sealed record CapAlertSummary
     public DateTimeOffset? Expires { get; init; }
     public string? AreaDesc { get; init; }
 
+    /// <summary>The first info block's polygons and circles, as CAP writes them (feeds such as the NWS's carry them so that readers can map alerts without fetching each).</summary>
+    public EquatableList<CapPolygon> Polygons { get; init; } = [];
+    public EquatableList<CapCircle> Circles { get; init; } = [];
+
     /// <summary>The feed's view of an alert: its first info block, the way CAP feeds index alerts.</summary>
     public static CapAlertSummary From(CapAlert alert)
     {
@@ -52,6 +56,8 @@ public sealed record CapAlertSummary
             Effective = info.Effective,
             Expires = info.Expires,
             AreaDesc = info.Areas.Count > 0 ? string.Join("; ", info.Areas.Select(a => a.AreaDesc)) : null,
+            Polygons = new(info.Areas.SelectMany(a => a.Polygons)),
+            Circles = new(info.Areas.SelectMany(a => a.Circles)),
         };
     }
 }
@@ -151,6 +157,14 @@ public static class CapAtomFeed
             if (alert.AreaDesc is { } areaDesc)
             {
                 WriteCap(xml, "areaDesc", areaDesc);
+            }
+            foreach (var polygon in alert.Polygons)
+            {
+                WriteCap(xml, "polygon", polygon.ToString());
+            }
+            foreach (var circle in alert.Circles)
+            {
+                WriteCap(xml, "circle", circle.ToString());
             }
             xml.WriteEndElement();
         }

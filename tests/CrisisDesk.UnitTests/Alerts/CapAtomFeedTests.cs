@@ -26,6 +26,24 @@ public class CapAtomFeedTests
     }
 
     [Fact]
+    public void Entry_carries_the_alerts_polygons_and_circles_as_cap_writes_them()
+    {
+        var alert = CapSamples.Simple();
+        var area = alert.Infos[0].Areas[0] with
+        {
+            Polygons = [CapShapes.ReadPolygon("53.95,-1.1 53.96,-1.09 53.94,-1.08 53.95,-1.1", out _)!],
+            Circles = [new CapCircle(new CapPoint(53.95m, -1.1m), 2.5m)],
+        };
+
+        var feed = XDocument.Parse(CapAtomFeed.Write(Base, "Alerts", "Riverside Council",
+            [CapAlertSummary.From(alert with { Infos = [alert.Infos[0] with { Areas = [area] }] })]));
+
+        var entry = feed.Root!.Element(Atom + "entry")!;
+        Assert.Equal("53.95,-1.1 53.96,-1.09 53.94,-1.08 53.95,-1.1", entry.Element(Cap + "polygon")!.Value);
+        Assert.Equal("53.95,-1.1 2.5", entry.Element(Cap + "circle")!.Value);
+    }
+
+    [Fact]
     public void Identifiers_are_escaped_in_urls_and_text_is_escaped_in_xml()
     {
         var summary = CapAlertSummary.From(CapSamples.Simple()) with { Identifier = "tag:rfs.nsw.gov.au,2011:40184/a", Headline = "Fire <now> & later" };

@@ -141,6 +141,11 @@ class CrisisMap {
                 cutPolygon: false, rotateMode: false, drawPolygon: true, drawRectangle: true, drawCircle: true,
                 editMode: true, dragMode: true, removalMode: true,
             });
+            // geoman titles the button's container, not the button: give each button its name for screen readers.
+            map.getContainer().querySelectorAll(".button-container[title]").forEach(container => {
+                const button = container.querySelector("a[role=button]");
+                if (button && !button.getAttribute("aria-label")) button.setAttribute("aria-label", container.title);
+            });
             if (!this.editHooks) {
                 this.editHooks = true;
                 const changed = () => this.dotnet.invokeMethodAsync("ShapesDrawn", drawingOf(this.drawing));
