@@ -1,4 +1,5 @@
 using CrisisDesk.Web.Features.Incidents;
+using CrisisDesk.Web.Features.Map;
 using Microsoft.AspNetCore.Components;
 
 namespace CrisisDesk.ComponentTests.Incidents;
@@ -64,6 +65,29 @@ public sealed class OpenIncidentFormTests : ComponentTest
         Assert.Equal(["flood", "#stormx", "river"], opened.KeywordList());
         Assert.Equal("Guildford", opened.Area);
         Assert.DoesNotContain("mud-input-error", form.Markup);
+    }
+
+    [Fact]
+    public async Task An_area_drawn_on_the_map_is_sent_as_cap_shapes_and_a_crossing_one_is_named()
+    {
+        var form = Render();
+        var map = form.FindComponent<MapView>();
+        Assert.True(map.Instance.Editable);
+
+        await map.InvokeAsync(() => map.Instance.ShapesDrawn(new MapShapesWire
+        {
+            Polygons = [[[44.0, 6.0], [44.5, 6.0], [44.5, 6.5]], [[50, 0], [51, 1], [51, 0], [50, 1]]],
+            Circles = [new MapCircleWire { Lat = 44.3, Lon = 6.3, Radius = 5000 }],
+        }));
+
+        Assert.Contains("Polygon 2: the polygon crosses itself", form.Find("[data-testid=incident-area-problem]").TextContent, StringComparison.Ordinal);
+        Type(form, "#incident-name", "Wildfire at the pass");
+        form.Find("form").Submit();
+        var opened = Assert.Single(_opened);
+        // Kept as drawn, both polygons (the server refuses the crossing one with the same message).
+        Assert.Equal("44,6 44.5,6 44.5,6.5 44,6", opened.AreaPolygons[0]);
+        Assert.Equal(2, opened.AreaPolygons.Count);
+        Assert.Equal("44.3,6.3 5", Assert.Single(opened.AreaCircles));
     }
 
     [Fact]

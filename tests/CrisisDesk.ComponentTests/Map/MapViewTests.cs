@@ -57,19 +57,19 @@ public sealed class MapViewTests : ComponentTest
     }
 
     [Fact]
-    public void When_the_browser_cannot_load_tiles_the_map_says_so_and_clears_the_note_when_they_come_back()
+    public async Task When_the_browser_cannot_load_tiles_the_map_says_so_and_clears_the_note_when_they_come_back()
     {
         SetupModule();
         var map = Context.Render<MapView>();
 
-        map.InvokeAsync(() => map.Instance.TilesUnavailable("the tile server cannot be reached"));
+        await map.InvokeAsync(() => map.Instance.TilesUnavailable("the tile server cannot be reached"));
 
         var note = map.Find("[data-testid='tiles-off']");
         Assert.Contains("Map tiles are off (the tile server cannot be reached)", note.TextContent, StringComparison.Ordinal);
         Assert.Contains("built-in world map", note.TextContent, StringComparison.Ordinal);
         Assert.True(map.Instance.TilesOff);
 
-        map.InvokeAsync(() => map.Instance.TilesAvailable());
+        await map.InvokeAsync(() => map.Instance.TilesAvailable());
         Assert.Empty(map.FindAll("[data-testid='tiles-off']"));
     }
 
@@ -105,7 +105,7 @@ public sealed class MapViewTests : ComponentTest
     }
 
     [Fact]
-    public void An_editable_map_reports_a_drawing_as_cap_shapes_and_does_not_send_the_echo_back()
+    public async Task An_editable_map_reports_a_drawing_as_cap_shapes_and_does_not_send_the_echo_back()
     {
         var module = SetupModule();
         MapShapes? reported = null;
@@ -116,7 +116,7 @@ public sealed class MapViewTests : ComponentTest
         var sentBefore = module.Invocations["setDrawing"].Count;
 
         // What Leaflet hands over: an open ring of unrounded points and a circle in metres.
-        map.InvokeAsync(() => map.Instance.ShapesDrawn(new MapShapesWire
+        await map.InvokeAsync(() => map.Instance.ShapesDrawn(new MapShapesWire
         {
             Polygons = [[[53.959012345, -1.0815], [53.962, -1.07], [53.955, -1.065]]],
             Circles = [new MapCircleWire { Lat = 53.95, Lon = -1.06, Radius = 1234.5 }],
@@ -138,7 +138,7 @@ public sealed class MapViewTests : ComponentTest
     }
 
     [Fact]
-    public void Markers_are_sent_and_a_click_in_the_browser_reaches_the_page()
+    public async Task Markers_are_sent_and_a_click_in_the_browser_reaches_the_page()
     {
         var module = SetupModule();
         long? clicked = null;
@@ -151,7 +151,7 @@ public sealed class MapViewTests : ComponentTest
         Assert.Equal(48.1, marker.GetProperty("lat").GetDouble());
         Assert.Equal("@someone: smoke near the pass", marker.GetProperty("label").GetString());
 
-        map.InvokeAsync(() => map.Instance.MarkerClick(42));
+        await map.InvokeAsync(() => map.Instance.MarkerClick(42));
         Assert.Equal(42, clicked);
     }
 }

@@ -97,6 +97,11 @@ public sealed class XStreamNormaliser : IPostNormaliser
                 w.WriteString("place", p.GetString("full_name"));
                 w.WriteString("place_country", p.GetString("country_code"));
             }
+            // Exact coordinates when the author shared them, else the tagged place's box.
+            if (data.GetObject("geo") is { } geo && geo.TryGetProperty("coordinates", out var point) && PostPlace.Point(point) is { } at)
+                PostPlace.Write(w, at, "point");
+            else if (place?.GetObject("geo") is { } placeGeo && placeGeo.TryGetProperty("bbox", out var bbox) && PostPlace.BoundingBox(bbox) is { } box)
+                PostPlace.Write(w, box, "place");
             if (history is { } ids && ids.GetArrayLength() > 1)
             {
                 w.WriteStartArray("edit_history_ids");

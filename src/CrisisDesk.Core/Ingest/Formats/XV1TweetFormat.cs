@@ -61,7 +61,8 @@ public sealed class XV1TweetFormat : IPostNormaliser
             Url = handle is null ? $"https://x.com/i/web/status/{id}" : $"https://x.com/{handle}/status/{id}",
             Language = StringOrNull(tweet, "lang") is { } lang && lang != "und" ? lang : null,
             HasMedia = hasMedia,
-            Extra = PayloadText.ExtraJson(("veracity", veracity), ("verified", verified ? "true" : null), ("thumbnail", PhotoUrl(tweet))),
+            Extra = PayloadText.ExtraJson([("veracity", veracity), ("verified", verified ? "true" : null), ("thumbnail", PhotoUrl(tweet)),
+                .. PostPlace.FromTweetV1(tweet) is { } place ? PostPlace.Members(place.Box, place.Kind) : []]),
         });
     }
 

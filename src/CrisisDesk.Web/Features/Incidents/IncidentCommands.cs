@@ -1,6 +1,9 @@
 using System.Security.Claims;
 using System.Text.Json;
+using CrisisDesk.Core.Alerts;
+using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Data.Events;
+using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Web.Features.Account;
@@ -23,6 +26,9 @@ public sealed class IncidentSummary
     public DateTime? ClosedAt { get; init; }
     public long Posts { get; init; }
 }
+
+/// <summary>An incident's area as drawn: CAP polygons and circles, one per string, as CAP writes them.</summary>
+public sealed record IncidentAreaShapes(IReadOnlyList<string> Polygons, IReadOnlyList<string> Circles);
 
 /// <summary>A command input that cannot be accepted; the message says what to change.</summary>
 public sealed class IncidentInputException(string message) : Exception(message);
@@ -52,21 +58,45 @@ public sealed class IncidentCommands(NpgsqlDataSource dataSource, CommandAuthori
     }
 
     /// <summary>Opens a live incident (Operator).</summary>
-    public async Task<int> OpenAsync(ClaimsPrincipal user, string name, IReadOnlyList<string> keywords, string? area, CancellationToken cancellationToken = default)
+    /// <param name="shapes">The area drawn on the map: CAP polygons and circles as text; each must be one an alert could carry.</param>
+    public async Task<int> OpenAsync(ClaimsPrincipal user, string name, IReadOnlyList<string> keywords, string? area, IncidentAreaShapes? shapes = null,
+        CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Operator, "open an incident", cancellationToken: cancellationToken);
         name = (name ?? "").Trim();
         if (name.Length is < 3 or > 200)
             throw new IncidentInputException("An incident needs a name of 3 to 200 characters.");
         var cleanKeywords = keywords.Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var drawn = ReadArea(shapes ?? new IncidentAreaShapes([], []));
+        var box = PostPlace.Of(drawn.Polygons, drawn.Circles);
+        string[] polygons = [.. drawn.Polygons.Select(p => p.ToString())];
+        string[] circles = [.. drawn.Circles.Select(c => c.ToString())];
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<int>(
-            "INSERT INTO incidents (name, keywords, area) VALUES (@name, @keywords, @area) RETURNING id",
-            new { name, keywords = cleanKeywords, area = string.IsNullOrWhiteSpace(area) ? null : area.Trim() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "incident.opened", id, new { name, keywords = cleanKeywords, area }, cancellationToken);
+        var id = await connection.ExecuteScalarAsync<int>("""
+            INSERT INTO incidents (name, keywords, area, area_polygons, area_circles, area_south, area_west, area_north, area_east)
+            VALUES (@name, @keywords, @area, @polygons, @circles, @south, @west, @north, @east) RETURNING id
+            """,
+            new { name, keywords = cleanKeywords, area = string.IsNullOrWhiteSpace(area) ? null : area.Trim(), polygons, circles,
+                  south = box?.South, west = box?.West, north = box?.North, east = box?.East }, transaction);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "incident.opened", id,
+            new { name, keywords = cleanKeywords, area, areaPolygons = polygons, areaCircles = circles }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return id;
+    }
+
+    /// <summary>The drawn area as CAP shapes, or the first thing wrong with it, said as the composer says it.</summary>
+    private static MapShapes ReadArea(IncidentAreaShapes shapes)
+    {
+        var polygons = new List<CapPolygon>();
+        var circles = new List<CapCircle>();
+        foreach (var (text, k) in shapes.Polygons.Select((t, k) => (t, k)))
+            polygons.Add(CapShapes.ReadPolygon(text, out var problem) ?? throw new IncidentInputException($"Area polygon {k + 1}: {problem}"));
+        foreach (var (text, k) in shapes.Circles.Select((t, k) => (t, k)))
+            circles.Add(CapShapes.ReadCircle(text, out var problem) ?? throw new IncidentInputException($"Area circle {k + 1}: {problem}"));
+        if (polygons.Count + circles.Count > 50)
+            throw new IncidentInputException("An incident area has at most 50 polygons and circles.");
+        return new MapShapes(new(polygons), new(circles));
     }
 
     /// <summary>Opens a drill incident that replays the bundled real incident (Operator).</summary>

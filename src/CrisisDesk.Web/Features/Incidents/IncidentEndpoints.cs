@@ -5,7 +5,7 @@ namespace CrisisDesk.Web.Features.Incidents;
 /// <summary>The incident commands over HTTP, for scripts and other systems; the same authorisation as the UI.</summary>
 public static class IncidentEndpoints
 {
-    public sealed record OpenIncidentRequest(string Name, string[]? Keywords, string? Area);
+    public sealed record OpenIncidentRequest(string Name, string[]? Keywords, string? Area, string[]? AreaPolygons = null, string[]? AreaCircles = null);
 
     public static IEndpointRouteBuilder MapIncidentEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -15,7 +15,8 @@ public static class IncidentEndpoints
         {
             try
             {
-                var id = await incidents.OpenAsync(http.User, request.Name, request.Keywords ?? [], request.Area, http.RequestAborted);
+                var id = await incidents.OpenAsync(http.User, request.Name, request.Keywords ?? [], request.Area,
+                    new IncidentAreaShapes(request.AreaPolygons ?? [], request.AreaCircles ?? []), http.RequestAborted);
                 return Results.Created($"/incidents/{id}", new { id });
             }
             catch (IncidentInputException e)

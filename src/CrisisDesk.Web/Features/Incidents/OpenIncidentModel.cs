@@ -15,6 +15,10 @@ public sealed class OpenIncidentModel
     [StringLength(200, ErrorMessage = "An area has at most 200 characters.")]
     public string Area { get; set; } = "";
 
+    /// <summary>The area drawn on the map: CAP polygons and circles as text (plain strings, so that a paused circuit keeps them).</summary>
+    public List<string> AreaPolygons { get; set; } = [];
+    public List<string> AreaCircles { get; set; } = [];
+
     public bool AddSourcesNext { get; set; }
 
     public IReadOnlyList<string> KeywordList() =>

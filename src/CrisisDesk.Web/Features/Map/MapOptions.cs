@@ -34,6 +34,7 @@ public static class MapExtensions
     public static IHostApplicationBuilder AddMap(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<MapQueries>();
         return builder;
     }
 }

@@ -19,6 +19,7 @@ public sealed partial class MapView : IAsyncDisposable
     private IReadOnlyList<MapArea>? _shownAreas;
     private IReadOnlyList<MapMarker>? _shownMarkers;
     private bool _shownEditable;
+    private readonly List<MapMarker> _pendingMarkers = [];
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private IOptions<MapOptions> Options { get; set; } = default!;
@@ -116,17 +117,31 @@ public sealed partial class MapView : IAsyncDisposable
         if (!ReferenceEquals(_shownMarkers, Markers))
         {
             _shownMarkers = Markers;
-            await _module!.InvokeVoidAsync("setMarkers", _element, Markers.Select(m => new { id = m.Id, lat = m.Latitude, lon = m.Longitude, label = m.Label }));
+            await _module!.InvokeVoidAsync("setMarkers", _element, Markers.Select(Wire));
+        }
+        if (_pendingMarkers.Count > 0)
+        {
+            var pending = _pendingMarkers.ToList();
+            _pendingMarkers.Clear();
+            await _module!.InvokeVoidAsync("addMarkers", _element, pending.Select(Wire));
         }
     }
 
     /// <summary>Adds markers without resending those shown (a live update).</summary>
     public async Task AddMarkersAsync(IReadOnlyList<MapMarker> markers)
     {
-        if (_module is null || markers.Count == 0)
+        if (markers.Count == 0)
             return;
-        await _module.InvokeVoidAsync("addMarkers", _element, markers.Select(m => new { id = m.Id, lat = m.Latitude, lon = m.Longitude, label = m.Label }));
+        if (_module is null)
+        {
+            // The map is not up yet: these go with the first markers sent.
+            _pendingMarkers.AddRange(markers);
+            return;
+        }
+        await _module.InvokeVoidAsync("addMarkers", _element, markers.Select(Wire));
     }
+
+    private static object Wire(MapMarker m) => new { id = m.Id, lat = m.Latitude, lon = m.Longitude, label = m.Label };
 
     [JSInvokable]
     public async Task ShapesDrawn(MapShapesWire drawn)

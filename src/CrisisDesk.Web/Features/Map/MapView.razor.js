@@ -98,6 +98,9 @@ class CrisisMap {
                 pane: "basemap",
                 renderer: this.L.svg({ pane: "basemap" }),
                 interactive: false,
+                // Background, never a shape to edit, remove or snap to.
+                pmIgnore: true,
+                snapIgnore: true,
                 style: { color: "#8a8f7a", weight: 0.6, fillColor: "#eeeadf", fillOpacity: 1 },
             }).addTo(this.map);
             this.map.getContainer().dataset.basemap = "loaded";
@@ -206,7 +209,7 @@ class CrisisMap {
         for (const m of markers) {
             if (this.markerIds.has(m.id)) continue;
             this.markerIds.add(m.id);
-            const marker = L.circleMarker([m.lat, m.lon], { radius: 6, color: "#1f4fbf", weight: 1, fillOpacity: 0.8 });
+            const marker = L.circleMarker([m.lat, m.lon], { radius: 6, color: "#1f4fbf", weight: 1, fillOpacity: 0.8, pmIgnore: true });
             marker.bindTooltip(m.label);
             marker.on("click", () => this.dotnet.invokeMethodAsync("MarkerClick", m.id));
             layers.push(marker);

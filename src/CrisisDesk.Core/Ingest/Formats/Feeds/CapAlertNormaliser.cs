@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Posts;
 
 namespace CrisisDesk.Core.Ingest.Formats.Feeds;
@@ -72,6 +73,24 @@ public sealed class CapAlertNormaliser : IPostNormaliser
             json.WriteString("event", info?.Event);
             json.WriteString("msgType", alert.MsgType);
             json.WriteString("status", alert.Status);
+            // The areas as the agency drew them, for the war room's map; the box of those that are valid CAP, for the index.
+            var polygons = (info?.Polygons ?? []).Select(text => CapPolygon.TryParse(text, out var p) ? p : null).OfType<CapPolygon>()
+                .Where(p => CapShapes.PolygonProblem(p) is null).ToList();
+            var circles = (info?.Circles ?? []).Select(text => CapCircle.TryParse(text, out var c) ? c : null).OfType<CapCircle>()
+                .Where(c => CapShapes.CircleProblem(c) is null).ToList();
+            json.WriteStartArray("polygons");
+            foreach (var polygon in polygons)
+            {
+                json.WriteStringValue(polygon.ToString());
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("circles");
+            foreach (var circle in circles)
+            {
+                json.WriteStringValue(circle.ToString());
+            }
+            json.WriteEndArray();
+            PostPlace.Write(json, PostPlace.Of(polygons, circles), "area");
             json.WriteEndObject();
         }
 

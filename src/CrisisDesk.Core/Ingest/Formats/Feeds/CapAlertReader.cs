@@ -26,6 +26,10 @@ public sealed record CapInfoSummary
     public string? Description { get; init; }
     public string? Web { get; init; }
     public IReadOnlyList<string> AreaDescs { get; init; } = [];
+
+    /// <summary>Each area's polygons and circles as the document writes them (not yet checked).</summary>
+    public IReadOnlyList<string> Polygons { get; init; } = [];
+    public IReadOnlyList<string> Circles { get; init; } = [];
 }
 
 /// <summary>
@@ -85,6 +89,8 @@ public static class CapAlertReader
     {
         var info = new CapInfoSummary();
         var areas = new List<string>();
+        var polygons = new List<string>();
+        var circles = new List<string>();
         FeedXml.ForEachChild(reader, e =>
         {
             if (e.NamespaceURI != ns)
@@ -115,6 +121,14 @@ public static class CapAlertReader
                                 areas.Add(desc);
                             }
                         }
+                        else if (a.LocalName is "polygon" or "circle" && a.NamespaceURI == ns)
+                        {
+                            var shapes = a.LocalName == "polygon" ? polygons : circles;
+                            if (Clean(FeedXml.ReadText(a)) is { } shape)
+                            {
+                                shapes.Add(shape);
+                            }
+                        }
                         else
                         {
                             a.Skip();
@@ -125,7 +139,7 @@ public static class CapAlertReader
             }
         });
 
-        return info with { AreaDescs = areas };
+        return info with { AreaDescs = areas, Polygons = polygons, Circles = circles };
     }
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using CrisisDesk.Core.Alerts;
+using CrisisDesk.Core.Ingest.Formats;
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Map;
+
+/// <summary>A post with a place: its point (a place's box counts as its centre).</summary>
+public sealed record LocatedPost(long Id, double Latitude, double Longitude, string? AuthorHandle, string Text);
+
+/// <summary>Another agency's CAP alert, as its feed gave it, with the areas that are valid CAP.</summary>
+public sealed record AgencyAlert(long PostId, string Headline, string? Severity, MapShapes Shapes);
+
+/// <summary>
+/// What the maps read: located posts, other agencies' alert areas, an incident's area, and posts by area (a box in SQL
+/// on the indexed geo_* columns, then the exact shape in code: see migration 0810).
+/// </summary>
+public sealed class MapQueries(NpgsqlDataSource dataSource)
+{
+    /// <summary>The newest located posts of an incident, newest first, after <paramref name="afterId"/>.</summary>
+    public async Task<IReadOnlyList<LocatedPost>> LocatedPostsAsync(int incidentId, long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LocatedPost>(new CommandDefinition("""
+            SELECT id, (geo_south + geo_north) / 2 AS Latitude, (geo_west + geo_east) / 2 AS Longitude, author_handle AS AuthorHandle, left(text, 140) AS Text
+              FROM posts
+             WHERE incident_id = @incidentId AND geo_south IS NOT NULL AND platform <> 'cap' AND id > @afterId
+             ORDER BY id DESC LIMIT @limit
+            """, new { incidentId, afterId, limit }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
+    /// <summary>The located posts received by <paramref name="asOf"/> (replay's clock), newest first.</summary>
+    public async Task<IReadOnlyList<LocatedPost>> LocatedPostsAsOfAsync(int incidentId, DateTimeOffset asOf, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LocatedPost>(new CommandDefinition("""
+            SELECT id, (geo_south + geo_north) / 2 AS Latitude, (geo_west + geo_east) / 2 AS Longitude, author_handle AS AuthorHandle, left(text, 140) AS Text
+              FROM posts
+             WHERE incident_id = @incidentId AND geo_south IS NOT NULL AND platform <> 'cap' AND received_at <= @asOf
+             ORDER BY id DESC LIMIT @limit
+            """, new { incidentId, asOf, limit }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
+    /// <summary>Other agencies' alerts (posts from CAP-feed sources) that carry an area.</summary>
+    public async Task<IReadOnlyList<AgencyAlert>> AgencyAlertsAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string Extra)>(new CommandDefinition("""
+            SELECT id, extra::text FROM posts
+             WHERE incident_id = @incidentId AND platform = 'cap' AND geo_south IS NOT NULL AND deleted_at IS NULL
+             ORDER BY id DESC LIMIT 500
+            """, new { incidentId }, cancellationToken: cancellationToken));
+        var alerts = new List<AgencyAlert>();
+        foreach (var (id, extra) in rows)
+        {
+            using var json = JsonDocument.Parse(extra);
+            var root = json.RootElement;
+            var shapes = new MapShapes(
+                new([.. Strings(root, "polygons").Select(t => CapShapes.ReadPolygon(t, out _)).OfType<CapPolygon>()]),
+                new([.. Strings(root, "circles").Select(t => CapShapes.ReadCircle(t, out _)).OfType<CapCircle>()]));
+            if (!shapes.IsEmpty)
+                alerts.Add(new AgencyAlert(id, String(root, "headline") ?? "Alert", String(root, "severity"), shapes));
+        }
+        return alerts;
+    }
+
+    /// <summary>The incident's area as drawn when it was opened (empty when none was).</summary>
+    public async Task<MapShapes> IncidentAreaAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string[] Polygons, string[] Circles)>(new CommandDefinition(
+            "SELECT area_polygons, area_circles FROM incidents WHERE id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
+        return row.Polygons is null ? MapShapes.Empty : Shapes(row.Polygons, row.Circles);
+    }
+
+    /// <summary>
+    /// The ids of an incident's located posts inside <paramref name="area"/>: the posts whose box meets the area's box
+    /// (indexed), then those whose point is inside a polygon or circle exactly.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> PostsInAreaAsync(int incidentId, MapShapes area, CancellationToken cancellationToken = default)
+    {
+        if (PostPlace.Of(area.Polygons, area.Circles) is not { } box)
+            return [];
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var candidates = await connection.QueryAsync<(long Id, double Lat, double Lon)>(new CommandDefinition("""
+            SELECT id, (geo_south + geo_north) / 2, (geo_west + geo_east) / 2 FROM posts
+             WHERE incident_id = @incidentId AND geo_south IS NOT NULL
+               AND geo_south <= @north AND geo_north >= @south AND geo_west <= @east AND geo_east >= @west
+             ORDER BY id
+            """, new { incidentId, box.South, box.West, box.North, box.East }, cancellationToken: cancellationToken));
+        return [.. candidates.Where(c => Inside(area, new GeoPoint(c.Lat, c.Lon))).Select(c => c.Id)];
+    }
+
+    public static bool Inside(MapShapes area, GeoPoint point) =>
+        area.Polygons.Any(p => CapShapes.Contains(p, point)) || area.Circles.Any(c => CapShapes.Contains(c, point));
+
+    public static MapShapes Shapes(IEnumerable<string> polygons, IEnumerable<string> circles) => new(
+        new([.. polygons.Select(t => CapShapes.ReadPolygon(t, out _)).OfType<CapPolygon>()]),
+        new([.. circles.Select(t => CapShapes.ReadCircle(t, out _)).OfType<CapCircle>()]));
+
+    /// <summary>CAP's severity as a colour: the warmer, the worse (unknown grey).</summary>
+    public static string SeverityColour(string? severity) => severity switch
+    {
+        "Extreme" => "#7b1fa2",
+        "Severe" => "#c62828",
+        "Moderate" => "#ef6c00",
+        "Minor" => "#f9a825",
+        _ => "#607d8b",
+    };
+
+    private static IEnumerable<string> Strings(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
+            ? array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)
+            : [];
+
+    private static string? String(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
