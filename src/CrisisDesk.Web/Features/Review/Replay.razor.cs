@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CrisisDesk.Core.Review;
+using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web.Virtualization;
@@ -29,6 +30,10 @@ public sealed partial class Replay : IAsyncDisposable
     private IncidentState? _state;
     private bool _notFound;
     private DateTimeOffset _asOf;
+
+    // The map follows the clock: read again only when the count of posts by then changed.
+    private IReadOnlyList<MapMarker> _mapMarkers = [];
+    private long _mapCountFor = -1;
     private long _count;
     private int _speed = 60;
     private bool _playing;
@@ -41,6 +46,7 @@ public sealed partial class Replay : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "at")] public string? At { get; set; }
 
     [Inject] private ReplayQueries Queries { get; set; } = default!;
+    [Inject] private MapQueries MapQueries { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
@@ -60,6 +66,12 @@ public sealed partial class Replay : IAsyncDisposable
         var timeline = _timeline!;
         _asOf = asOf < timeline.Start ? timeline.Start : asOf > timeline.End ? timeline.End : asOf;
         _count = await Queries.CountAsOfAsync(IncidentId, timeline.Volume, _asOf);
+        if (_count != _mapCountFor)
+        {
+            _mapCountFor = _count;
+            _mapMarkers = [.. (await MapQueries.LocatedPostsAsOfAsync(IncidentId, _asOf, 10_000))
+                .Select(p => new MapMarker(p.Id, p.Latitude, p.Longitude, (p.AuthorHandle is { } h ? "@" + h + ": " : "") + p.Text))];
+        }
         _state = IncidentStateFolder.Fold(timeline.Events, _asOf);
         var (labels, counts, bucketMinutes) = ReplayMoments.Volume(timeline.Volume.Minutes, timeline.Start, timeline.End, _asOf);
         _labels = labels;

@@ -139,6 +139,13 @@ public sealed partial class WarRoom
         await ShowPostAsync(await Triage.PostAsync(post.Id) ?? post, open: true);
     }
 
+    /// <summary>A post chosen on the map: selected and opened as if chosen in the feed.</summary>
+    private async Task OpenPostByIdAsync(long postId)
+    {
+        if (await Triage.PostAsync(postId) is { } post)
+            await OpenPostAsync(post);
+    }
+
     private async Task FlaggedAsync(TriagePost post)
     {
         var user = (await AuthenticationState).User;

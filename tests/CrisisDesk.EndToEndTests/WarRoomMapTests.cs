@@ -1,0 +1,52 @@
+using CrisisDesk.EndToEndTests.Support;
+using Microsoft.Playwright;
+
+namespace CrisisDesk.EndToEndTests;
+
+/// <summary>The war room's map panel during the drill: the located tweets arrive as markers, live; a marker opens its post.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["CrisisDesk:Drill:Speed"] = "1000",
+        ["CrisisDesk:Drill:MaxGapSeconds"] = "0.4",
+        // No tile server in the tests: the bundled world map is the background.
+        ["CrisisDesk:Map:TileUrl"] = "",
+    };
+
+    [Theory]
+    [InlineData(1440, 900)]
+    [InlineData(390, 844)]
+    public async Task Located_posts_appear_as_markers_and_clicking_one_opens_the_post(int width, int height)
+    {
+        var page = await NewPageAsync();
+        await page.SetViewportSizeAsync(width, height);
+        await page.SignInAsync("admin", AdminPassword);
+        await page.GotoAsync("/incidents/1");
+        await page.WaitForCircuitAsync();
+
+        var panel = page.GetByTestId("map-panel");
+        var canvas = panel.Locator(".map-canvas");
+        await panel.ScrollIntoViewIfNeededAsync();
+        await Assertions.Expect(panel.GetByTestId("tiles-off")).ToContainTextAsync("none are configured");
+        // The drill's tweets with coordinates or a place (about ten of 238) arrive while it replays.
+        await PageActions.EventuallyAsync(async () => int.Parse(await canvas.GetAttributeAsync("data-markers") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+            n => n >= 5, "located drill posts on the map", TimeSpan.FromSeconds(120));
+        Assert.Contains("located post", await panel.GetByTestId("map-located-count").InnerTextAsync(), StringComparison.Ordinal);
+        await page.ScreenshotAsync($"map-warroom-{width}x{height}");
+
+        // Clusters open on click until a single post's marker shows; clicking it opens that post.
+        var marker = panel.Locator(".leaflet-overlay-pane path.leaflet-interactive");
+        for (var i = 0; i < 8 && await marker.CountAsync() == 0; i++)
+        {
+            await panel.Locator(".marker-cluster").First.ClickAsync();
+            await page.WaitForTimeoutAsync(600);
+        }
+        await marker.First.ClickAsync(new() { Force = true });
+        var selected = page.GetByTestId("selected-post");
+        await selected.WaitForAsync();
+        Assert.False(string.IsNullOrWhiteSpace(await selected.GetByTestId("selected-text").InnerTextAsync()));
+        await page.ScreenshotAsync($"map-warroom-selected-{width}x{height}");
+    }
+}
