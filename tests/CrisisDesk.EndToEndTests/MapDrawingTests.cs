@@ -26,9 +26,6 @@ public sealed class MapDrawingTests(BrowserFixture browser) : AppTests(browser)
     private Uri _tileBase = default!;
     private int _tileRequests;
 
-    /// <summary>Set by a test before the app starts: whether the tile server answers.</summary>
-    private bool _tilesDown;
-
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
@@ -99,13 +96,16 @@ public sealed class MapDrawingTests(BrowserFixture browser) : AppTests(browser)
         Assert.Contains("Test tiles", await map.Locator(".leaflet-control-attribution").InnerTextAsync(), StringComparison.Ordinal);
 
         // Draw a polygon with the mouse: the polygon tool, four corners, and the first corner again to close it.
-        await map.ScrollIntoViewIfNeededAsync();
+        // In the middle of the window: clear of the app bar above and the composer's sticky action bar below.
+        await map.Locator(".map-canvas").EvaluateAsync("e => e.scrollIntoView({ block: 'center' })");
         await map.Locator(".leaflet-pm-icon-polygon").ClickAsync();
         var box = (await map.Locator(".map-canvas").BoundingBoxAsync())!;
         var (cx, cy) = (box.X + box.Width / 2, box.Y + box.Height / 2);
-        var corners = new (float X, float Y)[] { (cx - 60, cy - 50), (cx + 60, cy - 50), (cx + 60, cy + 50), (cx - 60, cy + 50), (cx - 60, cy - 50) };
+        // Below the centre: the tool's action bar (Finish, Remove Last Vertex, Cancel) sits level with the top of the map's middle.
+        var corners = new (float X, float Y)[] { (cx - 60, cy + 60), (cx + 60, cy + 60), (cx + 60, cy + 140), (cx - 60, cy + 140), (cx - 60, cy + 60) };
         foreach (var (x, y) in corners)
         {
+            await op.Mouse.MoveAsync(x, y, new() { Steps = 3 });
             await op.Mouse.ClickAsync(x, y);
             await op.WaitForTimeoutAsync(150);
         }

@@ -151,7 +151,8 @@ class CrisisMap {
             });
             if (!this.editHooks) {
                 this.editHooks = true;
-                const changed = () => this.dotnet.invokeMethodAsync("ShapesDrawn", drawingOf(this.drawing));
+                const changed = () => this.dotnet.invokeMethodAsync("ShapesDrawn", drawingOf(this.drawing))
+                    .catch(e => console.error("CrisisDesk map: the drawing could not be sent", e));
                 map.on("pm:create", e => { this.hook(e.layer, changed); changed(); });
                 map.on("pm:remove", changed);
                 this.changed = changed;
