@@ -16,7 +16,7 @@ namespace CrisisDesk.IntegrationTests.Map;
 
 /// <summary>
 /// Posts' and alerts' places on a real PostgreSQL: written through the ingest path's own writer (binary COPY), found
-/// by area with the indexed box columns of migration 0810 and the exact shape in code.
+/// by area with the indexed box columns of migration 0820 and the exact shape in code.
 /// </summary>
 public sealed class MapGeometryTests(TestDatabase database) : IClassFixture<TestDatabase>
 {

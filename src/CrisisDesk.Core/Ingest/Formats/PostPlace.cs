@@ -7,7 +7,7 @@ namespace CrisisDesk.Core.Ingest.Formats;
 /// <summary>
 /// Where a post is, as its <c>extra</c> carries it: <c>geo_south</c>, <c>geo_west</c>, <c>geo_north</c>,
 /// <c>geo_east</c> as decimal text (a point is a box of no size), and <c>geo_kind</c> (point, place, area). The
-/// database derives its indexed box columns from these (migration 0810).
+/// database derives its indexed box columns from these (migration 0820).
 /// </summary>
 public static class PostPlace
 {

@@ -14,7 +14,7 @@ public sealed record AgencyAlert(long PostId, string Headline, string? Severity,
 
 /// <summary>
 /// What the maps read: located posts, other agencies' alert areas, an incident's area, and posts by area (a box in SQL
-/// on the indexed geo_* columns, then the exact shape in code: see migration 0810).
+/// on the indexed geo_* columns, then the exact shape in code: see migration 0820).
 /// </summary>
 public sealed class MapQueries(NpgsqlDataSource dataSource)
 {
