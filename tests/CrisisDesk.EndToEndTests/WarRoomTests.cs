@@ -55,8 +55,15 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         // The README's picture of the war room, taken mid-drill with the chart moving.
         await admin.FeedTotalEventuallyAsync(total => total >= 120 || total == DrillPosts, "enough posts for the screenshot");
         await admin.WaitForCircuitAsync();
-        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
-        await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room.png") });
+        await admin.ReadmePictureAsync("war-room");
+        // And at night: the dark theme is painted from its cookie at first render, as the user menu's switch leaves it.
+        await admin.Context.AddCookiesAsync([new Cookie { Name = "crisisdesk.theme", Value = "dark", Url = App.BaseAddress.ToString() }]);
+        await admin.ReloadAsync();
+        await admin.WaitForCircuitAsync();
+        await admin.Locator("[data-testid=feed] article.post").First.WaitForAsync();
+        var background = await admin.EvaluateAsync<int[]>("() => getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)");
+        Assert.True(background.Sum() < 150, $"the dark theme's page background is rgb({string.Join(", ", background)})");
+        await admin.ReadmePictureAsync("war-room-dark");
 
         // Both end on the whole drill, each post once.
         await admin.FeedTotalEventuallyAsync(total => total == DrillPosts, $"the admin's feed to reach {DrillPosts}", TimeSpan.FromSeconds(120));
@@ -150,9 +157,8 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         Assert.True(box!.Height >= 28, $"the flag button is {box.Height} px high");
         await flag.ClickAsync();
         await AssertOnScreenAsync(page, page.GetByTestId("rumour-create"));
-        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
         await page.GetByTestId("rumour-cancel").ClickAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room-phone.png") });
+        await page.ReadmePictureAsync("war-room-phone");
     }
 
     [Fact]
