@@ -77,6 +77,7 @@ public static class CrisisDeskWebExtensions
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<WarRoomQueries>();
+        services.AddSingleton<MoodQueries>();
         builder.AddAudit();
         builder.AddReview();
         builder.AddSources();

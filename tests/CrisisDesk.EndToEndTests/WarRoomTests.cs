@@ -118,6 +118,11 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         var clipped = await page.EvaluateAsync<string[]>(ClippedPanelsScript);
         Assert.True(clipped.Length == 0, "clipped: " + string.Join("; ", clipped));
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "the page scrolls sideways");
+        // What the classifier read: the type on the cards and the mood beside the volume.
+        await page.GetByTestId("post-type").First.WaitForAsync();
+        await page.Locator("[data-testid=mood-chart] svg").First.WaitForAsync();
+        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room-1440.png") });
 
         // An open action: its button is on screen.
         await page.GetByTestId("post-flag").First.ClickAsync();
@@ -150,6 +155,9 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         Assert.True(outside.Length == 0, "past the edge: " + string.Join("; ", outside));
         var warRoom = await page.GetByTestId("warroom").EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth");
         Assert.True(warRoom, "the war room scrolls sideways");
+        await page.GetByTestId("post-type").First.WaitForAsync();
+        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room-390.png") });
 
         // A thumb can flag the newest post and write the rumour in a drawer as wide as the screen, its button on screen.
         var flag = page.GetByTestId("post-flag").First;
