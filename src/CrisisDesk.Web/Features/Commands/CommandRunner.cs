@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Commands;
@@ -12,32 +15,39 @@ public readonly record struct CommandSpec(string Policy, string What, int? Incid
 /// <summary>
 /// The one way a command is written. The caller loads what the command is about (to know its incident), then
 /// <see cref="RunAsync{T}"/> authorises with the role read afresh from the database (a refusal recorded), opens one
-/// transaction, lets the command check the state and make its change, appends the events it recorded, and commits:
-/// the change and its events exist together or not at all. A state check that fails throws a
-/// <see cref="CommandException"/>, which rolls everything back.
+/// DbContext and one transaction, lets the command check the state and make its change, saves it, appends the events
+/// it recorded, and commits: the change and its events exist together or not at all. A state check that fails throws
+/// a <see cref="CommandException"/>, which rolls everything back.
 /// </summary>
-public sealed class CommandRunner(NpgsqlDataSource dataSource, CommandAuthorizer authorizer)
+public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer)
 {
     public async Task<T> RunAsync<T>(ClaimsPrincipal user, CommandSpec spec, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
     {
         await authorizer.RequireAsync(user, spec.Policy, spec.What, spec.IncidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var command = new CommandTransaction(connection, transaction, user.ActorName(), cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var command = new CommandTransaction(db, transaction, user.ActorName(), cancellationToken);
         var result = await change(command);
         if (command.Skipped)
             return result; // nothing changed, nothing to record: rolled back on dispose
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
 }
 
-/// <summary>The open transaction of one command: the connection to change things with, and the event log to record them in.</summary>
-public sealed class CommandTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, string actor, CancellationToken cancellationToken)
+/// <summary>
+/// The open transaction of one command: the DbContext to change the domain with, and the event log to record the
+/// change in. The event log appends on the DbContext's own connection and transaction.
+/// </summary>
+public sealed class CommandTransaction(CrisisDeskDbContext db, IDbContextTransaction transaction, string actor, CancellationToken cancellationToken)
 {
-    public NpgsqlConnection Connection { get; } = connection;
+    public CrisisDeskDbContext Db { get; } = db;
 
-    public NpgsqlTransaction Transaction { get; } = transaction;
+    /// <summary>The DbContext's connection, for what stays on Npgsql (the event log).</summary>
+    public NpgsqlConnection Connection => (NpgsqlConnection)Db.Database.GetDbConnection();
+
+    public NpgsqlTransaction Transaction { get; } = (NpgsqlTransaction)transaction.GetDbTransaction();
 
     /// <summary>Who runs the command, as the event log names them.</summary>
     public string Actor { get; } = actor;
@@ -49,9 +59,14 @@ public sealed class CommandTransaction(NpgsqlConnection connection, NpgsqlTransa
 
     internal bool Skipped { get; private set; }
 
-    /// <summary>Appends an event in this transaction.</summary>
+    /// <summary>Saves the changes made so far (ids and concurrency tokens come back), in this transaction.</summary>
+    public Task SaveAsync() => Db.SaveChangesAsync(CancellationToken);
+
+    /// <summary>Saves the change, then appends its event in this transaction.</summary>
     public async Task<long> RecordAsync(int? incidentId, EventPayload payload)
     {
+        if (Db.ChangeTracker.HasChanges())
+            await Db.SaveChangesAsync(CancellationToken);
         LastSeq = await EventLog.AppendAsync(Connection, Transaction, Actor, incidentId, payload, CancellationToken);
         return LastSeq;
     }

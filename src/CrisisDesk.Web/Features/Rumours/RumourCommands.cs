@@ -2,16 +2,19 @@ using System.Security.Claims;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Rumours;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace CrisisDesk.Web.Features.Rumours;
 
 /// <summary>
-/// Rumour commands (Operator). Each is authorised on the server, writes its change and its event in one transaction,
-/// and is announced to every open war room and board after the commit. Changes to the rumour itself name the version
-/// they saw: the second of two concurrent changes gets <see cref="RumourConflictException"/> with the current state.
+/// Rumour commands (Operator), on the domain's DbContext through <see cref="CommandRunner"/>: each is authorised on the
+/// server, writes its change and its event in one transaction, and is announced to every open war room and board after
+/// the commit. Changes to the rumour itself name the version they saw; the row's xmin guards the save, so the second
+/// of two concurrent changes gets <see cref="RumourConflictException"/> with the current state.
 /// </summary>
 public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed activity, RumourQueries queries,
     RumourSuggester suggester, TimeProvider time)
@@ -30,19 +33,19 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
             var cleanClaim = CleanClaim(claim);
             var cleanOwner = string.IsNullOrWhiteSpace(owner) ? actor : owner.Trim();
             await RequireInIncidentAsync(command, incidentId, posts, stories);
-            var rumourId = await command.Connection.ExecuteScalarAsync<int>(new CommandDefinition("""
-                INSERT INTO rumours (incident_id, claim, severity, owner, status, keywords, created_by)
-                VALUES (@incidentId, @claim, @severity, @owner, 'New', @keywords, @actor) RETURNING id
-                """, new { incidentId, claim = cleanClaim, severity = severity.ToString(), owner = cleanOwner, keywords = cleanKeywords, actor },
-                command.Transaction, cancellationToken: cancellationToken));
-            await command.Connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO rumour_posts (rumour_id, post_id, linked_by) SELECT @rumourId, unnest(@posts), @actor;
-                INSERT INTO rumour_stories (rumour_id, story_id, linked_by) SELECT @rumourId, unnest(@stories), @actor;
-                INSERT INTO rumour_notes (rumour_id, author, to_status, note) VALUES (@rumourId, @actor, 'New', 'Created');
-                """, new { rumourId, posts, stories, actor }, command.Transaction, cancellationToken: cancellationToken));
+            var rumour = new RumourRow
+            {
+                IncidentId = incidentId, Claim = cleanClaim, Severity = severity.ToString(), Owner = cleanOwner,
+                Status = nameof(RumourStatus.New), Keywords = cleanKeywords, Version = 1, CreatedBy = actor,
+            };
+            command.Db.Rumours.Add(rumour);
+            await command.SaveAsync(); // the rumour's id, for its links, notes and event
+            command.Db.RumourPosts.AddRange(posts.Select(p => new RumourPostRow { RumourId = rumour.Id, PostId = p, LinkedBy = actor }));
+            command.Db.RumourStories.AddRange(stories.Select(s => new RumourStoryRow { RumourId = rumour.Id, StoryId = s, LinkedBy = actor }));
+            command.Db.RumourNotes.Add(new RumourNoteRow { RumourId = rumour.Id, Author = actor, ToStatus = nameof(RumourStatus.New), Note = "Created" });
             var seq = await command.RecordAsync(incidentId,
-                new RumourCreated(rumourId, cleanClaim, severity.ToString(), cleanOwner, cleanKeywords, posts, stories));
-            return (rumourId, cleanClaim, seq);
+                new RumourCreated(rumour.Id, cleanClaim, severity.ToString(), cleanOwner, cleanKeywords, posts, stories));
+            return (rumour.Id, cleanClaim, seq);
         }, cancellationToken);
         Announce(incidentId, EventActions.RumourCreated, actor, seq, rumourId, posts, $"{actor} created rumour {rumourId}: {cleanClaim}");
         suggester.RumoursChanged(incidentId, scanRecent: true);
@@ -55,25 +58,20 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
     {
         var current = await RequireRumourAsync(rumourId, cancellationToken);
         var actor = user.ActorName();
-        var (updated, seq) = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "change a rumour's status", current.IncidentId), async command =>
-        {
-            note = (note ?? "").Trim();
-            if (note.Length > 2000)
-                throw new RumourInputException("A note can have at most 2000 characters.");
-            var from = await LockVersionAsync(command, rumourId, expectedVersion);
-            if (!RumourLifecycle.CanMove(from, to))
-                throw new RumourInputException($"A rumour that is {RumourLifecycle.Label(from)} cannot move to {RumourLifecycle.Label(to)}; it can move to: "
-                    + string.Join(", ", RumourLifecycle.AllowedFrom(from).Select(RumourLifecycle.Label)) + ".");
-            var updated = await command.Connection.QuerySingleAsync<RumourState>(new CommandDefinition($"""
-                UPDATE rumours SET status = @to, version = version + 1, updated_at = now() WHERE id = @rumourId
-                RETURNING {RumourQueries.StateColumns}
-                """, new { rumourId, to = to.ToString() }, command.Transaction, cancellationToken: cancellationToken));
-            await command.Connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO rumour_notes (rumour_id, author, from_status, to_status, note) VALUES (@rumourId, @actor, @from, @to, @note)",
-                new { rumourId, actor, from = from.ToString(), to = to.ToString(), note }, command.Transaction, cancellationToken: cancellationToken));
-            var seq = await command.RecordAsync(updated.IncidentId, new RumourStatusChanged(rumourId, from.ToString(), to.ToString(), note, updated.Version));
-            return (updated, seq);
-        }, cancellationToken);
+        var (updated, seq) = await ChangeAsync(user, new CommandSpec(Policies.Operator, "change a rumour's status", current.IncidentId), rumourId, expectedVersion,
+            async (command, rumour) =>
+            {
+                note = (note ?? "").Trim();
+                if (note.Length > 2000)
+                    throw new RumourInputException("A note can have at most 2000 characters.");
+                var from = Enum.Parse<RumourStatus>(rumour.Status);
+                if (!RumourLifecycle.CanMove(from, to))
+                    throw new RumourInputException($"A rumour that is {RumourLifecycle.Label(from)} cannot move to {RumourLifecycle.Label(to)}; it can move to: "
+                        + string.Join(", ", RumourLifecycle.AllowedFrom(from).Select(RumourLifecycle.Label)) + ".");
+                rumour.Status = to.ToString();
+                command.Db.RumourNotes.Add(new RumourNoteRow { RumourId = rumourId, Author = actor, FromStatus = from.ToString(), ToStatus = to.ToString(), Note = note });
+                return new RumourStatusChanged(rumourId, from.ToString(), to.ToString(), note, rumour.Version);
+            }, cancellationToken);
         Announce(updated.IncidentId, EventActions.RumourStatusChanged, actor, seq, rumourId, null,
             $"{actor} moved rumour {rumourId} to {RumourLifecycle.Label(to)}");
         suggester.RumoursChanged(updated.IncidentId, scanRecent: false);
@@ -86,21 +84,47 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
     {
         var current = await RequireRumourAsync(rumourId, cancellationToken);
         var actor = user.ActorName();
-        var (updated, seq) = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "edit a rumour", current.IncidentId), async command =>
-        {
-            claim = CleanClaim(claim);
-            owner = string.IsNullOrWhiteSpace(owner) ? throw new RumourInputException("A rumour needs an owner.") : owner.Trim();
-            await LockVersionAsync(command, rumourId, expectedVersion);
-            var updated = await command.Connection.QuerySingleAsync<RumourState>(new CommandDefinition($"""
-                UPDATE rumours SET claim = @claim, severity = @severity, owner = @owner, version = version + 1, updated_at = now() WHERE id = @rumourId
-                RETURNING {RumourQueries.StateColumns}
-                """, new { rumourId, claim, severity = severity.ToString(), owner }, command.Transaction, cancellationToken: cancellationToken));
-            var seq = await command.RecordAsync(updated.IncidentId, new RumourUpdated(rumourId, claim, severity.ToString(), owner, updated.Version));
-            return (updated, seq);
-        }, cancellationToken);
+        var (updated, seq) = await ChangeAsync(user, new CommandSpec(Policies.Operator, "edit a rumour", current.IncidentId), rumourId, expectedVersion,
+            (_, rumour) =>
+            {
+                claim = CleanClaim(claim);
+                owner = string.IsNullOrWhiteSpace(owner) ? throw new RumourInputException("A rumour needs an owner.") : owner.Trim();
+                (rumour.Claim, rumour.Severity, rumour.Owner) = (claim, severity.ToString(), owner);
+                return Task.FromResult<EventPayload>(new RumourUpdated(rumourId, claim, severity.ToString(), owner, rumour.Version));
+            }, cancellationToken);
         Announce(updated.IncidentId, EventActions.RumourUpdated, actor, seq, rumourId, null, $"{actor} edited rumour {rumourId}");
         suggester.RumoursChanged(updated.IncidentId, scanRecent: false);
         return updated;
+    }
+
+    /// <summary>
+    /// A change to the rumour itself: loaded in the command's transaction, checked against the version the person saw,
+    /// changed, its version bumped and saved under the xmin token. A save that meets someone else's change (the
+    /// version moved, or the row was written since it was read) is the conflict the person sees, with the current state.
+    /// </summary>
+    private async Task<(RumourState Updated, long Seq)> ChangeAsync(ClaimsPrincipal user, CommandSpec spec, int rumourId, int expectedVersion,
+        Func<CommandTransaction, RumourRow, Task<EventPayload>> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await commands.RunAsync(user, spec, async command =>
+            {
+                var rumour = await command.Db.Rumours.SingleAsync(r => r.Id == rumourId, cancellationToken);
+                if (rumour.Version != expectedVersion)
+                    throw new RumourConflictException(RumourQueries.StateOf(rumour), expectedVersion);
+                rumour.Version++;
+                rumour.UpdatedAt = time.GetUtcNow().UtcDateTime;
+                var recorded = await change(command, rumour);
+                var seq = await command.RecordAsync(rumour.IncidentId, recorded);
+                return (RumourQueries.StateOf(rumour), seq);
+            }, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Changed between our read and our save: the row's xmin moved. Rolled back; show what it is now.
+            var now = await RequireRumourAsync(rumourId, cancellationToken);
+            throw new RumourConflictException(now, expectedVersion);
+        }
     }
 
     /// <summary>Links a post and/or a story to the rumour. Links only add, so they need no version.</summary>
@@ -113,16 +137,24 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
         long[] posts = postId is { } p ? [p] : [];
         long[] stories = storyId is { } s ? [s] : [];
         EventPayload linked = storyId is null ? new RumourPostLinked(rumourId, postId, storyId) : new RumourStoryLinked(rumourId, postId, storyId);
-        var seq = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "link a post to a rumour", current.IncidentId), async command =>
+        long seq;
+        try
         {
-            await RequireInIncidentAsync(command, current.IncidentId, posts, stories);
-            if (await LinkCoreAsync(command, rumourId, posts, stories) == 0)
+            seq = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "link a post to a rumour", current.IncidentId), async command =>
             {
-                command.NothingChanged();
-                return 0L;
-            }
-            return await command.RecordAsync(current.IncidentId, linked);
-        }, cancellationToken);
+                await RequireInIncidentAsync(command, current.IncidentId, posts, stories);
+                if (await LinkCoreAsync(command, rumourId, posts, stories) == 0)
+                {
+                    command.NothingChanged();
+                    return 0L;
+                }
+                return await command.RecordAsync(current.IncidentId, linked);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return; // someone linked the same post or story a moment earlier: nothing left to add
+        }
         if (seq == 0)
             return;
         Announce(current.IncidentId, EventContract.ActionOf(linked), actor, seq, rumourId, posts,
@@ -145,15 +177,17 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
         var (rumourId, incidentId) = (owner.RumourId, owner.IncidentId);
         var actor = user.ActorName();
         var spec = new CommandSpec(Policies.Operator, confirm ? "confirm a suggestion" : "reject a suggestion", incidentId);
+        var state = confirm ? "confirmed" : "rejected";
         var (decision, seq, postId) = await commands.RunAsync(user, spec, async command =>
         {
-            var decided = await command.Connection.QuerySingleOrDefaultAsync<DecidedSuggestion>(new CommandDefinition("""
-                UPDATE rumour_suggestions SET state = @state, decided_by = @actor, decided_at = now()
-                 WHERE id = @suggestionId AND state = 'pending'
-                RETURNING story_id AS StoryId, post_id AS PostId, score, reason
-                """, new { suggestionId, actor, state = confirm ? "confirmed" : "rejected" }, command.Transaction, cancellationToken: cancellationToken));
-            if (decided is not { } d)
+            // One conditional update: of two people deciding at once, exactly one finds it still pending.
+            var decided = await command.Db.RumourSuggestions
+                .Where(g => g.Id == suggestionId && g.State == "pending")
+                .ExecuteUpdateAsync(u => u.SetProperty(g => g.State, state).SetProperty(g => g.DecidedBy, actor)
+                    .SetProperty(g => g.DecidedAt, time.GetUtcNow().UtcDateTime), cancellationToken);
+            if (decided == 0)
                 throw new RumourInputException("Someone has already decided this suggestion.");
+            var d = await command.Db.RumourSuggestions.AsNoTracking().SingleAsync(g => g.Id == suggestionId, cancellationToken);
             if (confirm)
                 await LinkCoreAsync(command, rumourId, [d.PostId], [d.StoryId]);
             EventPayload decision = confirm
@@ -167,23 +201,17 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
             suggester.RumoursChanged(incidentId, scanRecent: false);
     }
 
-    private sealed record DecidedSuggestion(long StoryId, long PostId, double Score, string Reason);
-
-    private static async Task<int> LinkCoreAsync(CommandTransaction command, int rumourId, long[] posts, long[] stories) =>
-        await command.Connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO rumour_posts (rumour_id, post_id, linked_by) SELECT @rumourId, unnest(@posts), @actor ON CONFLICT DO NOTHING;
-            INSERT INTO rumour_stories (rumour_id, story_id, linked_by) SELECT @rumourId, unnest(@stories), @actor ON CONFLICT DO NOTHING;
-            """, new { rumourId, posts, stories, actor = command.Actor }, command.Transaction, cancellationToken: command.CancellationToken));
-
-    /// <summary>Locks the rumour row and checks the version; the lock makes the check and the update one step.</summary>
-    private static async Task<RumourStatus> LockVersionAsync(CommandTransaction command, int rumourId, int expectedVersion)
+    /// <summary>Adds the links the rumour does not have yet; returns how many.</summary>
+    private static async Task<int> LinkCoreAsync(CommandTransaction command, int rumourId, long[] posts, long[] stories)
     {
-        var row = await command.Connection.QuerySingleAsync<RumourState>(new CommandDefinition(
-            $"SELECT {RumourQueries.StateColumns} FROM rumours WHERE id = @rumourId FOR UPDATE", new { rumourId }, command.Transaction,
-            cancellationToken: command.CancellationToken));
-        if (row.Version != expectedVersion)
-            throw new RumourConflictException(row, expectedVersion);
-        return row.StatusValue;
+        var db = command.Db;
+        var newPosts = posts.Except(await db.RumourPosts.Where(l => l.RumourId == rumourId && posts.Contains(l.PostId)).Select(l => l.PostId)
+            .ToListAsync(command.CancellationToken)).ToList();
+        var newStories = stories.Except(await db.RumourStories.Where(l => l.RumourId == rumourId && stories.Contains(l.StoryId)).Select(l => l.StoryId)
+            .ToListAsync(command.CancellationToken)).ToList();
+        db.RumourPosts.AddRange(newPosts.Select(p => new RumourPostRow { RumourId = rumourId, PostId = p, LinkedBy = command.Actor }));
+        db.RumourStories.AddRange(newStories.Select(s => new RumourStoryRow { RumourId = rumourId, StoryId = s, LinkedBy = command.Actor }));
+        return newPosts.Count + newStories.Count;
     }
 
     private async Task<RumourState> RequireRumourAsync(int rumourId, CancellationToken cancellationToken) =>
@@ -191,10 +219,10 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
 
     private static async Task RequireInIncidentAsync(CommandTransaction command, int incidentId, long[] posts, long[] stories)
     {
-        var (postsFound, storiesFound) = await command.Connection.QuerySingleAsync<(long, long)>(new CommandDefinition("""
-            SELECT (SELECT count(*) FROM posts WHERE id = ANY(@posts) AND incident_id = @incidentId),
-                   (SELECT count(*) FROM stories WHERE id = ANY(@stories) AND incident_id = @incidentId)
-            """, new { incidentId, posts, stories }, command.Transaction, cancellationToken: command.CancellationToken));
+        var postsFound = posts.Length == 0 ? 0
+            : await command.Db.PostReferences.CountAsync(p => posts.Contains(p.Id) && p.IncidentId == incidentId, command.CancellationToken);
+        var storiesFound = stories.Length == 0 ? 0
+            : await command.Db.Stories.CountAsync(s => stories.Contains(s.Id) && s.IncidentId == incidentId, command.CancellationToken);
         if (postsFound != posts.Length || storiesFound != stories.Length)
             throw new RumourInputException("Every linked post and story must belong to the rumour's incident.");
     }
