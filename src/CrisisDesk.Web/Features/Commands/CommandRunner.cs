@@ -25,6 +25,9 @@ public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> context
     {
         await authorizer.RequireAsync(user, spec.Policy, spec.What, spec.IncidentId, cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // A command that fails rolls back whole, so EF's automatic savepoint around each save (two more round trips)
+        // buys nothing; a command that must survive a failed save turns it on for that save.
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var command = new CommandTransaction(db, transaction, user.ActorName(), cancellationToken);
         var result = await change(command);

@@ -39,6 +39,7 @@ public sealed class TriageCommands(IDbContextFactory<CrisisDeskDbContext> contex
                     : new PostTriageRow { PostId = postId, IncidentId = incidentId, ReviewedAt = at, ReviewedBy = command.Actor });
                 try
                 {
+                    command.Db.Database.AutoSavepointsEnabled = true; // a concurrent insert must leave the transaction usable
                     await command.SaveAsync();
                 }
                 catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
@@ -69,12 +70,16 @@ public sealed class TriageCommands(IDbContextFactory<CrisisDeskDbContext> contex
     private static async Task<Marking> MarkExistingAsync(CommandTransaction command, long postId, bool flag, DateTime at)
     {
         var marks = command.Db.PostTriage.Where(t => t.PostId == postId);
+        // One read first: most marks are on posts nobody has marked yet, which need no update attempt.
+        var current = await marks.AsNoTracking().Select(t => new { t.FlaggedAt, t.ReviewedAt }).SingleOrDefaultAsync(command.CancellationToken);
+        if (current is null)
+            return Marking.NoRow;
+        if ((flag ? current.FlaggedAt : current.ReviewedAt) is not null)
+            return Marking.AlreadyMarked;
         var changed = flag
             ? await marks.Where(t => t.FlaggedAt == null).ExecuteUpdateAsync(u => u.SetProperty(t => t.FlaggedAt, at).SetProperty(t => t.FlaggedBy, command.Actor), command.CancellationToken)
             : await marks.Where(t => t.ReviewedAt == null).ExecuteUpdateAsync(u => u.SetProperty(t => t.ReviewedAt, at).SetProperty(t => t.ReviewedBy, command.Actor), command.CancellationToken);
-        if (changed > 0)
-            return Marking.Marked;
-        return await marks.AnyAsync(command.CancellationToken) ? Marking.AlreadyMarked : Marking.NoRow;
+        return changed > 0 ? Marking.Marked : Marking.AlreadyMarked;
     }
 
     private async Task<int> IncidentOfPostAsync(long postId, CancellationToken cancellationToken)
