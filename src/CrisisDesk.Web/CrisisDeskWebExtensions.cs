@@ -74,6 +74,7 @@ public static class CrisisDeskWebExtensions
         services.AddLoginRateLimit();
 
         services.AddSingleton<CommandAuthorizer>();
+        services.AddSingleton<Features.Commands.CommandRunner>();
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<WarRoomQueries>();
