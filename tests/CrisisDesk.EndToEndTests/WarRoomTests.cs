@@ -121,8 +121,6 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         // What the classifier read: the type on the cards and the mood beside the volume.
         await page.GetByTestId("post-type").First.WaitForAsync();
         await page.Locator("[data-testid=mood-chart] svg").First.WaitForAsync();
-        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room-1440.png") });
 
         // An open action: its button is on screen.
         await page.GetByTestId("post-flag").First.ClickAsync();
@@ -156,8 +154,6 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         var warRoom = await page.GetByTestId("warroom").EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth");
         Assert.True(warRoom, "the war room scrolls sideways");
         await page.GetByTestId("post-type").First.WaitForAsync();
-        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room-390.png") });
 
         // A thumb can flag the newest post and write the rumour in a drawer as wide as the screen, its button on screen.
         var flag = page.GetByTestId("post-flag").First;
@@ -166,6 +162,8 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         await flag.ClickAsync();
         await AssertOnScreenAsync(page, page.GetByTestId("rumour-create"));
         await page.GetByTestId("rumour-cancel").ClickAsync();
+        // The README shows the war room, not the drawer on its way out.
+        await page.GetByTestId("rumour-create").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
         await page.ReadmePictureAsync("war-room-phone");
     }
 
