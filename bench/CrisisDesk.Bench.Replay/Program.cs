@@ -58,7 +58,7 @@ await using (var connection = await dataSource.OpenConnectionAsync())
         await vacuum.ExecuteNonQueryAsync();
 }
 for (var i = 0; i < 300; i++)
-    await EventLog.AppendAsync(dataSource, $"operator{i % 5}", i % 3 == 0 ? "rumour.created" : "rumour.status-changed", incidentId,
+    await EventLog.AppendOutsideContractAsync(dataSource, $"operator{i % 5}", i % 3 == 0 ? "rumour.created" : "rumour.status-changed", incidentId,
         new { rumourId = i / 3, claim = $"claim {i / 3}", from = "open", to = "monitoring", postIds = new[] { i + 1 } });
 Console.WriteLine($"Loaded {postCount:N0} posts and 300 events in {load.Elapsed.TotalSeconds:0.0} s.");
 

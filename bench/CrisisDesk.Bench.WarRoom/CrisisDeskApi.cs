@@ -16,6 +16,8 @@ internal sealed partial class CrisisDeskApi : IDisposable
     {
         var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
         var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        // A script's calls carry this header (CrisisDesk's cross-site request guard; see the README's security section).
+        client.DefaultRequestHeaders.Add("X-CrisisDesk-Request", "1");
         var page = await client.GetStringAsync("/login");
         var token = AntiforgeryField().Match(page).Groups[1].Value;
         using var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>

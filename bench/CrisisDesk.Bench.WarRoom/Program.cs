@@ -35,17 +35,19 @@ int? postmaster;
 await using (var command = database.DataSource.CreateCommand("SELECT pg_backend_pid()"))
     postmaster = ProcStat.PostmasterOf((int)(await command.ExecuteScalarAsync())!);
 
-// Enough posts for every phase with room to open the pages; the run fails if the replay ends before the last window.
+// Enough posts for every phase with room to open the pages (up to half a minute a page on a loaded two-core box, where
+// 20 Chromium pages share the cores with the server); the run fails if the replay ends before the last window.
 var phases = new List<int> { 0 };
 phases.AddRange(settings.Circuits);
 var opens = settings.Circuits.Max();
-var planned = TimeSpan.FromSeconds(60 + (phases.Count + 1) * (settings.WarmUp + settings.Seconds + 10) + opens * 4 + 120);
+var planned = TimeSpan.FromSeconds(60 + (phases.Count + 1) * (settings.WarmUp + settings.Seconds + 10) + opens * 30 + 120);
 var postPath = Path.Combine(Path.GetTempPath(), $"crisisdesk-warroom-bench-{Environment.ProcessId}.jsonl");
 var chromiumWrapper = Path.Combine(Path.GetTempPath(), $"crisisdesk-warroom-bench-{Environment.ProcessId}-chromium.sh");
 var build = Stopwatch.StartNew();
 var tick = TimeSpan.FromMilliseconds(Math.Max(settings.TickMs, 1000.0 / settings.Rate));
 var posts = PostFile.Write(postPath, Path.Combine(AppContext.BaseDirectory, "data", "germanwings-crash.rumours.json"), settings.Rate, tick, planned,
     DateTimeOffset.UtcNow.AddMinutes(-1));
+WarRoomPage.ReplayPosts = posts;
 Console.WriteLine($"replay file: {posts:N0} posts ({planned.TotalMinutes:N1} min at {settings.Rate:N0}/s, {settings.Rate * tick.TotalSeconds:0.#} post(s) every " +
     $"{tick.TotalMilliseconds:0.#} ms), {new FileInfo(postPath).Length / 1048576.0:N0} MiB, written in {build.Elapsed.TotalSeconds:N1} s");
 
@@ -139,7 +141,8 @@ try
         foreach (var (page, before) in pages.Zip(totals))
             await page.CheckLiveAsync(before);
         Console.WriteLine($"  {name}: {result.PostsPerSecond:N0} posts/s, {result.UpdatesPerSecond:N1} updates/s per page, server {result.ServerCpuPercent:N1} % CPU, {Mib(result.ServerRss)} RSS; " +
-            $"PostgreSQL {Percent(result.PostgresCpuPercent)}, browser {result.BrowserCpuPercent:N1} % CPU; load average {result.LoadAverage}");
+            $"PostgreSQL {Percent(result.PostgresCpuPercent)}, browser {result.BrowserCpuPercent:N1} % CPU; load average {result.LoadAverage}" +
+            (result.CommitToRendered is { } l ? $"; commit → rendered p50 {l.P50:N0} ms, p99 {l.P99:N0} ms, max {l.Max:N0} ms over {l.Samples:N0} updates" : ""));
         if (Math.Abs(result.PostsPerSecond - settings.Rate) > settings.Rate * 0.03)
             throw new BenchFailure($"{name}: the replay delivered {result.PostsPerSecond:N0} posts/s, not the {settings.Rate:N0} asked (3 % tolerance); " +
                 $"the figures of this phase would not be at that rate (load average {LoadAverage()})");
@@ -178,6 +181,11 @@ void Print(List<PhaseResult> results)
     Console.WriteLine("CPU/update: the server's added CPU time per war-room update a page received.");
     foreach (var row in results)
         Console.WriteLine($"  {row.Name}: RSS {Mib(row.ServerRssMin)}-{Mib(row.ServerRssMax)}");
+    Console.WriteLine();
+    Console.WriteLine($"Commit → rendered: from the replay's commit (its counter polled every {Meter.CommitPoll.TotalMilliseconds:N0} ms, so up to that much understated) " +
+        "to the page's DOM holding the new feed total (a MutationObserver), over every update of every page:");
+    foreach (var row in results.Where(r => r.CommitToRendered is not null))
+        Console.WriteLine($"  {row.Name}: p50 {row.CommitToRendered!.P50:N0} ms, p99 {row.CommitToRendered.P99:N0} ms, max {row.CommitToRendered.Max:N0} ms ({row.CommitToRendered.Samples:N0} updates)");
     var withCircuits = results.Where(r => r.Circuits > 0).ToList();
     for (var i = 1; i < withCircuits.Count; i++)
     {

@@ -6,6 +6,9 @@ namespace CrisisDesk.Bench.WarRoom;
 /// <summary>One war-room circuit: a browser context of its own (signed in with the admin's cookie) on /incidents/{id}.</summary>
 internal sealed class WarRoomPage(IBrowserContext context, IPage page)
 {
+    /// <summary>How many posts the replay file holds: a total that reaches it stopped because the replay ended.</summary>
+    public static long ReplayPosts { get; set; } = long.MaxValue;
+
     /// <summary>Opens <paramref name="count"/> war rooms, a few at a time; each is returned once its circuit is up and its feed total grows.</summary>
     public static async Task<List<WarRoomPage>> OpenAsync(IBrowser browser, string storageState, Uri baseAddress, int incidentId, int count)
     {
@@ -32,11 +35,18 @@ internal sealed class WarRoomPage(IBrowserContext context, IPage page)
                 var first = await warRoom.FeedTotalAsync();
                 await warRoom.WaitForGrowthAsync(first);
                 // Counts the feed total's changes: how many live updates reach the page (the interactive render is in place now).
+                // Counts the feed total's changes and notes when each total reached the page (wall clock, ms since
+                // the epoch, the same clock the bench notes commits on): the commit → rendered latency.
                 await page.EvaluateAsync("""
                     () => {
                       window.benchUpdates = 0;
-                      new MutationObserver(() => window.benchUpdates++)
-                        .observe(document.querySelector('[data-testid=feed-total]'), { characterData: true, childList: true, subtree: true });
+                      window.benchRenders = [];
+                      const total = document.querySelector('[data-testid=feed-total]');
+                      new MutationObserver(() => {
+                        window.benchUpdates++;
+                        window.benchRenders.push([performance.timeOrigin + performance.now(), parseInt(total.textContent.replace(/[^0-9]/g, ''), 10)]);
+                        if (window.benchRenders.length > 20000) window.benchRenders.splice(0, 10000);
+                      }).observe(total, { characterData: true, childList: true, subtree: true });
                     }
                     """);
                 lock (opened)
@@ -52,6 +62,13 @@ internal sealed class WarRoomPage(IBrowserContext context, IPage page)
 
     /// <summary>How many times the feed total has changed on the page since it was opened.</summary>
     public Task<int> UpdatesAsync() => page.EvaluateAsync<int>("window.benchUpdates");
+
+    /// <summary>Every (time in ms since the epoch, feed total) the page rendered at or after <paramref name="sinceMs"/>.</summary>
+    public async Task<IReadOnlyList<(double AtMs, long Total)>> RendersSinceAsync(double sinceMs)
+    {
+        var renders = await page.EvaluateAsync<double[][]>("since => window.benchRenders.filter(r => r[0] >= since)", sinceMs);
+        return renders.Select(r => (r[0], (long)r[1])).ToList();
+    }
 
     public async Task<long> FeedTotalAsync() =>
         long.Parse(await page.Locator("[data-testid=feed-total]").InnerTextAsync(), CultureInfo.InvariantCulture);
@@ -89,7 +106,9 @@ internal sealed class WarRoomPage(IBrowserContext context, IPage page)
         while (await FeedTotalAsync() <= before)
         {
             if (DateTime.UtcNow > deadline)
-                throw new BenchFailure($"a war room's feed total stayed at {before} for a minute: its updates are not arriving");
+                throw new BenchFailure(before >= ReplayPosts
+                    ? $"the replay ran out ({ReplayPosts:N0} posts) before the last phase: the pages took longer to open than planned"
+                    : $"a war room's feed total stayed at {before} for a minute: its updates are not arriving");
             await Task.Delay(250);
         }
     }

@@ -1,7 +1,7 @@
 // Sustained ingest rate: realistic posts from memory through the real pipeline into PostgreSQL, and in the same run
 // psql \copy of the same rows into a table of the same shape (the raw limit).
 // Usage: dotnet run -c Release --project bench/CrisisDesk.Bench -- [posts] [--format post.jsonl|x.v1.tweet]
-//        [--raw binary|csv] [--batch N] [--channel N]
+//        [--raw binary|csv] [--batch N] [--channel N] [--no-classify]
 // The database: CRISISDESK_TEST_DB when set, otherwise a private PostgreSQL started from the installed binaries.
 using System.Diagnostics;
 using System.Globalization;
@@ -15,14 +15,16 @@ using Npgsql;
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: CrisisDesk.Bench [posts] [--format post.jsonl|x.v1.tweet] [--raw binary|csv] [--batch N] [--channel N]");
+    Console.Error.WriteLine("usage: CrisisDesk.Bench [posts] [--format post.jsonl|x.v1.tweet] [--raw binary|csv] [--batch N] [--channel N] [--no-classify]");
     return 2;
 }
 var options = new IngestPipelineOptions { MaxBatchSize = settings.BatchSize ?? new IngestPipelineOptions().MaxBatchSize, ChannelCapacity = settings.ChannelCapacity ?? new IngestPipelineOptions().ChannelCapacity };
+// The classification stage runs as in production unless --no-classify leaves it out (to measure what it costs).
+var classification = settings.Classify ? new CrisisDesk.Ingest.Classification.PostClassificationStage(CrisisDesk.Ingest.Classification.ClassificationModel.Bundled) : null;
 var templates = TweetTemplate.Load(Path.Combine(AppContext.BaseDirectory, "data", "germanwings-crash.rumours.json"));
 
 Console.WriteLine($"ingest bench: {settings.Posts:N0} posts as {settings.Format}, raw \\copy as {(settings.BinaryRaw ? "binary" : "csv")}; " +
-    $"batch {options.MaxBatchSize:N0}, channel {options.ChannelCapacity:N0}; .NET {Environment.Version}, {Environment.ProcessorCount} cpus, " +
+    $"batch {options.MaxBatchSize:N0}, channel {options.ChannelCapacity:N0}, classification stage {(settings.Classify ? "on" : "off")}; .NET {Environment.Version}, {Environment.ProcessorCount} cpus, " +
     $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC; load average {LoadAverage()}");
 
 await using var database = await TestDatabase.CreateMigratedAsync();
@@ -47,7 +49,7 @@ Console.WriteLine($"built {corpus.Items.Count:N0} items ({corpus.Redeliveries:N0
 try
 {
     // Warm-up (JIT tiers, pooled connections with their staging table), then both timed runs start from empty tables.
-    var warm = await PipelineRun.RunAsync(dataSource, warmUp, warmIncident, warmSource, options, serverCpu);
+    var warm = await PipelineRun.RunAsync(dataSource, warmUp, warmIncident, warmSource, options, serverCpu, classification);
     Console.WriteLine($"warm-up: {warm.Stored:N0} posts in {warm.Elapsed.TotalSeconds:N2} s (not counted)");
     await ExecuteAsync("TRUNCATE posts CASCADE; CREATE TABLE posts_raw (LIKE posts INCLUDING ALL); VACUUM ANALYZE posts; CHECKPOINT");
     var normaliseAlone = NormaliseAlone(corpus, Math.Min(corpus.Items.Count, 200_000));
@@ -56,7 +58,7 @@ try
     GC.Collect();
     GC.WaitForPendingFinalizers();
     var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-    var pipeline = await PipelineRun.RunAsync(dataSource, corpus, incident, source, options, serverCpu);
+    var pipeline = await PipelineRun.RunAsync(dataSource, corpus, incident, source, options, serverCpu, classification);
     await CheckPipelineAsync(pipeline);
 
     // Search documents are written off the write path, by the search indexer; measured here on its own, over the same
@@ -83,7 +85,7 @@ try
     var rawRate = rawFile.Rows / raw.TotalSeconds;
     Console.WriteLine();
     Console.WriteLine($"{"",-34} {"posts",12} {"seconds",9} {"posts/s",10} {"client CPU s",13} {"server CPU s",13}");
-    Console.WriteLine($"{"pipeline (normalise→dedupe→commit)",-34} {pipeline.Stored,12:N0} {pipeline.Elapsed.TotalSeconds,9:N2} {pipelineRate,10:N0} {pipeline.ClientCpu.TotalSeconds,13:N2} {Seconds(pipeline.ServerCpu),13}");
+    Console.WriteLine($"{(settings.Classify ? "pipeline (…→classify→…→commit)" : "pipeline (normalise→dedupe→commit)"),-34} {pipeline.Stored,12:N0} {pipeline.Elapsed.TotalSeconds,9:N2} {pipelineRate,10:N0} {pipeline.ClientCpu.TotalSeconds,13:N2} {Seconds(pipeline.ServerCpu),13}");
     Console.WriteLine($"{"  items in, re-deliveries included",-34} {corpus.Items.Count,12:N0} {pipeline.Elapsed.TotalSeconds,9:N2} {corpus.Items.Count / pipeline.Elapsed.TotalSeconds,10:N0}");
     Console.WriteLine($"{"search indexing, after the pipeline",-34} {indexed,12:N0} {indexing.Elapsed.TotalSeconds,9:N2} {indexed / indexing.Elapsed.TotalSeconds,10:N0} {"",13} {Seconds(indexServerCpu),13}");
     Console.WriteLine($"{"raw psql \\copy, same rows",-34} {rawFile.Rows,12:N0} {raw.TotalSeconds,9:N2} {rawRate,10:N0} {"(psql)",13} {Seconds(rawServerCpu),13}");
@@ -118,6 +120,9 @@ async Task CheckPipelineAsync(PipelineFigures figures)
     var cursor = await ScalarAsync<string>($"SELECT cursor FROM sources WHERE id = {source}");
     if (stored != corpus.UniquePosts || figures.Stored != corpus.UniquePosts || cursor != corpus.Items.Count.ToString(CultureInfo.InvariantCulture))
         throw new InvalidOperationException($"the pipeline stored {stored:N0} posts (reported {figures.Stored:N0}) with cursor {cursor}; expected {corpus.UniquePosts:N0} and {corpus.Items.Count}");
+    var classified = await ScalarAsync<long>($"SELECT count(*) FROM posts WHERE incident_id = {incident} AND information_type IS NOT NULL AND informativeness IS NOT NULL AND sentiment IS NOT NULL");
+    if (classified != (settings.Classify ? stored : 0))
+        throw new InvalidOperationException($"{classified:N0} of {stored:N0} posts were stored classified, with the stage {(settings.Classify ? "on" : "off")}");
     if (figures.Delivered != figures.Stored)
         throw new InvalidOperationException($"the live feed delivered {figures.Delivered:N0} of {figures.Stored:N0} posts");
 }
@@ -182,7 +187,7 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', F
 
 static string Mib(long bytes) => $"{bytes / 1048576.0:N0} MiB";
 
-internal sealed record BenchSettings(int Posts, string Format, bool BinaryRaw, int? BatchSize, int? ChannelCapacity)
+internal sealed record BenchSettings(int Posts, string Format, bool BinaryRaw, int? BatchSize, int? ChannelCapacity, bool Classify = true)
 {
     public static BenchSettings? Parse(string[] args)
     {
@@ -205,6 +210,9 @@ internal sealed record BenchSettings(int Posts, string Format, bool BinaryRaw, i
                     break;
                 case "--batch" when int.TryParse(Next(), out var batch) && batch > 0:
                     settings = settings with { BatchSize = batch };
+                    break;
+                case "--no-classify":
+                    settings = settings with { Classify = false };
                     break;
                 case "--channel" when int.TryParse(Next(), out var channel) && channel > 0:
                     settings = settings with { ChannelCapacity = channel };

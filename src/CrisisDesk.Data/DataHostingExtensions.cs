@@ -1,5 +1,7 @@
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Embedded;
 using CrisisDesk.Data.Posts;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -74,7 +76,7 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
 
 public static class DataHostingExtensions
 {
-    /// <summary>Registers the database: endpoint (configured or embedded), Npgsql data source, migrator and post writer.</summary>
+    /// <summary>Registers the database: endpoint (configured or embedded), Npgsql data source, the domain's DbContext factory, migrator and post writer.</summary>
     public static IHostApplicationBuilder AddCrisisDeskData(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<CrisisDeskDataOptions>().BindConfiguration(CrisisDeskDataOptions.Section);
@@ -91,6 +93,9 @@ public static class DataHostingExtensions
             dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });
+        // EF Core for the domain, Npgsql for posts at volume (see CrisisDeskDbContext): both on the one data source.
+        builder.Services.AddPooledDbContextFactory<CrisisDeskDbContext>((sp, options) =>
+            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton<DatabaseMigrator>();
         builder.Services.AddSingleton<PostWriter>();
         return builder;

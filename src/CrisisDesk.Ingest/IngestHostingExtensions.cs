@@ -1,6 +1,7 @@
 using System.Net;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Ingest.Classification;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Connectors.Feeds;
 using CrisisDesk.Ingest.Pipeline;
@@ -23,6 +24,8 @@ public static class IngestHostingExtensions
         services.AddSingleton<SourceMonitor>();
         services.AddSingleton(new IngestPipelineOptions());
         services.AddSingleton(sp => new StoryClusterStage(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
+        // The committed CrisisLexT26 models (tools/CrisisDesk.Training), loaded once per process.
+        services.AddSingleton(_ => new PostClassificationStage(ClassificationModel.Bundled));
         services.AddSingleton(PostFormats.Default);
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton(sp => ReplayFiles.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetServices<BundledReplayFile>()));

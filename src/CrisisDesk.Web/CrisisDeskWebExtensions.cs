@@ -75,9 +75,11 @@ public static class CrisisDeskWebExtensions
         services.AddLoginRateLimit();
 
         services.AddSingleton<CommandAuthorizer>();
+        services.AddSingleton<Features.Commands.CommandRunner>();
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<IncidentCommands>();
         services.AddSingleton<WarRoomQueries>();
+        services.AddSingleton<MoodQueries>();
         builder.AddAudit();
         builder.AddReview();
         builder.AddMap();

@@ -60,13 +60,15 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
     }
 
     /// <summary>Approves from the decision card at the top of the alert, through the confirmation dialog.</summary>
-    private static async Task ApproveAsync(IPage approver, string alertUrl, string comment, string confirmTitle)
+    private static async Task ApproveAsync(IPage approver, string alertUrl, string comment, string confirmTitle, string? readmePicture = null)
     {
         await approver.GotoAsync(alertUrl);
         await approver.WaitForCircuitAsync();
         var approve = approver.GetByTestId("approve");
         await approve.WaitForAsync();
         await AssertOnScreenAsync(approver, approve.Locator(".."), "the decision card's Approve button");
+        if (readmePicture is not null)
+            await approver.ReadmePictureAsync(readmePicture);
         await approver.GetByTestId("decision-comment").FillAsync(comment);
         await approve.ClickAsync();
         var dialog = approver.GetByRole(AriaRole.Dialog);
@@ -116,6 +118,8 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
         await op.GetByTestId("map-info[1].area[1]").Locator(".leaflet-overlay-pane path").First.WaitForAsync();
         Assert.Equal(0, await op.GetByTestId("problems-info[1].area[1].polygon").CountAsync());
         await AssertNoSidewaysScrollAsync(op);
+        if (width == 1440)
+            await op.ReadmePictureAsync("alert-composer");
         await SubmitAsync(op);
         await op.WaitForURLAsync(new Regex(@"/alerts/\d+$"));
         var alertUrl = new Uri(op.Url).AbsolutePath;
@@ -129,7 +133,7 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
 
         var approver = await PageAsync(width, height);
         await approver.SignInAsync("approver.one", "approver.one-password");
-        await ApproveAsync(approver, alertUrl, "Checked with the Environment Agency", "Issue a real alert to the public?");
+        await ApproveAsync(approver, alertUrl, "Checked with the Environment Agency", "Issue a real alert to the public?", width == 1440 ? "alert-approval" : null);
         await approver.Locator("[data-channel=cap-feed][data-status=succeeded]").WaitForAsync();
         Assert.Contains("<title>Evacuate Lower Town now</title>", await FeedAsync(), StringComparison.Ordinal);
         var identifier = JsonDocument.Parse(await (await op.Context.APIRequest.GetAsync($"/api/alerts/{alertId}")).TextAsync())

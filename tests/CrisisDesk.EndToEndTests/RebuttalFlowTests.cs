@@ -170,6 +170,14 @@ public sealed class RebuttalFlowTests(BrowserFixture browser) : AppTests(browser
     /// Saves a screenshot when CRISISDESK_SCREENSHOTS names a folder (the README's pictures), and at every size checks
     /// that the page's own content does not reach past the viewport's width (no sideways scrolling).
     /// </summary>
+    /// <summary>The moments of this flow the README shows.</summary>
+    private static readonly Dictionary<(string Name, int Width), string> ReadmePictures = new()
+    {
+        [("rumour-board", 1440)] = "rumour-board",
+        [("rebuttal-approval", 1440)] = "rebuttal-approval",
+        [("approvals-inbox", 390)] = "approvals-inbox-phone",
+    };
+
     private static async Task ShotAsync(IPage page, string name, int width)
     {
         var overflow = await page.EvaluateAsync<string>("""
@@ -178,6 +186,8 @@ public sealed class RebuttalFlowTests(BrowserFixture browser) : AppTests(browser
                   .slice(0, 3).map(e => e.tagName + '.' + e.className).join(', ')
             """);
         Assert.True(overflow.Length == 0, $"{name} at {width} px wide: content reaches past the viewport: {overflow}");
+        if (ReadmePictures.TryGetValue((name, width), out var picture))
+            await page.ReadmePictureAsync(picture);
         if (Environment.GetEnvironmentVariable("CRISISDESK_SCREENSHOTS") is { Length: > 0 } folder)
         {
             Directory.CreateDirectory(folder);

@@ -35,10 +35,10 @@ public sealed class ReplayTests(BrowserFixture browser) : AppTests(browser)
         long flaggedPost;
         await using (var connection = await Database.DataSource.OpenConnectionAsync())
             flaggedPost = await connection.ExecuteScalarAsync<long>("SELECT max(id) FROM posts WHERE incident_id = 1");
-        var created = await EventLog.AppendAsync(Database.DataSource, "ops.anna", "rumour.created", 1,
+        var created = await EventLog.AppendOutsideContractAsync(Database.DataSource, "ops.anna", "rumour.created", 1,
             new { rumourId = "r1", claim = "The co-pilot was not on board", severity = "high", owner = "ops.anna", postIds = new[] { flaggedPost } });
         await PageActions.EventuallyAsync(StoredAsync, n => n == DrillPosts, "the drill to finish", TimeSpan.FromSeconds(120));
-        await EventLog.AppendAsync(Database.DataSource, "ops.ben", "rumour.status-changed", 1, new { rumourId = "r1", from = "open", to = "debunked", note = "confirmed by the airline" });
+        await EventLog.AppendOutsideContractAsync(Database.DataSource, "ops.ben", "rumour.status-changed", 1, new { rumourId = "r1", from = "open", to = "debunked", note = "confirmed by the airline" });
 
         // What the room had at that moment, straight from the database.
         long seenThen;

@@ -55,8 +55,15 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         // The README's picture of the war room, taken mid-drill with the chart moving.
         await admin.FeedTotalEventuallyAsync(total => total >= 120 || total == DrillPosts, "enough posts for the screenshot");
         await admin.WaitForCircuitAsync();
-        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
-        await admin.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room.png") });
+        await admin.ReadmePictureAsync("war-room");
+        // And at night: the dark theme is painted from its cookie at first render, as the user menu's switch leaves it.
+        await admin.Context.AddCookiesAsync([new Cookie { Name = "crisisdesk.theme", Value = "dark", Url = App.BaseAddress.ToString() }]);
+        await admin.ReloadAsync();
+        await admin.WaitForCircuitAsync();
+        await admin.Locator("[data-testid=feed] article.post").First.WaitForAsync();
+        var background = await admin.EvaluateAsync<int[]>("() => getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)");
+        Assert.True(background.Sum() < 150, $"the dark theme's page background is rgb({string.Join(", ", background)})");
+        await admin.ReadmePictureAsync("war-room-dark");
 
         // Both end on the whole drill, each post once.
         await admin.FeedTotalEventuallyAsync(total => total == DrillPosts, $"the admin's feed to reach {DrillPosts}", TimeSpan.FromSeconds(120));
@@ -111,6 +118,9 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         var clipped = await page.EvaluateAsync<string[]>(ClippedPanelsScript);
         Assert.True(clipped.Length == 0, "clipped: " + string.Join("; ", clipped));
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "the page scrolls sideways");
+        // What the classifier read: the type on the cards and the mood beside the volume.
+        await page.GetByTestId("post-type").First.WaitForAsync();
+        await page.Locator("[data-testid=mood-chart] svg").First.WaitForAsync();
 
         // An open action: its button is on screen.
         await page.GetByTestId("post-flag").First.ClickAsync();
@@ -143,6 +153,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         Assert.True(outside.Length == 0, "past the edge: " + string.Join("; ", outside));
         var warRoom = await page.GetByTestId("warroom").EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth");
         Assert.True(warRoom, "the war room scrolls sideways");
+        await page.GetByTestId("post-type").First.WaitForAsync();
 
         // A thumb can flag the newest post and write the rumour in a drawer as wide as the screen, its button on screen.
         var flag = page.GetByTestId("post-flag").First;
@@ -150,9 +161,10 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         Assert.True(box!.Height >= 28, $"the flag button is {box.Height} px high");
         await flag.ClickAsync();
         await AssertOnScreenAsync(page, page.GetByTestId("rumour-create"));
-        Directory.CreateDirectory(Path.Combine(Repository.Root, "docs", "images"));
         await page.GetByTestId("rumour-cancel").ClickAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Root, "docs", "images", "war-room-phone.png") });
+        // The README shows the war room, not the drawer on its way out.
+        await page.GetByTestId("rumour-create").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        await page.ReadmePictureAsync("war-room-phone");
     }
 
     [Fact]

@@ -13,17 +13,20 @@ namespace CrisisDesk.Bench.Ingest;
 internal sealed record PipelineFigures(TimeSpan Elapsed, long Stored, long Delivered, long PeakManagedBytes, long AllocatedBytes, TimeSpan ClientCpu, TimeSpan? ServerCpu);
 
 /// <summary>
-/// Runs the corpus through the real <see cref="IngestPipeline"/> (channel → normalise → dedupe → <see cref="PostWriter"/>
+/// Runs the corpus through the real <see cref="IngestPipeline"/> (channel → normalise → classify, unless it is left out →
+/// dedupe → <see cref="PostWriter"/>
 /// → live feed), with one war-room subscription on the live feed, and times it from the first item read to the last commit.
 /// </summary>
 internal static class PipelineRun
 {
-    public static async Task<PipelineFigures> RunAsync(NpgsqlDataSource dataSource, IngestCorpus corpus, int incidentId, int sourceId, IngestPipelineOptions options, ServerCpu? serverCpu)
+    public static async Task<PipelineFigures> RunAsync(NpgsqlDataSource dataSource, IngestCorpus corpus, int incidentId, int sourceId, IngestPipelineOptions options, ServerCpu? serverCpu,
+        CrisisDesk.Ingest.Classification.PostClassificationStage? classification)
     {
         var liveFeed = new LiveFeed();
         var monitor = new SourceMonitor();
         monitor.Register(new SourceStatus(sourceId, incidentId, "bench", "memory", SourceState.Starting, null, null, 0, 0, null, DateTimeOffset.UtcNow));
-        var pipeline = new IngestPipeline(new PostWriter(dataSource), liveFeed, monitor, options, PostFormats.Default, NullLogger<IngestPipeline>.Instance);
+        var pipeline = new IngestPipeline(new PostWriter(dataSource), liveFeed, monitor, options, PostFormats.Default, NullLogger<IngestPipeline>.Instance,
+            classification: classification);
         long delivered = 0;
         using var warRoom = liveFeed.Subscribe(incidentId, update =>
         {

@@ -1,3 +1,5 @@
+using CrisisDesk.Core.Classification;
+
 namespace CrisisDesk.Core.Posts;
 
 /// <summary>
@@ -34,6 +36,9 @@ public sealed record StoredPost(long Id, int IncidentId, int SourceId, DateTimeO
 {
     /// <summary>The story (group of near-duplicates) the pipeline's cluster stage put it in, or null when none ran.</summary>
     public long? StoryId { get; init; }
+
+    /// <summary>What the post is about and its mood, from the pipeline's classification stage; null when none ran.</summary>
+    public PostClassification? Classification { get; init; }
 }
 
 public enum PostChangeKind

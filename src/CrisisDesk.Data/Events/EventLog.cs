@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
+using CrisisDesk.Core.Events;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -43,13 +43,32 @@ public sealed record ChainVerification(long Linked, long HeadSeq, byte[] HeadHas
 /// </summary>
 public static class EventLog
 {
-    private static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// Appends an event in <paramref name="transaction"/> and returns its sequence number. The action is the payload's
+    /// (see <see cref="EventContract"/>): what is written is always one of the contract's shapes.
+    /// </summary>
+    public static Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string actor, int? incidentId, EventPayload payload, CancellationToken cancellationToken = default)
+        => AppendCoreAsync(connection, transaction, actor, EventContract.ActionOf(payload), incidentId, EventContract.Serialize(payload), cancellationToken);
 
-    /// <summary>Appends an event in <paramref name="transaction"/> and returns its sequence number.</summary>
-    public static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string actor, string action, int? incidentId, object? payload, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Appends an event that is not in the contract: only for tests and benches that write what an older or newer
+    /// version might have written (unknown actions, other payload shapes), to prove that readers cope. Never for product code.
+    /// </summary>
+    internal static async Task<long> AppendOutsideContractAsync(NpgsqlDataSource dataSource, string actor, string action, int? incidentId, object? payload,
+        CancellationToken cancellationToken = default)
     {
-        var json = JsonSerializer.Serialize(payload ?? new { }, PayloadJson);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var json = System.Text.Json.JsonSerializer.Serialize(payload ?? new { }, EventContract.JsonOptions);
+        var seq = await AppendCoreAsync(connection, transaction, actor, action, incidentId, json, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return seq;
+    }
+
+    private static async Task<long> AppendCoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string actor, string action, int? incidentId, string json, CancellationToken cancellationToken)
+    {
         long lastSeq;
         byte[] lastHash;
         string canonicalPayload;
@@ -99,11 +118,11 @@ public static class EventLog
     }
 
     /// <summary>Appends one event in a transaction of its own (for actions that change nothing else, such as a sign-in).</summary>
-    public static async Task<long> AppendAsync(NpgsqlDataSource dataSource, string actor, string action, int? incidentId, object? payload, CancellationToken cancellationToken = default)
+    public static async Task<long> AppendAsync(NpgsqlDataSource dataSource, string actor, int? incidentId, EventPayload payload, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var seq = await AppendAsync(connection, transaction, actor, action, incidentId, payload, cancellationToken).ConfigureAwait(false);
+        var seq = await AppendAsync(connection, transaction, actor, incidentId, payload, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return seq;
     }

@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Classification;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Posts;
 using Npgsql;
@@ -24,6 +25,9 @@ public sealed record PostBatch(
 
     /// <summary>The growth per minute of each story the batch touches, as the cluster stage measured it.</summary>
     public IReadOnlyList<StoryGrowth>? Stories { get; init; }
+
+    /// <summary>What each post is about and its mood (same order as <see cref="Posts"/>), from the classification stage; null when none ran.</summary>
+    public IReadOnlyList<PostClassification?>? Classifications { get; init; }
 }
 
 /// <summary>A story's growth per minute after the batch, written onto its row.</summary>
@@ -200,14 +204,15 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
         await using (var staging = new NpgsqlCommand("""
             CREATE TEMP TABLE IF NOT EXISTS post_staging (
                 ord integer, platform text, external_id text, created_at timestamptz, author_handle text, author_name text,
-                text text, url text, lang text, has_media boolean, extra jsonb, story_id bigint, edited_at timestamptz
+                text text, url text, lang text, has_media boolean, extra jsonb, story_id bigint, edited_at timestamptz,
+                informativeness smallint, information_type smallint, sentiment real
             ) ON COMMIT DELETE ROWS
             """, connection, transaction))
             await staging.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
         var count = candidates?.Count ?? batch.Posts.Count;
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY post_staging (ord, platform, external_id, created_at, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at) FROM STDIN (FORMAT BINARY)",
+            "COPY post_staging (ord, platform, external_id, created_at, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at, informativeness, information_type, sentiment) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false))
         {
             for (var n = 0; n < count; n++)
@@ -235,6 +240,18 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                     await copy.WriteAsync(markers[i].VersionAt ?? receivedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 else
                     await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                if (batch.Classifications is { } classes && classes[i] is { } classified)
+                {
+                    await copy.WriteAsync((short)classified.Informativeness, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync((short)classified.InformationType, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(classified.Sentiment, NpgsqlDbType.Real, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -248,11 +265,13 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
         var growth = batch.Stories ?? [];
         await using var insert = new NpgsqlCommand("""
             WITH inserted AS (
-                INSERT INTO posts (incident_id, source_id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at)
-                SELECT $1, $2, platform, external_id, created_at, $3, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at
+                INSERT INTO posts (incident_id, source_id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at,
+                                   informativeness, information_type, sentiment)
+                SELECT $1, $2, platform, external_id, created_at, $3, author_handle, author_name, text, url, lang, has_media, extra, story_id, edited_at,
+                       informativeness, information_type, sentiment
                   FROM post_staging ORDER BY platform, external_id
                 ON CONFLICT (incident_id, platform, external_id) DO NOTHING
-                RETURNING id, platform, external_id, story_id, created_at, text
+                RETURNING id, platform, external_id, story_id, created_at, text, informativeness, information_type, sentiment
             ), grown AS (
                 INSERT INTO stories AS s (id, incident_id, size, first_post_id, first_post_at, latest_post_at, growth_per_minute, sample_text)
                 SELECT i.story_id, $1, count(*), (array_agg(i.id ORDER BY i.created_at, i.id))[1], min(i.created_at), max(i.created_at),
@@ -268,7 +287,7 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                     latest_post_at = greatest(s.latest_post_at, excluded.latest_post_at),
                     growth_per_minute = excluded.growth_per_minute
             )
-            SELECT id, platform, external_id, story_id FROM inserted
+            SELECT id, platform, external_id, story_id, informativeness, information_type, sentiment FROM inserted
             """, connection, transaction)
         {
             Parameters =
@@ -290,6 +309,8 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
                 stored.Add(new StoredPost(reader.GetInt64(0), batch.IncidentId, batch.SourceId, receivedAt, post)
                 {
                     StoryId = reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                    Classification = reader.IsDBNull(4) ? null
+                        : new PostClassification((Informativeness)reader.GetInt16(4), (InformationType)reader.GetInt16(5), reader.GetFloat(6)),
                 });
             }
         }

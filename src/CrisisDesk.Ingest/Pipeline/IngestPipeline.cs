@@ -1,9 +1,11 @@
 using System.Threading.Channels;
+using CrisisDesk.Core.Classification;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
+using CrisisDesk.Ingest.Classification;
 using Microsoft.Extensions.Logging;
 
 namespace CrisisDesk.Ingest.Pipeline;
@@ -28,14 +30,14 @@ public sealed record IngestPipelineOptions
 }
 
 /// <summary>
-/// source → bounded channel → normalise → dedupe → cluster into stories → batch write (posts, their stories,
-/// quarantine and cursor in one transaction) → after commit, the live feed. Each stage runs on its own task so parsing
-/// overlaps the database round trip.
+/// source → bounded channel → normalise → classify → dedupe → cluster into stories → batch write (posts with their
+/// classification, their stories, quarantine and cursor in one transaction) → after commit, the live feed. Each stage
+/// runs on its own task so parsing and classifying overlap the database round trip.
 /// </summary>
 public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceMonitor monitor, IngestPipelineOptions options, PostFormats formats, ILogger<IngestPipeline> logger,
-    StoryClusterStage? stories = null)
+    StoryClusterStage? stories = null, PostClassificationStage? classification = null)
 {
-    private readonly record struct Normalised(RawItem Raw, NormaliseResult Result);
+    private readonly record struct Normalised(RawItem Raw, NormaliseResult Result, PostClassification? Classification = null);
 
     /// <summary>Runs the source until it ends (state Completed), fails (Failed, with the reason) or is cancelled (Stopped).</summary>
     public async Task RunAsync(SourceRun run, CancellationToken cancellationToken)
@@ -47,11 +49,19 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
         monitor.Update(run.SourceId, s => s with { State = SourceState.Starting, Detail = null, Until = null });
         var read = Task.Run(() => ReadAsync(run, raw.Writer, stop.Token), CancellationToken.None);
         var normalise = Task.Run(() => NormaliseAsync(raw.Reader, normalised.Writer, stop.Token), CancellationToken.None);
+        var toWrite = normalised;
+        var classify = Task.CompletedTask;
+        if (classification is not null)
+        {
+            toWrite = Channel.CreateBounded<Normalised>(new BoundedChannelOptions(options.ChannelCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+            var classified = toWrite;
+            classify = Task.Run(() => ClassifyAsync(classification, normalised.Reader, classified.Writer, stop.Token), CancellationToken.None);
+        }
         var write = Task.Run(async () =>
         {
             try
             {
-                await WriteAsync(run, normalised.Reader, stop.Token).ConfigureAwait(false);
+                await WriteAsync(run, toWrite.Reader, stop.Token).ConfigureAwait(false);
             }
             catch
             {
@@ -62,7 +72,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
         }, CancellationToken.None);
         try
         {
-            await Task.WhenAll(read, normalise, write).ConfigureAwait(false);
+            await Task.WhenAll(read, normalise, classify, write).ConfigureAwait(false);
             monitor.Update(run.SourceId, s => s with { State = SourceState.Completed, Detail = "all items read", Until = null });
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -72,7 +82,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
         catch (Exception)
         {
             // The first stage to fail holds the cause; the stages after it only saw their input close.
-            var cause = new[] { read, normalise, write }.First(t => t.IsFaulted).Exception!.InnerException!;
+            var cause = new[] { read, normalise, classify, write }.First(t => t.IsFaulted).Exception!.InnerException!;
             logger.LogError(cause, "Source {SourceId} failed.", run.SourceId);
             monitor.Update(run.SourceId, s => s with { State = SourceState.Failed, Detail = cause.Message, Until = null });
         }
@@ -117,17 +127,43 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
         }
     }
 
+    /// <summary>Classifies each post on its way to the writer (one classifier for the stage's life).</summary>
+    private static async Task ClassifyAsync(PostClassificationStage stage, ChannelReader<Normalised> input, ChannelWriter<Normalised> output, CancellationToken ct)
+    {
+        var classifier = stage.Rent();
+        try
+        {
+            await foreach (var item in input.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                var classified = item.Result.Post is { } post ? item with { Classification = PostClassificationStage.Classify(classifier, post) } : item;
+                await output.WriteAsync(classified, ct).ConfigureAwait(false);
+            }
+            output.Complete();
+        }
+        catch (Exception e)
+        {
+            output.Complete(e);
+            throw;
+        }
+        finally
+        {
+            stage.Return(classifier);
+        }
+    }
+
     private async Task WriteAsync(SourceRun run, ChannelReader<Normalised> input, CancellationToken ct)
     {
         var recent = new RecentKeys(options.RecentKeyCapacity);
         var posts = new List<Post>(options.MaxBatchSize);
         var postItems = new List<RawItem>(options.MaxBatchSize);
+        var classes = new List<PostClassification?>(options.MaxBatchSize);
         var quarantined = new List<QuarantinedItem>();
         var batchKeys = new HashSet<DedupeKey>();
         while (await input.WaitToReadAsync(ct).ConfigureAwait(false))
         {
             posts.Clear();
             postItems.Clear();
+            classes.Clear();
             quarantined.Clear();
             batchKeys.Clear();
             string? cursor = null;
@@ -145,6 +181,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
                         continue;
                     posts.Add(post);
                     postItems.Add(item.Raw);
+                    classes.Add(item.Classification);
                     if (lastItemAt is null || post.CreatedAt > lastItemAt)
                         lastItemAt = post.CreatedAt;
                 }
@@ -156,7 +193,10 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
             if (items == 0)
                 continue;
 
-            var batch = new PostBatch(run.IncidentId, run.SourceId, posts, quarantined, cursor, lastItemAt);
+            var batch = new PostBatch(run.IncidentId, run.SourceId, posts, quarantined, cursor, lastItemAt)
+            {
+                Classifications = classification is null ? null : classes,
+            };
             if (stories is not null && posts.Count > 0)
             {
                 // Assigned once per batch: a retried write keeps the same stories.
@@ -226,7 +266,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
             {
                 var reason = StorablePost.Text($"the database refused this item ({e.SqlState}: {e.MessageText}); the rest of its batch was stored");
                 logger.LogWarning("Source {SourceId}: item {ExternalId} quarantined: {Reason}", sourceId, batch.Posts[0].ExternalId, reason);
-                var alone = batch with { Posts = [], StoryIds = null, Stories = null, Quarantined = [.. batch.Quarantined, new QuarantinedItem(postItems[0].Format, reason, postItems[0].Payload)] };
+                var alone = batch with { Posts = [], StoryIds = null, Stories = null, Classifications = null, Quarantined = [.. batch.Quarantined, new QuarantinedItem(postItems[0].Format, reason, postItems[0].Payload)] };
                 return (await WithRetryAsync(sourceId, "quarantining an item", () => writer.WriteBatchAsync(alone, ct), ct).ConfigureAwait(false), 1);
             }
             // The first half keeps the cursor where it was: only the last part of the batch moves it on.
@@ -244,6 +284,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
     {
         Posts = batch.Posts.Skip(start).Take(count).ToList(),
         StoryIds = batch.StoryIds?.Skip(start).Take(count).ToList(),
+        Classifications = batch.Classifications?.Skip(start).Take(count).ToList(),
     };
 
     /// <summary>

@@ -8,7 +8,19 @@ public static class CommandLine
         ["cap"] = CapAsync,
         ["audit"] = CrisisDesk.Web.Features.Audit.AuditCommand.RunAsync,
         ["probe"] = ProbeAsync,
+        ["classify"] = ClassifyAsync,
     };
+
+    private static async Task<int> ClassifyAsync(string[] args)
+    {
+        if (args.Length != 1)
+        {
+            await Console.Error.WriteLineAsync("usage: classify FILE   (a CrisisLexT26 CSV, or JSON Lines with \"id\" and \"text\")");
+            return CrisisDesk.Ingest.Classification.ClassifyCommand.ExitUsage;
+        }
+        var classifier = CrisisDesk.Ingest.Classification.ClassificationModel.Bundled.CreateClassifier();
+        return await CrisisDesk.Ingest.Classification.ClassifyCommand.RunAsync(FromInvocationDirectory(args[0]), Console.Out, Console.Error, classifier);
+    }
 
     private static async Task<int> ProbeAsync(string[] args)
     {

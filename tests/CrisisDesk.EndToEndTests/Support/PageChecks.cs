@@ -63,6 +63,17 @@ public static class PageChecks
         Assert.True(overflow is null, $"{what} scrolls sideways: {overflow}");
     }
 
+    /// <summary>
+    /// One of the README's pictures, docs/images/NAME.png, taken by the run that checks the page: every end-to-end run
+    /// regenerates them, so they show the product as it is.
+    /// </summary>
+    public static async Task ReadmePictureAsync(this IPage page, string name)
+    {
+        var folder = Path.Combine(Repository.Root, "docs", "images");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png") });
+    }
+
     /// <summary>Saves a screenshot of the window as NAME.png in <see cref="ScreenshotDirectory"/>; returns its path.</summary>
     public static async Task<string> ScreenshotAsync(this IPage page, string name)
     {

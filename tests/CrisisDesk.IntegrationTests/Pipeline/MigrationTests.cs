@@ -35,7 +35,7 @@ public sealed class MigrationTests
     public async Task The_events_table_refuses_updates_and_deletes()
     {
         await using var database = await TestDatabase.CreateMigratedAsync();
-        await CrisisDesk.Data.Events.EventLog.AppendAsync(database.DataSource, "tester", "test.done", null, new { n = 1 });
+        await CrisisDesk.Data.Events.EventLog.AppendOutsideContractAsync(database.DataSource, "tester", "test.done", null, new { n = 1 });
         await using var connection = await database.DataSource.OpenConnectionAsync();
 
         var update = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => connection.ExecuteAsync("UPDATE events SET actor = 'someone else'"));
@@ -53,7 +53,7 @@ public sealed class MigrationTests
         await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < 25; i++)
-                await CrisisDesk.Data.Events.EventLog.AppendAsync(database.DataSource, $"writer{w}", "test.appended", null, new { i });
+                await CrisisDesk.Data.Events.EventLog.AppendOutsideContractAsync(database.DataSource, $"writer{w}", "test.appended", null, new { i });
         })));
 
         await using var connection = await database.DataSource.OpenConnectionAsync();

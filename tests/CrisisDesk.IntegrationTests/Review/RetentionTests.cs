@@ -21,7 +21,7 @@ public sealed class RetentionTests(TestDatabase database) : IClassFixture<TestDa
                 """, new { incidentId, sourceId, id = $"p{i}", at = now.AddDays(-40 + i * 10) }); // -40, -30, -20, -10, 0, 10, 20 days
         await connection.ExecuteAsync("INSERT INTO quarantine (source_id, format, reason, payload, received_at) VALUES (@sourceId, 'x', 'bad', '\\x41'::bytea, @at)",
             new { sourceId, at = now.AddDays(-60) });
-        await EventLog.AppendAsync(database.DataSource, "op", "rumour.created", incidentId, new { rumourId = "r", claim = "kept", postIds = new[] { 1 } });
+        await EventLog.AppendOutsideContractAsync(database.DataSource, "op", "rumour.created", incidentId, new { rumourId = "r", claim = "kept", postIds = new[] { 1 } });
         var job = new RetentionJob(database.DataSource);
 
         var erased = await job.ApplyAsync(postDays: 15, now, batchSize: 2);

@@ -64,7 +64,7 @@ public sealed class ReviewHostTests(CrisisDeskFactory app) : IClassFixture<Crisi
         Assert.Empty(future.GetProperty("events").EnumerateArray());
 
         var (incidentId, _) = await IncidentWithPostsAsync("Audit filter incident");
-        await EventLog.AppendAsync(app.Database.DataSource, "op-audit", "rumour.created", incidentId, new { rumourId = "r1", claim = "x" });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "op-audit", "rumour.created", incidentId, new { rumourId = "r1", claim = "x" });
         var ofIncident = await approverClient.GetFromJsonAsync<JsonElement>($"/api/audit?incidentId={incidentId}");
         Assert.Equal("rumour.created", Assert.Single(ofIncident.GetProperty("events").EnumerateArray()).GetProperty("action").GetString());
 
@@ -103,8 +103,8 @@ public sealed class ReviewHostTests(CrisisDeskFactory app) : IClassFixture<Crisi
     public async Task Replay_as_of_a_moment_shows_the_posts_received_and_the_rumour_status_then()
     {
         var (incidentId, postIds) = await IncidentWithPostsAsync("Replay incident");
-        var created = await EventLog.AppendAsync(app.Database.DataSource, "op-a", "rumour.created", incidentId, new { rumourId = "r7", claim = "The bridge collapsed", severity = "high", postIds = new[] { postIds[2] } });
-        var changed = await EventLog.AppendAsync(app.Database.DataSource, "op-b", "rumour.status-changed", incidentId, new { rumourId = "r7", from = "open", to = "debunked", note = "engineers on site" });
+        var created = await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "op-a", "rumour.created", incidentId, new { rumourId = "r7", claim = "The bridge collapsed", severity = "high", postIds = new[] { postIds[2] } });
+        var changed = await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "op-b", "rumour.status-changed", incidentId, new { rumourId = "r7", from = "open", to = "debunked", note = "engineers on site" });
         var createdAt = await TimeOfAsync(created);
         var changedAt = await TimeOfAsync(changed);
         var queries = app.Services.GetRequiredService<ReplayQueries>();
@@ -129,13 +129,13 @@ public sealed class ReviewHostTests(CrisisDeskFactory app) : IClassFixture<Crisi
     public async Task Reports_and_data_export_as_html_markdown_csv_and_json_and_each_export_is_recorded()
     {
         var (incidentId, postIds) = await IncidentWithPostsAsync("Export incident");
-        await EventLog.AppendAsync(app.Database.DataSource, "op-a", "rumour.created", incidentId, new { rumourId = "r1", claim = "Dam <burst>", postIds = new[] { postIds[0], postIds[1] } });
-        await EventLog.AppendAsync(app.Database.DataSource, "op-a", "rebuttal.drafted", incidentId, new { rebuttalId = "b1", rumourId = "r1" });
-        await EventLog.AppendAsync(app.Database.DataSource, "approver-b", "rebuttal.approved", incidentId, new { rebuttalId = "b1", rumourId = "r1" });
-        await EventLog.AppendAsync(app.Database.DataSource, "op-a", "alert.drafted", incidentId, new { alertId = "a1", identifier = "urn:x:1", msgType = "Alert", status = "Actual", headline = "Evacuate" });
-        await EventLog.AppendAsync(app.Database.DataSource, "approver-b", "alert.published", incidentId, new { alertId = "a1" });
-        await EventLog.AppendAsync(app.Database.DataSource, "system", "delivery.succeeded", incidentId, new { deliveryId = "d1", alertId = "a1", channel = "atom", receipt = "feed-entry-9" });
-        await EventLog.AppendAsync(app.Database.DataSource, "op-a", "story.merged", incidentId, new { storyId = 4 });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "op-a", "rumour.created", incidentId, new { rumourId = "r1", claim = "Dam <burst>", postIds = new[] { postIds[0], postIds[1] } });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "op-a", "rebuttal.drafted", incidentId, new { rebuttalId = "b1", rumourId = "r1" });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "approver-b", "rebuttal.approved", incidentId, new { rebuttalId = "b1", rumourId = "r1" });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "op-a", "alert.drafted", incidentId, new { alertId = "a1", identifier = "urn:x:1", msgType = "Alert", status = "Actual", headline = "Evacuate" });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "approver-b", "alert.published", incidentId, new { alertId = "a1" });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "system", "delivery.succeeded", incidentId, new { deliveryId = "d1", alertId = "a1", channel = "atom", receipt = "feed-entry-9" });
+        await EventLog.AppendOutsideContractAsync(app.Database.DataSource, "op-a", "story.merged", incidentId, new { storyId = 4 });
         var (viewer, password) = await app.CreateUserAsync(Roles.Viewer);
         var client = await app.SignedInClientAsync(viewer, password);
         var api = $"/api/review/incidents/{incidentId}";

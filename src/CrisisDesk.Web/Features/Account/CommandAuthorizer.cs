@@ -1,13 +1,15 @@
 using System.Security.Claims;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using Microsoft.AspNetCore.Authorization;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Account;
 
 /// <summary>An operator command refused on the server because the person's role does not allow it.</summary>
 public sealed class CommandDeniedException(string action, string policy)
-    : Exception($"You are not allowed to {action}: it needs the {policy.Replace("AtLeast", "", StringComparison.Ordinal)} role or above.")
+    : CommandException($"You are not allowed to {action}: it needs the {policy.Replace("AtLeast", "", StringComparison.Ordinal)} role or above.", StatusCodes.Status403Forbidden)
 {
     public string Action { get; } = action;
 }
@@ -26,7 +28,7 @@ public sealed class CommandAuthorizer(IAuthorizationService authorization, Npgsq
         var result = await authorization.AuthorizeAsync(current, resource: null, policy);
         if (result.Succeeded)
             return;
-        await EventLog.AppendAsync(dataSource, user.ActorName(), "authorization.denied", incidentId, new { action, policy }, cancellationToken);
+        await EventLog.AppendAsync(dataSource, user.ActorName(), incidentId, new AuthorizationDenied(action, Policy: policy), cancellationToken);
         throw new CommandDeniedException(action, policy);
     }
 
@@ -42,25 +44,5 @@ public sealed class CommandAuthorizer(IAuthorizationService authorization, Npgsq
         if (await command.ExecuteScalarAsync(cancellationToken) is not string role)
             return new ClaimsPrincipal(new ClaimsIdentity());
         return new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], user.Identity.AuthenticationType));
-    }
-}
-
-/// <summary>Turns a refused command into 403 with the reason, for every HTTP API endpoint of a group.</summary>
-public static class CommandDeniedFilter
-{
-    public static RouteGroupBuilder WithCommandErrors(this RouteGroupBuilder group)
-    {
-        group.AddEndpointFilter(async (context, next) =>
-        {
-            try
-            {
-                return await next(context);
-            }
-            catch (CommandDeniedException e)
-            {
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status403Forbidden);
-            }
-        });
-        return group;
     }
 }

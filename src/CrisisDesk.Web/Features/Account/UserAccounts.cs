@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
@@ -37,12 +38,12 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (ok)
         {
-            await EventLog.AppendAsync(connection, transaction, row.UserName!, "account.signed-in", null, new { remoteAddress }, cancellationToken);
+            await EventLog.AppendAsync(connection, transaction, row.UserName!, null, new AccountSignedIn(remoteAddress), cancellationToken);
         }
         else
         {
             var reason = row.UserName is null ? "unknown user" : row.Disabled ? "account disabled" : "wrong password";
-            await EventLog.AppendAsync(connection, transaction, "anonymous", "account.sign-in-failed", null, new { userName, reason, remoteAddress }, cancellationToken);
+            await EventLog.AppendAsync(connection, transaction, "anonymous", null, new AccountSignInFailed(userName, reason, remoteAddress), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return ok ? new UserAccount(row.Id, row.UserName!, row.DisplayName, row.Role, row.Disabled, row.CreatedAt) : null;
@@ -53,7 +54,7 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
     {
         if (user.FindFirst(SessionStore.TokenClaim)?.Value is { } token)
             await sessions.RevokeAsync(token, "signed out", cancellationToken);
-        await EventLog.AppendAsync(dataSource, user.ActorName(), "account.signed-out", null, null, cancellationToken);
+        await EventLog.AppendAsync(dataSource, user.ActorName(), null, new AccountSignedOut(), cancellationToken);
     }
 
     /// <summary>
@@ -77,7 +78,7 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
         await connection.ExecuteAsync("UPDATE users SET password_hash = @hash WHERE id = @userId",
             new { hash = Hasher.HashPassword(row.UserName, newPassword), userId }, transaction);
         var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "password changed", user.FindFirst(SessionStore.TokenClaim)?.Value);
-        await EventLog.AppendAsync(connection, transaction, row.UserName, "account.password-changed", null, new { sessionsEnded = ended }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, row.UserName, null, new AccountPasswordChanged(ended), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         sessions.Forget(userId);
     }
@@ -124,7 +125,7 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
         {
             throw new AccountException($"A user named \"{userName}\" already exists.");
         }
-        await EventLog.AppendAsync(connection, transaction, actor, "user.created", null, new { userName, role }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, null, new UserCreated(userName, role), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new UserAccount(id, userName, displayName, role, false, DateTime.UtcNow);
     }
@@ -147,8 +148,8 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
             throw new AccountException("This is the last Admin: make someone else Admin first.");
         await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
         var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "role changed");
-        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), "user.role-changed", null,
-            new { userName = current.UserName, from = current.Role, to = role, sessionsEnded = ended }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), null,
+            new UserRoleChanged(current.UserName, current.Role, role, ended), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         sessions.Forget(userId);
     }
@@ -165,8 +166,8 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
         if (userName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
             throw new AccountException("You cannot disable your own account.");
         var ended = disabled ? await SessionStore.RevokeAllAsync(connection, transaction, userId, "account disabled") : 0;
-        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), disabled ? "user.disabled" : "user.enabled", null,
-            new { userName, sessionsEnded = ended }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), null,
+            disabled ? new UserDisabled(userName, ended) : new UserEnabled(userName, ended), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         sessions.Forget(userId);
     }

@@ -2,12 +2,14 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Alerts;
 
@@ -30,13 +32,17 @@ public sealed record AlertRecord(
 }
 
 /// <summary>An alert command that cannot be accepted as it stands; <see cref="Problems"/> names each CAP problem by field.</summary>
-public sealed class AlertInputException(string message, IReadOnlyList<CapProblem>? problems = null) : Exception(message)
+public sealed class AlertInputException(string message, IReadOnlyList<CapProblem>? problems = null) : CommandException(message, StatusCodes.Status400BadRequest)
 {
     public IReadOnlyList<CapProblem> Problems { get; } = problems ?? [];
+
+    /// <summary>The refusal with each problem the CAP check found.</summary>
+    public override IResult ToResult() => Results.Problem(Message, statusCode: StatusCode,
+        extensions: new Dictionary<string, object?> { ["problems"] = Problems.Select(p => p.ToString()).ToArray() });
 }
 
 /// <summary>The same person tried to approve or reject what they wrote; the refusal is already recorded.</summary>
-public sealed class TwoPersonRuleException(string message) : Exception(message);
+public sealed class TwoPersonRuleException(string message) : CommandException(message, StatusCodes.Status403Forbidden);
 
 /// <summary>
 /// Drafting, revising, submitting, approving and rejecting CAP alerts, and drafting their Updates and Cancels.
@@ -130,8 +136,8 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
                    editors = CASE WHEN @actor = ANY(editors) THEN editors ELSE editors || @actor END
              WHERE id = @alertId
             """, new { alertId, xml = CapXml.Write(alert), status = alert.Status.ToString(), headline, actor = user.ActorName() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "alert.revised", stored.IncidentId,
-            new { alertId, identifier = alert.Identifier, msgType = alert.MsgType.ToString(), status = alert.Status.ToString(), headline }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), stored.IncidentId,
+            new AlertRevised(alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), headline), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return CapValidator.Validate(alert);
     }
@@ -148,10 +154,10 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
             throw new AlertInputException($"This alert is {stored.State}: only a draft can be submitted.");
         RequireValid(stored.ToCap());
         await connection.ExecuteAsync("UPDATE alerts SET state = 'submitted', updated_at = now() WHERE id = @alertId", new { alertId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "alert.submitted", stored.IncidentId,
-            new { alertId, identifier = stored.Identifier }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), stored.IncidentId,
+            new AlertSubmitted(alertId, stored.Identifier), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Announce(stored.IncidentId, "alert.submitted", user.ActorName(), $"{user.ActorName()} submitted alert {alertId} for approval");
+        Announce(stored.IncidentId, EventActions.AlertSubmitted, user.ActorName(), $"{user.ActorName()} submitted alert {alertId} for approval");
     }
 
     /// <summary>
@@ -181,23 +187,14 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
              WHERE id = @alertId
             """, new { alertId, xml = CapXml.Write(alert), status = alert.Status.ToString(), actor, comment }, transaction);
         var deliveryIds = await DeliveryStore.EnqueueAsync(connection, transaction, stored.IncidentId, alertId, null, channelNames);
-        await EventLog.AppendAsync(connection, transaction, actor, "alert.approved", stored.IncidentId,
-            new { alertId, identifier = alert.Identifier, author = stored.Author, comment }, cancellationToken);
-        await EventLog.AppendAsync(connection, transaction, actor, "alert.published", stored.IncidentId, new
-        {
-            alertId,
-            identifier = alert.Identifier,
-            msgType = alert.MsgType.ToString(),
-            status = alert.Status.ToString(),
-            sent = CapDateTime.Format(alert.Sent),
-            headline = HeadlineOf(alert),
-            references = alert.References.Select(r => r.ToString()).ToArray(),
-            channels = channelNames,
-            deliveryIds,
-        }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, stored.IncidentId,
+            new AlertApproved(alertId, alert.Identifier, stored.Author, comment), cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, stored.IncidentId, new AlertPublished(
+            alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), CapDateTime.Format(alert.Sent), HeadlineOf(alert),
+            alert.References.Select(r => r.ToString()).ToArray(), channelNames, deliveryIds), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         signal.Notify();
-        Announce(stored.IncidentId, "alert.approved", actor, $"{actor} approved and issued alert {alertId}");
+        Announce(stored.IncidentId, EventActions.AlertApproved, actor, $"{actor} approved and issued alert {alertId}");
     }
 
     /// <summary>
@@ -238,10 +235,10 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         await connection.ExecuteAsync("""
             UPDATE alerts SET state = 'rejected', approver = @actor, decision_comment = @comment, decided_at = now(), updated_at = now() WHERE id = @alertId
             """, new { alertId, actor = user.ActorName(), comment = comment.Trim() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "alert.rejected", stored.IncidentId,
-            new { alertId, identifier = stored.Identifier, author = stored.Author, comment = comment.Trim() }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), stored.IncidentId,
+            new AlertRejected(alertId, stored.Identifier, stored.Author, comment.Trim()), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Announce(stored.IncidentId, "alert.rejected", user.ActorName(), $"{user.ActorName()} rejected alert {alertId}");
+        Announce(stored.IncidentId, EventActions.AlertRejected, user.ActorName(), $"{user.ActorName()} rejected alert {alertId}");
     }
 
     // Approvers' inboxes and badges follow submissions and decisions live.
@@ -267,8 +264,8 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         if (!locked.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
             return;
         await transaction.RollbackAsync(cancellationToken);
-        await EventLog.AppendAsync(dataSource, actor, "authorization.denied", locked.IncidentId,
-            new { action = $"{verb} an alert they wrote", rule = "two-person", alertId = locked.Id, identifier = locked.Identifier }, cancellationToken);
+        await EventLog.AppendAsync(dataSource, actor, locked.IncidentId,
+            new AuthorizationDenied($"{verb} an alert they wrote", Rule: "two-person", AlertId: locked.Id, Identifier: locked.Identifier), cancellationToken);
         throw new TwoPersonRuleException($"You wrote this alert, so you cannot {verb} it: another Approver must.");
     }
 
@@ -282,16 +279,9 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
             VALUES (@incidentId, @identifier, @threadRootId, @msgType, @status, @headline, @xml, 'draft', @actor, ARRAY[@actor])
             RETURNING id
             """, new { incidentId, identifier = alert.Identifier, threadRootId, msgType = alert.MsgType.ToString(), status = alert.Status.ToString(), headline, xml = CapXml.Write(alert), actor }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, "alert.drafted", incidentId, new
-        {
-            alertId = id,
-            identifier = alert.Identifier,
-            msgType = alert.MsgType.ToString(),
-            status = alert.Status.ToString(),
-            headline,
-            threadRootId,
-            references = alert.References.Select(r => r.ToString()).ToArray(),
-        }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, incidentId, new AlertDrafted(
+            id, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), headline, threadRootId,
+            alert.References.Select(r => r.ToString()).ToArray()), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (id, CapValidator.Validate(alert));
     }

@@ -2,6 +2,7 @@ using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Xml;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Alerts;
 
@@ -28,33 +29,33 @@ public static class AlertEndpoints
             await alerts.GetAsync(alertId, ct) is { } alert
                 ? Results.Ok(new { alert = Summary(alert), capXml = alert.CapXml, deliveries = await deliveries.ListAsync(alertId, null, ct) })
                 : Results.NotFound());
-        api.MapPost("/incidents/{incidentId:int}/alerts", (int incidentId, HttpContext http, AlertCommands alerts) => Run(async () =>
+        api.MapPost("/incidents/{incidentId:int}/alerts", async (int incidentId, HttpContext http, AlertCommands alerts) =>
         {
             var composed = await ReadCapAsync(http.Request);
             var (id, problems) = await alerts.DraftAsync(http.User, incidentId, composed, http.RequestAborted);
             return Results.Created($"/alerts/{id}", new { id, problems = problems.Select(p => p.ToString()) });
-        })).Accepts<string>(CapXml.MediaType, CapXmlAlternativeMediaType);
-        api.MapPut("/alerts/{alertId:int}", (int alertId, HttpContext http, AlertCommands alerts) => Run(async () =>
+        }).Accepts<string>(CapXml.MediaType, CapXmlAlternativeMediaType);
+        api.MapPut("/alerts/{alertId:int}", async (int alertId, HttpContext http, AlertCommands alerts) =>
         {
             var problems = await alerts.ReviseAsync(http.User, alertId, await ReadCapAsync(http.Request), http.RequestAborted);
             return Results.Ok(new { id = alertId, problems = problems.Select(p => p.ToString()) });
-        })).Accepts<string>(CapXml.MediaType, CapXmlAlternativeMediaType);
-        api.MapPost("/alerts/{alertId:int}/submit", (int alertId, HttpContext http, AlertCommands alerts) =>
-            Run(async () => { await alerts.SubmitAsync(http.User, alertId, http.RequestAborted); return Results.NoContent(); }));
-        api.MapPost("/alerts/{alertId:int}/approve", (int alertId, DecisionRequest? request, HttpContext http, AlertCommands alerts) =>
-            Run(async () => { await alerts.ApproveAsync(http.User, alertId, request?.Comment, http.RequestAborted); return Results.NoContent(); }));
-        api.MapPost("/alerts/{alertId:int}/reject", (int alertId, DecisionRequest request, HttpContext http, AlertCommands alerts) =>
-            Run(async () => { await alerts.RejectAsync(http.User, alertId, request.Comment ?? "", http.RequestAborted); return Results.NoContent(); }));
-        api.MapPost("/alerts/{alertId:int}/update", (int alertId, HttpContext http, AlertCommands alerts) => Run(async () =>
+        }).Accepts<string>(CapXml.MediaType, CapXmlAlternativeMediaType);
+        api.MapPost("/alerts/{alertId:int}/submit", async (int alertId, HttpContext http, AlertCommands alerts) =>
+            { await alerts.SubmitAsync(http.User, alertId, http.RequestAborted); return Results.NoContent(); });
+        api.MapPost("/alerts/{alertId:int}/approve", async (int alertId, DecisionRequest? request, HttpContext http, AlertCommands alerts) =>
+            { await alerts.ApproveAsync(http.User, alertId, request?.Comment, http.RequestAborted); return Results.NoContent(); });
+        api.MapPost("/alerts/{alertId:int}/reject", async (int alertId, DecisionRequest request, HttpContext http, AlertCommands alerts) =>
+            { await alerts.RejectAsync(http.User, alertId, request.Comment ?? "", http.RequestAborted); return Results.NoContent(); });
+        api.MapPost("/alerts/{alertId:int}/update", async (int alertId, HttpContext http, AlertCommands alerts) =>
         {
             var id = await alerts.DraftFollowUpAsync(http.User, alertId, CapMsgType.Update, http.RequestAborted);
             return Results.Created($"/alerts/{id}", new { id });
-        }));
-        api.MapPost("/alerts/{alertId:int}/cancel", (int alertId, HttpContext http, AlertCommands alerts) => Run(async () =>
+        });
+        api.MapPost("/alerts/{alertId:int}/cancel", async (int alertId, HttpContext http, AlertCommands alerts) =>
         {
             var id = await alerts.DraftFollowUpAsync(http.User, alertId, CapMsgType.Cancel, http.RequestAborted);
             return Results.Created($"/alerts/{id}", new { id });
-        }));
+        });
         return endpoints;
     }
 
@@ -82,23 +83,6 @@ public static class AlertEndpoints
         catch (CapFormatException e)
         {
             throw new AlertInputException("The body is not a CAP 1.2 document: " + e.Message);
-        }
-    }
-
-    private static async Task<IResult> Run(Func<Task<IResult>> command)
-    {
-        try
-        {
-            return await command();
-        }
-        catch (AlertInputException e)
-        {
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?> { ["problems"] = e.Problems.Select(p => p.ToString()).ToArray() });
-        }
-        catch (TwoPersonRuleException e)
-        {
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status403Forbidden);
         }
     }
 }

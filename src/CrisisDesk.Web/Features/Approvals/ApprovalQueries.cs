@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Web.Features.Account;
 using Dapper;
 using Npgsql;
@@ -69,8 +70,8 @@ public sealed class ApprovalQueries(NpgsqlDataSource dataSource, CommandAuthoriz
     }
 
     /// <summary>Whether an activity can change what waits for approval (a submission or a decision, of a rebuttal or an alert).</summary>
-    public static bool Concerns(string action) => action is "rebuttal.submitted" or "rebuttal.approved" or "rebuttal.rejected" or "rebuttal.revised"
-        or "alert.submitted" or "alert.approved" or "alert.rejected" or "alert.revised";
+    public static bool Concerns(string action) => action is EventActions.RebuttalSubmitted or EventActions.RebuttalApproved or EventActions.RebuttalRejected or EventActions.RebuttalRevised
+        or EventActions.AlertSubmitted or EventActions.AlertApproved or EventActions.AlertRejected or EventActions.AlertRevised;
 
     /// <summary>"3 min", "2 h 5 min", "1 day 4 h": how long something has waited, at a glance.</summary>
     public static string Waited(TimeSpan waited)

@@ -1,5 +1,6 @@
 using CrisisDesk.Web.Features.Account;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Audit;
 

@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using Npgsql;
 
@@ -12,17 +13,9 @@ public static class AuditVerifier
     public static async Task<ChainVerification> VerifyAndRecordAsync(NpgsqlDataSource dataSource, string actor, string via, CancellationToken cancellationToken = default)
     {
         var result = await EventLog.VerifyChainAsync(dataSource, cancellationToken);
-        await EventLog.AppendAsync(dataSource, actor, "audit.verified", null, new
-        {
-            holds = result.Holds,
-            linked = result.Linked,
-            headSeq = result.HeadSeq,
-            headHash = result.HeadHashHex,
-            breakSeq = result.Break?.Seq,
-            breakKind = result.Break?.Kind.ToString().ToLowerInvariant(),
-            problem = result.Break?.Problem,
-            via,
-        }, cancellationToken);
+        await EventLog.AppendAsync(dataSource, actor, null, new AuditVerified(
+            result.Holds, result.Linked, result.HeadSeq, result.HeadHashHex, result.Break?.Seq, result.Break?.Kind.ToString().ToLowerInvariant(),
+            result.Break?.Problem, via), cancellationToken);
         return result;
     }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Ingest.Formats;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Ingest.Pipeline;
@@ -11,6 +12,7 @@ using CrisisDesk.Web.Features.Drill;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Incidents;
 
@@ -31,7 +33,7 @@ public sealed class IncidentSummary
 public sealed record IncidentAreaShapes(IReadOnlyList<string> Polygons, IReadOnlyList<string> Circles);
 
 /// <summary>A command input that cannot be accepted; the message says what to change.</summary>
-public sealed class IncidentInputException(string message) : Exception(message);
+public sealed class IncidentInputException(string message) : CommandException(message, StatusCodes.Status400BadRequest);
 
 /// <summary>Opening incidents and drills: authorised, and recorded with their events in one transaction.</summary>
 public sealed class IncidentCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, IngestHost ingest, IOptions<DrillOptions> drill)
@@ -79,8 +81,9 @@ public sealed class IncidentCommands(NpgsqlDataSource dataSource, CommandAuthori
             """,
             new { name, keywords = cleanKeywords, area = string.IsNullOrWhiteSpace(area) ? null : area.Trim(), polygons, circles,
                   south = box?.South, west = box?.West, north = box?.North, east = box?.East }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "incident.opened", id,
-            new { name, keywords = cleanKeywords, area, areaPolygons = polygons, areaCircles = circles }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), id,
+            new IncidentOpened(name, cleanKeywords, area, AreaPolygons: polygons.Length > 0 ? polygons : null,
+                AreaCircles: circles.Length > 0 ? circles : null), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return id;
     }
@@ -124,9 +127,9 @@ public sealed class IncidentCommands(NpgsqlDataSource dataSource, CommandAuthori
         var sourceId = await connection.ExecuteScalarAsync<int>(
             "INSERT INTO sources (incident_id, kind, name, config) VALUES (@incidentId, @kind, @name, @config::jsonb) RETURNING id",
             new { incidentId, kind = ReplaySourceFactory.KindName, name = dataSet.SourceName, config }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, "incident.opened", incidentId, new { name = $"Drill: {dataSet.Title}", drill = true }, cancellationToken);
-        await EventLog.AppendAsync(connection, transaction, actor, "drill.started", incidentId,
-            new { dataSet = dataSet.Title, sourceId, speed = drill.Value.Speed, maxGapSeconds = drill.Value.MaxGapSeconds }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, incidentId, new IncidentOpened($"Drill: {dataSet.Title}", Drill: true), cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, incidentId,
+            new DrillStarted(dataSet.Title, sourceId, drill.Value.Speed, drill.Value.MaxGapSeconds), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (incidentId, sourceId);
     }

@@ -1,4 +1,5 @@
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Incidents;
 
@@ -13,16 +14,9 @@ public static class IncidentEndpoints
         api.MapGet("/", async (IncidentCommands incidents, CancellationToken ct) => Results.Ok(await incidents.ListAsync(ct)));
         api.MapPost("/", async (OpenIncidentRequest request, HttpContext http, IncidentCommands incidents) =>
         {
-            try
-            {
-                var id = await incidents.OpenAsync(http.User, request.Name, request.Keywords ?? [], request.Area,
-                    new IncidentAreaShapes(request.AreaPolygons ?? [], request.AreaCircles ?? []), http.RequestAborted);
-                return Results.Created($"/incidents/{id}", new { id });
-            }
-            catch (IncidentInputException e)
-            {
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
-            }
+            var id = await incidents.OpenAsync(http.User, request.Name, request.Keywords ?? [], request.Area,
+                new IncidentAreaShapes(request.AreaPolygons ?? [], request.AreaCircles ?? []), http.RequestAborted);
+            return Results.Created($"/incidents/{id}", new { id });
         });
         api.MapPost("/drill", async (HttpContext http, IncidentCommands incidents) =>
         {

@@ -1,13 +1,15 @@
 using System.Security.Claims;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using Dapper;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Publishing;
 
 /// <summary>A delivery command that does not apply to the delivery as it stands.</summary>
-public sealed class DeliveryStateException(string message) : Exception(message);
+public sealed class DeliveryStateException(string message) : CommandException(message, StatusCodes.Status409Conflict);
 
 /// <summary>What people do to deliveries: send a failed one again, or give one up.</summary>
 public sealed class DeliveryCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, DeliverySignal signal)
@@ -17,7 +19,7 @@ public sealed class DeliveryCommands(NpgsqlDataSource dataSource, CommandAuthori
     {
         var incidentId = await IncidentOfAsync(deliveryId, cancellationToken);
         await authorizer.RequireAsync(user, Policies.Operator, "retry a delivery", incidentId, cancellationToken);
-        await ChangeAsync(user, deliveryId, incidentId, "delivery.retried", """
+        await ChangeAsync(user, deliveryId, incidentId, channel => new DeliveryRetried(deliveryId, channel), """
             UPDATE deliveries SET status = 'pending', next_attempt_at = now(), retry_base = attempts, lease_until = NULL, updated_at = now()
              WHERE id = @deliveryId AND status = 'failed' RETURNING channel
             """, "Only a failed delivery can be retried.", cancellationToken);
@@ -29,7 +31,7 @@ public sealed class DeliveryCommands(NpgsqlDataSource dataSource, CommandAuthori
     {
         var incidentId = await IncidentOfAsync(deliveryId, cancellationToken);
         await authorizer.RequireAsync(user, Policies.Operator, "abandon a delivery", incidentId, cancellationToken);
-        await ChangeAsync(user, deliveryId, incidentId, "delivery.abandoned", """
+        await ChangeAsync(user, deliveryId, incidentId, channel => new DeliveryAbandoned(deliveryId, channel), """
             UPDATE deliveries SET status = 'abandoned', lease_until = NULL, updated_at = now()
              WHERE id = @deliveryId AND status IN ('pending', 'failed') RETURNING channel
             """, "Only a pending or failed delivery can be abandoned.", cancellationToken);
@@ -41,13 +43,13 @@ public sealed class DeliveryCommands(NpgsqlDataSource dataSource, CommandAuthori
         return await connection.ExecuteScalarAsync<int?>("SELECT incident_id FROM deliveries WHERE id = @deliveryId", new { deliveryId });
     }
 
-    private async Task ChangeAsync(ClaimsPrincipal user, long deliveryId, int? incidentId, string action, string sql, string refusal, CancellationToken cancellationToken)
+    private async Task ChangeAsync(ClaimsPrincipal user, long deliveryId, int? incidentId, Func<string, EventPayload> recorded, string sql, string refusal, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var channel = await connection.ExecuteScalarAsync<string?>(sql, new { deliveryId }, transaction)
             ?? throw new DeliveryStateException(refusal);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), action, incidentId, new { deliveryId, channel }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId, recorded(channel), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 }

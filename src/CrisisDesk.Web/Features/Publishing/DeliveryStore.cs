@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using Dapper;
 using Npgsql;
@@ -74,8 +75,8 @@ public class DeliveryStore(NpgsqlDataSource dataSource)
             """, new { id = delivery.Id, receipt }, transaction);
         if (changed == 1)
         {
-            await EventLog.AppendAsync(connection, transaction, DispatcherActor, "delivery.succeeded", delivery.IncidentId,
-                new { deliveryId = delivery.Id, channel = delivery.Channel, receipt, alertId = delivery.AlertId, identifier = delivery.AlertIdentifier, rebuttalId = delivery.RebuttalId, attempts = delivery.Attempts },
+            await EventLog.AppendAsync(connection, transaction, DispatcherActor, delivery.IncidentId,
+                new DeliverySucceeded(delivery.Id, delivery.Channel, receipt, delivery.AlertId, delivery.AlertIdentifier, delivery.RebuttalId, delivery.Attempts),
                 cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -99,8 +100,8 @@ public class DeliveryStore(NpgsqlDataSource dataSource)
             """, new { id = delivery.Id, error, final, wait }, transaction);
         if (final)
         {
-            await EventLog.AppendAsync(connection, transaction, DispatcherActor, "delivery.failed", delivery.IncidentId,
-                new { deliveryId = delivery.Id, channel = delivery.Channel, error, permanent, attempts = delivery.Attempts, alertId = delivery.AlertId, rebuttalId = delivery.RebuttalId },
+            await EventLog.AppendAsync(connection, transaction, DispatcherActor, delivery.IncidentId,
+                new DeliveryFailed(delivery.Id, delivery.Channel, error, permanent, delivery.Attempts, delivery.AlertId, delivery.RebuttalId),
                 cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

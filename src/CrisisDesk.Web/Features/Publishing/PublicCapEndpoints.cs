@@ -5,6 +5,7 @@ using CrisisDesk.Web.Features.Startup;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Publishing;
 
@@ -50,23 +51,16 @@ public static class PublicCapEndpoints
         }).AllowAnonymous();
 
         var api = endpoints.MapGroup("/api/deliveries").RequireAuthorization(Policies.Viewer).WithCommandErrors();
-        api.MapPost("/{id:long}/retry", (long id, HttpContext http, DeliveryCommands commands) =>
-            Run(() => commands.RetryAsync(http.User, id, http.RequestAborted)));
-        api.MapPost("/{id:long}/abandon", (long id, HttpContext http, DeliveryCommands commands) =>
-            Run(() => commands.AbandonAsync(http.User, id, http.RequestAborted)));
-        return endpoints;
-    }
-
-    private static async Task<IResult> Run(Func<Task> command)
-    {
-        try
+        api.MapPost("/{id:long}/retry", async (long id, HttpContext http, DeliveryCommands commands) =>
         {
-            await command();
+            await commands.RetryAsync(http.User, id, http.RequestAborted);
             return Results.NoContent();
-        }
-        catch (DeliveryStateException e)
+        });
+        api.MapPost("/{id:long}/abandon", async (long id, HttpContext http, DeliveryCommands commands) =>
         {
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
-        }
+            await commands.AbandonAsync(http.User, id, http.RequestAborted);
+            return Results.NoContent();
+        });
+        return endpoints;
     }
 }

@@ -2,11 +2,13 @@ using System.Security.Claims;
 using System.Text.Json;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Rebuttals;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
 using Dapper;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Rebuttals;
 
@@ -27,7 +29,7 @@ public sealed record RebuttalVersion(int Version, IReadOnlyDictionary<TextChanne
 
 public sealed record RebuttalTemplate(int Id, string Name, IReadOnlyDictionary<TextChannel, string> Variants);
 
-public sealed class RebuttalInputException(string message) : Exception(message);
+public sealed class RebuttalInputException(string message) : CommandException(message, StatusCodes.Status400BadRequest);
 
 /// <summary>
 /// Rebuttals: per-channel texts drafted from a rumour (or for the incident alone), every save a new version, then
@@ -85,7 +87,7 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
             ON CONFLICT (lower(name)) DO UPDATE SET variants = excluded.variants, created_by = excluded.created_by, created_at = now()
             RETURNING id
             """, new { name, variants = WriteVariants(variants), actor = user.ActorName() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "rebuttal.template-saved", null, new { templateId = id, name }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RebuttalTemplateSaved(id, name), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return id;
     }
@@ -108,10 +110,10 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
             """, new { incidentId, rumourId, title, actor }, transaction);
         await connection.ExecuteAsync("INSERT INTO rebuttal_versions (rebuttal_id, version, variants, edited_by) VALUES (@id, 1, @variants::jsonb, @actor)",
             new { id, variants = WriteVariants(clean), actor }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, "rebuttal.drafted", incidentId,
-            new { rebuttalId = id, rumourId, title, version = 1, variants = ToJsonKeys(clean) }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, incidentId,
+            new RebuttalDrafted(id, rumourId, title, 1, ToJsonKeys(clean)), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Announce(incidentId, "rebuttal.drafted", actor, rumourId, $"{actor} drafted rebuttal {id}: {title}");
+        Announce(incidentId, EventActions.RebuttalDrafted, actor, rumourId, $"{actor} drafted rebuttal {id}: {title}");
         return id;
     }
 
@@ -135,10 +137,10 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
                    editors = CASE WHEN @actor = ANY(editors) THEN editors ELSE editors || @actor END
              WHERE id = @rebuttalId
             """, new { rebuttalId, version, actor }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, "rebuttal.revised", current.IncidentId,
-            new { rebuttalId, version, note, variants = ToJsonKeys(clean) }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, actor, current.IncidentId,
+            new RebuttalRevised(rebuttalId, version, note, ToJsonKeys(clean)), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Announce(current.IncidentId, "rebuttal.revised", actor, current.RumourId, $"{actor} saved version {version} of rebuttal {rebuttalId}");
+        Announce(current.IncidentId, EventActions.RebuttalRevised, actor, current.RumourId, $"{actor} saved version {version} of rebuttal {rebuttalId}");
         return version;
     }
 
@@ -160,9 +162,9 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         if (!ChannelNames.Social.Any(c => variants.ContainsKey(ChannelNames.TextChannelOf(c)!.Value)))
             throw new RebuttalInputException("Write the text for at least one social channel (X, Mastodon or Bluesky) before submitting.");
         await connection.ExecuteAsync("UPDATE rebuttals SET state = 'submitted', updated_at = now() WHERE id = @rebuttalId", new { rebuttalId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "rebuttal.submitted", current.IncidentId, new { rebuttalId, version = current.Version }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), current.IncidentId, new RebuttalSubmitted(rebuttalId, current.Version), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Announce(current.IncidentId, "rebuttal.submitted", user.ActorName(), current.RumourId, $"{user.ActorName()} submitted rebuttal {rebuttalId} for approval");
+        Announce(current.IncidentId, EventActions.RebuttalSubmitted, user.ActorName(), current.RumourId, $"{user.ActorName()} submitted rebuttal {rebuttalId} for approval");
     }
 
     public Task ApproveAsync(ClaimsPrincipal user, int rebuttalId, string? comment, CancellationToken cancellationToken = default) =>
@@ -188,8 +190,8 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         if (current.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
         {
             await transaction.RollbackAsync(cancellationToken);
-            await EventLog.AppendAsync(dataSource, actor, "authorization.denied", current.IncidentId,
-                new { action = $"{verb} a rebuttal they wrote", rule = "two-person", rebuttalId }, cancellationToken);
+            await EventLog.AppendAsync(dataSource, actor, current.IncidentId,
+                new AuthorizationDenied($"{verb} a rebuttal they wrote", Rule: "two-person", RebuttalId: rebuttalId), cancellationToken);
             throw new Alerts.TwoPersonRuleException($"You wrote this rebuttal, so you cannot {verb} it: another Approver must.");
         }
         if (current.State != RebuttalRecord.Submitted)
@@ -197,10 +199,12 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         await connection.ExecuteAsync("""
             UPDATE rebuttals SET state = @state, approver = @actor, decision_comment = @comment, decided_at = now(), updated_at = now() WHERE id = @rebuttalId
             """, new { rebuttalId, state = approve ? RebuttalRecord.Approved : RebuttalRecord.Rejected, actor, comment = comment?.Trim() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, approve ? "rebuttal.approved" : "rebuttal.rejected", current.IncidentId,
-            new { rebuttalId, version = current.Version, author = current.Author, comment = comment?.Trim() }, cancellationToken);
+        EventPayload decision = approve
+            ? new RebuttalApproved(rebuttalId, current.Version, current.Author, comment?.Trim())
+            : new RebuttalRejected(rebuttalId, current.Version, current.Author, comment?.Trim());
+        await EventLog.AppendAsync(connection, transaction, actor, current.IncidentId, decision, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Announce(current.IncidentId, approve ? "rebuttal.approved" : "rebuttal.rejected", actor, current.RumourId, $"{actor} {verb}d rebuttal {rebuttalId}");
+        Announce(current.IncidentId, EventContract.ActionOf(decision), actor, current.RumourId, $"{actor} {verb}d rebuttal {rebuttalId}");
     }
 
     /// <summary>
@@ -226,11 +230,11 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
             throw new RebuttalInputException("No configured social channel has a text in this rebuttal: configure a channel (CrisisDesk:Channels) or write its text.");
         var deliveryIds = await DeliveryStore.EnqueueAsync(connection, transaction, current.IncidentId, null, rebuttalId, targets);
         await connection.ExecuteAsync("UPDATE rebuttals SET state = 'published', published_at = now(), updated_at = now() WHERE id = @rebuttalId", new { rebuttalId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "rebuttal.published", current.IncidentId,
-            new { rebuttalId, version = current.Version, rumourId = current.RumourId, channels = targets, deliveryIds }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), current.IncidentId,
+            new RebuttalPublished(rebuttalId, current.Version, current.RumourId, targets, deliveryIds), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         signal.Notify();
-        Announce(current.IncidentId, "rebuttal.published", user.ActorName(), current.RumourId,
+        Announce(current.IncidentId, EventActions.RebuttalPublished, user.ActorName(), current.RumourId,
             $"{user.ActorName()} published rebuttal {rebuttalId} to {string.Join(", ", targets.Select(ChannelNames.Label))}");
         return targets;
     }

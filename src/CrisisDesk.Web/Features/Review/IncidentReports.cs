@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Review;
 using Npgsql;
 
@@ -32,7 +33,7 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         var arrivals = await replay.ArrivalsAsync(incidentId, linked, cancellationToken);
         DateTimeOffset? firstPost = timeline.Volume.Minutes.Count > 0 ? timeline.Volume.Minutes[0].Minute : null;
         firstPost = await FirstArrivalAsync(incidentId, cancellationToken) ?? firstPost;
-        var start = timeline.Events.FirstOrDefault(e => e.Action == "incident.opened")?.At ?? timeline.Start;
+        var start = timeline.Events.FirstOrDefault(e => e.Action == EventActions.IncidentOpened)?.At ?? timeline.Start;
         var metrics = ReviewMetrics.Compute(timeline.Events, start, firstPost, arrivals);
         return new ReportData(timeline, metrics, final, DateTimeOffset.UtcNow);
     }

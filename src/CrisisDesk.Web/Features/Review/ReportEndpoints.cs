@@ -1,4 +1,5 @@
 using System.Text;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using Npgsql;
@@ -70,5 +71,5 @@ internal static class ReportEndpoints
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"incident-{incidentId}-{name}\"";
 
     private static Task RecordAsync(NpgsqlDataSource dataSource, HttpContext http, int incidentId, string format, string? table, long rows, bool completed) =>
-        EventLog.AppendAsync(dataSource, http.User.ActorName(), "report.exported", incidentId, new { format, table, rows, completed }, CancellationToken.None);
+        EventLog.AppendAsync(dataSource, http.User.ActorName(), incidentId, new ReportExported(format, table, rows, completed), CancellationToken.None);
 }

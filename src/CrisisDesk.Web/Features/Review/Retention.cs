@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Data.Posts;
 using Microsoft.Extensions.Options;
@@ -85,17 +86,11 @@ public sealed class RetentionJob(NpgsqlDataSource dataSource)
             // One event per incident touched, so that each incident's own history shows what was erased and when.
             foreach (var incident in erased.GroupBy(e => e.IncidentId))
             {
-                await EventLog.AppendAsync(connection, transaction, Actor, "retention.applied", incident.Key, new
-                {
-                    postDays,
-                    cutoff,
-                    postsErased = incident.Count(),
-                    firstPostId = incident.Min(e => e.Id),
-                    lastPostId = incident.Max(e => e.Id),
-                }, cancellationToken);
+                await EventLog.AppendAsync(connection, transaction, Actor, incident.Key, new RetentionApplied(
+                    postDays, cutoff, PostsErased: incident.Count(), FirstPostId: incident.Min(e => e.Id), LastPostId: incident.Max(e => e.Id)), cancellationToken);
             }
             if (quarantined > 0)
-                await EventLog.AppendAsync(connection, transaction, Actor, "retention.applied", null, new { postDays, cutoff, quarantinedErased = quarantined }, cancellationToken);
+                await EventLog.AppendAsync(connection, transaction, Actor, null, new RetentionApplied(postDays, cutoff, QuarantinedErased: quarantined), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             total += erased.Count;
             if (erased.Count < batchSize)

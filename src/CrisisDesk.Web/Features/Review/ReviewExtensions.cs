@@ -1,4 +1,5 @@
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Review;
 

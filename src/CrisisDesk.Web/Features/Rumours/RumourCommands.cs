@@ -1,19 +1,22 @@
 using System.Security.Claims;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Rumours;
-using CrisisDesk.Data.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
-using Dapper;
+using CrisisDesk.Web.Features.Commands;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Rumours;
 
 /// <summary>
-/// Rumour commands (Operator). Each is authorised on the server, writes its change and its event in one transaction,
-/// and is announced to every open war room and board after the commit. Changes to the rumour itself name the version
-/// they saw: the second of two concurrent changes gets <see cref="RumourConflictException"/> with the current state.
+/// Rumour commands (Operator), on the domain's DbContext through <see cref="CommandRunner"/>: each is authorised on the
+/// server, writes its change and its event in one transaction, and is announced to every open war room and board after
+/// the commit. Changes to the rumour itself name the version they saw; the row's xmin guards the save, so the second
+/// of two concurrent changes gets <see cref="RumourConflictException"/> with the current state.
 /// </summary>
-public sealed class RumourCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, IncidentActivityFeed activity, RumourQueries queries,
+public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed activity, RumourQueries queries,
     RumourSuggester suggester, TimeProvider time)
 {
     public const int MaxClaimLength = 300;
@@ -21,32 +24,30 @@ public sealed class RumourCommands(NpgsqlDataSource dataSource, CommandAuthorize
     public async Task<int> CreateAsync(ClaimsPrincipal user, int incidentId, string claim, RumourSeverity severity, string? owner,
         IReadOnlyList<string>? keywords, IReadOnlyList<long>? postIds, IReadOnlyList<long>? storyIds, CancellationToken cancellationToken = default)
     {
-        await authorizer.RequireAsync(user, Policies.Operator, "create a rumour", incidentId, cancellationToken);
         var actor = user.ActorName();
-        claim = CleanClaim(claim);
-        owner = string.IsNullOrWhiteSpace(owner) ? actor : owner.Trim();
         var cleanKeywords = (keywords ?? []).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         var posts = (postIds ?? []).Distinct().ToArray();
         var stories = (storyIds ?? []).Distinct().ToArray();
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await RequireInIncidentAsync(connection, transaction, incidentId, posts, stories);
-        var rumourId = await connection.ExecuteScalarAsync<int>("""
-            INSERT INTO rumours (incident_id, claim, severity, owner, status, keywords, created_by)
-            VALUES (@incidentId, @claim, @severity, @owner, 'New', @keywords, @actor) RETURNING id
-            """, new { incidentId, claim, severity = severity.ToString(), owner, keywords = cleanKeywords, actor }, transaction);
-        await connection.ExecuteAsync("""
-            INSERT INTO rumour_posts (rumour_id, post_id, linked_by) SELECT @rumourId, unnest(@posts), @actor;
-            INSERT INTO rumour_stories (rumour_id, story_id, linked_by) SELECT @rumourId, unnest(@stories), @actor;
-            INSERT INTO rumour_notes (rumour_id, author, to_status, note) VALUES (@rumourId, @actor, 'New', 'Created');
-            """, new { rumourId, posts, stories, actor }, transaction);
-        var seq = await EventLog.AppendAsync(connection, transaction, actor, "rumour.created", incidentId, new
+        var (rumourId, cleanClaim, seq) = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "create a rumour", incidentId), async command =>
         {
-            rumourId, claim, severity = severity.ToString(), owner, keywords = cleanKeywords, postIds = posts, storyIds = stories,
+            var cleanClaim = CleanClaim(claim);
+            var cleanOwner = string.IsNullOrWhiteSpace(owner) ? actor : owner.Trim();
+            await RequireInIncidentAsync(command, incidentId, posts, stories);
+            var rumour = new RumourRow
+            {
+                IncidentId = incidentId, Claim = cleanClaim, Severity = severity.ToString(), Owner = cleanOwner,
+                Status = nameof(RumourStatus.New), Keywords = cleanKeywords, Version = 1, CreatedBy = actor,
+            };
+            command.Db.Rumours.Add(rumour);
+            await command.SaveAsync(); // the rumour's id, for its links, notes and event
+            command.Db.RumourPosts.AddRange(posts.Select(p => new RumourPostRow { RumourId = rumour.Id, PostId = p, LinkedBy = actor }));
+            command.Db.RumourStories.AddRange(stories.Select(s => new RumourStoryRow { RumourId = rumour.Id, StoryId = s, LinkedBy = actor }));
+            command.Db.RumourNotes.Add(new RumourNoteRow { RumourId = rumour.Id, Author = actor, ToStatus = nameof(RumourStatus.New), Note = "Created" });
+            var seq = await command.RecordAsync(incidentId,
+                new RumourCreated(rumour.Id, cleanClaim, severity.ToString(), cleanOwner, cleanKeywords, posts, stories));
+            return (rumour.Id, cleanClaim, seq);
         }, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(incidentId, "rumour.created", actor, seq, rumourId, posts, $"{actor} created rumour {rumourId}: {claim}");
+        Announce(incidentId, EventActions.RumourCreated, actor, seq, rumourId, posts, $"{actor} created rumour {rumourId}: {cleanClaim}");
         suggester.RumoursChanged(incidentId, scanRecent: true);
         return rumourId;
     }
@@ -56,28 +57,22 @@ public sealed class RumourCommands(NpgsqlDataSource dataSource, CommandAuthorize
         CancellationToken cancellationToken = default)
     {
         var current = await RequireRumourAsync(rumourId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "change a rumour's status", current.IncidentId, cancellationToken);
         var actor = user.ActorName();
-        note = (note ?? "").Trim();
-        if (note.Length > 2000)
-            throw new RumourInputException("A note can have at most 2000 characters.");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var from = await LockVersionAsync(connection, transaction, rumourId, expectedVersion, cancellationToken);
-        if (!RumourLifecycle.CanMove(from, to))
-            throw new RumourInputException($"A rumour that is {RumourLifecycle.Label(from)} cannot move to {RumourLifecycle.Label(to)}; it can move to: "
-                + string.Join(", ", RumourLifecycle.AllowedFrom(from).Select(RumourLifecycle.Label)) + ".");
-        var updated = await connection.QuerySingleAsync<RumourState>($"""
-            UPDATE rumours SET status = @to, version = version + 1, updated_at = now() WHERE id = @rumourId
-            RETURNING {RumourQueries.StateColumns}
-            """, new { rumourId, to = to.ToString() }, transaction);
-        await connection.ExecuteAsync(
-            "INSERT INTO rumour_notes (rumour_id, author, from_status, to_status, note) VALUES (@rumourId, @actor, @from, @to, @note)",
-            new { rumourId, actor, from = from.ToString(), to = to.ToString(), note }, transaction);
-        var seq = await EventLog.AppendAsync(connection, transaction, actor, "rumour.status-changed", updated.IncidentId,
-            new { rumourId, from = from.ToString(), to = to.ToString(), note, version = updated.Version }, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(updated.IncidentId, "rumour.status-changed", actor, seq, rumourId, null,
+        var (updated, seq) = await ChangeAsync(user, new CommandSpec(Policies.Operator, "change a rumour's status", current.IncidentId), rumourId, expectedVersion,
+            async (command, rumour) =>
+            {
+                note = (note ?? "").Trim();
+                if (note.Length > 2000)
+                    throw new RumourInputException("A note can have at most 2000 characters.");
+                var from = Enum.Parse<RumourStatus>(rumour.Status);
+                if (!RumourLifecycle.CanMove(from, to))
+                    throw new RumourInputException($"A rumour that is {RumourLifecycle.Label(from)} cannot move to {RumourLifecycle.Label(to)}; it can move to: "
+                        + string.Join(", ", RumourLifecycle.AllowedFrom(from).Select(RumourLifecycle.Label)) + ".");
+                rumour.Status = to.ToString();
+                command.Db.RumourNotes.Add(new RumourNoteRow { RumourId = rumourId, Author = actor, FromStatus = from.ToString(), ToStatus = to.ToString(), Note = note });
+                return new RumourStatusChanged(rumourId, from.ToString(), to.ToString(), note, rumour.Version);
+            }, cancellationToken);
+        Announce(updated.IncidentId, EventActions.RumourStatusChanged, actor, seq, rumourId, null,
             $"{actor} moved rumour {rumourId} to {RumourLifecycle.Label(to)}");
         suggester.RumoursChanged(updated.IncidentId, scanRecent: false);
         return updated;
@@ -88,23 +83,48 @@ public sealed class RumourCommands(NpgsqlDataSource dataSource, CommandAuthorize
         CancellationToken cancellationToken = default)
     {
         var current = await RequireRumourAsync(rumourId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "edit a rumour", current.IncidentId, cancellationToken);
         var actor = user.ActorName();
-        claim = CleanClaim(claim);
-        owner = string.IsNullOrWhiteSpace(owner) ? throw new RumourInputException("A rumour needs an owner.") : owner.Trim();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockVersionAsync(connection, transaction, rumourId, expectedVersion, cancellationToken);
-        var updated = await connection.QuerySingleAsync<RumourState>($"""
-            UPDATE rumours SET claim = @claim, severity = @severity, owner = @owner, version = version + 1, updated_at = now() WHERE id = @rumourId
-            RETURNING {RumourQueries.StateColumns}
-            """, new { rumourId, claim, severity = severity.ToString(), owner }, transaction);
-        var seq = await EventLog.AppendAsync(connection, transaction, actor, "rumour.updated", updated.IncidentId,
-            new { rumourId, claim, severity = severity.ToString(), owner, version = updated.Version }, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(updated.IncidentId, "rumour.updated", actor, seq, rumourId, null, $"{actor} edited rumour {rumourId}");
+        var (updated, seq) = await ChangeAsync(user, new CommandSpec(Policies.Operator, "edit a rumour", current.IncidentId), rumourId, expectedVersion,
+            (_, rumour) =>
+            {
+                claim = CleanClaim(claim);
+                owner = string.IsNullOrWhiteSpace(owner) ? throw new RumourInputException("A rumour needs an owner.") : owner.Trim();
+                (rumour.Claim, rumour.Severity, rumour.Owner) = (claim, severity.ToString(), owner);
+                return Task.FromResult<EventPayload>(new RumourUpdated(rumourId, claim, severity.ToString(), owner, rumour.Version));
+            }, cancellationToken);
+        Announce(updated.IncidentId, EventActions.RumourUpdated, actor, seq, rumourId, null, $"{actor} edited rumour {rumourId}");
         suggester.RumoursChanged(updated.IncidentId, scanRecent: false);
         return updated;
+    }
+
+    /// <summary>
+    /// A change to the rumour itself: loaded in the command's transaction, checked against the version the person saw,
+    /// changed, its version bumped and saved under the xmin token. A save that meets someone else's change (the
+    /// version moved, or the row was written since it was read) is the conflict the person sees, with the current state.
+    /// </summary>
+    private async Task<(RumourState Updated, long Seq)> ChangeAsync(ClaimsPrincipal user, CommandSpec spec, int rumourId, int expectedVersion,
+        Func<CommandTransaction, RumourRow, Task<EventPayload>> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await commands.RunAsync(user, spec, async command =>
+            {
+                var rumour = await command.Db.Rumours.SingleAsync(r => r.Id == rumourId, cancellationToken);
+                if (rumour.Version != expectedVersion)
+                    throw new RumourConflictException(RumourQueries.StateOf(rumour), expectedVersion);
+                rumour.Version++;
+                rumour.UpdatedAt = time.GetUtcNow().UtcDateTime;
+                var recorded = await change(command, rumour);
+                var seq = await command.RecordAsync(rumour.IncidentId, recorded);
+                return (RumourQueries.StateOf(rumour), seq);
+            }, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Changed between our read and our save: the row's xmin moved. Rolled back; show what it is now.
+            var now = await RequireRumourAsync(rumourId, cancellationToken);
+            throw new RumourConflictException(now, expectedVersion);
+        }
     }
 
     /// <summary>Links a post and/or a story to the rumour. Links only add, so they need no version.</summary>
@@ -113,20 +133,31 @@ public sealed class RumourCommands(NpgsqlDataSource dataSource, CommandAuthorize
         if (postId is null && storyId is null)
             throw new RumourInputException("Name a post or a story to link.");
         var current = await RequireRumourAsync(rumourId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "link a post to a rumour", current.IncidentId, cancellationToken);
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         long[] posts = postId is { } p ? [p] : [];
         long[] stories = storyId is { } s ? [s] : [];
-        await RequireInIncidentAsync(connection, transaction, current.IncidentId, posts, stories);
-        var added = await LinkCoreAsync(connection, transaction, rumourId, posts, stories, actor);
-        if (added == 0)
+        EventPayload linked = storyId is null ? new RumourPostLinked(rumourId, postId, storyId) : new RumourStoryLinked(rumourId, postId, storyId);
+        long seq;
+        try
+        {
+            seq = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "link a post to a rumour", current.IncidentId), async command =>
+            {
+                await RequireInIncidentAsync(command, current.IncidentId, posts, stories);
+                if (await LinkCoreAsync(command, rumourId, posts, stories) == 0)
+                {
+                    command.NothingChanged();
+                    return 0L;
+                }
+                return await command.RecordAsync(current.IncidentId, linked);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return; // someone linked the same post or story a moment earlier: nothing left to add
+        }
+        if (seq == 0)
             return;
-        var seq = await EventLog.AppendAsync(connection, transaction, actor, storyId is null ? "rumour.post-linked" : "rumour.story-linked", current.IncidentId,
-            new { rumourId, postId, storyId }, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(current.IncidentId, storyId is null ? "rumour.post-linked" : "rumour.story-linked", actor, seq, rumourId, posts,
+        Announce(current.IncidentId, EventContract.ActionOf(linked), actor, seq, rumourId, posts,
             $"{actor} linked {(storyId is null ? $"post {postId}" : $"story {storyId}")} to rumour {rumourId}");
         suggester.RumoursChanged(current.IncidentId, scanRecent: false);
     }
@@ -144,57 +175,54 @@ public sealed class RumourCommands(NpgsqlDataSource dataSource, CommandAuthorize
         var owner = await queries.SuggestionOwnerAsync(suggestionId, cancellationToken)
             ?? throw new RumourInputException($"There is no suggestion {suggestionId}.");
         var (rumourId, incidentId) = (owner.RumourId, owner.IncidentId);
-        await authorizer.RequireAsync(user, Policies.Operator, confirm ? "confirm a suggestion" : "reject a suggestion", incidentId, cancellationToken);
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var decided = await connection.QuerySingleOrDefaultAsync<DecidedSuggestion>("""
-            UPDATE rumour_suggestions SET state = @state, decided_by = @actor, decided_at = now()
-             WHERE id = @suggestionId AND state = 'pending'
-            RETURNING story_id AS StoryId, post_id AS PostId, score, reason
-            """, new { suggestionId, actor, state = confirm ? "confirmed" : "rejected" }, transaction);
-        if (decided is not { } d)
-            throw new RumourInputException("Someone has already decided this suggestion.");
-        if (confirm)
-            await LinkCoreAsync(connection, transaction, rumourId, [d.PostId], [d.StoryId], actor);
-        var action = confirm ? "rumour.suggestion-confirmed" : "rumour.suggestion-rejected";
-        var seq = await EventLog.AppendAsync(connection, transaction, actor, action, incidentId,
-            new { rumourId, suggestionId, storyId = d.StoryId, postId = d.PostId, score = d.Score, reason = d.Reason }, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(incidentId, action, actor, seq, rumourId, [d.PostId],
+        var spec = new CommandSpec(Policies.Operator, confirm ? "confirm a suggestion" : "reject a suggestion", incidentId);
+        var state = confirm ? "confirmed" : "rejected";
+        var (decision, seq, postId) = await commands.RunAsync(user, spec, async command =>
+        {
+            // One conditional update: of two people deciding at once, exactly one finds it still pending.
+            var decided = await command.Db.RumourSuggestions
+                .Where(g => g.Id == suggestionId && g.State == "pending")
+                .ExecuteUpdateAsync(u => u.SetProperty(g => g.State, state).SetProperty(g => g.DecidedBy, actor)
+                    .SetProperty(g => g.DecidedAt, time.GetUtcNow().UtcDateTime), cancellationToken);
+            if (decided == 0)
+                throw new RumourInputException("Someone has already decided this suggestion.");
+            var d = await command.Db.RumourSuggestions.AsNoTracking().SingleAsync(g => g.Id == suggestionId, cancellationToken);
+            if (confirm)
+                await LinkCoreAsync(command, rumourId, [d.PostId], [d.StoryId]);
+            EventPayload decision = confirm
+                ? new RumourSuggestionConfirmed(rumourId, suggestionId, d.StoryId, d.PostId, d.Score, d.Reason)
+                : new RumourSuggestionRejected(rumourId, suggestionId, d.StoryId, d.PostId, d.Score, d.Reason);
+            return (decision, await command.RecordAsync(incidentId, decision), d.PostId);
+        }, cancellationToken);
+        Announce(incidentId, EventContract.ActionOf(decision), actor, seq, rumourId, [postId],
             $"{actor} {(confirm ? "confirmed" : "rejected")} a suggested story for rumour {rumourId}");
         if (confirm)
             suggester.RumoursChanged(incidentId, scanRecent: false);
     }
 
-    private sealed record DecidedSuggestion(long StoryId, long PostId, double Score, string Reason);
-
-    private static async Task<int> LinkCoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int rumourId, long[] posts, long[] stories, string actor) =>
-        await connection.ExecuteAsync("""
-            INSERT INTO rumour_posts (rumour_id, post_id, linked_by) SELECT @rumourId, unnest(@posts), @actor ON CONFLICT DO NOTHING;
-            INSERT INTO rumour_stories (rumour_id, story_id, linked_by) SELECT @rumourId, unnest(@stories), @actor ON CONFLICT DO NOTHING;
-            """, new { rumourId, posts, stories, actor }, transaction);
-
-    /// <summary>Locks the rumour row and checks the version; the lock makes the check and the update one step.</summary>
-    private async Task<RumourStatus> LockVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int rumourId, int expectedVersion,
-        CancellationToken cancellationToken)
+    /// <summary>Adds the links the rumour does not have yet; returns how many.</summary>
+    private static async Task<int> LinkCoreAsync(CommandTransaction command, int rumourId, long[] posts, long[] stories)
     {
-        var row = await connection.QuerySingleAsync<RumourState>(new CommandDefinition(
-            $"SELECT {RumourQueries.StateColumns} FROM rumours WHERE id = @rumourId FOR UPDATE", new { rumourId }, transaction, cancellationToken: cancellationToken));
-        if (row.Version != expectedVersion)
-            throw new RumourConflictException(row, expectedVersion);
-        return row.StatusValue;
+        var db = command.Db;
+        var newPosts = posts.Except(await db.RumourPosts.Where(l => l.RumourId == rumourId && posts.Contains(l.PostId)).Select(l => l.PostId)
+            .ToListAsync(command.CancellationToken)).ToList();
+        var newStories = stories.Except(await db.RumourStories.Where(l => l.RumourId == rumourId && stories.Contains(l.StoryId)).Select(l => l.StoryId)
+            .ToListAsync(command.CancellationToken)).ToList();
+        db.RumourPosts.AddRange(newPosts.Select(p => new RumourPostRow { RumourId = rumourId, PostId = p, LinkedBy = command.Actor }));
+        db.RumourStories.AddRange(newStories.Select(s => new RumourStoryRow { RumourId = rumourId, StoryId = s, LinkedBy = command.Actor }));
+        return newPosts.Count + newStories.Count;
     }
 
     private async Task<RumourState> RequireRumourAsync(int rumourId, CancellationToken cancellationToken) =>
         await queries.GetAsync(rumourId, cancellationToken) ?? throw new RumourInputException($"There is no rumour {rumourId}.");
 
-    private static async Task RequireInIncidentAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int incidentId, long[] posts, long[] stories)
+    private static async Task RequireInIncidentAsync(CommandTransaction command, int incidentId, long[] posts, long[] stories)
     {
-        var (postsFound, storiesFound) = await connection.QuerySingleAsync<(long, long)>("""
-            SELECT (SELECT count(*) FROM posts WHERE id = ANY(@posts) AND incident_id = @incidentId),
-                   (SELECT count(*) FROM stories WHERE id = ANY(@stories) AND incident_id = @incidentId)
-            """, new { incidentId, posts, stories }, transaction);
+        var postsFound = posts.Length == 0 ? 0
+            : await command.Db.PostReferences.CountAsync(p => posts.Contains(p.Id) && p.IncidentId == incidentId, command.CancellationToken);
+        var storiesFound = stories.Length == 0 ? 0
+            : await command.Db.Stories.CountAsync(s => stories.Contains(s.Id) && s.IncidentId == incidentId, command.CancellationToken);
         if (postsFound != posts.Length || storiesFound != stories.Length)
             throw new RumourInputException("Every linked post and story must belong to the rumour's incident.");
     }

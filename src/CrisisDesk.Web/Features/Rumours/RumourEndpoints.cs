@@ -1,6 +1,7 @@
 using CrisisDesk.Core.Rumours;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Triage;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Rumours;
 
@@ -35,21 +36,7 @@ public static class RumourEndpoints
 
     public static IEndpointRouteBuilder MapRumourEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api").RequireAuthorization(Policies.Viewer).WithCommandErrors().AddEndpointFilter(async (context, next) =>
-        {
-            try
-            {
-                return await next(context);
-            }
-            catch (RumourConflictException e)
-            {
-                return Results.Json(new { title = "Conflict", detail = e.Message, current = e.Current }, statusCode: StatusCodes.Status409Conflict);
-            }
-            catch (Exception e) when (e is RumourInputException or TriageInputException)
-            {
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
-            }
-        });
+        var api = endpoints.MapGroup("/api").RequireAuthorization(Policies.Viewer).WithCommandErrors();
 
         api.MapGet("/incidents/{incidentId:int}/posts", async (int incidentId, string? q, string? platform, string? lang, bool? media, int? minutes,
             bool? unreviewed, bool? official, TriageQueries triage, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using CrisisDesk.Core.Rumours;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Rumours;
 
@@ -39,16 +40,20 @@ public sealed record SpreadMinute(DateTime Minute, int Count)
 }
 
 /// <summary>Input that cannot be accepted; the message says what to change.</summary>
-public sealed class RumourInputException(string message) : Exception(message);
+public sealed class RumourInputException(string message) : CommandException(message, StatusCodes.Status400BadRequest);
 
 /// <summary>
 /// The change was based on an older version: someone else changed the rumour first. Carries the current state, so the
 /// person sees what changed and can apply their change again (their input is kept by the page).
 /// </summary>
 public sealed class RumourConflictException(RumourState current, int expectedVersion)
-    : Exception($"Rumour {current.Id} was changed by someone else (it is now version {current.Version}, status {RumourLifecycle.Label(current.StatusValue)}, you had version {expectedVersion}).")
+    : CommandException($"Rumour {current.Id} was changed by someone else (it is now version {current.Version}, status {RumourLifecycle.Label(current.StatusValue)}, you had version {expectedVersion}).",
+        StatusCodes.Status409Conflict)
 {
     public RumourState Current { get; } = current;
+
+    /// <summary>The conflict with the rumour as it is now, so a script can show it and try again.</summary>
+    public override IResult ToResult() => Results.Json(new { title = "Conflict", detail = Message, current = Current }, statusCode: StatusCode);
 }
 
 /// <summary>The rumour's latest rebuttal: where its answer stands.</summary>

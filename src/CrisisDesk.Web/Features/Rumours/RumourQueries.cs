@@ -1,14 +1,27 @@
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Rumours;
 
-/// <summary>What the rumour board and the war room read about rumours; one short-lived connection per query.</summary>
-public sealed class RumourQueries(NpgsqlDataSource dataSource)
+/// <summary>
+/// What the rumour board and the war room read about rumours. The rumours' own rows are read through the domain's
+/// DbContext (no tracking; the hottest, one rumour by id, as a compiled query); what reads posts (linked posts, their
+/// spread, counts through linked stories, a suggestion's post text) stays on Npgsql with the other post reads.
+/// </summary>
+public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
-    internal const string StateColumns =
-        "id, incident_id AS IncidentId, claim, severity, owner, status, version, keywords, created_at AS CreatedAt, created_by AS CreatedBy, updated_at AS UpdatedAt";
+    private static readonly Func<CrisisDeskDbContext, int, CancellationToken, Task<RumourRow?>> RumourById =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, int rumourId, CancellationToken _) => db.Rumours.AsNoTracking().SingleOrDefault(r => r.Id == rumourId));
+
+    /// <summary>A stored rumour as pages and the API show it.</summary>
+    internal static RumourState StateOf(RumourRow r) => new()
+    {
+        Id = r.Id, IncidentId = r.IncidentId, Claim = r.Claim, Severity = r.Severity, Owner = r.Owner, Status = r.Status, Version = r.Version,
+        Keywords = r.Keywords, CreatedAt = r.CreatedAt, CreatedBy = r.CreatedBy, UpdatedAt = r.UpdatedAt,
+    };
 
     // A rumour's posts: those linked one by one and every member of a linked story.
     private const string LinkedPostIds = """
@@ -19,16 +32,16 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource)
 
     public async Task<RumourState?> GetAsync(int rumourId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<RumourState>(new CommandDefinition(
-            $"SELECT {StateColumns} FROM rumours WHERE id = @rumourId", new { rumourId }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await RumourById(db, rumourId, cancellationToken) is { } row ? StateOf(row) : null;
     }
 
     public async Task<IReadOnlyList<RumourCard>> BoardAsync(int incidentId, CancellationToken cancellationToken = default)
     {
+        List<RumourState> rumours;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            rumours = (await db.Rumours.AsNoTracking().Where(r => r.IncidentId == incidentId).OrderBy(r => r.Id).ToListAsync(cancellationToken)).Select(StateOf).ToList();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rumours = (await connection.QueryAsync<RumourState>(new CommandDefinition(
-            $"SELECT {StateColumns} FROM rumours WHERE incident_id = @incidentId ORDER BY id", new { incidentId }, cancellationToken: cancellationToken))).ToList();
         var counts = (await connection.QueryAsync<(int RumourId, long Posts, long Stories, long Pending)>(new CommandDefinition("""
             SELECT r.id,
                    (SELECT count(*) FROM (SELECT post_id FROM rumour_posts WHERE rumour_id = r.id
@@ -44,11 +57,9 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource)
 
     public async Task<IReadOnlyList<RumourNote>> NotesAsync(int rumourId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RumourNote>(new CommandDefinition("""
-            SELECT id, at, author, from_status AS FromStatus, to_status AS ToStatus, note FROM rumour_notes WHERE rumour_id = @rumourId ORDER BY id DESC
-            """, new { rumourId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.RumourNotes.AsNoTracking().Where(n => n.RumourId == rumourId).OrderByDescending(n => n.Id)
+            .Select(n => new RumourNote(n.Id, n.At, n.Author, n.FromStatus, n.ToStatus, n.Note)).ToListAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<TriagePost>> LinkedPostsAsync(int rumourId, int limit, CancellationToken cancellationToken = default)
@@ -68,12 +79,14 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource)
 
     public async Task<IReadOnlyList<StoryRow>> LinkedStoriesAsync(int rumourId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<StoryRow>(new CommandDefinition("""
-            SELECT s.id, s.size, s.first_post_at AS FirstPostAt, s.latest_post_at AS LatestPostAt, s.growth_per_minute AS GrowthPerMinute, s.sample_text AS SampleText
-              FROM rumour_stories rs JOIN stories s ON s.id = rs.story_id WHERE rs.rumour_id = @rumourId ORDER BY s.size DESC
-            """, new { rumourId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await (from link in db.RumourStories.AsNoTracking()
+                          join story in db.Stories.AsNoTracking() on link.StoryId equals story.Id
+                          where link.RumourId == rumourId
+                          orderby story.Size descending
+                          select new { story.Id, story.Size, story.FirstPostAt, story.LatestPostAt, story.GrowthPerMinute, story.SampleText })
+            .ToListAsync(cancellationToken);
+        return rows.Select(s => new StoryRow(s.Id, s.Size, s.FirstPostAt, s.LatestPostAt, s.GrowthPerMinute, s.SampleText)).ToList();
     }
 
     /// <summary>Linked posts per minute of event time, every minute from the first to the last (zeros included).</summary>
@@ -107,10 +120,11 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource)
 
     internal async Task<SuggestionOwner?> SuggestionOwnerAsync(long suggestionId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<SuggestionOwner>(new CommandDefinition("""
-            SELECT r.id AS RumourId, r.incident_id AS IncidentId FROM rumour_suggestions g JOIN rumours r ON r.id = g.rumour_id WHERE g.id = @suggestionId
-            """, new { suggestionId }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await (from g in db.RumourSuggestions.AsNoTracking()
+                      join r in db.Rumours.AsNoTracking() on g.RumourId equals r.Id
+                      where g.Id == suggestionId
+                      select new SuggestionOwner(r.Id, r.IncidentId)).SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>Each rumour's latest rebuttal in the incident, by rumour id.</summary>
@@ -128,9 +142,8 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource)
     /// <summary>Rumours of the incident, newest first, for "link to an existing rumour".</summary>
     public async Task<IReadOnlyList<RumourState>> OpenRumoursAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RumourState>(new CommandDefinition(
-            $"SELECT {StateColumns} FROM rumours WHERE incident_id = @incidentId AND status <> 'Resolved' ORDER BY id DESC", new { incidentId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return (await db.Rumours.AsNoTracking().Where(r => r.IncidentId == incidentId && r.Status != "Resolved").OrderByDescending(r => r.Id)
+            .ToListAsync(cancellationToken)).Select(StateOf).ToList();
     }
 }

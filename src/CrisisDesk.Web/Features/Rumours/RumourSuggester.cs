@@ -89,11 +89,16 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, LiveFeed liveFe
         {
             try
             {
-                await using var connection = await _owner._dataSource.OpenConnectionAsync();
-                var posts = await connection.QueryAsync<(long PostId, long StoryId, string Text)>("""
-                    SELECT id, story_id, text FROM posts WHERE incident_id = @incidentId AND story_id IS NOT NULL ORDER BY id DESC LIMIT @limit
-                    """, new { incidentId = _incidentId, limit = RecentPostsScanned });
-                return await ProcessAsync(posts.Select(p => new Candidate(p.PostId, p.StoryId, p.Text)).ToList());
+                List<Candidate> posts;
+                // The connection is given back before waiting for the gate: scans asked for in quick succession (one
+                // per rumour created) would otherwise each hold one while they queue, and drain the pool.
+                await using (var connection = await _owner._dataSource.OpenConnectionAsync())
+                {
+                    posts = (await connection.QueryAsync<(long PostId, long StoryId, string Text)>("""
+                        SELECT id, story_id, text FROM posts WHERE incident_id = @incidentId AND story_id IS NOT NULL ORDER BY id DESC LIMIT @limit
+                        """, new { incidentId = _incidentId, limit = RecentPostsScanned })).Select(p => new Candidate(p.PostId, p.StoryId, p.Text)).ToList();
+                }
+                return await ProcessAsync(posts);
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Web.Features.Account;
@@ -41,8 +42,8 @@ public sealed partial class ReplayFileImport(NpgsqlDataSource dataSource, Comman
         var saved = await SaveNewAsync(name, bytes, cancellationToken);
         try
         {
-            await EventLog.AppendAsync(dataSource, user.ActorName(), "source.replay_file_uploaded", incidentId,
-                new { file = Path.GetFileName(saved), originalName = fileName, bytes = bytes.LongLength, format, sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)) },
+            await EventLog.AppendAsync(dataSource, user.ActorName(), incidentId,
+                new SourceReplayFileUploaded(Path.GetFileName(saved), fileName, bytes.LongLength, format, Convert.ToHexStringLower(SHA256.HashData(bytes))),
                 cancellationToken);
         }
         catch

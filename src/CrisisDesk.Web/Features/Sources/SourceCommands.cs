@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrisisDesk.Core.Ingest;
+using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Replay;
@@ -9,6 +10,7 @@ using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Web.Features.Account;
 using Dapper;
 using Npgsql;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Sources;
 
@@ -44,16 +46,20 @@ public sealed record SourceView(
 
 /// <summary>A source command's input that cannot be accepted, with one message per field (<c>name</c>, <c>url</c>, <c>rules[0].value</c>, …).</summary>
 public sealed class SourceInputException(IReadOnlyDictionary<string, string> errors)
-    : Exception("The source's settings are not valid: " + string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value}")))
+    : CommandException("The source's settings are not valid: " + string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value}")), StatusCodes.Status400BadRequest)
 {
     public IReadOnlyDictionary<string, string> Errors { get; } = errors;
+
+    /// <summary>A validation problem with one message per field, as the Sources form shows them.</summary>
+    public override IResult ToResult() =>
+        Results.ValidationProblem(Errors.ToDictionary(p => p.Key, p => new[] { p.Value }), title: "The source's settings are not valid.");
 }
 
 /// <summary>The incident or the source does not exist (or the source belongs to another incident).</summary>
-public sealed class SourceNotFoundException(string message) : Exception(message);
+public sealed class SourceNotFoundException(string message) : CommandException(message, StatusCodes.Status404NotFound);
 
 /// <summary>The command does not fit the source's state: it was removed, or its incident is closed.</summary>
-public sealed class SourceConflictException(string message) : Exception(message);
+public sealed class SourceConflictException(string message) : CommandException(message, StatusCodes.Status409Conflict);
 
 /// <summary>
 /// Managing an incident's sources. Operators may look; only Admins add, change, start, stop and remove, checked on
@@ -172,8 +178,8 @@ public sealed class SourceCommands(
         var id = await connection.ExecuteScalarAsync<int>(
             "INSERT INTO sources (incident_id, kind, name, config, enabled) VALUES (@incidentId, @kind, @name, @config::jsonb, false) RETURNING id",
             new { incidentId, kind, name, config = validated.Json }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), "source.added", incidentId,
-            new { sourceId = id, kind, name, config = JsonNode.Parse(validated.Json), enabled = false }, cancellationToken);
+        await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
+            new SourceAdded(id, kind, name, JsonNode.Parse(validated.Json), Enabled: false), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return id;
     }
@@ -208,9 +214,8 @@ public sealed class SourceCommands(
             await connection.ExecuteAsync(
                 "UPDATE sources SET name = @name, config = @config::jsonb, cursor = CASE WHEN @resetCursor THEN NULL ELSE cursor END WHERE id = @sourceId",
                 new { name, config = validated.Json, resetCursor, sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), "source.changed", incidentId,
-                new { sourceId, kind = existing.Kind, name, previousName = existing.Name, config = newConfig, cursorReset = resetCursor, restarted = wasRunning },
-                cancellationToken);
+            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
+                new SourceChanged(sourceId, existing.Kind, name, existing.Name, newConfig, resetCursor, wasRunning), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         finally
@@ -235,8 +240,8 @@ public sealed class SourceCommands(
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await connection.ExecuteAsync("UPDATE sources SET enabled = true WHERE id = @sourceId", new { sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), "source.started", incidentId,
-                new { sourceId, kind = existing.Kind, name = existing.Name }, cancellationToken);
+            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
+                new SourceStarted(sourceId, existing.Kind, existing.Name), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         await ingest.StartSourceAsync(sourceId, CancellationToken.None);
@@ -254,8 +259,8 @@ public sealed class SourceCommands(
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await connection.ExecuteAsync("UPDATE sources SET enabled = false WHERE id = @sourceId", new { sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), "source.stopped", incidentId,
-                new { sourceId, kind = existing.Kind, name = existing.Name }, cancellationToken);
+            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
+                new SourceStopped(sourceId, existing.Kind, existing.Name), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         await ingest.StopSourceAsync(sourceId);
@@ -271,8 +276,8 @@ public sealed class SourceCommands(
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await connection.ExecuteAsync("UPDATE sources SET enabled = false, removed_at = now() WHERE id = @sourceId", new { sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), "source.removed", incidentId,
-                new { sourceId, kind = existing.Kind, name = existing.Name, wasRunning = ingest.IsRunning(sourceId) }, cancellationToken);
+            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
+                new SourceRemoved(sourceId, existing.Kind, existing.Name, ingest.IsRunning(sourceId)), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         await ingest.StopSourceAsync(sourceId);

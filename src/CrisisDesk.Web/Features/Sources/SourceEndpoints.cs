@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Sources;
 
@@ -18,30 +19,6 @@ public static class SourceEndpoints
     public static IEndpointRouteBuilder MapSourceEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/incidents/{incidentId:int}/sources").RequireAuthorization(Policies.Viewer).WithCommandErrors();
-        api.AddEndpointFilter(async (context, next) =>
-        {
-            try
-            {
-                return await next(context);
-            }
-            catch (SourceInputException e)
-            {
-                return Results.ValidationProblem(e.Errors.ToDictionary(p => p.Key, p => new[] { p.Value }), title: "The source's settings are not valid.");
-            }
-            catch (SourceNotFoundException e)
-            {
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status404NotFound);
-            }
-            catch (SourceConflictException e)
-            {
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
-            }
-            catch (CrisisDesk.Ingest.Pipeline.SourceNotStartableException e)
-            {
-                // Removed or stopped by someone else in the meantime.
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
-            }
-        });
 
         api.MapGet("/", async (int incidentId, HttpContext http, SourceCommands sources) =>
             Results.Ok((await sources.ListAsync(http.User, incidentId, http.RequestAborted)).Select(sources.ViewOf).ToList()));

@@ -1,3 +1,5 @@
+using CrisisDesk.Core.Classification;
+
 namespace CrisisDesk.Web.Features.Triage;
 
 /// <summary>
@@ -10,6 +12,9 @@ namespace CrisisDesk.Web.Features.Triage;
 /// <param name="OfficialOnly">Only official sources: news outlets, other agencies' CAP alerts and accounts the platform verified.</param>
 /// <param name="WindowEnd">The incident's "now" the window counts back from (the war room's incident clock);
 /// null: the incident's latest post.</param>
+/// <param name="Type">Only posts of this CrisisLexT26 information type (as the pipeline's classifier read them).</param>
+/// <param name="AtLeast">Only posts at least this informative: <see cref="Informativeness.RelatedNotInformative"/> hides
+/// the not related, <see cref="Informativeness.RelatedInformative"/> keeps only the informative.</param>
 public sealed record TriageFilter(
     string? Search = null,
     string? Platform = null,
@@ -18,7 +23,9 @@ public sealed record TriageFilter(
     int? WindowMinutes = null,
     bool UnreviewedOnly = false,
     bool OfficialOnly = false,
-    DateTime? WindowEnd = null)
+    DateTime? WindowEnd = null,
+    InformationType? Type = null,
+    Informativeness? AtLeast = null)
 {
     public static TriageFilter None { get; } = new();
 
@@ -32,7 +39,7 @@ public sealed record TriageFilter(
     public const string OfficialCondition = "(p.platform = ANY(@official) OR p.extra->>'verified' = 'true')";
 
     public bool IsEmpty => this == None || (string.IsNullOrWhiteSpace(Search) && string.IsNullOrEmpty(Platform) && string.IsNullOrEmpty(Language)
-        && !MediaOnly && WindowMinutes is null && !UnreviewedOnly && !OfficialOnly);
+        && !MediaOnly && WindowMinutes is null && !UnreviewedOnly && !OfficialOnly && Type is null && AtLeast is null);
 
     public bool HasSearch => !string.IsNullOrWhiteSpace(Search);
 }

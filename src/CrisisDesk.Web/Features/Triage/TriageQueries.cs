@@ -1,4 +1,5 @@
 using System.Text;
+using CrisisDesk.Core.Classification;
 using Dapper;
 using Npgsql;
 
@@ -20,6 +21,27 @@ public sealed record TriagePost(long Id, string Platform, string? AuthorHandle, 
         TextLength = textLength;
         Thumbnail = thumbnail;
     }
+
+    /// <summary>As the war room reads it, with what the classification stage stored (null for posts stored before it ran).</summary>
+    public TriagePost(long id, string platform, string? authorHandle, string? authorName, DateTime createdAt, string text, string? url,
+        bool hasMedia, string? lang, long? storyId, int storySize, bool flagged, bool reviewed, string? headline, DateTime? editedAt, DateTime? deletedAt,
+        int textLength, string? thumbnail, short? informativeness, short? informationType, float? sentiment)
+        : this(id, platform, authorHandle, authorName, createdAt, text, url, hasMedia, lang, storyId, storySize, flagged, reviewed, headline, editedAt, deletedAt,
+            textLength, thumbnail)
+    {
+        Informativeness = (Informativeness?)informativeness;
+        InformationType = (InformationType?)informationType;
+        Sentiment = sentiment;
+    }
+
+    /// <summary>CrisisLexT26 informativeness, from the pipeline's classifier.</summary>
+    public Informativeness? Informativeness { get; init; }
+
+    /// <summary>CrisisLexT26 information type, from the pipeline's classifier.</summary>
+    public InformationType? InformationType { get; init; }
+
+    /// <summary>VADER's compound score, −1..+1.</summary>
+    public float? Sentiment { get; init; }
 
     /// <summary>The whole text's length in characters; <see cref="Text"/> may hold only its start.</summary>
     public int TextLength { get; init; } = Text.Length;
@@ -99,6 +121,16 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
             where.Append(" AND p.created_at > (SELECT max(created_at) FROM posts WHERE incident_id = @incidentId) - make_interval(mins => @minutes)");
             parameters.Add("minutes", latestMinutes);
         }
+        if (filter.Type is { } type)
+        {
+            where.Append(" AND p.information_type = @informationType");
+            parameters.Add("informationType", (short)type);
+        }
+        if (filter.AtLeast is { } atLeast)
+        {
+            where.Append(" AND p.informativeness >= @informativeness");
+            parameters.Add("informativeness", (short)atLeast);
+        }
         if (filter.UnreviewedOnly)
             where.Append(" AND NOT EXISTS (SELECT 1 FROM post_triage t WHERE t.post_id = p.id AND t.reviewed_at IS NOT NULL)");
         return (where.ToString(), parameters);
@@ -148,7 +180,8 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
                    coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed,
                    {headline} AS Headline, p.edited_at AS EditedAt, p.deleted_at AS DeletedAt,
-                   length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail
+                   length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail,
+                   p.informativeness AS Informativeness, p.information_type AS InformationType, p.sentiment AS Sentiment
               FROM posts p
               LEFT JOIN stories s ON s.id = p.story_id
               LEFT JOIN post_triage t ON t.post_id = p.id
@@ -166,7 +199,8 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
                    coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
-                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt, length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail
+                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt, length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail,
+                   p.informativeness AS Informativeness, p.information_type AS InformationType, p.sentiment AS Sentiment
               FROM posts p LEFT JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
              WHERE p.id = @postId
             """, new { postId, shown = PostText.DrawerRead }, cancellationToken: cancellationToken));
@@ -227,7 +261,8 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
                    p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
                    coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
-                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt, length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail
+                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt, length(p.text) AS TextLength, p.extra->>'thumbnail' AS Thumbnail,
+                   p.informativeness AS Informativeness, p.information_type AS InformationType, p.sentiment AS Sentiment
               FROM posts p JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
              WHERE p.story_id = @storyId
              ORDER BY p.created_at, p.id LIMIT @limit

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text;
+
+namespace CrisisDesk.Core.Classification;
+
+/// <summary>How a post's text becomes features: which word n-grams and character n-grams, hashed into how many buckets.</summary>
+/// <param name="Bits">The feature space has 2^Bits buckets.</param>
+/// <param name="WordNgrams">1: words; 2: words and pairs of adjacent words.</param>
+/// <param name="CharMin">Shortest character n-gram taken inside a word (0: none).</param>
+/// <param name="CharMax">Longest character n-gram.</param>
+public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int CharMin = 3, int CharMax = 5)
+{
+    public int Dimension => 1 << Bits;
+
+    /// <summary>A short name for reports: <c>w2+c3-5/2^18</c>.</summary>
+    public override string ToString() =>
+        $"w{WordNgrams}{(CharMin > 0 ? $"+c{CharMin}-{CharMax}" : "")}/2^{Bits}";
+}
+
+/// <summary>A sparse feature vector: indices ascending and distinct, values L2-normalised. Reused between posts.</summary>
+public sealed class FeatureVector
+{
+    public int[] Indices { get; private set; } = new int[256];
+    public float[] Values { get; private set; } = new float[256];
+    public int Count { get; internal set; }
+
+    /// <summary>Sets the vector to a stored one (indices ascending and distinct).</summary>
+    public void CopyFrom(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
+    {
+        EnsureCapacity(indices.Length);
+        indices.CopyTo(Indices);
+        values.CopyTo(Values);
+        Count = indices.Length;
+    }
+
+    internal void EnsureCapacity(int n)
+    {
+        if (Indices.Length >= n)
+            return;
+        var size = Math.Max(n, Indices.Length * 2);
+        Indices = new int[size];
+        Values = new float[size];
+    }
+}
+
+/// <summary>
+/// Turns a post's text into hashed features, the same way in training (tools/CrisisDesk.Training) and in the pipeline:
+/// text lower-cased, links, user mentions and numbers each folded to one token (they differ in every event but mean the
+/// same); word unigrams and bigrams; character n-grams inside each word (they carry spelling variants, hashtags run
+/// together and the other languages of the data). Each feature is hashed (FNV-1a, a seed per kind) into
+/// 2^<see cref="FeaturizerOptions.Bits"/> buckets, counted, weighted log(1 + count) and the vector L2-normalised.
+/// </summary>
+/// <remarks>Not thread-safe (it reuses its buffers): one per thread.</remarks>
+public sealed class TextFeaturizer(FeaturizerOptions options)
+{
+    public const string UrlToken = "_url_";
+    public const string MentionToken = "_user_";
+    public const string NumberToken = "_num_";
+
+    private const uint WordSeed = 0x811C9DC5;
+    private const uint BigramSeed = 0x2F6B3C1D;
+    private const uint CharSeed = 0x5BD1E995;
+
+    private readonly List<string> _words = new(64);
+    private int[] _hashes = new int[512];
+    private readonly StringBuilder _normal = new(256);
+
+    public FeaturizerOptions Options => options;
+
+    /// <summary>The words the features are built from (lower case, links, mentions and numbers folded).</summary>
+    public IReadOnlyList<string> Words(string text)
+    {
+        Tokenise(text);
+        return _words.ToArray();
+    }
+
+    /// <summary>Fills <paramref name="vector"/> with the features of <paramref name="text"/>.</summary>
+    public void Extract(string text, FeatureVector vector)
+    {
+        Tokenise(text);
+        var n = 0;
+        var mask = (uint)(options.Dimension - 1);
+        for (var i = 0; i < _words.Count; i++)
+        {
+            var word = _words[i];
+            Add(ref n, Mix(Hash(WordSeed, word)) & mask);
+            if (options.WordNgrams >= 2 && i + 1 < _words.Count)
+                Add(ref n, Mix(Hash(Hash(BigramSeed, word) ^ 0x9E3779B9, _words[i + 1])) & mask);
+            if (options.CharMin > 0 && word[0] != '_')
+                AddCharNgrams(ref n, word, mask);
+        }
+        Finish(n, vector);
+    }
+
+    private void AddCharNgrams(ref int n, string word, uint mask)
+    {
+        // The word with a boundary mark at each end, so that prefixes and suffixes are features of their own.
+        Span<char> padded = word.Length + 2 <= 128 ? stackalloc char[word.Length + 2] : new char[word.Length + 2];
+        padded[0] = '<';
+        word.AsSpan().CopyTo(padded[1..]);
+        padded[^1] = '>';
+        for (var length = options.CharMin; length <= options.CharMax; length++)
+        {
+            for (var start = 0; start + length <= padded.Length; start++)
+                Add(ref n, Mix(Hash(CharSeed + (uint)length, padded.Slice(start, length))) & mask);
+        }
+    }
+
+    private void Add(ref int n, uint bucket)
+    {
+        if (n == _hashes.Length)
+            Array.Resize(ref _hashes, n * 2);
+        _hashes[n++] = (int)bucket;
+    }
+
+    private void Finish(int n, FeatureVector vector)
+    {
+        var hashes = _hashes.AsSpan(0, n);
+        hashes.Sort();
+        vector.EnsureCapacity(n);
+        var count = 0;
+        var sumSquares = 0.0;
+        for (var i = 0; i < n;)
+        {
+            var j = i + 1;
+            while (j < n && hashes[j] == hashes[i])
+                j++;
+            var value = (float)Math.Log(1 + (j - i));
+            vector.Indices[count] = hashes[i];
+            vector.Values[count] = value;
+            sumSquares += value * value;
+            count++;
+            i = j;
+        }
+        vector.Count = count;
+        if (sumSquares > 0)
+        {
+            var scale = (float)(1 / Math.Sqrt(sumSquares));
+            for (var i = 0; i < count; i++)
+                vector.Values[i] *= scale;
+        }
+    }
+
+    /// <summary>
+    /// Words: runs of letters, digits, marks, apostrophes and underscores, lower-cased; a link becomes <see cref="UrlToken"/>,
+    /// an @mention <see cref="MentionToken"/>, a run of digits <see cref="NumberToken"/>; a hashtag is its word.
+    /// </summary>
+    private void Tokenise(string text)
+    {
+        _words.Clear();
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (IsWordChar(c))
+            {
+                if (StartsLink(text, i))
+                {
+                    _words.Add(UrlToken);
+                    while (i < text.Length && !char.IsWhiteSpace(text[i]))
+                        i++;
+                    continue;
+                }
+                var start = i;
+                while (i < text.Length && (IsWordChar(text[i]) || (text[i] == '\'' && i + 1 < text.Length && char.IsLetter(text[i + 1]))))
+                    i++;
+                AddWord(text.AsSpan(start, i - start), mention: start > 0 && text[start - 1] == '@');
+                continue;
+            }
+            i++;
+        }
+    }
+
+    private void AddWord(ReadOnlySpan<char> word, bool mention)
+    {
+        if (mention)
+        {
+            _words.Add(MentionToken);
+            return;
+        }
+        var digits = true;
+        foreach (var c in word)
+        {
+            if (!char.IsDigit(c))
+            {
+                digits = false;
+                break;
+            }
+        }
+        if (digits)
+        {
+            _words.Add(NumberToken);
+            return;
+        }
+        _normal.Clear();
+        foreach (var c in word)
+            _normal.Append(char.ToLowerInvariant(c));
+        _words.Add(_normal.ToString());
+    }
+
+    private static bool IsWordChar(char c) =>
+        char.IsLetterOrDigit(c) || c == '_' || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+
+    private static bool StartsLink(string text, int i) =>
+        (text[i] is 'h' or 'H' && (Matches(text, i, "http://") || Matches(text, i, "https://")))
+        || (text[i] is 'w' or 'W' && Matches(text, i, "www."));
+
+    private static bool Matches(string text, int i, string prefix) =>
+        string.Compare(text, i, prefix, 0, prefix.Length, StringComparison.OrdinalIgnoreCase) == 0 && text.Length - i >= prefix.Length;
+
+    /// <summary>MurmurHash3's finaliser: spreads FNV's bits so that the low bits kept by the mask are well mixed.</summary>
+    public static uint Mix(uint h)
+    {
+        h ^= h >> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >> 16;
+        return h;
+    }
+
+    /// <summary>FNV-1a over UTF-16 units: stable across processes and machines (unlike <see cref="string.GetHashCode()"/>).</summary>
+    public static uint Hash(uint seed, ReadOnlySpan<char> text)
+    {
+        var h = seed;
+        foreach (var c in text)
+        {
+            h ^= c;
+            h *= 16777619;
+        }
+        return h;
+    }
+}

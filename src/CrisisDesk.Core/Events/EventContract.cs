@@ -1,0 +1,242 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace CrisisDesk.Core.Events;
+
+/// <summary>
+/// The payload of one kind of event. Every writer appends one of these (never a bare action name and an anonymous
+/// object), so that what is written and what review, reports and the audit view read is declared once, here.
+/// Properties become the payload's camelCase keys; optional keys that some writers leave out are omitted when null,
+/// so the stored shapes stay the ones earlier versions wrote.
+/// </summary>
+public abstract record EventPayload
+{
+    private protected EventPayload()
+    {
+    }
+}
+
+/// <summary>One action of the contract: its name and its payload type.</summary>
+public sealed record EventKind(string Action, Type PayloadType);
+
+/// <summary>Every action the log records, each with its one payload type; and how payloads are written.</summary>
+public static class EventContract
+{
+    /// <summary>How payloads are serialised: the web defaults (camelCase keys), as the log has always stored them.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web);
+
+    private static readonly Dictionary<Type, string> ActionsByType = new()
+    {
+        [typeof(AccountSignedIn)] = EventActions.AccountSignedIn,
+        [typeof(AccountSignInFailed)] = EventActions.AccountSignInFailed,
+        [typeof(AccountSignedOut)] = EventActions.AccountSignedOut,
+        [typeof(AccountPasswordChanged)] = EventActions.AccountPasswordChanged,
+        [typeof(UserCreated)] = EventActions.UserCreated,
+        [typeof(UserRoleChanged)] = EventActions.UserRoleChanged,
+        [typeof(UserDisabled)] = EventActions.UserDisabled,
+        [typeof(UserEnabled)] = EventActions.UserEnabled,
+        [typeof(AuthorizationDenied)] = EventActions.AuthorizationDenied,
+        [typeof(AuditVerified)] = EventActions.AuditVerified,
+        [typeof(IncidentOpened)] = EventActions.IncidentOpened,
+        [typeof(DrillStarted)] = EventActions.DrillStarted,
+        [typeof(SourceAdded)] = EventActions.SourceAdded,
+        [typeof(SourceChanged)] = EventActions.SourceChanged,
+        [typeof(SourceStarted)] = EventActions.SourceStarted,
+        [typeof(SourceStopped)] = EventActions.SourceStopped,
+        [typeof(SourceRemoved)] = EventActions.SourceRemoved,
+        [typeof(SourceReplayFileUploaded)] = EventActions.SourceReplayFileUploaded,
+        [typeof(PostFlagged)] = EventActions.PostFlagged,
+        [typeof(PostReviewed)] = EventActions.PostReviewed,
+        [typeof(RumourCreated)] = EventActions.RumourCreated,
+        [typeof(RumourUpdated)] = EventActions.RumourUpdated,
+        [typeof(RumourStatusChanged)] = EventActions.RumourStatusChanged,
+        [typeof(RumourPostLinked)] = EventActions.RumourPostLinked,
+        [typeof(RumourStoryLinked)] = EventActions.RumourStoryLinked,
+        [typeof(RumourSuggestionConfirmed)] = EventActions.RumourSuggestionConfirmed,
+        [typeof(RumourSuggestionRejected)] = EventActions.RumourSuggestionRejected,
+        [typeof(RebuttalTemplateSaved)] = EventActions.RebuttalTemplateSaved,
+        [typeof(RebuttalDrafted)] = EventActions.RebuttalDrafted,
+        [typeof(RebuttalRevised)] = EventActions.RebuttalRevised,
+        [typeof(RebuttalSubmitted)] = EventActions.RebuttalSubmitted,
+        [typeof(RebuttalApproved)] = EventActions.RebuttalApproved,
+        [typeof(RebuttalRejected)] = EventActions.RebuttalRejected,
+        [typeof(RebuttalPublished)] = EventActions.RebuttalPublished,
+        [typeof(AlertDrafted)] = EventActions.AlertDrafted,
+        [typeof(AlertRevised)] = EventActions.AlertRevised,
+        [typeof(AlertSubmitted)] = EventActions.AlertSubmitted,
+        [typeof(AlertApproved)] = EventActions.AlertApproved,
+        [typeof(AlertRejected)] = EventActions.AlertRejected,
+        [typeof(AlertPublished)] = EventActions.AlertPublished,
+        [typeof(DeliverySucceeded)] = EventActions.DeliverySucceeded,
+        [typeof(DeliveryFailed)] = EventActions.DeliveryFailed,
+        [typeof(DeliveryRetried)] = EventActions.DeliveryRetried,
+        [typeof(DeliveryAbandoned)] = EventActions.DeliveryAbandoned,
+        [typeof(ReportExported)] = EventActions.ReportExported,
+        [typeof(RetentionApplied)] = EventActions.RetentionApplied,
+    };
+
+    private static readonly Dictionary<string, Type> TypesByAction = ActionsByType.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+
+    /// <summary>Every action the log can hold, in the order declared.</summary>
+    public static IReadOnlyList<EventKind> All { get; } = ActionsByType.Select(p => new EventKind(p.Value, p.Key)).ToList();
+
+    /// <summary>The action a payload records.</summary>
+    public static string ActionOf(EventPayload payload) =>
+        ActionsByType.TryGetValue(payload.GetType(), out var action)
+            ? action
+            : throw new InvalidOperationException($"{payload.GetType().Name} is not in the event contract: add it to EventContract.");
+
+    /// <summary>The payload type of an action, or null for an action the contract does not know (written by an older or newer version).</summary>
+    public static Type? PayloadTypeOf(string action) => TypesByAction.GetValueOrDefault(action);
+
+    /// <summary>The payload as the log stores it (before PostgreSQL makes it canonical jsonb).</summary>
+    public static string Serialize(EventPayload payload) => JsonSerializer.Serialize(payload, payload.GetType(), JsonOptions);
+
+    /// <summary>A stored payload read back as its type; null when the action is unknown or the stored shape does not fit the type.</summary>
+    public static EventPayload? TryDeserialize(string action, JsonElement payload)
+    {
+        if (PayloadTypeOf(action) is not { } type)
+            return null;
+        try
+        {
+            return payload.Deserialize(type, JsonOptions) as EventPayload;
+        }
+        catch (JsonException)
+        {
+            return null; // an older shape: readers fall back to the payload's keys
+        }
+    }
+}
+
+// ---- Accounts and access -------------------------------------------------------------------------------------------
+
+public sealed record AccountSignedIn(string? RemoteAddress) : EventPayload;
+
+public sealed record AccountSignInFailed(string UserName, string Reason, string? RemoteAddress) : EventPayload;
+
+public sealed record AccountSignedOut : EventPayload;
+
+public sealed record AccountPasswordChanged(int SessionsEnded) : EventPayload;
+
+public sealed record UserCreated(string UserName, string Role) : EventPayload;
+
+public sealed record UserRoleChanged(string UserName, string From, string To, int SessionsEnded) : EventPayload;
+
+public sealed record UserDisabled(string UserName, int SessionsEnded) : EventPayload;
+
+public sealed record UserEnabled(string UserName, int SessionsEnded) : EventPayload;
+
+/// <summary>A refused command: by role (<see cref="Policy"/>) or by the two-person rule (<see cref="Rule"/>).</summary>
+public sealed record AuthorizationDenied(
+    string Action,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Policy = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Rule = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AlertId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Identifier = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RebuttalId = null) : EventPayload;
+
+public sealed record AuditVerified(bool Holds, long Linked, long HeadSeq, string HeadHash, long? BreakSeq, string? BreakKind, string? Problem, string Via) : EventPayload;
+
+// ---- Incidents and sources -----------------------------------------------------------------------------------------
+
+public sealed record IncidentOpened(
+    string Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Keywords = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Area = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Drill = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? AreaPolygons = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? AreaCircles = null) : EventPayload;
+
+public sealed record DrillStarted(string DataSet, int SourceId, double Speed, double MaxGapSeconds) : EventPayload;
+
+public sealed record SourceAdded(int SourceId, string Kind, string Name, JsonNode? Config, bool Enabled) : EventPayload;
+
+public sealed record SourceChanged(int SourceId, string Kind, string Name, string PreviousName, JsonNode? Config, bool CursorReset, bool Restarted) : EventPayload;
+
+public sealed record SourceStarted(int SourceId, string Kind, string Name) : EventPayload;
+
+public sealed record SourceStopped(int SourceId, string Kind, string Name) : EventPayload;
+
+public sealed record SourceRemoved(int SourceId, string Kind, string Name, bool WasRunning) : EventPayload;
+
+public sealed record SourceReplayFileUploaded(string File, string? OriginalName, long Bytes, string Format, string Sha256) : EventPayload;
+
+// ---- Triage and rumours --------------------------------------------------------------------------------------------
+
+public sealed record PostFlagged(long PostId) : EventPayload;
+
+public sealed record PostReviewed(long PostId) : EventPayload;
+
+public sealed record RumourCreated(
+    int RumourId, string Claim, string Severity, string Owner, IReadOnlyList<string> Keywords, IReadOnlyList<long> PostIds, IReadOnlyList<long> StoryIds) : EventPayload;
+
+public sealed record RumourUpdated(int RumourId, string Claim, string Severity, string Owner, int Version) : EventPayload;
+
+public sealed record RumourStatusChanged(int RumourId, string From, string To, string Note, int Version) : EventPayload;
+
+/// <summary>A post linked to a rumour by hand.</summary>
+public sealed record RumourPostLinked(int RumourId, long? PostId, long? StoryId) : EventPayload;
+
+/// <summary>A story linked to a rumour by hand (with the post it was seen through, when one was named).</summary>
+public sealed record RumourStoryLinked(int RumourId, long? PostId, long? StoryId) : EventPayload;
+
+public sealed record RumourSuggestionConfirmed(int RumourId, long SuggestionId, long StoryId, long PostId, double Score, string Reason) : EventPayload;
+
+public sealed record RumourSuggestionRejected(int RumourId, long SuggestionId, long StoryId, long PostId, double Score, string Reason) : EventPayload;
+
+// ---- Rebuttals -----------------------------------------------------------------------------------------------------
+
+public sealed record RebuttalTemplateSaved(int TemplateId, string Name) : EventPayload;
+
+public sealed record RebuttalDrafted(int RebuttalId, int? RumourId, string Title, int Version, IReadOnlyDictionary<string, string> Variants) : EventPayload;
+
+public sealed record RebuttalRevised(int RebuttalId, int Version, string? Note, IReadOnlyDictionary<string, string> Variants) : EventPayload;
+
+public sealed record RebuttalSubmitted(int RebuttalId, int Version) : EventPayload;
+
+public sealed record RebuttalApproved(int RebuttalId, int Version, string Author, string? Comment) : EventPayload;
+
+public sealed record RebuttalRejected(int RebuttalId, int Version, string Author, string? Comment) : EventPayload;
+
+public sealed record RebuttalPublished(int RebuttalId, int Version, int? RumourId, IReadOnlyList<string> Channels, IReadOnlyList<long> DeliveryIds) : EventPayload;
+
+// ---- Alerts --------------------------------------------------------------------------------------------------------
+
+public sealed record AlertDrafted(
+    int AlertId, string Identifier, string MsgType, string Status, string? Headline, int? ThreadRootId, IReadOnlyList<string> References) : EventPayload;
+
+public sealed record AlertRevised(int AlertId, string Identifier, string MsgType, string Status, string? Headline) : EventPayload;
+
+public sealed record AlertSubmitted(int AlertId, string Identifier) : EventPayload;
+
+public sealed record AlertApproved(int AlertId, string Identifier, string Author, string? Comment) : EventPayload;
+
+public sealed record AlertRejected(int AlertId, string Identifier, string Author, string? Comment) : EventPayload;
+
+public sealed record AlertPublished(
+    int AlertId, string Identifier, string MsgType, string Status, string Sent, string? Headline, IReadOnlyList<string> References,
+    IReadOnlyList<string> Channels, IReadOnlyList<long> DeliveryIds) : EventPayload;
+
+// ---- Deliveries ----------------------------------------------------------------------------------------------------
+
+public sealed record DeliverySucceeded(long DeliveryId, string Channel, string? Receipt, int? AlertId, string? Identifier, int? RebuttalId, int Attempts) : EventPayload;
+
+public sealed record DeliveryFailed(long DeliveryId, string Channel, string Error, bool Permanent, int Attempts, int? AlertId, int? RebuttalId) : EventPayload;
+
+public sealed record DeliveryRetried(long DeliveryId, string Channel) : EventPayload;
+
+public sealed record DeliveryAbandoned(long DeliveryId, string Channel) : EventPayload;
+
+// ---- Review --------------------------------------------------------------------------------------------------------
+
+public sealed record ReportExported(string Format, string? Table, long Rows, bool Completed) : EventPayload;
+
+/// <summary>Posts of one incident erased (the post fields), or quarantined items erased (<see cref="QuarantinedErased"/>, no incident).</summary>
+public sealed record RetentionApplied(
+    int PostDays,
+    DateTimeOffset Cutoff,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? PostsErased = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? FirstPostId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? LastPostId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? QuarantinedErased = null) : EventPayload;

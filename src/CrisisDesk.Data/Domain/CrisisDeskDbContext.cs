@@ -1,0 +1,181 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CrisisDesk.Data.Domain;
+
+/// <summary>
+/// The domain through EF Core: users, incidents, sources, stories' metadata, triage marks, rumours and their links,
+/// rebuttals and versions, alerts, deliveries.
+/// </summary>
+/// <remarks>
+/// <para><b>EF Core for the domain, Npgsql for posts at volume.</b> Commands and queries over these tables use this
+/// context (LINQ; <c>AsNoTracking</c> for reads). The hot path stays on raw Npgsql, as EF Core's own guidance says for
+/// bulk work: the post writer's binary COPY, the feed's range reads, search, the replay's seek and the search indexer
+/// never go through it. Both share the one <c>NpgsqlDataSource</c> the host registers.</para>
+/// <para><b>The numbered SQL migrations own the schema</b> (<c>Migrations/NNNN_name.sql</c>); nothing here creates or
+/// changes a table. <c>DomainModelMatchesSchemaTests</c> checks every mapped table, column, type, nullability and key
+/// against a migrated database, so a mapping that drifts from the SQL fails a test rather than a command.</para>
+/// <para><b>Concurrency</b>: rumours, rebuttals, alerts and sources carry PostgreSQL's <c>xmin</c> as their
+/// concurrency token (<c>RowVersion</c>): a save over a row someone changed since it was read throws
+/// <see cref="DbUpdateConcurrencyException"/>, which the command turns into the conflict the person sees.</para>
+/// </remarks>
+public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> options) : DbContext(options)
+{
+    public DbSet<UserRow> Users => Set<UserRow>();
+    public DbSet<IncidentRow> Incidents => Set<IncidentRow>();
+    public DbSet<SourceRow> Sources => Set<SourceRow>();
+    public DbSet<StoryMetadataRow> Stories => Set<StoryMetadataRow>();
+    /// <summary>Posts as the domain refers to them (read only; see <see cref="PostReferenceRow"/>).</summary>
+    public IQueryable<PostReferenceRow> PostReferences => Set<PostReferenceRow>().AsNoTracking();
+    public DbSet<PostTriageRow> PostTriage => Set<PostTriageRow>();
+    public DbSet<RumourRow> Rumours => Set<RumourRow>();
+    public DbSet<RumourNoteRow> RumourNotes => Set<RumourNoteRow>();
+    public DbSet<RumourPostRow> RumourPosts => Set<RumourPostRow>();
+    public DbSet<RumourStoryRow> RumourStories => Set<RumourStoryRow>();
+    public DbSet<RumourSuggestionRow> RumourSuggestions => Set<RumourSuggestionRow>();
+    public DbSet<RebuttalRow> Rebuttals => Set<RebuttalRow>();
+    public DbSet<RebuttalVersionRow> RebuttalVersions => Set<RebuttalVersionRow>();
+    public DbSet<RebuttalTemplateRow> RebuttalTemplates => Set<RebuttalTemplateRow>();
+    public DbSet<AlertRow> Alerts => Set<AlertRow>();
+    public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<UserRow>(e =>
+        {
+            e.ToTable("users");
+            Identity(e.Property(u => u.Id));
+            Now(e.Property(u => u.CreatedAt));
+        });
+        modelBuilder.Entity<IncidentRow>(e =>
+        {
+            e.ToTable("incidents");
+            Identity(e.Property(i => i.Id));
+            Now(e.Property(i => i.OpenedAt));
+        });
+        modelBuilder.Entity<SourceRow>(e =>
+        {
+            e.ToTable("sources");
+            Identity(e.Property(s => s.Id));
+            e.Property(s => s.Config).HasColumnType("jsonb");
+            Now(e.Property(s => s.CreatedAt));
+            e.Property(s => s.RowVersion).IsRowVersion();
+        });
+        modelBuilder.Entity<StoryMetadataRow>(e =>
+        {
+            e.ToTable("stories");
+            // Ids come from stories_id_seq, taken by the cluster stage: never generated here.
+            e.Property(s => s.Id).ValueGeneratedNever();
+        });
+        modelBuilder.Entity<PostReferenceRow>(e =>
+        {
+            e.ToTable("posts", t => t.ExcludeFromMigrations());
+            e.Property(p => p.Id).UseIdentityAlwaysColumn();
+        });
+        modelBuilder.Entity<PostTriageRow>(e =>
+        {
+            e.ToTable("post_triage");
+            e.HasKey(t => t.PostId);
+            e.Property(t => t.PostId).ValueGeneratedNever();
+        });
+        modelBuilder.Entity<RumourRow>(e =>
+        {
+            e.ToTable("rumours");
+            Identity(e.Property(r => r.Id));
+            Now(e.Property(r => r.CreatedAt));
+            Now(e.Property(r => r.UpdatedAt));
+            e.Property(r => r.RowVersion).IsRowVersion();
+        });
+        modelBuilder.Entity<RumourNoteRow>(e =>
+        {
+            e.ToTable("rumour_notes");
+            Identity(e.Property(n => n.Id));
+            Now(e.Property(n => n.At));
+        });
+        modelBuilder.Entity<RumourPostRow>(e =>
+        {
+            e.ToTable("rumour_posts");
+            e.HasKey(l => new { l.RumourId, l.PostId });
+            Now(e.Property(l => l.LinkedAt));
+        });
+        modelBuilder.Entity<RumourStoryRow>(e =>
+        {
+            e.ToTable("rumour_stories");
+            e.HasKey(l => new { l.RumourId, l.StoryId });
+            Now(e.Property(l => l.LinkedAt));
+        });
+        modelBuilder.Entity<RumourSuggestionRow>(e =>
+        {
+            e.ToTable("rumour_suggestions");
+            Identity(e.Property(s => s.Id));
+            Now(e.Property(s => s.CreatedAt));
+        });
+        modelBuilder.Entity<RebuttalRow>(e =>
+        {
+            e.ToTable("rebuttals");
+            Identity(e.Property(r => r.Id));
+            Now(e.Property(r => r.CreatedAt));
+            Now(e.Property(r => r.UpdatedAt));
+            e.Property(r => r.RowVersion).IsRowVersion();
+        });
+        modelBuilder.Entity<RebuttalVersionRow>(e =>
+        {
+            e.ToTable("rebuttal_versions");
+            e.HasKey(v => new { v.RebuttalId, v.Version });
+            e.Property(v => v.Variants).HasColumnType("jsonb");
+            Now(e.Property(v => v.EditedAt));
+        });
+        modelBuilder.Entity<RebuttalTemplateRow>(e =>
+        {
+            e.ToTable("rebuttal_templates");
+            Identity(e.Property(t => t.Id));
+            e.Property(t => t.Variants).HasColumnType("jsonb");
+            Now(e.Property(t => t.CreatedAt));
+        });
+        modelBuilder.Entity<AlertRow>(e =>
+        {
+            e.ToTable("alerts");
+            Identity(e.Property(a => a.Id));
+            Now(e.Property(a => a.CreatedAt));
+            Now(e.Property(a => a.UpdatedAt));
+            e.Property(a => a.RowVersion).IsRowVersion();
+        });
+        modelBuilder.Entity<DeliveryRow>(e =>
+        {
+            e.ToTable("deliveries");
+            Identity(e.Property(d => d.Id));
+            Now(e.Property(d => d.NextAttemptAt));
+            e.Property(d => d.CreatedAt).HasDefaultValueSql("clock_timestamp()");
+            Now(e.Property(d => d.UpdatedAt));
+        });
+
+        // Columns are the properties' names in snake_case (IncidentId → incident_id), as the SQL migrations name them.
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                if (property.Name != nameof(RumourRow.RowVersion))
+                    property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    /// <summary><c>GENERATED ALWAYS AS IDENTITY</c>: the database numbers new rows.</summary>
+    private static void Identity<T>(PropertyBuilder<T> property) => property.UseIdentityAlwaysColumn();
+
+    /// <summary>A time the database stamps (<c>DEFAULT now()</c>) when the command leaves it unset.</summary>
+    private static void Now(PropertyBuilder<DateTime> property) => property.HasDefaultValueSql("now()");
+
+    internal static string SnakeCase(string name)
+    {
+        var snake = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+                snake.Append('_');
+            snake.Append(char.ToLowerInvariant(name[i]));
+        }
+        return snake.ToString();
+    }
+}

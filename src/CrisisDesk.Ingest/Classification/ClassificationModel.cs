@@ -1,0 +1,102 @@
+using System.Reflection;
+using System.Text.Json;
+using CrisisDesk.Core.Classification;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+
+namespace CrisisDesk.Ingest.Classification;
+
+/// <summary>How the committed models were made: the featuriser they expect and what they were trained on.</summary>
+public sealed record ClassificationManifest(int Bits, int WordNgrams, int CharMin, int CharMax, string Trainer, int TrainingPosts, int Events)
+{
+    public FeaturizerOptions Featurizer => new(Bits, WordNgrams, CharMin, CharMax);
+}
+
+/// <summary>
+/// The trained classifiers: two ML.NET 6 maximum-entropy models (informativeness, information type) saved by
+/// tools/CrisisDesk.Training as ML.NET model files and embedded in this assembly, with a manifest naming the featuriser
+/// they were trained with. Loaded once with ML.NET; their weights are then scored by <see cref="LinearClassifier"/>.
+/// </summary>
+public sealed class ClassificationModel
+{
+    public const string InformativenessFile = "informativeness.zip";
+    public const string InformationTypeFile = "information-type.zip";
+    public const string ManifestFile = "manifest.json";
+
+    private static readonly Lazy<ClassificationModel> LazyBundled = new(() => Load(OpenBundled));
+
+    public required ClassificationManifest Manifest { get; init; }
+    public required LinearClassifier Informativeness { get; init; }
+    public required LinearClassifier InformationType { get; init; }
+
+    /// <summary>The models committed in src/CrisisDesk.Ingest/Classification/Model, loaded on first use.</summary>
+    public static ClassificationModel Bundled => LazyBundled.Value;
+
+    /// <summary>A classifier for one thread over these models, with VADER's bundled lexicon.</summary>
+    public PostClassifier CreateClassifier() =>
+        new(new TextFeaturizer(Manifest.Featurizer), Informativeness, InformationType, VaderSentiment.Default);
+
+    /// <summary>Loads the three files through <paramref name="open"/> (a file name to a stream).</summary>
+    public static ClassificationModel Load(Func<string, Stream> open)
+    {
+        ClassificationManifest manifest;
+        using (var json = open(ManifestFile))
+            manifest = JsonSerializer.Deserialize<ClassificationManifest>(json, JsonOptions) ?? throw new InvalidDataException("The classification manifest is empty.");
+        var ml = new MLContext(seed: 1);
+        return new ClassificationModel
+        {
+            Manifest = manifest,
+            Informativeness = LoadLinear(ml, open(InformativenessFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformativenessNames.Count),
+            InformationType = LoadLinear(ml, open(InformationTypeFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformationTypeNames.Count),
+        };
+    }
+
+    /// <summary>Loads from a directory holding the three files (the training tool's output).</summary>
+    public static ClassificationModel LoadDirectory(string directory) => Load(name => File.OpenRead(Path.Combine(directory, name)));
+
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static Stream OpenBundled(string name) =>
+        Assembly.GetExecutingAssembly().GetManifestResourceStream("CrisisDesk.Ingest.Classification.Model." + name)
+        ?? throw new InvalidOperationException($"The classification model file {name} is not embedded in CrisisDesk.Ingest: run tools/CrisisDesk.Training.");
+
+    private static LinearClassifier LoadLinear(MLContext ml, Stream stream, int dimension, int classes)
+    {
+        using (stream)
+        {
+            var transformer = ml.Model.Load(stream, out _);
+            if (transformer is not MulticlassPredictionTransformer<MaximumEntropyModelParameters> maxent)
+                throw new InvalidDataException($"Expected an ML.NET maximum-entropy model, found {transformer.GetType().Name}.");
+            var model = ToLinear(maxent.Model, dimension);
+            if (model.Classes != classes)
+                throw new InvalidDataException($"The model has {model.Classes} classes, not {classes}.");
+            return model;
+        }
+    }
+
+    /// <summary>The model's per-class weights and biases, dense, as <see cref="LinearClassifier"/> scores them.</summary>
+    public static LinearClassifier ToLinear(MaximumEntropyModelParameters model, int dimension)
+    {
+        VBuffer<float>[] weights = [];
+        model.GetWeights(ref weights, out var classes);
+        var dense = new float[classes][];
+        for (var c = 0; c < classes; c++)
+        {
+            dense[c] = new float[dimension];
+            // Densified by hand: a sparse VBuffer's values are only its non-zero entries, at its indices.
+            var values = weights[c].GetValues();
+            if (weights[c].IsDense)
+            {
+                values.CopyTo(dense[c]);
+            }
+            else
+            {
+                var indices = weights[c].GetIndices();
+                for (var i = 0; i < values.Length; i++)
+                    dense[c][indices[i]] = values[i];
+            }
+        }
+        return new LinearClassifier(dimension, dense, model.GetBiases().ToArray());
+    }
+}

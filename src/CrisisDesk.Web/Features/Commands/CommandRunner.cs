@@ -1,0 +1,79 @@
+using System.Security.Claims;
+using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
+using CrisisDesk.Data.Events;
+using CrisisDesk.Web.Features.Account;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Commands;
+
+/// <summary>What a command is and who may run it: the policy, the words for a refusal, and the incident it touches.</summary>
+public readonly record struct CommandSpec(string Policy, string What, int? IncidentId);
+
+/// <summary>
+/// The one way a command is written. The caller loads what the command is about (to know its incident), then
+/// <see cref="RunAsync{T}"/> authorises with the role read afresh from the database (a refusal recorded), opens one
+/// DbContext and one transaction, lets the command check the state and make its change, saves it, appends the events
+/// it recorded, and commits: the change and its events exist together or not at all. A state check that fails throws
+/// a <see cref="CommandException"/>, which rolls everything back.
+/// </summary>
+public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer)
+{
+    public async Task<T> RunAsync<T>(ClaimsPrincipal user, CommandSpec spec, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
+    {
+        await authorizer.RequireAsync(user, spec.Policy, spec.What, spec.IncidentId, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // A command that fails rolls back whole, so EF's automatic savepoint around each save (two more round trips)
+        // buys nothing; a command that must survive a failed save turns it on for that save.
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var command = new CommandTransaction(db, transaction, user.ActorName(), cancellationToken);
+        var result = await change(command);
+        if (command.Skipped)
+            return result; // nothing changed, nothing to record: rolled back on dispose
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+}
+
+/// <summary>
+/// The open transaction of one command: the DbContext to change the domain with, and the event log to record the
+/// change in. The event log appends on the DbContext's own connection and transaction.
+/// </summary>
+public sealed class CommandTransaction(CrisisDeskDbContext db, IDbContextTransaction transaction, string actor, CancellationToken cancellationToken)
+{
+    public CrisisDeskDbContext Db { get; } = db;
+
+    /// <summary>The DbContext's connection, for what stays on Npgsql (the event log).</summary>
+    public NpgsqlConnection Connection => (NpgsqlConnection)Db.Database.GetDbConnection();
+
+    public NpgsqlTransaction Transaction { get; } = (NpgsqlTransaction)transaction.GetDbTransaction();
+
+    /// <summary>Who runs the command, as the event log names them.</summary>
+    public string Actor { get; } = actor;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>The sequence number of the last event recorded, for announcing the change after the commit.</summary>
+    public long LastSeq { get; private set; }
+
+    internal bool Skipped { get; private set; }
+
+    /// <summary>Saves the changes made so far (ids and concurrency tokens come back), in this transaction.</summary>
+    public Task SaveAsync() => Db.SaveChangesAsync(CancellationToken);
+
+    /// <summary>Saves the change, then appends its event in this transaction.</summary>
+    public async Task<long> RecordAsync(int? incidentId, EventPayload payload)
+    {
+        if (Db.ChangeTracker.HasChanges())
+            await Db.SaveChangesAsync(CancellationToken);
+        LastSeq = await EventLog.AppendAsync(Connection, Transaction, Actor, incidentId, payload, CancellationToken);
+        return LastSeq;
+    }
+
+    /// <summary>The command found nothing to change (already done by someone): no event, nothing committed.</summary>
+    public void NothingChanged() => Skipped = true;
+}

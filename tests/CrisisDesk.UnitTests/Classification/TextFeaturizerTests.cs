@@ -1,0 +1,86 @@
+using CrisisDesk.Core.Classification;
+
+namespace CrisisDesk.UnitTests.Classification;
+
+public class TextFeaturizerTests
+{
+    [Fact]
+    public void Words_are_lower_case_with_links_mentions_and_numbers_folded()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions());
+        Assert.Equal(
+            ["rt", TextFeaturizer.MentionToken, "flooding", "on", "i", TextFeaturizer.NumberToken, "don't", "drive", TextFeaturizer.UrlToken, "yycflood"],
+            featurizer.Words("RT @CityOfCalgary: FLOODING on I-95, don't drive! http://t.co/AbC123 #yycflood"));
+    }
+
+    [Fact]
+    public void Words_in_other_scripts_and_with_accents_are_kept_whole()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions());
+        Assert.Equal(["terremoto", "en", "cañas", "sismo", "de", TextFeaturizer.NumberToken], featurizer.Words("Terremoto en Cañas: ¡sismo de 7,6!").Take(6));
+        Assert.Equal(["метеорит", "челябинск"], featurizer.Words("Метеорит, Челябинск"));
+    }
+
+    [Fact]
+    public void Features_are_sorted_distinct_and_of_unit_length()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions());
+        var vector = new FeatureVector();
+        featurizer.Extract("Flood flood FLOOD warning for the river, flood!", vector);
+
+        Assert.True(vector.Count > 0);
+        for (var i = 1; i < vector.Count; i++)
+            Assert.True(vector.Indices[i] > vector.Indices[i - 1]);
+        Assert.All(vector.Indices.Take(vector.Count), index => Assert.InRange(index, 0, (1 << 18) - 1));
+        var length = Math.Sqrt(vector.Values.Take(vector.Count).Sum(v => (double)v * v));
+        Assert.Equal(1.0, length, 5);
+    }
+
+    [Fact]
+    public void A_repeated_word_weighs_log_of_its_count()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions(18, 1, 0, 0));
+        var vector = new FeatureVector();
+        featurizer.Extract("flood flood flood rain", vector);
+
+        Assert.Equal(2, vector.Count);
+        var values = vector.Values.Take(2).Order().ToArray();
+        Assert.Equal(Math.Log(2) / Math.Log(4), values[0] / values[1], 5);
+    }
+
+    [Fact]
+    public void The_same_text_gives_the_same_features_whatever_the_case_and_link()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions());
+        var a = new FeatureVector();
+        var b = new FeatureVector();
+        featurizer.Extract("Evacuate NOW http://t.co/aaa", a);
+        featurizer.Extract("evacuate now https://bit.ly/zzz", b);
+
+        Assert.Equal(a.Indices.Take(a.Count), b.Indices.Take(b.Count));
+        Assert.Equal(a.Values.Take(a.Count), b.Values.Take(b.Count));
+    }
+
+    [Fact]
+    public void Bigrams_and_character_ngrams_add_features_as_configured()
+    {
+        static int Count(FeaturizerOptions options)
+        {
+            var vector = new FeatureVector();
+            new TextFeaturizer(options).Extract("roads closed", vector);
+            return vector.Count;
+        }
+
+        Assert.Equal(2, Count(new FeaturizerOptions(20, 1, 0, 0)));
+        Assert.Equal(3, Count(new FeaturizerOptions(20, 2, 0, 0)));
+        // "<roads>" has 5 trigrams, "<closed>" 6: 11 more.
+        Assert.Equal(3 + 5 + 6, Count(new FeaturizerOptions(20, 2, 3, 3)));
+    }
+
+    [Fact]
+    public void Hashing_is_stable_across_runs()
+    {
+        // FNV-1a of "a" from the standard offset basis; string.GetHashCode would differ per process.
+        Assert.Equal(0xE40C292Cu, TextFeaturizer.Hash(0x811C9DC5, "a"));
+    }
+}

@@ -1,0 +1,118 @@
+using System.IO.Compression;
+using CrisisDesk.Core.Classification;
+using CrisisDesk.Ingest.Classification;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+
+namespace CrisisDesk.Training;
+
+/// <summary>One way to train: a featurisation, an ML.NET trainer, and whether classes are weighted to balance.</summary>
+/// <param name="Trainer"><c>sdca</c> (SdcaMaximumEntropy) or <c>lbfgs</c> (LbfgsMaximumEntropy).</param>
+public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced)
+{
+    public string Name => $"{Featurizer} {(Trainer == "sdca" ? "SDCA maxent" : "L-BFGS maxent")}{(Balanced ? ", balanced" : "")}";
+}
+
+/// <summary>A post's features and its class, ready for ML.NET.</summary>
+public sealed record FeatureRow(int[] Indices, float[] Values, int Label);
+
+/// <summary>Trains ML.NET 6 maximum-entropy models on precomputed sparse features.</summary>
+public static class Trainer
+{
+    /// <summary>
+    /// The training rows ML.NET reads: the sparse feature vector, the class, a weight. The class goes in as its own
+    /// index: loaded this way, ML.NET's class i is the key value i (checked: with 1-based values the last class was
+    /// dropped as out of range and every other class moved up by one).
+    /// </summary>
+    private sealed class Example
+    {
+        public VBuffer<float> Features { get; set; }
+        public uint Label { get; set; }
+        public float Weight { get; set; }
+    }
+
+    public static (MulticlassPredictionTransformer<MaximumEntropyModelParameters> Model, DataViewSchema Schema) Train(
+        IReadOnlyList<FeatureRow> rows, int classes, Candidate candidate)
+    {
+        // One thread and a fixed seed: the same data gives the same model on every run.
+        var ml = new MLContext(seed: 1);
+        var dimension = candidate.Featurizer.Dimension;
+        var weights = new float[classes];
+        Array.Fill(weights, 1f);
+        if (candidate.Balanced)
+        {
+            var counts = new int[classes];
+            foreach (var row in rows)
+                counts[row.Label]++;
+            for (var c = 0; c < classes; c++)
+                weights[c] = counts[c] == 0 ? 0 : (float)rows.Count / (classes * counts[c]);
+        }
+        var examples = rows.Select(r => new Example
+        {
+            Features = new VBuffer<float>(dimension, r.Indices.Length, r.Values, r.Indices),
+            Label = (uint)r.Label,
+            Weight = weights[r.Label],
+        }).ToList();
+        var schema = SchemaDefinition.Create(typeof(Example));
+        schema[nameof(Example.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
+        schema[nameof(Example.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
+        var data = ml.Data.Cache(ml.Data.LoadFromEnumerable(examples, schema));
+
+        var model = candidate.Trainer switch
+        {
+            "sdca" => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = nameof(Example.Label),
+                FeatureColumnName = nameof(Example.Features),
+                ExampleWeightColumnName = nameof(Example.Weight),
+                NumberOfThreads = 1,
+                MaximumNumberOfIterations = 30,
+                // Explicit: the defaults' L1 threshold zeroed almost every hashed feature.
+                L1Regularization = 0,
+                L2Regularization = 1e-4f,
+            }).Fit(data),
+            "lbfgs" => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = nameof(Example.Label),
+                FeatureColumnName = nameof(Example.Features),
+                ExampleWeightColumnName = nameof(Example.Weight),
+                NumberOfThreads = 1,
+                L1Regularization = 0,
+                L2Regularization = 1e-4f * rows.Count,
+                OptimizationTolerance = 1e-5f,
+                MaximumNumberOfIterations = 200,
+            }).Fit(data),
+            _ => throw new ArgumentException($"Unknown trainer {candidate.Trainer}."),
+        };
+        return (model, data.Schema);
+    }
+
+    /// <summary>
+    /// Saves the model as an ML.NET model file with every entry's time fixed, so that the same weights give the same
+    /// bytes and a rerun of the training leaves the committed file unchanged.
+    /// </summary>
+    public static void Save(MulticlassPredictionTransformer<MaximumEntropyModelParameters> model, DataViewSchema schema, string path)
+    {
+        var ml = new MLContext(seed: 1);
+        using var buffer = new MemoryStream();
+        ml.Model.Save(model, schema, buffer);
+        using var output = new MemoryStream();
+        using (var source = new ZipArchive(new MemoryStream(buffer.ToArray()), ZipArchiveMode.Read))
+        using (var target = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var entry in source.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
+            {
+                var copy = target.CreateEntry(entry.FullName, CompressionLevel.SmallestSize);
+                copy.LastWriteTime = new DateTimeOffset(2013, 1, 1, 0, 0, 0, TimeSpan.Zero);
+                using var from = entry.Open();
+                using var to = copy.Open();
+                from.CopyTo(to);
+            }
+        }
+        File.WriteAllBytes(path, output.ToArray());
+    }
+
+    public static LinearClassifier Linear(MulticlassPredictionTransformer<MaximumEntropyModelParameters> model, int dimension) =>
+        ClassificationModel.ToLinear(model.Model, dimension);
+}
