@@ -37,13 +37,15 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         await page.ScreenshotAsync($"map-warroom-{width}x{height}");
 
         // Clusters open on click until a single post's marker shows; clicking it opens that post.
-        var marker = panel.Locator(".leaflet-overlay-pane path.leaflet-interactive");
-        for (var i = 0; i < 8 && await marker.CountAsync() == 0; i++)
+        var marker = panel.Locator(".leaflet-overlay-pane path.post-marker");
+        var cluster = panel.Locator(".marker-cluster");
+        for (var i = 0; i < 12 && await marker.CountAsync() == 0; i++)
         {
-            await panel.Locator(".marker-cluster").First.ClickAsync();
+            if (await cluster.CountAsync() > 0)
+                await cluster.First.ClickAsync();
             await page.WaitForTimeoutAsync(600);
         }
-        await marker.First.ClickAsync(new() { Force = true });
+        await marker.First.ClickAsync();
         var selected = page.GetByTestId("selected-post");
         await selected.WaitForAsync();
         Assert.False(string.IsNullOrWhiteSpace(await selected.GetByTestId("selected-text").InnerTextAsync()));

@@ -80,7 +80,9 @@ class CrisisMap {
         this.map.createPane("basemap").style.zIndex = 150;
         this.areas = L.featureGroup().addTo(this.map);
         this.drawing = L.featureGroup().addTo(this.map);
-        this.markers = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+        // Spider legs are drawn, not clicked: only a post's own marker answers a click.
+        this.markers = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
+            spiderLegPolylineOptions: { weight: 1.5, color: "#222", opacity: 0.5, interactive: false } });
         this.map.addLayer(this.markers);
         this.markerIds = new Set();
         this.fitted = false;
@@ -210,7 +212,7 @@ class CrisisMap {
         for (const m of markers) {
             if (this.markerIds.has(m.id)) continue;
             this.markerIds.add(m.id);
-            const marker = L.circleMarker([m.lat, m.lon], { radius: 6, color: "#1f4fbf", weight: 1, fillOpacity: 0.8, pmIgnore: true });
+            const marker = L.circleMarker([m.lat, m.lon], { radius: 6, color: "#1f4fbf", weight: 1, fillOpacity: 0.8, pmIgnore: true, className: "post-marker" });
             marker.bindTooltip(m.label);
             marker.on("click", () => this.dotnet.invokeMethodAsync("MarkerClick", m.id));
             layers.push(marker);
