@@ -50,5 +50,16 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         await selected.WaitForAsync();
         Assert.False(string.IsNullOrWhiteSpace(await selected.GetByTestId("selected-text").InnerTextAsync()));
         await page.ScreenshotAsync($"map-warroom-selected-{width}x{height}");
+        await page.Keyboard.PressAsync("Escape");
+
+        // The feed narrowed to what the map shows: only located posts, no more than the map holds.
+        var total = page.GetByTestId("feed-total");
+        var all = int.Parse(await total.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        await page.GetByTestId("filter-place").ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("What the map shows").ClickAsync();
+        var located = int.Parse(await canvas.GetAttributeAsync("data-markers") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        await PageActions.EventuallyAsync(async () => int.Parse(await total.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture),
+            n => n > 0 && n <= located && n < all, $"the feed narrowed to the map's view (of {all} posts, {located} located)", TimeSpan.FromSeconds(30));
+        await page.ScreenshotAsync($"map-warroom-feed-by-view-{width}x{height}");
     }
 }

@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Alerts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
@@ -47,6 +48,9 @@ public sealed partial class MapView : IAsyncDisposable
 
     [Parameter] public EventCallback<long> MarkerClicked { get; set; }
 
+    /// <summary>Raised with what the map shows after each pan or zoom (and once it is first drawn).</summary>
+    [Parameter] public EventCallback<GeoBox> ViewChanged { get; set; }
+
     /// <summary>Whether the browser reported that tiles could not be loaded (or none are configured).</summary>
     public bool TilesOff => _tilesOff is not null;
 
@@ -72,6 +76,7 @@ public sealed partial class MapView : IAsyncDisposable
                     maxZoom = options.MaxZoom,
                     basemapUrl = "lib/world-atlas/land-110m.json",
                     editable = Editable,
+                    reportView = ViewChanged.HasDelegate,
                 });
                 _shownEditable = Editable;
             }
@@ -153,6 +158,9 @@ public sealed partial class MapView : IAsyncDisposable
 
     [JSInvokable]
     public async Task MarkerClick(long id) => await MarkerClicked.InvokeAsync(id);
+
+    [JSInvokable]
+    public async Task ViewMoved(MapViewWire view) => await ViewChanged.InvokeAsync(new GeoBox(view.South, view.West, view.North, view.East));
 
     [JSInvokable]
     public Task TilesUnavailable(string reason)

@@ -86,6 +86,15 @@ class CrisisMap {
         this.map.addLayer(this.markers);
         this.markerIds = new Set();
         this.fitted = false;
+        if (options.reportView) {
+            // The war room filters its feed by what the map shows: say so after each pan or zoom has settled.
+            const report = () => {
+                const b = this.map.getBounds();
+                this.dotnet.invokeMethodAsync("ViewMoved", { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() });
+            };
+            this.map.on("moveend", report);
+            this.map.whenReady(report);
+        }
         this.loadBasemap(options.basemapUrl);
         this.addTiles(options);
         this.setEditable(options.editable);

@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Classification;
 
 namespace CrisisDesk.Web.Features.Triage;
@@ -15,6 +16,9 @@ namespace CrisisDesk.Web.Features.Triage;
 /// <param name="Type">Only posts of this CrisisLexT26 information type (as the pipeline's classifier read them).</param>
 /// <param name="AtLeast">Only posts at least this informative: <see cref="Informativeness.RelatedNotInformative"/> hides
 /// the not related, <see cref="Informativeness.RelatedInformative"/> keeps only the informative.</param>
+/// <param name="Place">Only located posts inside the incident's drawn area, or inside <paramref name="View"/>.</param>
+/// <param name="View">What the war room's map shows (south, west, north, east; longitudes as the map gives them, may
+/// run past ±180 when the map has been panned round the world).</param>
 public sealed record TriageFilter(
     string? Search = null,
     string? Platform = null,
@@ -25,7 +29,9 @@ public sealed record TriageFilter(
     bool OfficialOnly = false,
     DateTime? WindowEnd = null,
     InformationType? Type = null,
-    Informativeness? AtLeast = null)
+    Informativeness? AtLeast = null,
+    FeedPlace Place = FeedPlace.Anywhere,
+    GeoBox? View = null)
 {
     public static TriageFilter None { get; } = new();
 
@@ -39,7 +45,18 @@ public sealed record TriageFilter(
     public const string OfficialCondition = "(p.platform = ANY(@official) OR p.extra->>'verified' = 'true')";
 
     public bool IsEmpty => this == None || (string.IsNullOrWhiteSpace(Search) && string.IsNullOrEmpty(Platform) && string.IsNullOrEmpty(Language)
-        && !MediaOnly && WindowMinutes is null && !UnreviewedOnly && !OfficialOnly && Type is null && AtLeast is null);
+        && !MediaOnly && WindowMinutes is null && !UnreviewedOnly && !OfficialOnly && Type is null && AtLeast is null
+        && Place == FeedPlace.Anywhere);
 
     public bool HasSearch => !string.IsNullOrWhiteSpace(Search);
+}
+
+/// <summary>Where the feed's posts must be: anywhere (located or not), or located inside an area.</summary>
+public enum FeedPlace
+{
+    Anywhere,
+    /// <summary>Located inside the incident's drawn area (exact polygon and circle test).</summary>
+    IncidentArea,
+    /// <summary>Located inside what the war room's map shows.</summary>
+    MapView,
 }

@@ -133,6 +133,40 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
         }
         if (filter.UnreviewedOnly)
             where.Append(" AND NOT EXISTS (SELECT 1 FROM post_triage t WHERE t.post_id = p.id AND t.reviewed_at IS NOT NULL)");
+        switch (filter.Place)
+        {
+            case FeedPlace.IncidentArea:
+                // The area's box narrows on the index; the exact shape is tested on the post's point (its box's centre).
+                where.Append("""
+                     AND p.geo_south IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM incidents i
+                         WHERE i.id = @incidentId AND p.geo_north >= i.area_south AND p.geo_south <= i.area_north
+                           AND p.geo_east >= i.area_west AND p.geo_west <= i.area_east
+                           AND crisisdesk_in_cap_area((p.geo_south + p.geo_north) / 2, (p.geo_west + p.geo_east) / 2, i.area_polygons, i.area_circles))
+                    """);
+                break;
+            case FeedPlace.MapView when filter.View is null:
+                // The map has not said what it shows yet: the located posts.
+                where.Append(" AND p.geo_south IS NOT NULL");
+                break;
+            case FeedPlace.MapView when filter.View is { } view:
+                where.Append(" AND p.geo_south IS NOT NULL AND (p.geo_south + p.geo_north) / 2 BETWEEN @viewSouth AND @viewNorth");
+                parameters.Add("viewSouth", view.South);
+                parameters.Add("viewNorth", view.North);
+                // A map panned round the world gives longitudes past ±180: bring them back, and a view that wraps
+                // becomes two longitude ranges; one 360° wide or more holds every longitude.
+                if (view.East - view.West < 360)
+                {
+                    var west = ((view.West + 180) % 360 + 360) % 360 - 180;
+                    var east = west + (view.East - view.West);
+                    where.Append(east <= 180
+                        ? " AND (p.geo_west + p.geo_east) / 2 BETWEEN @viewWest AND @viewEast"
+                        : " AND ((p.geo_west + p.geo_east) / 2 >= @viewWest OR (p.geo_west + p.geo_east) / 2 <= @viewEast - 360)");
+                    parameters.Add("viewWest", west);
+                    parameters.Add("viewEast", east);
+                }
+                break;
+        }
         return (where.ToString(), parameters);
     }
 

@@ -31,6 +31,7 @@ public sealed class WarRoomView
 public sealed partial class WarRoom
 {
     private WarRoomIncident? _incident;
+    private CrisisDesk.Core.Alerts.GeoBox? _mapView;
     private bool _notFound;
     private int? _loadedIncidentId;
     private bool _canTriage;
@@ -102,12 +103,21 @@ public sealed partial class WarRoom
 
     private async Task FilterChangedAsync(TriageFilter filter)
     {
-        View.Filter = filter;
+        // "What the map shows" takes the map's view as it is now, and follows it (MapViewChanged).
+        View.Filter = filter.Place == FeedPlace.MapView ? filter with { View = _mapView } : filter with { View = null };
         View.SelectedPostId = null;
         _selected = null;
         if (_drawer == WarRoomDrawer.Post)
             SetDrawer(null);
         (_platforms, _languages) = await Triage.FacetsAsync(IncidentId);
+    }
+
+    /// <summary>The map was panned or zoomed: a feed filtered by the map's view follows it (the selected post stays).</summary>
+    private void MapViewChanged(CrisisDesk.Core.Alerts.GeoBox view)
+    {
+        _mapView = view;
+        if (View.Filter.Place == FeedPlace.MapView)
+            View.Filter = View.Filter with { View = view };
     }
 
     private async Task SelectedChangedAsync(TriagePost? post)

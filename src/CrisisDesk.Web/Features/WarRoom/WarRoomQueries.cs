@@ -38,6 +38,9 @@ public sealed record WarRoomIncident
 
     /// <summary>A drill, or an incident whose every source replays a recording: it runs on <see cref="IncidentClock"/>'s event time.</summary>
     public bool OnEventTime { get; init; }
+
+    /// <summary>An area was drawn when the incident was opened: the feed can be narrowed to it.</summary>
+    public bool HasArea { get; init; }
 }
 
 /// <summary>What the war room reads; one short-lived connection per query, never one per circuit.</summary>
@@ -48,7 +51,7 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<WarRoomIncident>(new CommandDefinition(
             """
-            SELECT i.id, i.name, i.keywords, i.is_drill AS IsDrill,
+            SELECT i.id, i.name, i.keywords, i.is_drill AS IsDrill, i.area_south IS NOT NULL AS HasArea,
                    i.is_drill OR (EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.id AND s.kind = @replay)
                                   AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.id AND s.kind <> @replay)) AS OnEventTime
               FROM incidents i WHERE i.id = @incidentId
