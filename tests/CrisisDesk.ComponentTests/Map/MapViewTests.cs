@@ -143,15 +143,34 @@ public sealed class MapViewTests : ComponentTest
         var module = SetupModule();
         long? clicked = null;
         var map = Context.Render<MapView>(p => p
-            .Add(m => m.Markers, [new MapMarker(42, 48.1, 6.2, "@someone: smoke near the pass")])
+            .Add(m => m.Markers, [new MapMarker(42, 48.1, 6.2, "@someone: smoke near the pass"), new MapMarker(43, -33.9, 151.2, "@other: all clear")])
             .Add(m => m.MarkerClicked, id => clicked = id));
 
-        var marker = Argument(module.VerifyInvoke("setMarkers"), 1)[0];
-        Assert.Equal(42, marker.GetProperty("id").GetInt64());
-        Assert.Equal(48.1, marker.GetProperty("lat").GetDouble());
-        Assert.Equal("@someone: smoke near the pass", marker.GetProperty("label").GetString());
+        // One flat array (id, latitude, longitude, …); the labels stay on the server until a tooltip asks.
+        var sent = Argument(module.VerifyInvoke("setMarkers"), 1);
+        Assert.Equal([42, 48.1, 6.2, 43, -33.9, 151.2], sent.EnumerateArray().Select(v => v.GetDouble()));
+        Assert.Equal("@other: all clear", map.Instance.MarkerLabel(43));
+        Assert.Equal("", map.Instance.MarkerLabel(7));
 
         await map.InvokeAsync(() => map.Instance.MarkerClick(42));
         Assert.Equal(42, clicked);
+    }
+
+    [Fact]
+    public void Markers_given_while_the_browser_still_makes_the_map_are_sent_once_it_exists()
+    {
+        var module = SetupModule();
+        var create = module.SetupVoid("create", _ => true);
+        var map = Context.Render<MapView>();
+        // The panel's first read lands while Leaflet is still loading in the browser.
+        map.Render(p => p.Add(m => m.Markers, [new MapMarker(42, 48.1, 6.2, "@someone: smoke")]));
+        Assert.DoesNotContain(module.Invocations, i => i.Identifier == "setMarkers");
+
+        create.SetVoidResult();
+        map.WaitForAssertion(() =>
+        {
+            var sent = Argument(module.VerifyInvoke("setMarkers"), 1);
+            Assert.Equal([42, 48.1, 6.2], sent.EnumerateArray().Select(v => v.GetDouble()));
+        });
     }
 }

@@ -11,6 +11,9 @@ public sealed partial class MapView : IAsyncDisposable
 
     private ElementReference _element;
     private IJSObjectReference? _module;
+    // The browser's map exists: set only once "create" has returned. Renders while it is being made (the module
+    // loaded, Leaflet still loading) must not send anything: the browser would drop it, and it would count as shown.
+    private bool _created;
     private DotNetObjectReference<MapView>? _self;
     private string? _tilesOff;
     private string? _failed;
@@ -21,6 +24,7 @@ public sealed partial class MapView : IAsyncDisposable
     private IReadOnlyList<MapMarker>? _shownMarkers;
     private bool _shownEditable;
     private readonly List<MapMarker> _pendingMarkers = [];
+    private readonly Dictionary<long, string> _labels = [];
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private IOptions<MapOptions> Options { get; set; } = default!;
@@ -78,6 +82,7 @@ public sealed partial class MapView : IAsyncDisposable
                     editable = Editable,
                     reportView = ViewChanged.HasDelegate,
                 });
+                _created = true;
                 _shownEditable = Editable;
             }
             catch (JSException e)
@@ -91,7 +96,7 @@ public sealed partial class MapView : IAsyncDisposable
                 return;
             }
         }
-        if (_module is null)
+        if (!_created)
             return;
         try
         {
@@ -122,13 +127,14 @@ public sealed partial class MapView : IAsyncDisposable
         if (!ReferenceEquals(_shownMarkers, Markers))
         {
             _shownMarkers = Markers;
-            await _module!.InvokeVoidAsync("setMarkers", _element, Markers.Select(Wire));
+            _labels.Clear();
+            await _module!.InvokeVoidAsync("setMarkers", _element, Wire(Markers));
         }
         if (_pendingMarkers.Count > 0)
         {
             var pending = _pendingMarkers.ToList();
             _pendingMarkers.Clear();
-            await _module!.InvokeVoidAsync("addMarkers", _element, pending.Select(Wire));
+            await _module!.InvokeVoidAsync("addMarkers", _element, Wire(pending));
         }
     }
 
@@ -137,16 +143,33 @@ public sealed partial class MapView : IAsyncDisposable
     {
         if (markers.Count == 0)
             return;
-        if (_module is null)
+        if (!_created)
         {
             // The map is not up yet: these go with the first markers sent.
             _pendingMarkers.AddRange(markers);
             return;
         }
-        await _module.InvokeVoidAsync("addMarkers", _element, markers.Select(Wire));
+        await _module!.InvokeVoidAsync("addMarkers", _element, Wire(markers));
     }
 
-    private static object Wire(MapMarker m) => new { id = m.Id, lat = m.Latitude, lon = m.Longitude, label = m.Label };
+    /// <summary>
+    /// Markers go to the browser as one flat array (id, latitude, longitude, …): ten thousand of them are a few hundred
+    /// kilobytes instead of megabytes of labels; a marker's label is asked for when its tooltip opens.
+    /// </summary>
+    private double[] Wire(IReadOnlyList<MapMarker> markers)
+    {
+        var wire = new double[markers.Count * 3];
+        for (var i = 0; i < markers.Count; i++)
+        {
+            var m = markers[i];
+            (wire[3 * i], wire[3 * i + 1], wire[3 * i + 2]) = (m.Id, m.Latitude, m.Longitude);
+            _labels[m.Id] = m.Label;
+        }
+        return wire;
+    }
+
+    [JSInvokable]
+    public string MarkerLabel(long id) => _labels.GetValueOrDefault(id, "");
 
     [JSInvokable]
     public async Task ShapesDrawn(MapShapesWire drawn)

@@ -1,0 +1,203 @@
+// The war room's map with many located posts (issue 14's aim: first render < 1 s, no frame over 50 ms).
+// 1. The real CrisisDesk executable on a private PostgreSQL; an incident with N located posts (written with the ingest
+//    path's own COPY writer, spread over western Europe).
+// 2. Debian Chromium (Playwright) opens the war room R times: first render = navigation start → the map holds all N
+//    markers (data-markers) and has drawn its clusters.
+// 3. Pan and zoom with the mouse (drags and wheel steps) while requestAnimationFrame notes every frame's time.
+// 4. The server's cost per live update: the map panel's three queries (new located posts after the newest held, the
+//    incident area, the agencies' alerts) timed in process, U times, against the same database.
+// Usage: dotnet run -c Release --project bench/CrisisDesk.Bench.Map -- [--posts 10000] [--opens 5] [--updates 500]
+using System.Diagnostics;
+using System.Globalization;
+using CrisisDesk.Core.Posts;
+using CrisisDesk.Data.Posts;
+using CrisisDesk.TestSupport;
+using CrisisDesk.Web.Features.Map;
+using Microsoft.Playwright;
+using Npgsql;
+
+var posts = Option("--posts", 10_000);
+var opens = Option("--opens", 5);
+var updates = Option("--updates", 500);
+const string ChromiumPath = "/usr/bin/chromium";
+const string AdminPassword = "map-bench-admin-password";
+if (!File.Exists(ChromiumPath))
+{
+    Console.Error.WriteLine($"Chromium is not installed at {ChromiumPath} (apt-get install chromium).");
+    return 2;
+}
+Console.WriteLine($"map bench: {posts:N0} located posts, {opens} page opens, {updates} update reads; .NET {Environment.Version}, " +
+    $"{Environment.ProcessorCount} cpus; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+
+await using var database = await TestDatabase.CreateEmptyAsync();
+await using var app = await AppProcess.StartAsync(new Dictionary<string, string>
+{
+    ["ConnectionStrings:CrisisDesk"] = database.ConnectionString,
+    ["CrisisDesk:Admin:Password"] = AdminPassword,
+    ["CrisisDesk:Drill:OpenOnFirstRun"] = "false",
+    // No tile server: the bundled world map is drawn under the markers (tile downloads would measure the network).
+    ["CrisisDesk:Map:TileUrl"] = "",
+}, logName: "map-bench", timeout: TimeSpan.FromSeconds(120));
+Console.CancelKeyPress += (_, _) => app.Kill();
+
+int incidentId;
+await using (var connection = await database.DataSource.OpenConnectionAsync())
+{
+    await using var command = new NpgsqlCommand("INSERT INTO incidents (name, keywords) VALUES ('Bench: the map', '{flood}') RETURNING id", connection);
+    incidentId = (int)(await command.ExecuteScalarAsync())!;
+    command.CommandText = $"INSERT INTO sources (incident_id, kind, name, enabled) VALUES ({incidentId}, 'jsonl', 'bench', false) RETURNING id";
+    var sourceId = (int)(await command.ExecuteScalarAsync())!;
+    var random = new Random(14);
+    var start = DateTimeOffset.UtcNow.AddHours(-1);
+    var located = Enumerable.Range(0, posts).Select(i => Located(i, 42 + random.NextDouble() * 12, -5 + random.NextDouble() * 20, start.AddMilliseconds(i * 100))).ToList();
+    var writing = Stopwatch.StartNew();
+    await new PostWriter(database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, located, [], null, null));
+    command.CommandText = "ANALYZE posts";
+    await command.ExecuteNonQueryAsync();
+    Console.WriteLine($"incident {incidentId}: {posts:N0} located posts written in {writing.Elapsed.TotalSeconds:N1} s");
+}
+
+// The server's cost per live update: what MapPanel reads on each one.
+var queries = new MapQueries(database.DataSource);
+var newest = (await queries.LocatedPostsAsync(incidentId, 0, 1)).Single().Id;
+for (var i = 0; i < 20; i++)
+    await ReadUpdateAsync();
+var reads = new List<double>();
+for (var i = 0; i < updates; i++)
+{
+    var watch = Stopwatch.StartNew();
+    await ReadUpdateAsync();
+    reads.Add(watch.Elapsed.TotalMilliseconds);
+}
+Console.WriteLine($"server, per live update (the map panel's 3 queries, {updates} reads): p50 {Percentile(reads, 50):N2} ms, p99 {Percentile(reads, 99):N2} ms, max {reads.Max():N2} ms");
+var firstRead = Stopwatch.StartNew();
+var all = await queries.LocatedPostsAsync(incidentId, 0, 10_000);
+Console.WriteLine($"server, first read of the panel ({all.Count:N0} markers): {firstRead.Elapsed.TotalMilliseconds:N0} ms");
+
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = ChromiumPath,
+    Headless = true,
+    Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+var context = await browser.NewContextAsync(new BrowserNewContextOptions
+{
+    BaseURL = app.BaseAddress.ToString(),
+    ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+});
+context.SetDefaultTimeout(120_000);
+var signIn = await context.NewPageAsync();
+await signIn.GotoAsync("/login");
+await signIn.FillAsync("#userName", "admin");
+await signIn.FillAsync("#password", AdminPassword);
+await signIn.ClickAsync("button[type=submit]");
+await signIn.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+await signIn.CloseAsync();
+
+var firstRenders = new List<double>();
+IPage? page = null;
+for (var i = 0; i < opens + 1; i++)
+{
+    if (page is not null)
+        await page.CloseAsync();
+    page = await context.NewPageAsync();
+    page.Console += (_, message) =>
+    {
+        if (message.Type is "error" or "warning")
+            Console.Error.WriteLine($"browser {message.Type}: {message.Text}");
+    };
+    await page.GotoAsync($"/incidents/{incidentId}");
+    // Where the time goes: the circuit up, Leaflet drawn (empty), then the markers.
+    await page.Locator("#components-reconnect-modal .circuit-connected").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+    var circuitMs = await page.EvaluateAsync<double>("() => performance.now()");
+    await page.WaitForFunctionAsync("() => document.querySelector('.map-canvas .leaflet-map-pane')", null, new PageWaitForFunctionOptions { PollingInterval = 10 });
+    var leafletMs = await page.EvaluateAsync<double>("() => performance.now()");
+    try
+    {
+        await page.WaitForFunctionAsync($"() => document.querySelector('.map-canvas')?.dataset.markers === '{Math.Min(posts, 10_000)}' && document.querySelector('.map-canvas .marker-cluster')",
+            null, new PageWaitForFunctionOptions { PollingInterval = 10 });
+    }
+    catch (TimeoutException)
+    {
+        var state = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return c ? `markers=${c.dataset.markers} clusters=${c.querySelectorAll('.marker-cluster').length}` : 'no map'; }");
+        Console.Error.WriteLine($"the map did not show its {posts:N0} markers in time: {state}; server log {app.LogPath}");
+        return 1;
+    }
+    // Navigation start → now, on the page's own clock.
+    var ms = await page.EvaluateAsync<double>("() => performance.now()");
+    var sentMs = await page.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.markersSentAt");
+    if (i > 0)
+        firstRenders.Add(ms);
+    Console.WriteLine($"open {i}{(i == 0 ? " (warm-up, not counted)" : "")}: the map drawn with its markers {ms:N0} ms after navigation start " +
+        $"(circuit up at {circuitMs:N0} ms, Leaflet drawn at {leafletMs:N0} ms, markers arrived at {sentMs} ms)");
+}
+
+// Frames while an operator pans and zooms: drags across the map and wheel steps in and out.
+var map = page!.Locator(".map-canvas");
+await map.ScrollIntoViewIfNeededAsync();
+var box = (await map.BoundingBoxAsync())!;
+await page.EvaluateAsync("""
+    () => {
+      window.benchFrames = [];
+      let last = performance.now();
+      const frame = now => { window.benchFrames.push(now - last); last = now; if (!window.benchStop) requestAnimationFrame(frame); };
+      requestAnimationFrame(frame);
+    }
+    """);
+var cx = box.X + box.Width / 2;
+var cy = box.Y + box.Height / 2;
+for (var round = 0; round < 5; round++)
+{
+    await page.Mouse.MoveAsync(cx, cy);
+    await page.Mouse.DownAsync();
+    await page.Mouse.MoveAsync(cx - 120, cy - 60, new MouseMoveOptions { Steps = 15 });
+    await page.Mouse.UpAsync();
+    await page.Mouse.MoveAsync(cx, cy);
+    await page.Mouse.WheelAsync(0, -300);
+    await page.WaitForTimeoutAsync(400);
+    await page.Mouse.DownAsync();
+    await page.Mouse.MoveAsync(cx + 120, cy + 60, new MouseMoveOptions { Steps = 15 });
+    await page.Mouse.UpAsync();
+    await page.Mouse.WheelAsync(0, 300);
+    await page.WaitForTimeoutAsync(400);
+}
+var frames = (await page.EvaluateAsync<double[]>("() => { window.benchStop = true; return window.benchFrames.slice(1); }")).ToList();
+Console.WriteLine($"pan and zoom (5 rounds of 2 drags and 2 wheel zooms): {frames.Count} frames, p50 {Percentile(frames, 50):N1} ms, " +
+    $"p99 {Percentile(frames, 99):N1} ms, max {frames.Max():N1} ms, {frames.Count(f => f > 50)} over 50 ms");
+Console.WriteLine($"first render over {firstRenders.Count} opens: median {Percentile(firstRenders, 50):N0} ms, max {firstRenders.Max():N0} ms");
+return 0;
+
+async Task ReadUpdateAsync()
+{
+    await queries.LocatedPostsAsync(incidentId, newest, 10_000);
+    await queries.IncidentAreaAsync(incidentId);
+    await queries.AgencyAlertsAsync(incidentId);
+}
+
+static Post Located(int i, double lat, double lon, DateTimeOffset at)
+{
+    var la = lat.ToString("0.00000", CultureInfo.InvariantCulture);
+    var lo = lon.ToString("0.00000", CultureInfo.InvariantCulture);
+    return new Post
+    {
+        Platform = "x",
+        ExternalId = (900_000_000_000L + i).ToString(CultureInfo.InvariantCulture),
+        CreatedAt = at,
+        AuthorHandle = $"resident{i % 997}",
+        Text = $"Water rising on our street ({i})",
+        Extra = $$"""{"geo_south":"{{la}}","geo_west":"{{lo}}","geo_north":"{{la}}","geo_east":"{{lo}}","geo_kind":"point"}""",
+    };
+}
+
+static double Percentile(List<double> values, double p)
+{
+    var sorted = values.Order().ToList();
+    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+int Option(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
