@@ -16,7 +16,7 @@ namespace CrisisDesk.IntegrationTests.Map;
 
 /// <summary>
 /// Posts' and alerts' places on a real PostgreSQL: written through the ingest path's own writer (binary COPY), found
-/// by area with the indexed box columns of migration 0820 and the exact shape in code.
+/// with the indexed box columns of migration 0820 (posts by area: FeedByPlaceTests).
 /// </summary>
 public sealed class MapGeometryTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
@@ -73,15 +73,6 @@ public sealed class MapGeometryTests(TestDatabase database) : IClassFixture<Test
         Assert.Equal("Severe", alert.Severity);
         Assert.Equal("44.0,6.0 44.5,6.0 44.5,6.5 44.0,6.5 44.0,6.0", Assert.Single(alert.Shapes.Polygons).ToString());
         Assert.NotEqual(MapQueries.SeverityColour("Minor"), MapQueries.SeverityColour(alert.Severity));
-
-        // By area: an L whose box holds both tweets but whose shape holds only the first; a circle round the second.
-        var l = MapQueries.Shapes(["44.1,6.1 44.45,6.1 44.45,6.25 44.25,6.25 44.25,6.45 44.1,6.45 44.1,6.1"], []);
-        var ids = await queries.PostsInAreaAsync(incidentId, l);
-        var tweet1 = located.Single(p => p.Text == "Smoke seen 1").Id;
-        var tweet2 = located.Single(p => p.Text == "Smoke seen 2").Id;
-        Assert.Contains(tweet1, ids);
-        Assert.DoesNotContain(tweet2, ids);
-        Assert.Equal(new[] { tweet2 }, (await queries.PostsInAreaAsync(incidentId, MapQueries.Shapes([], ["44.35,6.35 1"]))).Where(id => id != alert.PostId));
     }
 
     [Fact]

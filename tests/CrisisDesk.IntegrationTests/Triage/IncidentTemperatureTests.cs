@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Classification;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
@@ -53,6 +54,38 @@ public sealed class IncidentTemperatureTests(TestDatabase database) : IClassFixt
         Assert.Equal([(T0.UtcDateTime, 4)], Minutes(await snapshot));
         await Task.Delay(TimeSpan.FromSeconds(1)); // and nothing counts it later either
         Assert.Equal([(T0.UtcDateTime, 4)], Minutes(await temperature.SnapshotAsync(incidentId)));
+    }
+
+    [Fact]
+    public async Task A_minute_turning_negative_after_calm_stored_minutes_is_a_mood_shift()
+    {
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Mood test", sourceName: "Mastodon");
+        var writer = new PostWriter(database.DataSource);
+        // Six calm minutes stored (one post in five negative), then the board starts from them.
+        for (var minute = 0; minute < 6; minute++)
+            await writer.WriteAsync(Scored(incidentId, sourceId, $"calm{minute}-", T0.AddMinutes(minute), 20, negative: 4));
+        var feed = new LiveFeed();
+        using var temperature = new IncidentTemperature(feed, database.DataSource);
+        Assert.Null((await temperature.SnapshotAsync(incidentId)).ActiveMoodShift);
+
+        // A minute in which most posts read negative arrives live.
+        feed.Publish(incidentId, await writer.WriteAsync(Scored(incidentId, sourceId, "angry-", T0.AddMinutes(6), 20, negative: 16)));
+        var shift = await EventuallyAsync(async () => (await temperature.SnapshotAsync(incidentId)).ActiveMoodShift, s => s is not null);
+        Assert.Equal(T0.AddMinutes(6), shift!.Minute);
+        Assert.Equal(0.2, shift.BaselineShare, 3);
+        Assert.True(shift.NegativeShare >= 0.45, $"negative share {shift.NegativeShare}");
+    }
+
+    /// <summary><paramref name="count"/> posts in one minute, <paramref name="negative"/> of them scored negative, spread among the rest.</summary>
+    private static PostBatch Scored(int incidentId, int sourceId, string prefix, DateTimeOffset minute, int count, int negative)
+    {
+        var batch = TestIncidents.Batch(incidentId, sourceId, prefix, count, minute);
+        return batch with
+        {
+            Classifications = [.. Enumerable.Range(0, count).Select(i => (PostClassification?)new PostClassification(
+                Informativeness.RelatedInformative, InformationType.AffectedIndividuals,
+                (i + 1) * negative / count > i * negative / count ? -0.7f : 0.3f))],
+        };
     }
 
     private static List<(DateTime Minute, int Count)> Minutes(TemperatureSnapshot snapshot) =>

@@ -43,6 +43,3 @@ public sealed class MapCircleWire
     /// <summary>Metres, as Leaflet measures circles.</summary>
     public double Radius { get; set; }
 }
-
-/// <summary>What the browser's map shows, as it reports it.</summary>
-public sealed record MapViewWire(double South, double West, double North, double East);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CrisisDesk.Core.Alerts;
-using CrisisDesk.Core.Ingest.Formats;
 using Dapper;
 using Npgsql;
 
@@ -13,17 +12,21 @@ public sealed record LocatedPost(long Id, double Latitude, double Longitude, str
 public sealed record AgencyAlert(long PostId, string Headline, string? Severity, MapShapes Shapes);
 
 /// <summary>
-/// What the maps read: located posts, other agencies' alert areas, an incident's area, and posts by area (a box in SQL
-/// on the indexed geo_* columns, then the exact shape in code: see migration 0820).
+/// What the maps read: located posts, other agencies' alert areas, an incident's area. (Posts inside an area are the
+/// feed's Place filter: <see cref="Triage.TriageQueries"/>, with migration 0821's exact test.)
 /// </summary>
 public sealed class MapQueries(NpgsqlDataSource dataSource)
 {
+    // A located post's point: its box's centre (a point is a box of no size).
+    private const string LocatedColumns =
+        "id, (geo_south + geo_north) / 2 AS Latitude, (geo_west + geo_east) / 2 AS Longitude, author_handle AS AuthorHandle, left(text, 140) AS Text";
+
     /// <summary>The newest located posts of an incident, newest first, after <paramref name="afterId"/>.</summary>
     public async Task<IReadOnlyList<LocatedPost>> LocatedPostsAsync(int incidentId, long afterId, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<LocatedPost>(new CommandDefinition("""
-            SELECT id, (geo_south + geo_north) / 2 AS Latitude, (geo_west + geo_east) / 2 AS Longitude, author_handle AS AuthorHandle, left(text, 140) AS Text
+        var rows = await connection.QueryAsync<LocatedPost>(new CommandDefinition($"""
+            SELECT {LocatedColumns}
               FROM posts
              WHERE incident_id = @incidentId AND geo_south IS NOT NULL AND platform <> 'cap' AND id > @afterId
              ORDER BY id DESC LIMIT @limit
@@ -35,8 +38,8 @@ public sealed class MapQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<LocatedPost>> LocatedPostsAsOfAsync(int incidentId, DateTimeOffset asOf, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<LocatedPost>(new CommandDefinition("""
-            SELECT id, (geo_south + geo_north) / 2 AS Latitude, (geo_west + geo_east) / 2 AS Longitude, author_handle AS AuthorHandle, left(text, 140) AS Text
+        var rows = await connection.QueryAsync<LocatedPost>(new CommandDefinition($"""
+            SELECT {LocatedColumns}
               FROM posts
              WHERE incident_id = @incidentId AND geo_south IS NOT NULL AND platform <> 'cap' AND received_at <= @asOf
              ORDER BY id DESC LIMIT @limit
@@ -75,27 +78,6 @@ public sealed class MapQueries(NpgsqlDataSource dataSource)
             "SELECT area_polygons, area_circles FROM incidents WHERE id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
         return row.Polygons is null ? MapShapes.Empty : Shapes(row.Polygons, row.Circles);
     }
-
-    /// <summary>
-    /// The ids of an incident's located posts inside <paramref name="area"/>: the posts whose box meets the area's box
-    /// (indexed), then those whose point is inside a polygon or circle exactly.
-    /// </summary>
-    public async Task<IReadOnlyList<long>> PostsInAreaAsync(int incidentId, MapShapes area, CancellationToken cancellationToken = default)
-    {
-        if (PostPlace.Of(area.Polygons, area.Circles) is not { } box)
-            return [];
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var candidates = await connection.QueryAsync<(long Id, double Lat, double Lon)>(new CommandDefinition("""
-            SELECT id, (geo_south + geo_north) / 2, (geo_west + geo_east) / 2 FROM posts
-             WHERE incident_id = @incidentId AND geo_south IS NOT NULL
-               AND geo_south <= @north AND geo_north >= @south AND geo_west <= @east AND geo_east >= @west
-             ORDER BY id
-            """, new { incidentId, box.South, box.West, box.North, box.East }, cancellationToken: cancellationToken));
-        return [.. candidates.Where(c => Inside(area, new GeoPoint(c.Lat, c.Lon))).Select(c => c.Id)];
-    }
-
-    public static bool Inside(MapShapes area, GeoPoint point) =>
-        area.Polygons.Any(p => CapShapes.Contains(p, point)) || area.Circles.Any(c => CapShapes.Contains(c, point));
 
     public static MapShapes Shapes(IEnumerable<string> polygons, IEnumerable<string> circles) => new(
         new([.. polygons.Select(t => CapShapes.ReadPolygon(t, out _)).OfType<CapPolygon>()]),

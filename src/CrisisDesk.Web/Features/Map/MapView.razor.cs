@@ -183,7 +183,7 @@ public sealed partial class MapView : IAsyncDisposable
     public async Task MarkerClick(long id) => await MarkerClicked.InvokeAsync(id);
 
     [JSInvokable]
-    public async Task ViewMoved(MapViewWire view) => await ViewChanged.InvokeAsync(new GeoBox(view.South, view.West, view.North, view.East));
+    public async Task ViewMoved(GeoBox view) => await ViewChanged.InvokeAsync(view);
 
     [JSInvokable]
     public Task TilesUnavailable(string reason)

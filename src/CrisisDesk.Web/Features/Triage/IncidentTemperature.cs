@@ -19,8 +19,9 @@ public sealed record VolumePoint(DateTime Minute, int Count)
     public string Label => Minute.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>The temperature of an incident now: volumes per source, and the spikes of the last minutes of event time.</summary>
-public sealed record TemperatureSnapshot(IReadOnlyList<SourceVolume> Sources, IReadOnlyList<SpikeNotice> ActiveSpikes, IReadOnlyList<SpikeNotice> RecentSpikes);
+/// <summary>The temperature of an incident now: volumes per source, and the spikes and mood shifts of the last minutes of event time.</summary>
+public sealed record TemperatureSnapshot(IReadOnlyList<SourceVolume> Sources, IReadOnlyList<SpikeNotice> ActiveSpikes, IReadOnlyList<SpikeNotice> RecentSpikes,
+    MoodShift? ActiveMoodShift = null);
 
 /// <summary>
 /// The temperature of each watched incident: per-minute volume per source and per story, with spike detection against a
@@ -71,6 +72,8 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
         private readonly Lock _gate = new();
         private readonly TemperatureTracker<int> _bySource = new(new TemperatureOptions { HistoryMinutes = ChartMinutes });
         private readonly TemperatureTracker<long> _byStory = new(new TemperatureOptions { HistoryMinutes = ChartMinutes });
+        private readonly MoodShiftTracker _mood = new();
+        private MoodShift? _lastMoodShift;
         private readonly Dictionary<int, string> _sourceNames = new();
         private readonly LinkedList<SpikeNotice> _spikes = new();
         private readonly NpgsqlDataSource _dataSource;
@@ -110,8 +113,8 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
         {
             await using var connection = await _dataSource.OpenConnectionAsync();
             var names = await connection.QueryAsync<(int Id, string Name)>("SELECT id, name FROM sources WHERE incident_id = @incidentId", new { incidentId = _incidentId });
-            var posts = await connection.QueryAsync<(long Id, int SourceId, long? StoryId, DateTime CreatedAt)>("""
-                SELECT id, source_id, story_id, created_at FROM posts
+            var posts = await connection.QueryAsync<(long Id, int SourceId, long? StoryId, DateTime CreatedAt, float? Sentiment)>("""
+                SELECT id, source_id, story_id, created_at, sentiment FROM posts
                  WHERE incident_id = @incidentId
                    AND created_at > (SELECT max(created_at) FROM posts WHERE incident_id = @incidentId) - make_interval(mins => @minutes)
                  ORDER BY created_at, id
@@ -122,7 +125,7 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
                     _sourceNames[id] = name;
                 foreach (var post in posts)
                 {
-                    Record(post.SourceId, post.StoryId, new DateTimeOffset(DateTime.SpecifyKind(post.CreatedAt, DateTimeKind.Utc)));
+                    Record(post.SourceId, post.StoryId, new DateTimeOffset(DateTime.SpecifyKind(post.CreatedAt, DateTimeKind.Utc)), post.Sentiment);
                     _seededUpTo = Math.Max(_seededUpTo, post.Id);
                 }
             }
@@ -139,7 +142,7 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
                     if (stored.Id <= _seededUpTo)
                         continue;
                     unknownSource |= !_sourceNames.ContainsKey(stored.SourceId);
-                    Record(stored.SourceId, stored.StoryId, stored.Post.CreatedAt);
+                    Record(stored.SourceId, stored.StoryId, stored.Post.CreatedAt, stored.Classification?.Sentiment);
                 }
             }
             if (unknownSource)
@@ -152,10 +155,12 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
             }
         }
 
-        private void Record(int sourceId, long? storyId, DateTimeOffset at)
+        private void Record(int sourceId, long? storyId, DateTimeOffset at, float? sentiment)
         {
             if (at > _latest)
                 _latest = at;
+            if (sentiment is { } score && _mood.Record(at, score) is { } shift)
+                _lastMoodShift = shift;
             if (_bySource.Record(sourceId, at) is { } sourceSpike)
                 Keep(new SpikeNotice("source", sourceId, $"source {_sourceNames.GetValueOrDefault(sourceId, sourceId.ToString(System.Globalization.CultureInfo.InvariantCulture))}",
                     sourceSpike.Minute, sourceSpike.Count, sourceSpike.BaselineMean, sourceSpike.ZScore));
@@ -182,7 +187,8 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
                 // (An incident with no posts yet has no latest time: nothing is active.)
                 var activeFrom = _latest == default ? _latest : _latest.AddMinutes(-2);
                 var recent = _spikes.ToList();
-                return new TemperatureSnapshot(sources, recent.Where(s => s.Minute > activeFrom).ToList(), recent);
+                return new TemperatureSnapshot(sources, recent.Where(s => s.Minute > activeFrom).ToList(), recent,
+                    _lastMoodShift is { } shift && shift.Minute > activeFrom ? shift : null);
             }
         }
 

@@ -1,3 +1,4 @@
+using CrisisDesk.Core.Alerts;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Triage;
 using Microsoft.AspNetCore.Authorization;
@@ -31,7 +32,7 @@ public sealed class WarRoomView
 public sealed partial class WarRoom
 {
     private WarRoomIncident? _incident;
-    private CrisisDesk.Core.Alerts.GeoBox? _mapView;
+    private GeoBox? _mapView;
     private bool _notFound;
     private int? _loadedIncidentId;
     private bool _canTriage;
@@ -113,7 +114,7 @@ public sealed partial class WarRoom
     }
 
     /// <summary>The map was panned or zoomed: a feed filtered by the map's view follows it (the selected post stays).</summary>
-    private void MapViewChanged(CrisisDesk.Core.Alerts.GeoBox view)
+    private void MapViewChanged(GeoBox view)
     {
         _mapView = view;
         if (View.Filter.Place == FeedPlace.MapView)
