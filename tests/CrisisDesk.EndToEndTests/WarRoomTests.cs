@@ -176,6 +176,8 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         await page.GotoAsync("/incidents/1");
         await page.WaitForCircuitAsync();
         await page.FeedTotalEventuallyAsync(total => total >= 10, "the first posts");
+        // Held still while the drill goes on: new posts would push the flagged one out of the rendered rows.
+        await page.GetByTestId("feed-pause").ClickAsync();
 
         var post = page.Locator("[data-testid=feed] article.post").First;
         var postId = await post.GetAttributeAsync("data-post-id");

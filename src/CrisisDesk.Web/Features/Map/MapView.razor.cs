@@ -14,6 +14,8 @@ public sealed partial class MapView : IAsyncDisposable
     // The browser's map exists: set only once "create" has returned. Renders while it is being made (the module
     // loaded, Leaflet still loading) must not send anything: the browser would drop it, and it would count as shown.
     private bool _created;
+    // Gone: a panel's read still in flight when the page is left must not reach the disposed module.
+    private bool _disposed;
     private DotNetObjectReference<MapView>? _self;
     private string? _tilesOff;
     private string? _failed;
@@ -96,7 +98,7 @@ public sealed partial class MapView : IAsyncDisposable
                 return;
             }
         }
-        if (!_created)
+        if (!_created || _disposed)
             return;
         try
         {
@@ -104,6 +106,10 @@ public sealed partial class MapView : IAsyncDisposable
         }
         catch (JSDisconnectedException)
         {
+        }
+        catch (ObjectDisposedException) when (_disposed)
+        {
+            // Left while sending: nothing is left to update.
         }
     }
 
@@ -141,7 +147,7 @@ public sealed partial class MapView : IAsyncDisposable
     /// <summary>Adds markers without resending those shown (a live update).</summary>
     public async Task AddMarkersAsync(IReadOnlyList<MapMarker> markers)
     {
-        if (markers.Count == 0)
+        if (markers.Count == 0 || _disposed)
             return;
         if (!_created)
         {
@@ -149,7 +155,13 @@ public sealed partial class MapView : IAsyncDisposable
             _pendingMarkers.AddRange(markers);
             return;
         }
-        await _module!.InvokeVoidAsync("addMarkers", _element, Wire(markers));
+        try
+        {
+            await _module!.InvokeVoidAsync("addMarkers", _element, Wire(markers));
+        }
+        catch (JSDisconnectedException)
+        {
+        }
     }
 
     /// <summary>
@@ -206,6 +218,7 @@ public sealed partial class MapView : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         if (_module is not null)
         {
             try

@@ -109,6 +109,10 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
         {
             return await commands.RunAsync(user, spec, async command =>
             {
+                // The row lock first, so that changes to one rumour queue in the order they came: without it two
+                // commands waiting on a third writer could both wake (their notes' key-share locks are compatible)
+                // and race to the update, and the later click could win.
+                await command.Db.Database.ExecuteSqlAsync($"SELECT 1 FROM rumours WHERE id = {rumourId} FOR UPDATE", cancellationToken);
                 var rumour = await command.Db.Rumours.SingleAsync(r => r.Id == rumourId, cancellationToken);
                 if (rumour.Version != expectedVersion)
                     throw new RumourConflictException(RumourQueries.StateOf(rumour), expectedVersion);
