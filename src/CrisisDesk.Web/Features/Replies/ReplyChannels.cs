@@ -84,7 +84,7 @@ public abstract class ReplyChannel(IHttpClientFactory http, ReplyOutbox outbox, 
     }
 
     /// <summary>Unix seconds (X, Bluesky) or an ISO 8601 time (Mastodon) as a UTC time of day.</summary>
-    internal static string? ResetText(string? value)
+    public static string? ResetText(string? value)
     {
         if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
             return DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
