@@ -33,7 +33,7 @@ public sealed class EnquiryTests(PublishingFactory app) : IClassFixture<Publishi
         var operatorB = await app.SignedInClientAsync(b, bPassword);
 
         await PublishingFactory.EventuallyAsync(async () => await ScalarAsync<long>("SELECT coalesce(max(last_post_id), 0) FROM enquiry_scan WHERE incident_id = @incidentId", new { incidentId }) >= someoneElse,
-            "the detector read the new posts");
+            "the detector read the new posts" + string.Join("\n", app.ServerErrors.Entries));
         var enquiries = await operatorA.GetFromJsonAsync<JsonElement>($"/api/incidents/{incidentId}/enquiries");
         var enquiry = Assert.Single(enquiries.EnumerateArray());
         Assert.Equal((question, "question", "open"), (enquiry.GetProperty("postId").GetInt64(), enquiry.GetProperty("reason").GetString(), enquiry.GetProperty("status").GetString()));

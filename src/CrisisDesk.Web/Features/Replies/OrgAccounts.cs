@@ -189,7 +189,13 @@ public sealed partial class OrgAccountStore(NpgsqlDataSource dataSource, Command
 
     private sealed record RemovedAccount(string Platform, string Handle);
 
-    private sealed record EnquiryRuleRow(bool RequireQuestion, string[] QuestionWords, int SlaMinutes);
+    /// <summary>Settable properties: Dapper reads a text[] column into a property, not into a record's constructor.</summary>
+    private sealed class EnquiryRuleRow
+    {
+        public bool RequireQuestion { get; set; }
+        public string[] QuestionWords { get; set; } = [];
+        public int SlaMinutes { get; set; }
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)*$")]
     private static partial Regex SecretNamePattern();
