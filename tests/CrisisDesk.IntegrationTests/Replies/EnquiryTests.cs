@@ -63,6 +63,11 @@ public sealed class EnquiryTests(PublishingFactory app) : IClassFixture<Publishi
         Assert.Equal(JsonValueKind.String, metrics.GetProperty("medianFirstAnswer").ValueKind);
         var x = Assert.Single(metrics.GetProperty("perChannel").EnumerateArray());
         Assert.Equal(("x", 2, 1), (x.GetProperty("platform").GetString(), x.GetProperty("total").GetInt32(), x.GetProperty("answered").GetInt32()));
+        // The incident report carries the same figures.
+        var report = await operatorA.GetStringAsync($"/api/review/incidents/{incidentId}/report.md");
+        Assert.Contains("## Enquiries", report, StringComparison.Ordinal);
+        Assert.Contains("| Answered | 1 |", report, StringComparison.Ordinal);
+        Assert.Contains("| X | 2 | 1 | 50% |", report, StringComparison.Ordinal);
         Assert.Equal(["enquiry.opened", "enquiry.opened", "enquiry.assigned", "reply.drafted", "reply.sent", "enquiry.status-changed"],
             (await QueryAsync("SELECT action FROM events WHERE incident_id = @incidentId AND (action LIKE 'enquiry.%' OR action LIKE 'reply.%') ORDER BY seq", new { incidentId })).ToArray());
     }

@@ -31,11 +31,11 @@ public static class EnquiryLabels
         _ => status,
     };
 
-    /// <summary>"waiting 12 min" while open; "answered after 4 min" once answered.</summary>
+    /// <summary>"waiting 12 min" while open; "after 4 min" once answered (beside the status word).</summary>
     public static string Waited(EnquiryView enquiry, DateTimeOffset now)
     {
         var wait = Duration(enquiry.Waited(now));
-        return enquiry.FirstAnsweredAt is not null ? $"answered after {wait}" : enquiry.Status == "open" ? $"waiting {wait}" : $"closed after {wait}";
+        return enquiry.FirstAnsweredAt is not null ? $"after {wait}" : enquiry.Status == "open" ? $"waiting {wait}" : $"closed after {wait}";
     }
 
     public static string Duration(TimeSpan span) => span.TotalMinutes < 1 ? $"{Math.Max(0, (int)span.TotalSeconds)} s"
