@@ -123,6 +123,13 @@ public sealed class EnquiryFlowTests(BrowserFixture browser) : AppTests(browser)
         await b.GetByText("Show closed").ClickAsync();
         await b.Locator("[data-testid=enquiry][data-status=answered]").WaitForAsync();
         await ShotAsync(b, "enquiries-answered", width);
+        // The war room shows the inbox's figures, and the post's drawer its enquiry and the reply with X's id for it.
+        await a.GotoAsync($"/incidents/{incidentId}");
+        await a.WaitForCircuitAsync();
+        await a.Locator("[data-testid=enquiry-metrics][data-open='0']").WaitForAsync();
+        await a.GetByTestId("post-open").First.ClickAsync();
+        await a.Locator("[data-testid=reply-item][data-delivery=succeeded]").Filter(new() { HasTextString = "1800000000000000099" }).WaitForAsync();
+        await ShotAsync(a, "war-room-reply", width);
         await using var check = await Database.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT count(*) FROM replies WHERE incident_id = @incidentId", new { incidentId }));
     }
