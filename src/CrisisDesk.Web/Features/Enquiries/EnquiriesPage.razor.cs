@@ -32,6 +32,10 @@ public sealed partial class EnquiriesPage : IDisposable
     private IReadOnlyList<EnquiryView> _enquiries = [];
     private IReadOnlyList<string> _operators = [];
     private EnquiryMetrics? _metrics;
+
+    /// <summary>Replies (to enquiries or any post) that wait for an approver, so approvers find them in one place.</summary>
+    private IReadOnlyList<Replies.ReplyView> _awaiting = [];
+    private long? _decidePost;
     private IDisposable? _subscription;
     private Timer? _clock;
 
@@ -41,6 +45,7 @@ public sealed partial class EnquiriesPage : IDisposable
 
     [Inject] private EnquiryQueries Queries { get; set; } = default!;
     [Inject] private EnquiryCommands Commands { get; set; } = default!;
+    [Inject] private Replies.ReplyCommands ReplyCommands { get; set; } = default!;
     [Inject] private IncidentCommands Incidents { get; set; } = default!;
     [Inject] private IncidentActivityFeed Activity { get; set; } = default!;
     [Inject] private IAuthorizationService Authorization { get; set; } = default!;
@@ -85,6 +90,7 @@ public sealed partial class EnquiriesPage : IDisposable
         _enquiries = await Queries.ListAsync(IncidentId, _includeClosed);
         _slaMinutes = await Queries.SlaMinutesAsync();
         _metrics = await Queries.MetricsAsync(IncidentId, Now.UtcDateTime);
+        _awaiting = await ReplyCommands.AwaitingApprovalAsync(IncidentId);
     }
 
     private async Task IncludeClosedAsync(bool include)
