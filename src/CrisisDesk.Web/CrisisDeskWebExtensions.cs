@@ -13,6 +13,8 @@ using CrisisDesk.Web.Features.Incidents;
 using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Rumours;
+using CrisisDesk.Web.Features.Replies;
+using CrisisDesk.Web.Features.Enquiries;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -88,6 +90,8 @@ public static class CrisisDeskWebExtensions
         services.AddAlerts();
         services.AddRebuttals();
         builder.AddRumours();
+        builder.AddReplies();
+        builder.AddEnquiries();
         return builder;
     }
 
@@ -137,6 +141,8 @@ public static class CrisisDeskWebExtensions
         app.MapAlertEndpoints();
         app.MapRebuttalEndpoints();
         app.MapRumourEndpoints();
+        app.MapReplyEndpoints();
+        app.MapEnquiryEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

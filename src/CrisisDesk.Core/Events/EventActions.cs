@@ -58,6 +58,18 @@ public static class EventActions
     public const string DeliveryRetried = "delivery.retried";
     public const string DeliveryAbandoned = "delivery.abandoned";
 
+    public const string OrgAccountSaved = "org-account.saved";
+    public const string OrgAccountRemoved = "org-account.removed";
+    public const string ReplyRuleChanged = "reply-rule.changed";
+    public const string EnquiryRuleChanged = "enquiry-rule.changed";
+    public const string ReplyDrafted = "reply.drafted";
+    public const string ReplyApproved = "reply.approved";
+    public const string ReplyRejected = "reply.rejected";
+    public const string ReplySent = "reply.sent";
+    public const string EnquiryOpened = "enquiry.opened";
+    public const string EnquiryAssigned = "enquiry.assigned";
+    public const string EnquiryStatusChanged = "enquiry.status-changed";
+
     public const string ReportExported = "report.exported";
     public const string RetentionApplied = "retention.applied";
 }

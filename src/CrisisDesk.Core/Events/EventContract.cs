@@ -72,6 +72,17 @@ public static class EventContract
         [typeof(DeliveryFailed)] = EventActions.DeliveryFailed,
         [typeof(DeliveryRetried)] = EventActions.DeliveryRetried,
         [typeof(DeliveryAbandoned)] = EventActions.DeliveryAbandoned,
+        [typeof(OrgAccountSaved)] = EventActions.OrgAccountSaved,
+        [typeof(OrgAccountRemoved)] = EventActions.OrgAccountRemoved,
+        [typeof(ReplyRuleChanged)] = EventActions.ReplyRuleChanged,
+        [typeof(EnquiryRuleChanged)] = EventActions.EnquiryRuleChanged,
+        [typeof(ReplyDrafted)] = EventActions.ReplyDrafted,
+        [typeof(ReplyApproved)] = EventActions.ReplyApproved,
+        [typeof(ReplyRejected)] = EventActions.ReplyRejected,
+        [typeof(ReplySent)] = EventActions.ReplySent,
+        [typeof(EnquiryOpened)] = EventActions.EnquiryOpened,
+        [typeof(EnquiryAssigned)] = EventActions.EnquiryAssigned,
+        [typeof(EnquiryStatusChanged)] = EventActions.EnquiryStatusChanged,
         [typeof(ReportExported)] = EventActions.ReportExported,
         [typeof(RetentionApplied)] = EventActions.RetentionApplied,
     };
@@ -227,6 +238,35 @@ public sealed record DeliveryFailed(long DeliveryId, string Channel, string Erro
 public sealed record DeliveryRetried(long DeliveryId, string Channel) : EventPayload;
 
 public sealed record DeliveryAbandoned(long DeliveryId, string Channel) : EventPayload;
+
+// ---- The organisation's accounts, replies in thread and enquiries (issue 18) ------------------------------------
+
+/// <summary>An account that speaks for the organisation in an incident, added or changed; its credential by name only.</summary>
+public sealed record OrgAccountSaved(int AccountId, string Platform, string Handle, string BaseUrl, string SecretName) : EventPayload;
+
+public sealed record OrgAccountRemoved(int AccountId, string Platform, string Handle) : EventPayload;
+
+/// <summary>The team's rule: whether a reply on <see cref="Platform"/> written by <see cref="Role"/> needs approval.</summary>
+public sealed record ReplyRuleChanged(string Platform, string Role, bool NeedsApproval) : EventPayload;
+
+public sealed record EnquiryRuleChanged(bool RequireQuestion, IReadOnlyList<string> QuestionWords, int SlaMinutes) : EventPayload;
+
+public sealed record ReplyDrafted(int ReplyId, long PostId, string Platform, string Text, bool NeedsApproval, int? EnquiryId, int? RebuttalId) : EventPayload;
+
+public sealed record ReplyApproved(int ReplyId, string Author, string? Comment) : EventPayload;
+
+public sealed record ReplyRejected(int ReplyId, string Author, string Comment) : EventPayload;
+
+/// <summary>The reply went to the outbox (the delivery's own events say when the platform took it).</summary>
+public sealed record ReplySent(int ReplyId, long PostId, string Platform, long DeliveryId, int? EnquiryId) : EventPayload;
+
+/// <summary>A post became an enquiry: by the rule (<c>mention</c>, <c>question</c>) or marked by an operator (<c>marked</c>).</summary>
+public sealed record EnquiryOpened(int EnquiryId, long PostId, string Reason) : EventPayload;
+
+/// <summary>Taken by or given to <see cref="Assignee"/> (null: given up).</summary>
+public sealed record EnquiryAssigned(int EnquiryId, string? Assignee, string? Previous) : EventPayload;
+
+public sealed record EnquiryStatusChanged(int EnquiryId, string From, string To) : EventPayload;
 
 // ---- Review --------------------------------------------------------------------------------------------------------
 

@@ -59,6 +59,8 @@ public sealed class SourceSecrets(IConfiguration configuration)
     {
         ["x"] = ["api.x.com", "api.twitter.com"],
         ["mastodon"] = [],
+        // A Bluesky app password belongs to its PDS, which differs per account: name it in SecretHosts.
+        ["bluesky"] = [],
     };
 
     /// <summary>The secret and its binding, or null when no value is configured under that name.</summary>
@@ -84,7 +86,7 @@ public sealed class SourceSecrets(IConfiguration configuration)
     private static string? PlatformOfName(string name)
     {
         var first = name.Split(':')[0].ToLowerInvariant();
-        return first is "x" or "twitter" ? "x" : first == "mastodon" ? "mastodon" : null;
+        return first is "x" or "twitter" ? "x" : first is "mastodon" or "bluesky" ? first : null;
     }
 
     private static IReadOnlyList<string> List(IConfigurationSection section) =>

@@ -43,7 +43,7 @@ public sealed class MainLayoutTests : LayoutTest
 
         var viewer = RenderLayout();
 
-        Assert.Equal(["Incidents", "War room", "Rumours", "Rebuttals", "Alerts", "Review"], NavItems(viewer));
+        Assert.Equal(["Incidents", "War room", "Rumours", "Rebuttals", "Alerts", "Enquiries", "Review"], NavItems(viewer));
         Assert.Equal("/incidents/7/rumours", viewer.Find("[data-testid=nav-rumours]").GetAttribute("href"));
     }
 
@@ -55,7 +55,7 @@ public sealed class MainLayoutTests : LayoutTest
 
         var op = RenderLayout();
 
-        Assert.Equal(["Incidents", "War room", "Rumours", "Rebuttals", "Alerts", "Sources", "Review"], NavItems(op));
+        Assert.Equal(["Incidents", "War room", "Rumours", "Rebuttals", "Alerts", "Enquiries", "Accounts", "Sources", "Review"], NavItems(op));
     }
 
     [Fact]

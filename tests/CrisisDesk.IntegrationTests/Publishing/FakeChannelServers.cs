@@ -14,7 +14,9 @@ namespace CrisisDesk.IntegrationTests.Publishing;
 /// speaking each platform's wire format as documented: Mastodon <c>POST /api/v1/statuses</c> honouring
 /// <c>Idempotency-Key</c>; X <c>POST /2/tweets</c>; Bluesky <c>com.atproto.server.createSession</c>,
 /// <c>com.atproto.repo.createRecord</c> (a record key that exists fails, as the real PDS does) and <c>getRecord</c>;
-/// and a webhook receiver that checks the HMAC signature. Each counts what it really created.
+/// and a webhook receiver that checks the HMAC signature. Each counts what it really created. Replies in thread are
+/// checked as the platforms check them: X's <c>reply.in_reply_to_tweet_id</c>, Mastodon's <c>in_reply_to_id</c> and
+/// Bluesky's <c>reply.root</c>/<c>reply.parent</c> strong refs must name posts that exist (the test registers them).
 /// </summary>
 public sealed class FakeChannelServers : IAsyncDisposable
 {
@@ -39,6 +41,21 @@ public sealed class FakeChannelServers : IAsyncDisposable
     /// <summary>How many of the next X calls answer 503 (to exercise retries).</summary>
     public int XFailuresToServe;
 
+    /// <summary>How many of the next X calls answer 429 with <c>x-rate-limit-reset</c>, as X does when the window is spent.</summary>
+    public int XRateLimitsToServe;
+
+    /// <summary>How many of the next Mastodon status calls answer 503.</summary>
+    public int MastodonFailuresToServe;
+
+    // Replies in thread: the posts that exist to be replied to, and the replies made, with the thread references sent.
+    public ConcurrentDictionary<string, bool> KnownTweets { get; } = new();
+    public ConcurrentQueue<(string Text, string InReplyTo)> TweetReplies { get; } = new();
+    public ConcurrentDictionary<string, bool> KnownStatuses { get; } = new();
+    public ConcurrentQueue<(string Text, string InReplyTo, string Visibility)> MastodonReplies { get; } = new();
+    public ConcurrentDictionary<string, string> KnownBlueskyPosts { get; } = new();
+    public ConcurrentDictionary<string, (string Text, string RootUri, string RootCid, string ParentUri, string ParentCid)> BlueskyReplies { get; } = new();
+    public int RateLimitedCalls;
+
     public static async Task<FakeChannelServers> StartAsync()
     {
         var fake = new FakeChannelServers();
@@ -61,6 +78,20 @@ public sealed class FakeChannelServers : IAsyncDisposable
         ["CrisisDesk:Channels:Bluesky:AppPassword"] = BlueskyPassword,
     };
 
+    /// <summary>
+    /// Credentials for the organisation's accounts (replies): named secrets bound to the fakes' address, as an Admin
+    /// would configure them for a real instance.
+    /// </summary>
+    public Dictionary<string, string?> ReplySecretSettings() => new()
+    {
+        ["CrisisDesk:Secrets:X:Riverside"] = XToken,
+        ["CrisisDesk:SecretHosts:X:Riverside"] = BaseUrl.Host,
+        ["CrisisDesk:Secrets:Mastodon:Riverside"] = MastodonToken,
+        ["CrisisDesk:SecretHosts:Mastodon:Riverside"] = BaseUrl.Host,
+        ["CrisisDesk:Secrets:Bluesky:Riverside"] = BlueskyPassword,
+        ["CrisisDesk:SecretHosts:Bluesky:Riverside"] = BaseUrl.Host,
+    };
+
     private static bool Bearer(HttpContext http, string token) =>
         http.Request.Headers.Authorization.ToString() == "Bearer " + token;
 
@@ -75,12 +106,22 @@ public sealed class FakeChannelServers : IAsyncDisposable
             // Mastodon answers a repeated Idempotency-Key with the status it already created.
             if (key.Length > 0 && MastodonByKey.TryGetValue(key, out var existing))
                 return Results.Json(existing);
+            if (Interlocked.Decrement(ref MastodonFailuresToServe) >= 0)
+                return Results.Json(new { error = "Service Unavailable" }, statusCode: 503);
+            var inReplyTo = body.TryGetProperty("in_reply_to_id", out var replyTo) && replyTo.ValueKind == JsonValueKind.String ? replyTo.GetString() : null;
+            // A reply to a status the instance does not hold is refused, as Mastodon does.
+            if (inReplyTo is not null && !KnownStatuses.ContainsKey(inReplyTo))
+                return Results.Json(new { error = "Record not found" }, statusCode: 404);
             var id = Interlocked.Increment(ref nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var text = body.GetProperty("status").GetString()!;
-            var status = JsonSerializer.SerializeToElement(new { id, url = new Uri(BaseUrl, "@alerts/" + id).ToString(), content = "<p>" + text + "</p>", visibility = body.GetProperty("visibility").GetString() });
+            var visibility = body.GetProperty("visibility").GetString()!;
+            var status = JsonSerializer.SerializeToElement(new { id, url = new Uri(BaseUrl, "@alerts/" + id).ToString(), content = "<p>" + text + "</p>", visibility, in_reply_to_id = inReplyTo });
             if (key.Length > 0)
                 MastodonByKey[key] = status;
-            MastodonStatuses.Enqueue(text);
+            if (inReplyTo is not null)
+                MastodonReplies.Enqueue((text, inReplyTo, visibility));
+            else
+                MastodonStatuses.Enqueue(text);
             return Results.Json(status);
         });
 
@@ -90,9 +131,26 @@ public sealed class FakeChannelServers : IAsyncDisposable
                 return Results.Json(new { title = "Unauthorized", status = 401, detail = "Unauthorized" }, statusCode: 401);
             if (Interlocked.Decrement(ref XFailuresToServe) >= 0)
                 return Results.Json(new { title = "Service Unavailable", status = 503 }, statusCode: 503);
+            if (Interlocked.Decrement(ref XRateLimitsToServe) >= 0)
+            {
+                Interlocked.Increment(ref RateLimitedCalls);
+                http.Response.Headers["x-rate-limit-limit"] = "100";
+                http.Response.Headers["x-rate-limit-remaining"] = "0";
+                http.Response.Headers["x-rate-limit-reset"] = DateTimeOffset.UtcNow.AddMinutes(15).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Json(new { title = "Too Many Requests", detail = "Too Many Requests", type = "about:blank", status = 429 }, statusCode: 429);
+            }
             var body = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body);
             var text = body.GetProperty("text").GetString()!;
-            Tweets.Enqueue(text);
+            if (body.TryGetProperty("reply", out var reply))
+            {
+                // X's reply object: in_reply_to_tweet_id must name a post that exists and is visible.
+                var parent = reply.TryGetProperty("in_reply_to_tweet_id", out var parentId) && parentId.ValueKind == JsonValueKind.String ? parentId.GetString()! : "";
+                if (!KnownTweets.ContainsKey(parent))
+                    return Results.Json(new { title = "Forbidden", status = 403, detail = "You attempted to reply to a Tweet that is deleted or not visible to you." }, statusCode: 403);
+                TweetReplies.Enqueue((text, parent));
+            }
+            else
+                Tweets.Enqueue(text);
             var id = "17" + Interlocked.Increment(ref nextId).ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
             return Results.Json(new { data = new { id, text, edit_history_tweet_ids = new[] { id } } }, statusCode: 201);
         });
@@ -114,6 +172,22 @@ public sealed class FakeChannelServers : IAsyncDisposable
             if (body.GetProperty("repo").GetString() != BlueskyDid || body.GetProperty("collection").GetString() != "app.bsky.feed.post"
                 || record.GetProperty("$type").GetString() != "app.bsky.feed.post" || rkey.Length != 13)
                 return Results.Json(new { error = "InvalidRequest", message = "bad record" }, statusCode: 400);
+            if (record.TryGetProperty("reply", out var reply))
+            {
+                // app.bsky.feed.post#replyRef: root and parent are strong refs (uri + cid) to posts that exist, with the CID of their content.
+                var refs = new List<(string Uri, string Cid)>();
+                foreach (var name in new[] { "root", "parent" })
+                {
+                    if (!reply.TryGetProperty(name, out var strongRef) || strongRef.ValueKind != JsonValueKind.Object
+                        || strongRef.GetProperty("uri").GetString() is not { } refUri || strongRef.GetProperty("cid").GetString() is not { } refCid
+                        || !KnownBlueskyPosts.TryGetValue(refUri, out var knownCid) || knownCid != refCid)
+                        return Results.Json(new { error = "InvalidRequest", message = $"Invalid app.bsky.feed.post record: reply/{name} must be a strong ref to an existing post" }, statusCode: 400);
+                    refs.Add((refUri, refCid));
+                }
+                if (BlueskyRecords.ContainsKey(rkey))
+                    return Results.Json(new { error = "InternalServerError", message = "Internal Server Error" }, statusCode: 500);
+                BlueskyReplies[rkey] = (record.GetProperty("text").GetString()!, refs[0].Uri, refs[0].Cid, refs[1].Uri, refs[1].Cid);
+            }
             // A record that exists cannot be created again (the real PDS answers 500 here today).
             if (!BlueskyRecords.TryAdd(rkey, record.GetProperty("text").GetString()!))
                 return Results.Json(new { error = "InternalServerError", message = "Internal Server Error" }, statusCode: 500);

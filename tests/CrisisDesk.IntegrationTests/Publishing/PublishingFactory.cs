@@ -10,13 +10,14 @@ public sealed class PublishingFactory : CrisisDeskFactory, IAsyncLifetime
     // The public address is https, so the sign-in cookie is Secure: the test clients call over https to get it back.
     public PublishingFactory() => ClientOptions.BaseAddress = new Uri("https://localhost/");
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings.Concat(Fakes.ChannelSettings()))
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings.Concat(Fakes.ChannelSettings()).Concat(Fakes.ReplySecretSettings()))
     {
         ["CrisisDesk:PublicBaseUrl"] = "https://alerts.riverside.example.gov/",
         ["CrisisDesk:Publishing:Sender"] = "alerts@riverside.example.gov",
         ["CrisisDesk:Publishing:PollInterval"] = "00:00:00.100",
         ["CrisisDesk:Publishing:RetryBaseDelay"] = "00:00:00.010",
         ["CrisisDesk:Publishing:RedispatchDelay"] = "00:00:00.100",
+        ["CrisisDesk:Enquiries:ScanInterval"] = "00:00:00.100",
     };
 
     public new async Task InitializeAsync()

@@ -79,6 +79,12 @@ public sealed class BlueskyJetstreamNormaliser : IPostNormaliser
             w.WriteString(StreamPostMarkers.VersionKey, cid);
             w.WriteString("rev", c.GetString("rev"));
             w.WriteNumber("time_us", micros);
+            // A reply in thread names the thread's root; a post that is itself a reply carries it (issue 18).
+            if (record.GetObject("reply")?.GetObject("root") is { } root && root.GetString("uri") is { } rootUri && root.GetString("cid") is { } rootCid)
+            {
+                w.WriteString("reply_root_uri", rootUri);
+                w.WriteString("reply_root_cid", rootCid);
+            }
             if (embedType is not null)
             {
                 w.WriteString("embed", embedType);

@@ -81,6 +81,11 @@ public sealed class MastodonStatusNormaliser : IPostNormaliser
         var extra = StreamPostMarkers.BuildExtra(w =>
         {
             w.WriteString("uri", status.GetString("uri"));
+            // A reply in thread keeps the parent's visibility (issue 18).
+            if (status.GetString("visibility") is { } visibility)
+            {
+                w.WriteString("visibility", visibility);
+            }
             if (editedAt is { } edited)
             {
                 // The edited_at time names the version: every edit has a new one, a re-delivery the same one.

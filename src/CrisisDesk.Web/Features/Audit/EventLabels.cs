@@ -66,6 +66,17 @@ public static class EventLabels
         [EventActions.DeliveryFailed] = "Delivery failed",
         [EventActions.DeliveryRetried] = "Delivery retried",
         [EventActions.DeliveryAbandoned] = "Delivery abandoned",
+        [EventActions.OrgAccountSaved] = "Organisation account saved",
+        [EventActions.OrgAccountRemoved] = "Organisation account removed",
+        [EventActions.ReplyRuleChanged] = "Reply approval rule changed",
+        [EventActions.EnquiryRuleChanged] = "Enquiry rule changed",
+        [EventActions.ReplyDrafted] = "Reply drafted",
+        [EventActions.ReplyApproved] = "Reply approved",
+        [EventActions.ReplyRejected] = "Reply sent back",
+        [EventActions.ReplySent] = "Reply sent",
+        [EventActions.EnquiryOpened] = "Enquiry opened",
+        [EventActions.EnquiryAssigned] = "Enquiry assigned",
+        [EventActions.EnquiryStatusChanged] = "Enquiry status changed",
         [EventActions.ReportExported] = "Report exported",
         [EventActions.RetentionApplied] = "Old posts erased (retention)",
     };
@@ -142,6 +153,20 @@ public static class EventLabels
         ["templateId"] = "Template",
         ["score"] = "Score",
         ["reason"] = "Reason",
+        ["replyId"] = "Reply",
+        ["enquiryId"] = "Enquiry",
+        ["accountId"] = "Account",
+        ["platform"] = "Platform",
+        ["handle"] = "Handle",
+        ["baseUrl"] = "API address",
+        ["secretName"] = "Credential name",
+        ["needsApproval"] = "Needs approval",
+        ["assignee"] = "Assigned to",
+        ["previous"] = "Was assigned to",
+        ["requireQuestion"] = "Needs a question",
+        ["questionWords"] = "Question words",
+        ["slaMinutes"] = "Answer within (minutes)",
+        ["text"] = "Text",
     };
 
     /// <summary>Every action with a label, for the audit filter's choices.</summary>
@@ -192,6 +217,10 @@ public static class EventLabels
             EventActions.RebuttalDrafted => $"drafted a rebuttal" + (e.Text("title") is { } title ? $" “{title}”" : ""),
             EventActions.AlertDrafted => $"drafted an alert" + (e.Text("headline") is { } headline ? $" “{headline}”" : ""),
             EventActions.DeliverySucceeded => $"delivered to {ChannelOf(e)}",
+            EventActions.ReplyDrafted => $"drafted a reply on {PlatformOf(e)}{postText}",
+            EventActions.ReplySent => $"sent a reply on {PlatformOf(e)}{postText}",
+            EventActions.EnquiryAssigned => e.Text("assignee") is { } assignee ? $"assigned enquiry {e.Text("enquiryId")} to {assignee}" : $"unassigned enquiry {e.Text("enquiryId")}",
+            EventActions.EnquiryStatusChanged => $"moved enquiry {e.Text("enquiryId")} from {e.Text("from")} to {e.Text("to")}",
             EventActions.DeliveryFailed => $"could not deliver to {ChannelOf(e)}" + (e.Text("error") is { } error ? $": {error}" : ""),
             _ => Label(e.Action).ToLowerInvariant() + (e.Text("name") is { } name ? $" “{name}”" : "") + postText,
         };
@@ -216,6 +245,8 @@ public static class EventLabels
     }
 
     private static string ChannelOf(ReviewEvent e) => e.Text("channel") is { } channel ? Publishing.ChannelNames.Label(channel) : "a channel";
+
+    private static string PlatformOf(ReviewEvent e) => e.Text("platform") is { } platform ? Publishing.ChannelNames.Label(platform) : "a platform";
 
     private static string StatusWord(string? status) => status is null ? "?" : Humanise(SplitCamel(status)).ToLowerInvariant();
 

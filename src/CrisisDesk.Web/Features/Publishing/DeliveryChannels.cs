@@ -11,6 +11,14 @@ public static class ChannelNames
     public const string X = "x";
     public const string Bluesky = "bluesky";
 
+    // Replies in thread (Features/Replies): one channel per platform, sent with the incident's own account.
+    public const string XReply = "x-reply";
+    public const string MastodonReply = "mastodon-reply";
+    public const string BlueskyReply = "bluesky-reply";
+
+    /// <summary>The channel a reply on <paramref name="platform"/> goes out through.</summary>
+    public static string ReplyChannelOf(string platform) => platform + "-reply";
+
     /// <summary>Channels an alert can go to (in display order).</summary>
     public static IReadOnlyList<string> ForAlerts { get; } = [CapFeed, Webhook, Mastodon, X, Bluesky];
 
@@ -33,6 +41,9 @@ public static class ChannelNames
         Mastodon => "Mastodon",
         X => "X",
         Bluesky => "Bluesky",
+        XReply => "X (reply)",
+        MastodonReply => "Mastodon (reply)",
+        BlueskyReply => "Bluesky (reply)",
         _ => channel,
     };
 }

@@ -5,12 +5,18 @@ using System.Text;
 using System.Text.Json;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Review;
+using CrisisDesk.Web.Features.Enquiries;
+using CrisisDesk.Web.Features.Replies;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Review;
 
 /// <summary>Everything a report says about one incident, computed once.</summary>
-public sealed record ReportData(ReplayTimeline Timeline, IncidentMetrics Metrics, IncidentState Final, DateTimeOffset GeneratedAt);
+public sealed record ReportData(ReplayTimeline Timeline, IncidentMetrics Metrics, IncidentState Final, DateTimeOffset GeneratedAt)
+{
+    /// <summary>Who asked the organisation something, and how fast and how well each channel was answered (issue 18).</summary>
+    public EnquiryMetrics? Enquiries { get; init; }
+}
 
 /// <summary>
 /// Incident reports (HTML and Markdown, charts as inline SVG drawn here) and data exports (CSV per table, JSON of all),
@@ -35,7 +41,9 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         firstPost = await FirstArrivalAsync(incidentId, cancellationToken) ?? firstPost;
         var start = timeline.Events.FirstOrDefault(e => e.Action == EventActions.IncidentOpened)?.At ?? timeline.Start;
         var metrics = ReviewMetrics.Compute(timeline.Events, start, firstPost, arrivals);
-        return new ReportData(timeline, metrics, final, DateTimeOffset.UtcNow);
+        var generatedAt = DateTimeOffset.UtcNow;
+        var enquiries = await new EnquiryQueries(dataSource).MetricsAsync(incidentId, generatedAt.UtcDateTime, cancellationToken);
+        return new ReportData(timeline, metrics, final, generatedAt) { Enquiries = enquiries };
     }
 
     private async Task<DateTimeOffset?> FirstArrivalAsync(int incidentId, CancellationToken cancellationToken)
@@ -85,6 +93,10 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         AppendTable(html, RumourHeader, m.Rumours.Select(RumourRow), E);
         html.Append("<h2>Alerts and deliveries</h2>\n");
         AppendTable(html, AlertHeader, m.Alerts.Select(AlertRow), E);
+        html.Append("<h2>Enquiries</h2>\n");
+        AppendTable(html, ["Measure", "Value"], EnquiryFigures(report.Enquiries), E);
+        AppendTable(html, EnquiryChannelHeader, EnquiryChannels(report.Enquiries), E);
+        AppendTable(html, ["Time (UTC)", "Open enquiries"], OpenOverTime(report.Enquiries), E);
         html.Append("<h2>Who did what</h2>\n");
         AppendTable(html, ["Person", "Action", "Times", "First", "Last"],
             m.WhoDidWhat.Select(a => new[] { a.Actor, a.Action, a.Count.ToString(CultureInfo.InvariantCulture), Time(a.First), Time(a.Last) }), E);
@@ -94,6 +106,33 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         html.Append("</ol>\n</body></html>\n");
         return html.ToString();
     }
+
+    private static readonly string[] EnquiryChannelHeader = ["Channel", "Enquiries", "Answered", "Answered share"];
+
+    private static IEnumerable<string[]> EnquiryFigures(EnquiryMetrics? e)
+    {
+        if (e is null || e.Total == 0)
+            yield break;
+        static string Span(TimeSpan? span) => span is { } s ? EnquiryLabels.Duration(s) : "none answered";
+        yield return ["Enquiries", e.Total.ToString(CultureInfo.InvariantCulture)];
+        yield return ["Answered", e.Answered.ToString(CultureInfo.InvariantCulture)];
+        yield return ["Still open", e.Open.ToString(CultureInfo.InvariantCulture)];
+        yield return ["Open past the answer-time target", e.Overdue.ToString(CultureInfo.InvariantCulture)];
+        yield return ["Time to first answer (median)", Span(e.MedianFirstAnswer)];
+        yield return ["Time to first answer (mean)", Span(e.MeanFirstAnswer)];
+    }
+
+    private static IEnumerable<string[]> EnquiryChannels(EnquiryMetrics? e) =>
+        (e?.PerChannel ?? []).Select(c => new[]
+        {
+            ReplyPlatforms.Label(c.Platform), c.Total.ToString(CultureInfo.InvariantCulture), c.Answered.ToString(CultureInfo.InvariantCulture),
+            (c.Share * 100).ToString("0", CultureInfo.InvariantCulture) + "%",
+        });
+
+    /// <summary>Every fourth point of the series: enough to read the shape in a table.</summary>
+    private static IEnumerable<string[]> OpenOverTime(EnquiryMetrics? e) =>
+        (e?.OpenOverTime ?? []).Where((_, i) => i % 4 == 0 || i == e!.OpenOverTime.Count - 1)
+            .Select(p => new[] { p.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), p.Open.ToString(CultureInfo.InvariantCulture) });
 
     private static void AppendTable(StringBuilder html, IReadOnlyList<string> header, IEnumerable<string[]> rows, Func<string?, string> encode)
     {
@@ -136,6 +175,10 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         AppendMdTable(md, RumourHeader, m.Rumours.Select(RumourRow));
         md.Append("## Alerts and deliveries\n\n");
         AppendMdTable(md, AlertHeader, m.Alerts.Select(AlertRow));
+        md.Append("## Enquiries\n\n");
+        AppendMdTable(md, ["Measure", "Value"], EnquiryFigures(report.Enquiries));
+        AppendMdTable(md, EnquiryChannelHeader, EnquiryChannels(report.Enquiries));
+        AppendMdTable(md, ["Time (UTC)", "Open enquiries"], OpenOverTime(report.Enquiries));
         md.Append("## Who did what\n\n");
         AppendMdTable(md, ["Person", "Action", "Times", "First", "Last"],
             m.WhoDidWhat.Select(a => new[] { a.Actor, a.Action, a.Count.ToString(CultureInfo.InvariantCulture), Time(a.First), Time(a.Last) }));

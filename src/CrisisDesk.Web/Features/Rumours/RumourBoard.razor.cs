@@ -21,6 +21,9 @@ public sealed partial class RumourBoard : IDisposable
     private RumourState? _rumour;
     private IReadOnlyList<RumourNote> _notes = [];
     private IReadOnlyList<TriagePost> _linkedPosts = [];
+
+    /// <summary>The linked post whose reply in thread is open below it (an approved rebuttal's text can be reused there).</summary>
+    private long? _replyTo;
     private IReadOnlyList<StoryRow> _linkedStories = [];
     private IReadOnlyList<SpreadMinute> _spread = [];
     private IReadOnlyList<RumourSuggestion> _suggestions = [];

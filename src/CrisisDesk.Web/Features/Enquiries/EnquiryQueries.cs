@@ -1,0 +1,115 @@
+using Dapper;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Enquiries;
+
+/// <summary>An enquiry with the post it is about and its latest reply, as the inbox shows it.</summary>
+public sealed record EnquiryView(int Id, int IncidentId, long PostId, string Reason, string Status, string? AssignedTo, DateTime? AssignedAt,
+    string OpenedBy, DateTime OpenedAt, DateTime? FirstAnsweredAt, DateTime? ClosedAt, string Platform, string? AuthorHandle, string? AuthorName,
+    string Text, string? Url, DateTime PostCreatedAt, string? ReplyState, string? ReplyDeliveryStatus, string? ReplyReceipt)
+{
+    /// <summary>How long the resident has waited (until the first answer, or until now).</summary>
+    public TimeSpan Waited(DateTimeOffset now) => (FirstAnsweredAt ?? ClosedAt ?? now.UtcDateTime) - OpenedAt;
+}
+
+/// <summary>One enquiry's times and platform, what the metrics are computed from.</summary>
+public sealed record EnquiryTimes(string Platform, string Status, DateTime OpenedAt, DateTime? FirstAnsweredAt, DateTime? ClosedAt);
+
+/// <summary>Answered share of one platform's enquiries.</summary>
+public sealed record ChannelShare(string Platform, int Total, int Answered)
+{
+    public double Share => Total == 0 ? 0 : (double)Answered / Total;
+}
+
+/// <summary>Open enquiries at one moment.</summary>
+public sealed record OpenPoint(DateTime At, int Open);
+
+/// <summary>The inbox's figures: who waits and for how long, and how well each channel is answered.</summary>
+public sealed record EnquiryMetrics(int Total, int Open, int Overdue, int Answered, TimeSpan? MedianFirstAnswer, TimeSpan? MeanFirstAnswer,
+    IReadOnlyList<ChannelShare> PerChannel, IReadOnlyList<OpenPoint> OpenOverTime)
+{
+    /// <summary>
+    /// The figures from the enquiries' times: time to first answer over those answered; open at each of
+    /// <paramref name="points"/> moments from the first enquiry to <paramref name="now"/>; the answered share per platform.
+    /// </summary>
+    public static EnquiryMetrics Compute(IReadOnlyList<EnquiryTimes> enquiries, DateTime now, TimeSpan sla, int points = 24)
+    {
+        var waits = enquiries.Where(e => e.FirstAnsweredAt is not null).Select(e => e.FirstAnsweredAt!.Value - e.OpenedAt).Order().ToList();
+        TimeSpan? median = waits.Count == 0 ? null
+            : waits.Count % 2 == 1 ? waits[waits.Count / 2] : (waits[waits.Count / 2 - 1] + waits[waits.Count / 2]) / 2;
+        TimeSpan? mean = waits.Count == 0 ? null : TimeSpan.FromTicks((long)waits.Average(w => w.Ticks));
+        var open = enquiries.Where(e => e.Status == "open").ToList();
+        var perChannel = enquiries.GroupBy(e => e.Platform, StringComparer.Ordinal)
+            .Select(g => new ChannelShare(g.Key, g.Count(), g.Count(e => e.Status == "answered")))
+            .OrderByDescending(c => c.Total).ThenBy(c => c.Platform, StringComparer.Ordinal).ToList();
+        var series = new List<OpenPoint>();
+        if (enquiries.Count > 0 && points > 1)
+        {
+            var start = enquiries.Min(e => e.OpenedAt);
+            var step = (now - start) / (points - 1);
+            for (var i = 0; i < points; i++)
+            {
+                var at = i == points - 1 ? now : start + step * i;
+                series.Add(new OpenPoint(at, enquiries.Count(e => e.OpenedAt <= at && (e.ClosedAt is null || e.ClosedAt > at))));
+            }
+        }
+        return new EnquiryMetrics(enquiries.Count, open.Count, open.Count(e => now - e.OpenedAt > sla),
+            enquiries.Count(e => e.Status == "answered"), median, mean, perChannel, series);
+    }
+}
+
+/// <summary>The enquiries inbox's reads.</summary>
+public sealed class EnquiryQueries(NpgsqlDataSource dataSource)
+{
+    /// <summary>The incident's enquiries: open ones first (oldest first, the longest wait on top), then the closed, newest first.</summary>
+    public async Task<IReadOnlyList<EnquiryView>> ListAsync(int incidentId, bool includeClosed, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<EnquiryView>(new CommandDefinition("""
+            SELECT e.id, e.incident_id AS IncidentId, e.post_id AS PostId, e.reason, e.status, e.assigned_to AS AssignedTo, e.assigned_at AS AssignedAt,
+                   e.opened_by AS OpenedBy, e.opened_at AS OpenedAt, e.first_answered_at AS FirstAnsweredAt, e.closed_at AS ClosedAt,
+                   p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, left(p.text, 1000) AS Text, p.url, p.created_at AS PostCreatedAt,
+                   r.state AS ReplyState, d.status AS ReplyDeliveryStatus, d.receipt AS ReplyReceipt
+              FROM enquiries e
+              JOIN posts p ON p.id = e.post_id
+              LEFT JOIN LATERAL (SELECT id, state FROM replies WHERE post_id = e.post_id ORDER BY id DESC LIMIT 1) r ON true
+              LEFT JOIN deliveries d ON d.reply_id = r.id
+             WHERE e.incident_id = @incidentId AND (@includeClosed OR e.status = 'open')
+             ORDER BY e.status <> 'open', CASE WHEN e.status = 'open' THEN e.opened_at END, e.opened_at DESC
+             LIMIT 500
+            """, new { incidentId, includeClosed }, cancellationToken: cancellationToken))).ToList();
+    }
+
+    public async Task<EnquiryView?> ForPostAsync(long postId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var incidentId = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT incident_id FROM enquiries WHERE post_id = @postId", new { postId }, cancellationToken: cancellationToken));
+        return incidentId is null ? null : (await ListAsync(incidentId.Value, includeClosed: true, cancellationToken)).FirstOrDefault(e => e.PostId == postId);
+    }
+
+    public async Task<EnquiryMetrics> MetricsAsync(int incidentId, DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var sla = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT sla_minutes FROM enquiry_rule", cancellationToken: cancellationToken));
+        var rows = (await connection.QueryAsync<EnquiryTimes>(new CommandDefinition("""
+            SELECT p.platform, e.status, e.opened_at AS OpenedAt, e.first_answered_at AS FirstAnsweredAt, e.closed_at AS ClosedAt
+              FROM enquiries e JOIN posts p ON p.id = e.post_id WHERE e.incident_id = @incidentId
+            """, new { incidentId }, cancellationToken: cancellationToken))).ToList();
+        return EnquiryMetrics.Compute(rows, now, TimeSpan.FromMinutes(sla));
+    }
+
+    public async Task<int> SlaMinutesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT sla_minutes FROM enquiry_rule", cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The people an enquiry can be given to.</summary>
+    public async Task<IReadOnlyList<string>> OperatorsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT user_name FROM users WHERE NOT disabled AND role IN ('Operator', 'Approver', 'Admin') ORDER BY lower(user_name)",
+            cancellationToken: cancellationToken))).ToList();
+    }
+}

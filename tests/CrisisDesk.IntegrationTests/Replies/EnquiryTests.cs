@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CrisisDesk.IntegrationTests.Publishing;
+using CrisisDesk.IntegrationTests.Support;
+using CrisisDesk.Web.Features.Account;
+using Dapper;
+
+namespace CrisisDesk.IntegrationTests.Replies;
+
+/// <summary>The enquiries inbox through the real host: detection by the rule, assignment under a row lock, answering in thread.</summary>
+public sealed class EnquiryTests(PublishingFactory app) : IClassFixture<PublishingFactory>
+{
+    private async Task<T> ScalarAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        return (await connection.ExecuteScalarAsync<T>(sql, args))!;
+    }
+
+    [Fact]
+    public async Task A_question_to_the_organisation_becomes_an_enquiry_one_operator_holds_and_answers_in_its_thread()
+    {
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        var incidentId = await ReplyPosts.IncidentWithAccountsAsync(app, admin, "Enquiries");
+        var tweetId = "17950000000000" + Random.Shared.Next(10000, 99999);
+        app.Fakes.KnownTweets[tweetId] = true;
+        var question = await ReplyPosts.StoreAsync(app.Database, incidentId, "x", tweetId, "@RiversideCC when will the A38 reopen");
+        var notAQuestion = await ReplyPosts.StoreAsync(app.Database, incidentId, "x", tweetId + "1", "Thanks @riversidecc for the update.");
+        var someoneElse = await ReplyPosts.StoreAsync(app.Database, incidentId, "x", tweetId + "2", "@riversidecc_fan is this true?");
+        var (a, aPassword) = await app.CreateUserAsync(Roles.Approver);
+        var (b, bPassword) = await app.CreateUserAsync(Roles.Approver);
+        var operatorA = await app.SignedInClientAsync(a, aPassword);
+        var operatorB = await app.SignedInClientAsync(b, bPassword);
+
+        await PublishingFactory.EventuallyAsync(async () => await ScalarAsync<long>("SELECT coalesce(max(last_post_id), 0) FROM enquiry_scan WHERE incident_id = @incidentId", new { incidentId }) >= someoneElse,
+            "the detector read the new posts" + string.Join("\n", app.ServerErrors.Entries));
+        var enquiries = await operatorA.GetFromJsonAsync<JsonElement>($"/api/incidents/{incidentId}/enquiries");
+        var enquiry = Assert.Single(enquiries.EnumerateArray());
+        Assert.Equal((question, "question", "open"), (enquiry.GetProperty("postId").GetInt64(), enquiry.GetProperty("reason").GetString(), enquiry.GetProperty("status").GetString()));
+        var enquiryId = enquiry.GetProperty("id").GetInt32();
+        Assert.Equal(HttpStatusCode.OK, (await operatorA.PostAsync($"/api/posts/{notAQuestion}/enquiry", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await operatorA.PostAsync($"/api/posts/{notAQuestion}/enquiry", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await operatorA.PostAsync($"/api/enquiries/{enquiryId}/take", null)).StatusCode);
+        var taken = await operatorB.PostAsync($"/api/enquiries/{enquiryId}/take", null);
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        Assert.Contains($"{a} has already taken this enquiry", await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var byB = await operatorB.PostAsJsonAsync($"/api/posts/{question}/replies", new { text = "Tonight." });
+        Assert.Equal(HttpStatusCode.Conflict, byB.StatusCode);
+        Assert.Contains($"{a} is answering this enquiry", await byB.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var closeByB = await operatorB.PostAsJsonAsync($"/api/enquiries/{enquiryId}/status", new { status = "no-answer-needed" });
+        Assert.Equal(HttpStatusCode.Conflict, closeByB.StatusCode);
+
+        var byA = await operatorA.PostAsJsonAsync($"/api/posts/{question}/replies", new { text = "The A38 reopens at 18:00 today." });
+        Assert.Equal(HttpStatusCode.Created, byA.StatusCode);
+        await PublishingFactory.EventuallyAsync(async () => await ScalarAsync<int>(
+            "SELECT count(*) FROM deliveries d JOIN replies r ON r.id = d.reply_id WHERE r.post_id = @question AND d.status = 'succeeded'", new { question }) == 1, "the answer was delivered");
+        Assert.Single(app.Fakes.TweetReplies, r => r.InReplyTo == tweetId);
+        Assert.Equal(HttpStatusCode.Conflict, (await operatorA.PostAsJsonAsync($"/api/posts/{question}/replies", new { text = "Again." })).StatusCode);
+
+        var metrics = await operatorA.GetFromJsonAsync<JsonElement>($"/api/incidents/{incidentId}/enquiries/metrics");
+        Assert.Equal((2, 1, 1), (metrics.GetProperty("total").GetInt32(), metrics.GetProperty("open").GetInt32(), metrics.GetProperty("answered").GetInt32()));
+        Assert.Equal(JsonValueKind.String, metrics.GetProperty("medianFirstAnswer").ValueKind);
+        var x = Assert.Single(metrics.GetProperty("perChannel").EnumerateArray());
+        Assert.Equal(("x", 2, 1), (x.GetProperty("platform").GetString(), x.GetProperty("total").GetInt32(), x.GetProperty("answered").GetInt32()));
+        // The incident report carries the same figures.
+        var report = await operatorA.GetStringAsync($"/api/review/incidents/{incidentId}/report.md");
+        Assert.Contains("## Enquiries", report, StringComparison.Ordinal);
+        Assert.Contains("| Answered | 1 |", report, StringComparison.Ordinal);
+        Assert.Contains("| X | 2 | 1 | 50% |", report, StringComparison.Ordinal);
+        Assert.Equal(["enquiry.opened", "enquiry.opened", "enquiry.assigned", "reply.drafted", "reply.sent", "enquiry.status-changed"],
+            (await QueryAsync("SELECT action FROM events WHERE incident_id = @incidentId AND (action LIKE 'enquiry.%' OR action LIKE 'reply.%') ORDER BY seq", new { incidentId })).ToArray());
+    }
+
+    [Fact]
+    public async Task Two_operators_taking_the_same_enquiry_at_once_get_one_success_and_one_conflict()
+    {
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        var incidentId = await ReplyPosts.IncidentWithAccountsAsync(app, admin, "Enquiry race");
+        var postId = await ReplyPosts.StoreAsync(app.Database, incidentId, "x", "17960000000000" + Random.Shared.Next(10000, 99999), "not mentioning anyone");
+        var (a, aPassword) = await app.CreateUserAsync(Roles.Operator);
+        var (b, bPassword) = await app.CreateUserAsync(Roles.Operator);
+        var operatorA = await app.SignedInClientAsync(a, aPassword);
+        var operatorB = await app.SignedInClientAsync(b, bPassword);
+        var enquiryId = (await (await operatorA.PostAsync($"/api/posts/{postId}/enquiry", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+
+        var results = await Task.WhenAll(operatorA.PostAsync($"/api/enquiries/{enquiryId}/take", null), operatorB.PostAsync($"/api/enquiries/{enquiryId}/take", null));
+
+        Assert.Equal([HttpStatusCode.NoContent, HttpStatusCode.Conflict], results.Select(r => r.StatusCode).Order().ToArray());
+        var holder = await ScalarAsync<string>("SELECT assigned_to FROM enquiries WHERE id = @enquiryId", new { enquiryId });
+        Assert.Equal(results[0].StatusCode == HttpStatusCode.NoContent ? a : b, holder);
+        Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM events WHERE action = 'enquiry.assigned' AND (payload->>'enquiryId')::int = @enquiryId", new { enquiryId }));
+    }
+
+    private async Task<IEnumerable<string>> QueryAsync(string sql, object args)
+    {
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        return await connection.QueryAsync<string>(sql, args);
+    }
+}
