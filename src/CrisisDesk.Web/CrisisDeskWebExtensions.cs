@@ -12,6 +12,7 @@ using CrisisDesk.Web.Features.Health;
 using CrisisDesk.Web.Features.Incidents;
 using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Rumours;
+using CrisisDesk.Web.Features.Notifications;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -83,6 +84,7 @@ public static class CrisisDeskWebExtensions
         builder.AddReview();
         builder.AddSources();
         builder.AddPublishing();
+        builder.AddNotifications();
         services.AddAlerts();
         services.AddRebuttals();
         builder.AddRumours();
@@ -135,6 +137,7 @@ public static class CrisisDeskWebExtensions
         app.MapAlertEndpoints();
         app.MapRebuttalEndpoints();
         app.MapRumourEndpoints();
+        app.MapNotificationEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -58,6 +58,10 @@ public static class EventActions
     public const string DeliveryRetried = "delivery.retried";
     public const string DeliveryAbandoned = "delivery.abandoned";
 
+    public const string NotificationSettingsChanged = "notification.settings-changed";
+    public const string NotificationRead = "notification.read";
+    public const string NotificationAcknowledged = "notification.acknowledged";
+
     public const string ReportExported = "report.exported";
     public const string RetentionApplied = "retention.applied";
 }

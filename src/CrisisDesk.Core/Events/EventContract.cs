@@ -72,6 +72,9 @@ public static class EventContract
         [typeof(DeliveryFailed)] = EventActions.DeliveryFailed,
         [typeof(DeliveryRetried)] = EventActions.DeliveryRetried,
         [typeof(DeliveryAbandoned)] = EventActions.DeliveryAbandoned,
+        [typeof(NotificationSettingsChanged)] = EventActions.NotificationSettingsChanged,
+        [typeof(NotificationRead)] = EventActions.NotificationRead,
+        [typeof(NotificationAcknowledged)] = EventActions.NotificationAcknowledged,
         [typeof(ReportExported)] = EventActions.ReportExported,
         [typeof(RetentionApplied)] = EventActions.RetentionApplied,
     };
@@ -238,3 +241,15 @@ public sealed record RetentionApplied(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? FirstPostId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? LastPostId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? QuarantinedErased = null) : EventPayload;
+
+/// <summary>
+/// A person changed how they are told (their contacts, quiet hours, rules). Whether an email address and a phone
+/// number are set is recorded, never the address or number: the log is append-only and keeps no personal contacts.
+/// </summary>
+public sealed record NotificationSettingsChanged(bool HasEmail, bool HasPhone, string? QuietHours, IReadOnlyList<string> Rules) : EventPayload;
+
+/// <summary>A person marked notifications read (one, or all of theirs).</summary>
+public sealed record NotificationRead(IReadOnlyList<long> NotificationIds) : EventPayload;
+
+/// <summary>A person took a notification on (it stops its escalation).</summary>
+public sealed record NotificationAcknowledged(long NotificationId, string Kind) : EventPayload;

@@ -91,6 +91,9 @@ public static class IncidentStateFolder
         [EventActions.DeliveryFailed] = FoldRule.DeliveryOutcome,
         [EventActions.DeliveryRetried] = FoldRule.DeliveryOutcome,
         [EventActions.DeliveryAbandoned] = FoldRule.DeliveryOutcome,
+        [EventActions.NotificationSettingsChanged] = FoldRule.Recorded,
+        [EventActions.NotificationRead] = FoldRule.Recorded,
+        [EventActions.NotificationAcknowledged] = FoldRule.Recorded,
         [EventActions.ReportExported] = FoldRule.Recorded,
         [EventActions.RetentionApplied] = FoldRule.Recorded,
     };

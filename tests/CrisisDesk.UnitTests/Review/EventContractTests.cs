@@ -65,6 +65,9 @@ public sealed class EventContractTests
         new DeliveryFailed(DeliveryId, "cap-feed", "timeout", false, 2, AlertId, null),
         new DeliveryRetried(DeliveryId, "cap-feed"),
         new DeliveryAbandoned(DeliveryId, "cap-feed"),
+        new NotificationSettingsChanged(true, false, "22:00-07:00 Europe/London", ["approval: in-app, email", "rumour: in-app (High and above)"]),
+        new NotificationRead([12, 13]),
+        new NotificationAcknowledged(12, "approval"),
         new ReportExported("csv", "posts", 10, true),
         new RetentionApplied(30, T0, PostsErased: 5, FirstPostId: 1, LastPostId: 5),
     ];

@@ -66,6 +66,9 @@ public static class EventLabels
         [EventActions.DeliveryFailed] = "Delivery failed",
         [EventActions.DeliveryRetried] = "Delivery retried",
         [EventActions.DeliveryAbandoned] = "Delivery abandoned",
+        [EventActions.NotificationSettingsChanged] = "Notification settings changed",
+        [EventActions.NotificationRead] = "Notifications read",
+        [EventActions.NotificationAcknowledged] = "Notification acknowledged",
         [EventActions.ReportExported] = "Report exported",
         [EventActions.RetentionApplied] = "Old posts erased (retention)",
     };

@@ -11,6 +11,10 @@ public static class ChannelNames
     public const string X = "x";
     public const string Bluesky = "bluesky";
 
+    /// <summary>Email and SMS to people (the Notifications feature's channels).</summary>
+    public const string Email = "email";
+    public const string Sms = "sms";
+
     /// <summary>Channels an alert can go to (in display order).</summary>
     public static IReadOnlyList<string> ForAlerts { get; } = [CapFeed, Webhook, Mastodon, X, Bluesky];
 
@@ -33,6 +37,8 @@ public static class ChannelNames
         Mastodon => "Mastodon",
         X => "X",
         Bluesky => "Bluesky",
+        Email => "Email",
+        Sms => "SMS",
         _ => channel,
     };
 }
@@ -53,6 +59,9 @@ public sealed record DeliveryWork
     public string? AlertIdentifier { get; init; }
     public string? CapXml { get; init; }
     public int? RebuttalId { get; init; }
+
+    /// <summary>A notification to one person (email, SMS); its channel reads what to say and to whom.</summary>
+    public long? NotificationId { get; init; }
 
     /// <summary>The text a social channel posts (already fitted to the channel and marked for drills).</summary>
     public string? Text { get; init; }
