@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.IntegrationTests.Publishing;
+using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Notifications;
 using Dapper;
@@ -77,6 +78,10 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
 
     private static async Task<JsonElement> InboxAsync(HttpClient client) => await client.GetFromJsonAsync<JsonElement>("/api/notifications");
 
+    /// <summary>The approval notifications in an inbox (the drill running beside these tests may add spikes).</summary>
+    private static async Task<List<JsonElement>> ApprovalsAsync(HttpClient client) =>
+        [.. (await InboxAsync(client)).GetProperty("items").EnumerateArray().Where(i => i.GetProperty("kind").GetString() == "approval")];
+
     [Fact]
     public async Task An_alert_waiting_for_approval_reaches_the_approver_in_the_app_by_email_and_by_sms_through_429_and_503_with_the_link()
     {
@@ -100,9 +105,9 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
         Assert.EndsWith(link, sms.Body, StringComparison.Ordinal);
         Assert.True(app.Twilio.Calls >= 3, "the 429 and the 503 were answered before the SMS went");
 
-        var inbox = await InboxAsync(team.Approver);
-        Assert.Equal(1, inbox.GetProperty("unread").GetInt32());
-        var item = inbox.GetProperty("items")[0];
+        var item = Assert.Single(await ApprovalsAsync(team.Approver));
+        Assert.Equal(JsonValueKind.Null, item.GetProperty("readAt").ValueKind);
+        var unread = (await InboxAsync(team.Approver)).GetProperty("unread").GetInt32();
         Assert.Equal($"/incidents/{team.IncidentId}/alerts/{alertId}", item.GetProperty("link").GetString());
         Assert.Equal("approval", item.GetProperty("kind").GetString());
         // Nobody is asked to approve their own alert.
@@ -110,7 +115,8 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
 
         var id = item.GetProperty("id").GetInt64();
         Assert.Equal(HttpStatusCode.NoContent, (await team.Approver.PostAsync($"/api/notifications/{id}/acknowledge", null)).StatusCode);
-        Assert.Equal(0, (await InboxAsync(team.Approver)).GetProperty("unread").GetInt32());
+        Assert.Equal(unread - 1, (await InboxAsync(team.Approver)).GetProperty("unread").GetInt32());
+        Assert.NotEqual(JsonValueKind.Null, Assert.Single(await ApprovalsAsync(team.Approver)).GetProperty("acknowledgedAt").ValueKind);
         // Someone else's notification is not theirs to acknowledge.
         Assert.Equal(HttpStatusCode.NotFound, (await team.Operator.PostAsync($"/api/notifications/{id}/acknowledge", null)).StatusCode);
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();
@@ -152,8 +158,8 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
 
         await PublishingFactory.EventuallyAsync(async () => (await NotificationDeliveriesAsync(team.ApproverName)) is ["email:succeeded", "sms:succeeded"],
             "the urgent alert's email and SMS delivered");
-        var inbox = await InboxAsync(team.Approver);
-        Assert.Equal(2, inbox.GetProperty("unread").GetInt32());
+        var approvals = await ApprovalsAsync(team.Approver);
+        Assert.Equal(2, approvals.Count(i => i.GetProperty("readAt").ValueKind == JsonValueKind.Null));
         var mail = Assert.Single(app.Smtp.Messages, m => m.RcptTo.Contains(team.Email));
         Assert.Contains($"/alerts/{urgent}", mail.Data, StringComparison.Ordinal);
         Assert.DoesNotContain($"/alerts/{calm}\r\n", mail.Data, StringComparison.Ordinal);
@@ -183,7 +189,7 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
         // The last reason is the connection's, or the circuit breaker's that stopped calling a server that never answers.
         Assert.True(error.Contains($"the SMTP server 127.0.0.1:{app.Smtp.Port} could not be reached", StringComparison.Ordinal)
                     || error.Contains("Email is failing repeatedly", StringComparison.Ordinal), error);
-        Assert.Equal(1, (await InboxAsync(team.Approver)).GetProperty("unread").GetInt32());
+        Assert.Single(await ApprovalsAsync(team.Approver));
         Assert.Contains("sms:succeeded", await NotificationDeliveriesAsync(team.ApproverName));
         // A failed notification is not itself news: nobody is told about it (no loop).
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("""
@@ -214,5 +220,37 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
         Assert.Equal(before, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications"));
         Assert.Equal(deliveriesBefore, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM deliveries WHERE notification_id IS NOT NULL"));
         Assert.Single(app.Smtp.Messages, m => m.RcptTo.Contains(team.Email));
+    }
+
+    [Fact]
+    public async Task A_spike_in_an_open_incident_reaches_an_operator_with_no_page_open_once()
+    {
+        var (op, opPassword) = await app.CreateUserAsync(Roles.Operator);
+        var client = await app.SignedInClientAsync(op, opPassword);
+        // Written while the incident is closed (not watched), then opened: the watcher's first look sees it all.
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name, closed_at) VALUES ('Spike test', now()) RETURNING id");
+        var sourceId = await app.Database.NewSourceAsync(incidentId, name: "River gauge");
+        var t0 = new DateTimeOffset(2026, 11, 30, 6, 0, 0, TimeSpan.Zero);
+        var writer = new CrisisDesk.Data.Posts.PostWriter(app.Database.DataSource);
+        for (var minute = 0; minute < 12; minute++)
+            await writer.WriteAsync(TestIncidents.Batch(incidentId, sourceId, $"calm{minute}-", 1, t0.AddMinutes(minute)));
+        await writer.WriteAsync(TestIncidents.Batch(incidentId, sourceId, "burst-", 40, t0.AddMinutes(12)));
+        await connection.ExecuteAsync("UPDATE incidents SET closed_at = NULL WHERE id = @incidentId", new { incidentId });
+
+        await PublishingFactory.EventuallyAsync(async () =>
+            (await InboxAsync(client)).GetProperty("items").EnumerateArray().Any(i => i.GetProperty("kind").GetString() == "spike"
+                                                                                     && i.GetProperty("incidentId").GetInt32() == incidentId),
+            "the operator told of the spike");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // several more looks at the same spike
+        var spike = Assert.Single((await InboxAsync(client)).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("kind").GetString() == "spike" && i.GetProperty("incidentId").GetInt32() == incidentId);
+        Assert.Equal($"/incidents/{incidentId}", spike.GetProperty("link").GetString());
+        // Told when the minute crossed the line (the war room's banner calls it at the same count), not at its end.
+        var body = spike.GetProperty("body").GetString()!;
+        Assert.Contains("posts in the minute from 06:12 UTC", body, StringComparison.Ordinal);
+        Assert.True(body.Contains("River gauge", StringComparison.Ordinal), body);
+        Assert.Contains("against a usual 1 a minute", body, StringComparison.Ordinal);
+        await connection.ExecuteAsync("UPDATE incidents SET closed_at = now() WHERE id = @incidentId", new { incidentId });
     }
 }

@@ -9,6 +9,9 @@ public sealed class NotificationOptions
 
     /// <summary>How often the notifier reads the log when no activity wakes it.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often every open incident is checked for a spike (the war room's detection, pages open or not).</summary>
+    public TimeSpan SpikeCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>

@@ -14,7 +14,8 @@ public static class NotificationsHostingExtensions
     {
         var services = builder.Services;
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
-            .Validate(o => o.PollInterval > TimeSpan.Zero, "CrisisDesk:Notifications:PollInterval must be positive.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.SpikeCheckInterval > TimeSpan.Zero,
+                "CrisisDesk:Notifications:PollInterval and :SpikeCheckInterval must be positive.")
             .ValidateOnStart();
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section)
             .Validate(o => !o.IsConfigured || o.Port is > 0 and <= 65535, "CrisisDesk:Channels:Email:Port must be a TCP port (587 for STARTTLS, 465 for TLS).")
@@ -41,6 +42,7 @@ public static class NotificationsHostingExtensions
         services.AddSingleton<IDeliveryChannel, EmailChannel>();
         services.AddSingleton<IDeliveryChannel, SmsChannel>();
         services.AddHostedService<EventNotifier>();
+        services.AddHostedService<SignalWatcher>();
         return builder;
     }
 }
