@@ -75,6 +75,8 @@ public static class EventContract
         [typeof(NotificationSettingsChanged)] = EventActions.NotificationSettingsChanged,
         [typeof(NotificationRead)] = EventActions.NotificationRead,
         [typeof(NotificationAcknowledged)] = EventActions.NotificationAcknowledged,
+        [typeof(NotificationEscalated)] = EventActions.NotificationEscalated,
+        [typeof(EscalationRotaSet)] = EventActions.EscalationRotaSet,
         [typeof(ReportExported)] = EventActions.ReportExported,
         [typeof(RetentionApplied)] = EventActions.RetentionApplied,
     };
@@ -253,3 +255,9 @@ public sealed record NotificationRead(IReadOnlyList<long> NotificationIds) : Eve
 
 /// <summary>A person took a notification on (it stops its escalation).</summary>
 public sealed record NotificationAcknowledged(long NotificationId, string Kind) : EventPayload;
+
+/// <summary>Nobody acknowledged in time: the next person on the rota was told (step 1 is the first escalation).</summary>
+public sealed record NotificationEscalated(string Kind, string Subject, string To, int Step, long NotificationId) : EventPayload;
+
+/// <summary>An Admin set who is told next, in order, for an incident (or, with no incident, by default).</summary>
+public sealed record EscalationRotaSet(IReadOnlyList<string> UserNames) : EventPayload;

@@ -94,6 +94,8 @@ public static class IncidentStateFolder
         [EventActions.NotificationSettingsChanged] = FoldRule.Recorded,
         [EventActions.NotificationRead] = FoldRule.Recorded,
         [EventActions.NotificationAcknowledged] = FoldRule.Recorded,
+        [EventActions.NotificationEscalated] = FoldRule.Recorded,
+        [EventActions.EscalationRotaSet] = FoldRule.Recorded,
         [EventActions.ReportExported] = FoldRule.Recorded,
         [EventActions.RetentionApplied] = FoldRule.Recorded,
     };

@@ -59,3 +59,15 @@ ALTER TABLE deliveries ADD COLUMN notification_id bigint REFERENCES notification
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_one_subject CHECK (num_nonnulls(alert_id, rebuttal_id, notification_id) = 1);
 CREATE UNIQUE INDEX deliveries_notification_channel_key ON deliveries (notification_id, channel) WHERE notification_id IS NOT NULL;
+
+-- Who is told next when nobody acknowledges an approval request or an urgent notification in time: the incident's
+-- rota, else the default rota (incident_id NULL), in position order.
+CREATE TABLE escalation_rotas (
+    incident_id integer REFERENCES incidents (id),
+    position    integer NOT NULL,
+    user_id     integer NOT NULL REFERENCES users (id),
+    UNIQUE NULLS NOT DISTINCT (incident_id, position),
+    UNIQUE NULLS NOT DISTINCT (incident_id, user_id)
+);
+ALTER TABLE notifications ADD COLUMN escalation_step integer NOT NULL DEFAULT 0;
+CREATE INDEX notifications_unacknowledged_idx ON notifications (dedupe_key) WHERE acknowledged_at IS NULL;

@@ -253,4 +253,39 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
         Assert.Contains("against a usual 1 a minute", body, StringComparison.Ordinal);
         await connection.ExecuteAsync("UPDATE incidents SET closed_at = now() WHERE id = @incidentId", new { incidentId });
     }
+
+    [Fact]
+    public async Task Nobody_acknowledging_in_time_escalates_to_the_next_on_the_incident_rota_and_an_acknowledgement_stops_it()
+    {
+        var team = await TeamAsync();
+        var (second, secondPassword) = await app.CreateUserAsync(Roles.Viewer);
+        var (third, thirdPassword) = await app.CreateUserAsync(Roles.Viewer);
+        var secondClient = await app.SignedInClientAsync(second, secondPassword);
+        var thirdClient = await app.SignedInClientAsync(third, thirdPassword);
+        var secondEmail = $"{second}@riverside.example.gov";
+        Assert.Equal(HttpStatusCode.NoContent, (await secondClient.PutAsJsonAsync("/api/notifications/settings", new { email = secondEmail, timeZone = "UTC" })).StatusCode);
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        // Only an Admin sets a rota; an unknown name is refused.
+        Assert.Equal(HttpStatusCode.Forbidden, (await team.Approver.PutAsJsonAsync($"/api/notifications/rota/{team.IncidentId}", new { userNames = new[] { second } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync($"/api/notifications/rota/{team.IncidentId}", new { userNames = new[] { "nobody-here" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PutAsJsonAsync($"/api/notifications/rota/{team.IncidentId}", new { userNames = new[] { second, third } })).StatusCode);
+
+        var alertId = await SubmitAlertAsync(team, NotUrgent());
+
+        // The approver does not acknowledge: after two seconds the next on the rota (a Viewer, on call) is told, by email too.
+        await PublishingFactory.EventuallyAsync(async () => (await ApprovalsAsync(secondClient)).Count == 1, "the second on the rota told");
+        var escalated = Assert.Single(await ApprovalsAsync(secondClient));
+        Assert.StartsWith("Escalated: Alert waiting for your approval", escalated.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"/incidents/{team.IncidentId}/alerts/{alertId}", escalated.GetProperty("link").GetString());
+        await PublishingFactory.EventuallyAsync(() => Task.FromResult(app.Smtp.Messages.Any(m => m.RcptTo.Contains(secondEmail))), "the escalation emailed");
+
+        // The second acknowledges: nobody after them is told.
+        Assert.Equal(HttpStatusCode.NoContent, (await secondClient.PostAsync($"/api/notifications/{escalated.GetProperty("id").GetInt64()}/acknowledge", null)).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Empty(await ApprovalsAsync(thirdClient));
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM events WHERE action = 'notification.escalated' AND incident_id = @IncidentId AND payload ->> 'to' = @second",
+            new { team.IncidentId, second }));
+    }
 }

@@ -23,6 +23,8 @@ public sealed class NotificationsFactory : CrisisDeskFactory, IAsyncLifetime
         ["CrisisDesk:Publishing:CircuitBreakDuration"] = "00:00:00.500",
         ["CrisisDesk:Notifications:PollInterval"] = "00:00:00.100",
         ["CrisisDesk:Notifications:SpikeCheckInterval"] = "00:00:00.200",
+        ["CrisisDesk:Notifications:EscalateAfter"] = "00:00:02",
+        ["CrisisDesk:Notifications:EscalationCheckInterval"] = "00:00:00.200",
         ["CrisisDesk:Channels:Email:Host"] = "127.0.0.1",
         ["CrisisDesk:Channels:Email:Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         // The in-test server speaks plain SMTP; production keeps the default, StartTls.

@@ -69,6 +69,8 @@ public static class EventLabels
         [EventActions.NotificationSettingsChanged] = "Notification settings changed",
         [EventActions.NotificationRead] = "Notifications read",
         [EventActions.NotificationAcknowledged] = "Notification acknowledged",
+        [EventActions.NotificationEscalated] = "Notification escalated",
+        [EventActions.EscalationRotaSet] = "Escalation rota set",
         [EventActions.ReportExported] = "Report exported",
         [EventActions.RetentionApplied] = "Old posts erased (retention)",
     };

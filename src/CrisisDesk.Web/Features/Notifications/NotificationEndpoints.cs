@@ -12,6 +12,8 @@ public static class NotificationEndpoints
 
     public sealed record ReadRequest(long[]? Ids);
 
+    public sealed record RotaRequest(string[] UserNames);
+
     public static IEndpointRouteBuilder MapNotificationEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/notifications").RequireAuthorization(Policies.Viewer).WithCommandErrors();
@@ -48,6 +50,19 @@ public static class NotificationEndpoints
             {
                 return Results.ValidationProblem(e.Problems.ToDictionary(p => p.Key, p => new[] { p.Value }), title: "The settings were not saved.");
             }
+            return Results.NoContent();
+        });
+        // Escalation rotas (Admin): the default one, and one per incident.
+        api.MapGet("/rota", async (EscalationRotas rotas, CancellationToken ct) => Results.Ok(new { userNames = await rotas.GetAsync(null, ct) }));
+        api.MapPut("/rota", async (RotaRequest request, HttpContext http, EscalationRotas rotas) =>
+        {
+            await rotas.SetAsync(http.User, null, request.UserNames, http.RequestAborted);
+            return Results.NoContent();
+        });
+        api.MapGet("/rota/{incidentId:int}", async (int incidentId, EscalationRotas rotas, CancellationToken ct) => Results.Ok(new { userNames = await rotas.GetAsync(incidentId, ct) }));
+        api.MapPut("/rota/{incidentId:int}", async (int incidentId, RotaRequest request, HttpContext http, EscalationRotas rotas) =>
+        {
+            await rotas.SetAsync(http.User, incidentId, request.UserNames, http.RequestAborted);
             return Results.NoContent();
         });
         return endpoints;

@@ -12,6 +12,12 @@ public sealed class NotificationOptions
 
     /// <summary>How often every open incident is checked for a spike (the war room's detection, pages open or not).</summary>
     public TimeSpan SpikeCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>An approval request or urgent notification nobody acknowledged this long goes to the next person on the rota.</summary>
+    public TimeSpan EscalateAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often overdue notifications are looked for.</summary>
+    public TimeSpan EscalationCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>

@@ -16,6 +16,8 @@ public static class NotificationsHostingExtensions
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.SpikeCheckInterval > TimeSpan.Zero,
                 "CrisisDesk:Notifications:PollInterval and :SpikeCheckInterval must be positive.")
+            .Validate(o => o.EscalateAfter > TimeSpan.Zero && o.EscalationCheckInterval > TimeSpan.Zero,
+                "CrisisDesk:Notifications:EscalateAfter and :EscalationCheckInterval must be positive.")
             .ValidateOnStart();
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section)
             .Validate(o => !o.IsConfigured || o.Port is > 0 and <= 65535, "CrisisDesk:Channels:Email:Port must be a TCP port (587 for STARTTLS, 465 for TLS).")
@@ -43,6 +45,8 @@ public static class NotificationsHostingExtensions
         services.AddSingleton<IDeliveryChannel, SmsChannel>();
         services.AddHostedService<EventNotifier>();
         services.AddHostedService<SignalWatcher>();
+        services.AddSingleton<EscalationRotas>();
+        services.AddHostedService<EscalationWatcher>();
         return builder;
     }
 }
