@@ -15,8 +15,20 @@ public sealed record InboxItem(long Id, int IncidentId, string Kind, string Titl
 /// <summary>A notification that is not the person's, or not there.</summary>
 public sealed class NotificationNotFoundException() : CommandException("That notification is not in your inbox.", StatusCodes.Status404NotFound);
 
+/// <summary>A person's own inbox, as the bell and the inbox page use it.</summary>
+public interface INotificationInbox
+{
+    Task<int> UnreadCountAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<InboxItem>> ListAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default);
+
+    Task<int> MarkReadAsync(ClaimsPrincipal user, IReadOnlyList<long>? ids, CancellationToken cancellationToken = default);
+
+    Task AcknowledgeAsync(ClaimsPrincipal user, long id, CancellationToken cancellationToken = default);
+}
+
 /// <summary>A person's own inbox: what they were told, marked read and acknowledged by them alone, each recorded in the log.</summary>
-public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, NotificationHub hub)
+public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, NotificationHub hub) : INotificationInbox
 {
     public const int PageSize = 100;
 

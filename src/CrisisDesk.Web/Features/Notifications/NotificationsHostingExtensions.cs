@@ -40,6 +40,7 @@ public static class NotificationsHostingExtensions
         services.AddSingleton<NotificationMessages>();
         services.AddSingleton<NotificationSettingsStore>();
         services.AddSingleton<NotificationInbox>();
+        services.AddSingleton<INotificationInbox>(sp => sp.GetRequiredService<NotificationInbox>());
         services.AddSingleton<ISmsSender, TwilioSmsSender>();
         services.AddSingleton<IDeliveryChannel, EmailChannel>();
         services.AddSingleton<IDeliveryChannel, SmsChannel>();
