@@ -15,6 +15,7 @@ using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Replies;
 using CrisisDesk.Web.Features.Enquiries;
+using CrisisDesk.Web.Features.Notifications;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -87,6 +88,7 @@ public static class CrisisDeskWebExtensions
         builder.AddMap();
         builder.AddSources();
         builder.AddPublishing();
+        builder.AddNotifications();
         services.AddAlerts();
         services.AddRebuttals();
         builder.AddRumours();
@@ -143,6 +145,7 @@ public static class CrisisDeskWebExtensions
         app.MapRumourEndpoints();
         app.MapReplyEndpoints();
         app.MapEnquiryEndpoints();
+        app.MapNotificationEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

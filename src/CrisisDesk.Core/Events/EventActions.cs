@@ -69,6 +69,11 @@ public static class EventActions
     public const string EnquiryOpened = "enquiry.opened";
     public const string EnquiryAssigned = "enquiry.assigned";
     public const string EnquiryStatusChanged = "enquiry.status-changed";
+    public const string NotificationSettingsChanged = "notification.settings-changed";
+    public const string NotificationRead = "notification.read";
+    public const string NotificationAcknowledged = "notification.acknowledged";
+    public const string NotificationEscalated = "notification.escalated";
+    public const string EscalationRotaSet = "escalation.rota-set";
 
     public const string ReportExported = "report.exported";
     public const string RetentionApplied = "retention.applied";

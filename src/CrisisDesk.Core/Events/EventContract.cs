@@ -83,6 +83,11 @@ public static class EventContract
         [typeof(EnquiryOpened)] = EventActions.EnquiryOpened,
         [typeof(EnquiryAssigned)] = EventActions.EnquiryAssigned,
         [typeof(EnquiryStatusChanged)] = EventActions.EnquiryStatusChanged,
+        [typeof(NotificationSettingsChanged)] = EventActions.NotificationSettingsChanged,
+        [typeof(NotificationRead)] = EventActions.NotificationRead,
+        [typeof(NotificationAcknowledged)] = EventActions.NotificationAcknowledged,
+        [typeof(NotificationEscalated)] = EventActions.NotificationEscalated,
+        [typeof(EscalationRotaSet)] = EventActions.EscalationRotaSet,
         [typeof(ReportExported)] = EventActions.ReportExported,
         [typeof(RetentionApplied)] = EventActions.RetentionApplied,
     };
@@ -280,3 +285,21 @@ public sealed record RetentionApplied(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? FirstPostId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? LastPostId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? QuarantinedErased = null) : EventPayload;
+
+/// <summary>
+/// A person changed how they are told (their contacts, quiet hours, rules). Whether an email address and a phone
+/// number are set is recorded, never the address or number: the log is append-only and keeps no personal contacts.
+/// </summary>
+public sealed record NotificationSettingsChanged(bool HasEmail, bool HasPhone, string? QuietHours, IReadOnlyList<string> Rules) : EventPayload;
+
+/// <summary>A person marked notifications read (one, or all of theirs).</summary>
+public sealed record NotificationRead(IReadOnlyList<long> NotificationIds) : EventPayload;
+
+/// <summary>A person took a notification on (it stops its escalation).</summary>
+public sealed record NotificationAcknowledged(long NotificationId, string Kind) : EventPayload;
+
+/// <summary>Nobody acknowledged in time: the next person on the rota was told (step 1 is the first escalation).</summary>
+public sealed record NotificationEscalated(string Kind, string Subject, string To, int Step, long NotificationId) : EventPayload;
+
+/// <summary>An Admin set who is told next, in order, for an incident (or, with no incident, by default).</summary>
+public sealed record EscalationRotaSet(IReadOnlyList<string> UserNames) : EventPayload;

@@ -102,6 +102,11 @@ public static class IncidentStateFolder
         [EventActions.EnquiryOpened] = FoldRule.Recorded,
         [EventActions.EnquiryAssigned] = FoldRule.Recorded,
         [EventActions.EnquiryStatusChanged] = FoldRule.Recorded,
+        [EventActions.NotificationSettingsChanged] = FoldRule.Recorded,
+        [EventActions.NotificationRead] = FoldRule.Recorded,
+        [EventActions.NotificationAcknowledged] = FoldRule.Recorded,
+        [EventActions.NotificationEscalated] = FoldRule.Recorded,
+        [EventActions.EscalationRotaSet] = FoldRule.Recorded,
         [EventActions.ReportExported] = FoldRule.Recorded,
         [EventActions.RetentionApplied] = FoldRule.Recorded,
     };

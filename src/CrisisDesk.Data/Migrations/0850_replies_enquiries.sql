@@ -86,10 +86,10 @@ CREATE TABLE replies (
 CREATE INDEX replies_post_idx ON replies (post_id);
 CREATE INDEX replies_enquiry_idx ON replies (enquiry_id) WHERE enquiry_id IS NOT NULL;
 
--- The outbox carries replies too: exactly one of alert, rebuttal, reply.
+-- The outbox carries replies too: exactly one of alert, rebuttal, notification (0840), reply.
 ALTER TABLE deliveries ADD COLUMN reply_id integer REFERENCES replies (id);
-ALTER TABLE deliveries DROP CONSTRAINT deliveries_check;
-ALTER TABLE deliveries ADD CONSTRAINT deliveries_one_content CHECK (num_nonnulls(alert_id, rebuttal_id, reply_id) = 1);
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_one_subject;
+ALTER TABLE deliveries ADD CONSTRAINT deliveries_one_subject CHECK (num_nonnulls(alert_id, rebuttal_id, notification_id, reply_id) = 1);
 CREATE UNIQUE INDEX deliveries_reply_key ON deliveries (reply_id) WHERE reply_id IS NOT NULL;
 
 -- How far the enquiry detector has read each incident's posts, so a restart neither misses nor re-reads them.

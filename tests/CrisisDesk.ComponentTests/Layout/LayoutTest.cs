@@ -21,6 +21,8 @@ public abstract class LayoutTest : ComponentTest
         Context.Services.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
         Context.Services.AddSingleton<CrisisDesk.Web.Features.Approvals.IApprovalsWaiting>(new Approvals.FakeApprovals());
         Context.Services.AddSingleton(new CrisisDesk.Core.Live.IncidentActivityFeed());
+        Context.Services.AddSingleton<CrisisDesk.Web.Features.Notifications.INotificationInbox>(new Notifications.FakeInbox());
+        Context.Services.AddSingleton(new CrisisDesk.Web.Features.Notifications.NotificationHub());
         Context.Services.AddSingleton(TimeProvider.System);
     }
 

@@ -76,6 +76,11 @@ public sealed class EventContractTests
         new EnquiryOpened(2, PostId, "mention"),
         new EnquiryAssigned(2, "ann", null),
         new EnquiryStatusChanged(2, "open", "answered"),
+        new NotificationSettingsChanged(true, false, "22:00-07:00 Europe/London", ["approval: in-app, email", "rumour: in-app (High and above)"]),
+        new NotificationRead([12, 13]),
+        new NotificationAcknowledged(12, "approval"),
+        new NotificationEscalated("approval", "Alert waiting for your approval: Flood", "bob", 1, 14),
+        new EscalationRotaSet(["bob", "carol"]),
         new ReportExported("csv", "posts", 10, true),
         new RetentionApplied(30, T0, PostsErased: 5, FirstPostId: 1, LastPostId: 5),
     ];

@@ -77,6 +77,11 @@ public static class EventLabels
         [EventActions.EnquiryOpened] = "Enquiry opened",
         [EventActions.EnquiryAssigned] = "Enquiry assigned",
         [EventActions.EnquiryStatusChanged] = "Enquiry status changed",
+        [EventActions.NotificationSettingsChanged] = "Notification settings changed",
+        [EventActions.NotificationRead] = "Notifications read",
+        [EventActions.NotificationAcknowledged] = "Notification acknowledged",
+        [EventActions.NotificationEscalated] = "Notification escalated",
+        [EventActions.EscalationRotaSet] = "Escalation rota set",
         [EventActions.ReportExported] = "Report exported",
         [EventActions.RetentionApplied] = "Old posts erased (retention)",
     };

@@ -18,6 +18,9 @@ public static class ChannelNames
 
     /// <summary>The channel a reply on <paramref name="platform"/> goes out through.</summary>
     public static string ReplyChannelOf(string platform) => platform + "-reply";
+    /// <summary>Email and SMS to people (the Notifications feature's channels).</summary>
+    public const string Email = "email";
+    public const string Sms = "sms";
 
     /// <summary>Channels an alert can go to (in display order).</summary>
     public static IReadOnlyList<string> ForAlerts { get; } = [CapFeed, Webhook, Mastodon, X, Bluesky];
@@ -44,6 +47,8 @@ public static class ChannelNames
         XReply => "X (reply)",
         MastodonReply => "Mastodon (reply)",
         BlueskyReply => "Bluesky (reply)",
+        Email => "Email",
+        Sms => "SMS",
         _ => channel,
     };
 }
@@ -64,6 +69,9 @@ public sealed record DeliveryWork
     public string? AlertIdentifier { get; init; }
     public string? CapXml { get; init; }
     public int? RebuttalId { get; init; }
+
+    /// <summary>A notification to one person (email, SMS); its channel reads what to say and to whom.</summary>
+    public long? NotificationId { get; init; }
 
     /// <summary>The text a social channel posts (already fitted to the channel and marked for drills).</summary>
     public string? Text { get; init; }

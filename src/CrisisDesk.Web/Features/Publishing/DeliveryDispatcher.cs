@@ -133,6 +133,7 @@ public sealed class DeliveryDispatcher(
             AlertIdentifier = delivery.AlertIdentifier,
             CapXml = delivery.CapXml,
             RebuttalId = delivery.RebuttalId,
+            NotificationId = delivery.NotificationId,
             Text = text,
         };
     }

@@ -8,7 +8,7 @@ namespace CrisisDesk.Web.Features.Publishing;
 /// <summary>A delivery row as the dispatcher claims it, with the content it carries.</summary>
 public sealed record ClaimedDelivery(
     long Id, int IncidentId, string Channel, Guid IdempotencyKey, int Attempts, DateTime CreatedAt,
-    int? AlertId, string? AlertIdentifier, string? CapXml, int? RebuttalId, string? Variant, bool IsDrill);
+    int? AlertId, string? AlertIdentifier, string? CapXml, int? RebuttalId, string? Variant, bool IsDrill, long? NotificationId = null);
 
 /// <summary>A delivery as people see it.</summary>
 public sealed record DeliveryView(long Id, string Channel, string Status, int Attempts, string? Receipt, string? LastError,
@@ -53,7 +53,7 @@ public class DeliveryStore(NpgsqlDataSource dataSource)
             SELECT c.id, c.incident_id AS IncidentId, c.channel, c.idempotency_key AS IdempotencyKey, c.attempts, c.created_at AS CreatedAt,
                    c.alert_id AS AlertId, a.identifier AS AlertIdentifier, a.cap_xml AS CapXml, c.rebuttal_id AS RebuttalId,
                    v.variants ->> (CASE c.channel WHEN 'x' THEN 'X' WHEN 'mastodon' THEN 'Mastodon' WHEN 'bluesky' THEN 'Bluesky' ELSE c.channel END) AS Variant,
-                   i.is_drill AS IsDrill
+                   i.is_drill AS IsDrill, c.notification_id AS NotificationId
               FROM claimed c
               JOIN incidents i ON i.id = c.incident_id
               LEFT JOIN alerts a ON a.id = c.alert_id

@@ -1,0 +1,183 @@
+using System.Text.Json;
+using CrisisDesk.Core.Alerts;
+using CrisisDesk.Core.Events;
+using CrisisDesk.Core.Live;
+using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Publishing;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Notifications;
+
+/// <summary>
+/// Reads the event log from where it stopped and tells people what concerns them: a rumour at or above their severity,
+/// something waiting for their approval, a delivery that failed or was abandoned, a source stopped. The cursor moves in
+/// the same transaction that writes the notifications and queues their email and SMS, so a crash repeats nothing and
+/// loses nothing; the cursor row is locked, so two nodes never read the same events at once.
+/// </summary>
+public sealed class EventNotifier(
+    NpgsqlDataSource dataSource,
+    NotificationFanOut fanOut,
+    NotificationHub hub,
+    DeliverySignal deliveries,
+    IncidentActivityFeed activity,
+    IOptions<NotificationOptions> options,
+    ILogger<EventNotifier> logger) : BackgroundService
+{
+    private const int BatchSize = 200;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    private sealed record LoggedEvent(long Seq, string Actor, string Action, int? IncidentId, string Payload);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Every action reaches the activity feed after its commit: wake then, instead of at the next poll.
+        using var subscription = activity.SubscribeAll(_ => { Wake(); return Task.CompletedTask; }, TimeSpan.FromMilliseconds(100));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await RunOnceAsync(stoppingToken) > 0)
+                {
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The cursor did not move: the same events are read again next time.
+                logger.LogError(e, "Notifying people failed; will read the same events again");
+            }
+            try
+            {
+                await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already awake.
+        }
+    }
+
+    /// <summary>Reads one batch of events past the cursor and notifies; returns how many events it read.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var last = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT last_seq FROM notifier_cursor FOR UPDATE", transaction: transaction, cancellationToken: cancellationToken));
+        var events = (await connection.QueryAsync<LoggedEvent>(new CommandDefinition("""
+            SELECT seq, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events WHERE seq > @last ORDER BY seq LIMIT @BatchSize
+            """, new { last, BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
+        if (events.Count == 0)
+            return 0;
+        var told = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var queued = 0;
+        foreach (var e in events)
+        {
+            if (e.IncidentId is not { } incidentId)
+                continue;
+            using var document = JsonDocument.Parse(e.Payload);
+            if (EventContract.TryDeserialize(e.Action, document.RootElement) is not { } payload)
+                continue;
+            var trigger = await TriggerForAsync(connection, transaction, e, incidentId, payload, cancellationToken);
+            if (trigger is null)
+                continue;
+            var result = await fanOut.RaiseAsync(connection, transaction, trigger, cancellationToken);
+            told.UnionWith(result.InAppUsers);
+            queued += result.QueuedDeliveries;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE notifier_cursor SET last_seq = @seq",
+            new { seq = events[^1].Seq }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        if (told.Count > 0)
+            hub.Changed(told);
+        if (queued > 0)
+            deliveries.Notify();
+        return events.Count;
+    }
+
+    private static async Task<NotificationTrigger?> TriggerForAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LoggedEvent e, int incidentId,
+        EventPayload payload, CancellationToken cancellationToken)
+    {
+        var key = $"event:{e.Seq}";
+        switch (payload)
+        {
+            case RumourCreated r:
+                return new NotificationTrigger(NotificationKinds.Rumour, incidentId, key,
+                    $"New {r.Severity.ToLowerInvariant()} rumour: {Shorten(r.Claim, 80)}",
+                    $"{e.Actor} flagged a {r.Severity} rumour in {await IncidentNameAsync(connection, transaction, incidentId, cancellationToken)}: \"{r.Claim}\".",
+                    $"/incidents/{incidentId}/rumours/{r.RumourId}",
+                    Urgent: r.Severity == "Critical", Severity: r.Severity, MinimumRole: Roles.Viewer, NotFor: e.Actor);
+            case AlertSubmitted a:
+            {
+                var xml = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT cap_xml FROM alerts WHERE id = @AlertId",
+                    new { a.AlertId }, transaction, cancellationToken: cancellationToken));
+                var alert = xml is null ? null : CapXml.Read(xml);
+                var info = alert?.Infos.FirstOrDefault();
+                var urgent = info is not null && (info.Severity == CapSeverity.Extreme || info.Urgency == CapUrgency.Immediate);
+                var headline = info?.Headline ?? info?.Event ?? a.Identifier;
+                return new NotificationTrigger(NotificationKinds.Approval, incidentId, key,
+                    $"Alert waiting for your approval: {Shorten(headline, 80)}",
+                    $"{e.Actor} submitted the alert \"{headline}\"{(info is null ? "" : $" ({info.Severity}, {info.Urgency})")} in {await IncidentNameAsync(connection, transaction, incidentId, cancellationToken)}. It waits for someone else to approve it.",
+                    $"/incidents/{incidentId}/alerts/{a.AlertId}", Urgent: urgent, MinimumRole: Roles.Approver, NotFor: e.Actor);
+            }
+            case RebuttalSubmitted b:
+            {
+                var title = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT title FROM rebuttals WHERE id = @RebuttalId",
+                    new { b.RebuttalId }, transaction, cancellationToken: cancellationToken)) ?? $"rebuttal {b.RebuttalId}";
+                return new NotificationTrigger(NotificationKinds.Approval, incidentId, key,
+                    $"Rebuttal waiting for your approval: {Shorten(title, 80)}",
+                    $"{e.Actor} submitted the rebuttal \"{title}\" (version {b.Version}) in {await IncidentNameAsync(connection, transaction, incidentId, cancellationToken)}. It waits for someone else to approve it.",
+                    $"/incidents/{incidentId}/rebuttals/{b.RebuttalId}", MinimumRole: Roles.Approver, NotFor: e.Actor);
+            }
+            // A failed notification is not news about itself (no loop): only alerts' and rebuttals' deliveries count.
+            case DeliveryFailed f when f.AlertId is not null || f.RebuttalId is not null:
+                return new NotificationTrigger(NotificationKinds.Delivery, incidentId, key,
+                    $"{ChannelNames.Label(f.Channel)} delivery failed",
+                    $"The {(f.AlertId is not null ? "alert" : "rebuttal")} did not reach {ChannelNames.Label(f.Channel)} after {f.Attempts} dispatch(es): {f.Error}. Retry it or abandon it.",
+                    f.AlertId is { } alertId ? $"/incidents/{incidentId}/alerts/{alertId}" : $"/incidents/{incidentId}/rebuttals/{f.RebuttalId}",
+                    MinimumRole: Roles.Operator);
+            case DeliveryAbandoned d:
+            {
+                var subject = await connection.QuerySingleOrDefaultAsync<(int? AlertId, int? RebuttalId)>(new CommandDefinition(
+                    "SELECT alert_id, rebuttal_id FROM deliveries WHERE id = @DeliveryId", new { d.DeliveryId }, transaction, cancellationToken: cancellationToken));
+                if (subject.AlertId is null && subject.RebuttalId is null)
+                    return null;
+                return new NotificationTrigger(NotificationKinds.Delivery, incidentId, key,
+                    $"{ChannelNames.Label(d.Channel)} delivery abandoned",
+                    $"{e.Actor} gave up the {(subject.AlertId is not null ? "alert" : "rebuttal")}'s delivery to {ChannelNames.Label(d.Channel)}: it will not be sent.",
+                    subject.AlertId is { } abandonedAlert ? $"/incidents/{incidentId}/alerts/{abandonedAlert}" : $"/incidents/{incidentId}/rebuttals/{subject.RebuttalId}",
+                    MinimumRole: Roles.Operator, NotFor: e.Actor);
+            }
+            case SourceStopped s:
+                return new NotificationTrigger(NotificationKinds.Source, incidentId, key,
+                    $"Source stopped: {Shorten(s.Name, 80)}",
+                    $"{e.Actor} stopped the {s.Kind} source \"{s.Name}\": no more posts come from it until it is started again.",
+                    $"/incidents/{incidentId}/sources", MinimumRole: Roles.Viewer, NotFor: e.Actor);
+            default:
+                return null;
+        }
+    }
+
+    private static Task<string> IncidentNameAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int incidentId, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT name FROM incidents WHERE id = @incidentId",
+            new { incidentId }, transaction, cancellationToken: cancellationToken))!;
+
+    internal static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+}

@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+
+namespace CrisisDesk.Web.Features.Notifications;
+
+/// <summary>
+/// Tells open pages on this node that a person's inbox changed (a new notification, one read), so the app bar's count
+/// moves at once. What the count is always comes from the database.
+/// </summary>
+public sealed class NotificationHub
+{
+    private readonly ConcurrentDictionary<Guid, (string User, Func<Task> OnChange)> _subscribers = new();
+
+    public IDisposable Subscribe(string userName, Func<Task> onChange)
+    {
+        var id = Guid.NewGuid();
+        _subscribers[id] = (userName, onChange);
+        return new Subscription(() => _subscribers.TryRemove(id, out _));
+    }
+
+    public void Changed(IEnumerable<string> userNames)
+    {
+        var names = userNames.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (user, onChange) in _subscribers.Values)
+        {
+            if (names.Contains(user))
+                _ = onChange(); // each page catches its own failures
+        }
+    }
+
+    private sealed class Subscription(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}

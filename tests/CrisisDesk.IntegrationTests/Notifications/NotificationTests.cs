@@ -1,0 +1,291 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CrisisDesk.Core.Alerts;
+using CrisisDesk.IntegrationTests.Publishing;
+using CrisisDesk.IntegrationTests.Support;
+using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Notifications;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CrisisDesk.IntegrationTests.Notifications;
+
+/// <summary>
+/// Notifications through the real host: an alert waiting for approval reaches the approver in the app, by email
+/// (a real SMTP conversation with AUTH) and by SMS (the Twilio wire format, through 429 and 503), each with the link to
+/// act on; bad contacts are refused at their field; an unreachable SMTP server is retried, then given up with the reason,
+/// the notification kept; read again after a crash, the log tells nobody twice.
+/// </summary>
+public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<NotificationsFactory>
+{
+    private const string PublicRoot = "https://alerts.riverside.example.gov/";
+
+    private static StringContent Cap(CapAlert alert) => new(CapXml.Write(alert), Encoding.UTF8, CapXml.MediaType);
+
+    private static CapAlert NotUrgent() => AlertSamples.Flood("Flood warning for the riverside path") is var alert
+        ? alert with { Infos = [alert.Infos[0] with { Urgency = CapUrgency.Expected, Severity = CapSeverity.Moderate }] }
+        : throw new InvalidOperationException();
+
+    private static async Task<int> CreatedIdAsync(HttpResponseMessage response)
+    {
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+    }
+
+    private sealed record Team(HttpClient Operator, string OperatorName, HttpClient Approver, string ApproverName, string Email, string Phone, int IncidentId);
+
+    private async Task<Team> TeamAsync((string From, string Until)? quiet = null)
+    {
+        var (op, opPassword) = await app.CreateUserAsync(Roles.Operator);
+        var (approver, approverPassword) = await app.CreateUserAsync(Roles.Approver);
+        var operatorClient = await app.SignedInClientAsync(op, opPassword);
+        var approverClient = await app.SignedInClientAsync(approver, approverPassword);
+        var email = $"{approver}@riverside.example.gov";
+        var phone = "+44 7700 9" + Random.Shared.Next(10000, 99999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var settings = await approverClient.PutAsJsonAsync("/api/notifications/settings", new
+        {
+            email,
+            phone,
+            quietFrom = quiet?.From,
+            quietUntil = quiet?.Until,
+            timeZone = "UTC",
+            rules = new[] { new { kind = "approval", inApp = true, email = true, sms = true, minSeverity = (string?)null } },
+        });
+        Assert.True(settings.StatusCode == HttpStatusCode.NoContent, await settings.Content.ReadAsStringAsync());
+        var incident = await operatorClient.PostAsJsonAsync("/api/incidents", new { name = "River Ouse flood " + op });
+        var incidentId = (await incident.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        return new Team(operatorClient, op, approverClient, approver, email, Contacts.NormalisePhone(phone), incidentId);
+    }
+
+    private static async Task<int> SubmitAlertAsync(Team team, CapAlert alert)
+    {
+        var alertId = await CreatedIdAsync(await team.Operator.PostAsync($"/api/incidents/{team.IncidentId}/alerts", Cap(alert)));
+        Assert.Equal(HttpStatusCode.NoContent, (await team.Operator.PostAsync($"/api/alerts/{alertId}/submit", null)).StatusCode);
+        return alertId;
+    }
+
+    private async Task<string[]> NotificationDeliveriesAsync(string userName)
+    {
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        return (await connection.QueryAsync<string>("""
+            SELECT d.channel || ':' || d.status FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN users u ON u.id = n.user_id
+             WHERE u.user_name = @userName ORDER BY d.id
+            """, new { userName })).ToArray();
+    }
+
+    private static async Task<JsonElement> InboxAsync(HttpClient client) => await client.GetFromJsonAsync<JsonElement>("/api/notifications");
+
+    /// <summary>The approval notifications in an inbox (the drill running beside these tests may add spikes).</summary>
+    private static async Task<List<JsonElement>> ApprovalsAsync(HttpClient client) =>
+        [.. (await InboxAsync(client)).GetProperty("items").EnumerateArray().Where(i => i.GetProperty("kind").GetString() == "approval")];
+
+    [Fact]
+    public async Task An_alert_waiting_for_approval_reaches_the_approver_in_the_app_by_email_and_by_sms_through_429_and_503_with_the_link()
+    {
+        var team = await TeamAsync();
+        app.Twilio.FailuresToServe.Enqueue(429);
+        app.Twilio.FailuresToServe.Enqueue(503);
+        var alertId = await SubmitAlertAsync(team, AlertSamples.Flood());
+        var link = $"{PublicRoot}incidents/{team.IncidentId}/alerts/{alertId}";
+
+        await PublishingFactory.EventuallyAsync(async () => (await NotificationDeliveriesAsync(team.ApproverName)) is ["email:succeeded", "sms:succeeded"],
+            "the approver's email and SMS delivered");
+        var mail = Assert.Single(app.Smtp.Messages, m => m.RcptTo.Contains(team.Email));
+        Assert.Equal(FakeSmtpServer.UserName, mail.AuthenticatedAs);
+        Assert.Equal("duty@riverside.example.gov", mail.MailFrom);
+        Assert.Contains("Subject: [URGENT] Alert waiting for your approval", mail.Data, StringComparison.Ordinal);
+        Assert.Contains(link, mail.Data, StringComparison.Ordinal);
+        Assert.Contains($"{team.OperatorName} submitted the alert", mail.Data, StringComparison.Ordinal);
+        var sms = Assert.Single(app.Twilio.Messages, m => m.To == team.Phone);
+        Assert.Equal(FakeTwilio.From, sms.From);
+        Assert.StartsWith("URGENT Alert waiting for your approval", sms.Body, StringComparison.Ordinal);
+        Assert.EndsWith(link, sms.Body, StringComparison.Ordinal);
+        Assert.True(app.Twilio.Calls >= 3, "the 429 and the 503 were answered before the SMS went");
+
+        var item = Assert.Single(await ApprovalsAsync(team.Approver));
+        Assert.Equal(JsonValueKind.Null, item.GetProperty("readAt").ValueKind);
+        var unread = (await InboxAsync(team.Approver)).GetProperty("unread").GetInt32();
+        Assert.Equal($"/incidents/{team.IncidentId}/alerts/{alertId}", item.GetProperty("link").GetString());
+        Assert.Equal("approval", item.GetProperty("kind").GetString());
+        // Nobody is asked to approve their own alert.
+        Assert.DoesNotContain((await InboxAsync(team.Operator)).GetProperty("items").EnumerateArray(), i => i.GetProperty("kind").GetString() == "approval");
+
+        var id = item.GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await team.Approver.PostAsync($"/api/notifications/{id}/acknowledge", null)).StatusCode);
+        Assert.Equal(unread - 1, (await InboxAsync(team.Approver)).GetProperty("unread").GetInt32());
+        Assert.NotEqual(JsonValueKind.Null, Assert.Single(await ApprovalsAsync(team.Approver)).GetProperty("acknowledgedAt").ValueKind);
+        // Someone else's notification is not theirs to acknowledge.
+        Assert.Equal(HttpStatusCode.NotFound, (await team.Operator.PostAsync($"/api/notifications/{id}/acknowledge", null)).StatusCode);
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM events WHERE action = 'notification.acknowledged' AND actor = @actor AND (payload ->> 'notificationId')::bigint = @id",
+            new { actor = team.ApproverName, id }));
+    }
+
+    [Fact]
+    public async Task A_malformed_address_or_number_is_refused_at_its_field_and_nothing_is_saved()
+    {
+        var (user, password) = await app.CreateUserAsync(Roles.Approver);
+        var client = await app.SignedInClientAsync(user, password);
+        var response = await client.PutAsJsonAsync("/api/notifications/settings", new
+        {
+            email = "duty officer at riverside",
+            phone = "07700 900123",
+            timeZone = "UTC",
+            rules = new[] { new { kind = "approval", inApp = true, email = true, sms = true } },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("is not an email address", errors.GetProperty("email")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("international form", errors.GetProperty("phone")[0].GetString(), StringComparison.Ordinal);
+        var settings = await client.GetFromJsonAsync<JsonElement>("/api/notifications/settings");
+        Assert.Equal(JsonValueKind.Null, settings.GetProperty("email").ValueKind);
+        Assert.Equal(JsonValueKind.Null, settings.GetProperty("phone").ValueKind);
+    }
+
+    [Fact]
+    public async Task Quiet_hours_hold_back_email_and_sms_but_not_an_urgent_alert_and_the_app_still_counts_both()
+    {
+        var now = TimeOnly.FromDateTime(DateTime.UtcNow);
+        var team = await TeamAsync((now.AddHours(-1).ToString("HH:mm:ss", null), now.AddHours(1).ToString("HH:mm:ss", null)));
+
+        var calm = await SubmitAlertAsync(team, NotUrgent());
+        var urgent = await SubmitAlertAsync(team, AlertSamples.Flood());
+
+        await PublishingFactory.EventuallyAsync(async () => (await NotificationDeliveriesAsync(team.ApproverName)) is ["email:succeeded", "sms:succeeded"],
+            "the urgent alert's email and SMS delivered");
+        var approvals = await ApprovalsAsync(team.Approver);
+        Assert.Equal(2, approvals.Count(i => i.GetProperty("readAt").ValueKind == JsonValueKind.Null));
+        var mail = Assert.Single(app.Smtp.Messages, m => m.RcptTo.Contains(team.Email));
+        Assert.Contains($"/alerts/{urgent}", mail.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain($"/alerts/{calm}\r\n", mail.Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_smtp_server_is_retried_then_given_up_with_the_reason_and_the_notification_is_kept()
+    {
+        var team = await TeamAsync();
+        app.Smtp.Stop();
+        try
+        {
+            await SubmitAlertAsync(team, AlertSamples.Flood());
+            await PublishingFactory.EventuallyAsync(async () => (await NotificationDeliveriesAsync(team.ApproverName)).Contains("email:failed"),
+                "the email given up after its dispatches");
+        }
+        finally
+        {
+            app.Smtp.Start();
+        }
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var (attempts, error) = await connection.QuerySingleAsync<(int, string)>("""
+            SELECT d.attempts, d.last_error FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN users u ON u.id = n.user_id
+             WHERE u.user_name = @userName AND d.channel = 'email'
+            """, new { userName = team.ApproverName });
+        Assert.Equal(5, attempts);
+        // The last reason is the connection's, or the circuit breaker's that stopped calling a server that never answers.
+        Assert.True(error.Contains($"the SMTP server 127.0.0.1:{app.Smtp.Port} could not be reached", StringComparison.Ordinal)
+                    || error.Contains("Email is failing repeatedly", StringComparison.Ordinal), error);
+        Assert.Single(await ApprovalsAsync(team.Approver));
+        Assert.Contains("sms:succeeded", await NotificationDeliveriesAsync(team.ApproverName));
+        // A failed notification is not itself news: nobody is told about it (no loop).
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("""
+            SELECT count(*) FROM notifications WHERE kind = 'delivery' AND created_at > now() - interval '1 minute' AND body LIKE '%Email%'
+            """));
+    }
+
+    [Fact]
+    public async Task Read_again_after_a_crash_the_event_log_tells_nobody_twice()
+    {
+        var team = await TeamAsync();
+        await SubmitAlertAsync(team, AlertSamples.Flood());
+        await PublishingFactory.EventuallyAsync(async () => (await NotificationDeliveriesAsync(team.ApproverName)) is ["email:succeeded", "sms:succeeded"],
+            "the first notification delivered");
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var before = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications");
+        var deliveriesBefore = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM deliveries WHERE notification_id IS NOT NULL");
+
+        // As if the notifier died after writing and before its cursor moved: it reads the submission and all after it again.
+        await connection.ExecuteAsync("""
+            UPDATE notifier_cursor SET last_seq = (SELECT max(seq) - 1 FROM events WHERE action = 'alert.submitted' AND actor = @actor)
+            """, new { actor = team.OperatorName });
+        var notifier = app.Services.GetServices<IHostedService>().OfType<EventNotifier>().Single();
+        while (await notifier.RunOnceAsync(CancellationToken.None) > 0)
+        {
+        }
+
+        Assert.Equal(before, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM notifications"));
+        Assert.Equal(deliveriesBefore, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM deliveries WHERE notification_id IS NOT NULL"));
+        Assert.Single(app.Smtp.Messages, m => m.RcptTo.Contains(team.Email));
+    }
+
+    [Fact]
+    public async Task A_spike_in_an_open_incident_reaches_an_operator_with_no_page_open_once()
+    {
+        var (op, opPassword) = await app.CreateUserAsync(Roles.Operator);
+        var client = await app.SignedInClientAsync(op, opPassword);
+        // Written while the incident is closed (not watched), then opened: the watcher's first look sees it all.
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name, closed_at) VALUES ('Spike test', now()) RETURNING id");
+        var sourceId = await app.Database.NewSourceAsync(incidentId, name: "River gauge");
+        var t0 = new DateTimeOffset(2026, 11, 30, 6, 0, 0, TimeSpan.Zero);
+        var writer = new CrisisDesk.Data.Posts.PostWriter(app.Database.DataSource);
+        for (var minute = 0; minute < 12; minute++)
+            await writer.WriteAsync(TestIncidents.Batch(incidentId, sourceId, $"calm{minute}-", 1, t0.AddMinutes(minute)));
+        await writer.WriteAsync(TestIncidents.Batch(incidentId, sourceId, "burst-", 40, t0.AddMinutes(12)));
+        await connection.ExecuteAsync("UPDATE incidents SET closed_at = NULL WHERE id = @incidentId", new { incidentId });
+
+        await PublishingFactory.EventuallyAsync(async () =>
+            (await InboxAsync(client)).GetProperty("items").EnumerateArray().Any(i => i.GetProperty("kind").GetString() == "spike"
+                                                                                     && i.GetProperty("incidentId").GetInt32() == incidentId),
+            "the operator told of the spike");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // several more looks at the same spike
+        var spike = Assert.Single((await InboxAsync(client)).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("kind").GetString() == "spike" && i.GetProperty("incidentId").GetInt32() == incidentId);
+        Assert.Equal($"/incidents/{incidentId}", spike.GetProperty("link").GetString());
+        // Told when the minute crossed the line (the war room's banner calls it at the same count), not at its end.
+        var body = spike.GetProperty("body").GetString()!;
+        Assert.Contains("posts in the minute from 06:12 UTC", body, StringComparison.Ordinal);
+        Assert.True(body.Contains("River gauge", StringComparison.Ordinal), body);
+        Assert.Contains("against a usual 1 a minute", body, StringComparison.Ordinal);
+        await connection.ExecuteAsync("UPDATE incidents SET closed_at = now() WHERE id = @incidentId", new { incidentId });
+    }
+
+    [Fact]
+    public async Task Nobody_acknowledging_in_time_escalates_to_the_next_on_the_incident_rota_and_an_acknowledgement_stops_it()
+    {
+        var team = await TeamAsync();
+        var (second, secondPassword) = await app.CreateUserAsync(Roles.Viewer);
+        var (third, thirdPassword) = await app.CreateUserAsync(Roles.Viewer);
+        var secondClient = await app.SignedInClientAsync(second, secondPassword);
+        var thirdClient = await app.SignedInClientAsync(third, thirdPassword);
+        var secondEmail = $"{second}@riverside.example.gov";
+        Assert.Equal(HttpStatusCode.NoContent, (await secondClient.PutAsJsonAsync("/api/notifications/settings", new { email = secondEmail, timeZone = "UTC" })).StatusCode);
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        // Only an Admin sets a rota; an unknown name is refused.
+        Assert.Equal(HttpStatusCode.Forbidden, (await team.Approver.PutAsJsonAsync($"/api/notifications/rota/{team.IncidentId}", new { userNames = new[] { second } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync($"/api/notifications/rota/{team.IncidentId}", new { userNames = new[] { "nobody-here" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PutAsJsonAsync($"/api/notifications/rota/{team.IncidentId}", new { userNames = new[] { second, third } })).StatusCode);
+
+        var alertId = await SubmitAlertAsync(team, NotUrgent());
+
+        // The approver does not acknowledge: after two seconds the next on the rota (a Viewer, on call) is told, by email too.
+        await PublishingFactory.EventuallyAsync(async () => (await ApprovalsAsync(secondClient)).Count == 1, "the second on the rota told");
+        var escalated = Assert.Single(await ApprovalsAsync(secondClient));
+        Assert.StartsWith("Escalated: Alert waiting for your approval", escalated.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"/incidents/{team.IncidentId}/alerts/{alertId}", escalated.GetProperty("link").GetString());
+        await PublishingFactory.EventuallyAsync(() => Task.FromResult(app.Smtp.Messages.Any(m => m.RcptTo.Contains(secondEmail))), "the escalation emailed");
+
+        // The second acknowledges: nobody after them is told.
+        Assert.Equal(HttpStatusCode.NoContent, (await secondClient.PostAsync($"/api/notifications/{escalated.GetProperty("id").GetInt64()}/acknowledge", null)).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Empty(await ApprovalsAsync(thirdClient));
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM events WHERE action = 'notification.escalated' AND incident_id = @IncidentId AND payload ->> 'to' = @second",
+            new { team.IncidentId, second }));
+    }
+}
