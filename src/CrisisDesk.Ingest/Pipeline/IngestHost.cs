@@ -22,6 +22,11 @@ public interface ISourceFactory
     IIngestSource Create(SourceDefinition definition, ISourceStatusReporter status);
 }
 
+/// <summary>What this node's ingest host does.</summary>
+/// <param name="RunsSources">False on a web-only node: sources run on the ingest nodes, and a start asked for here only
+/// changes the database (the ingest nodes pick the source up).</param>
+public sealed record IngestNodeSettings(bool RunsSources = true);
+
 /// <summary>
 /// Runs every enabled source of every open incident through the pipeline, and starts or stops single sources on
 /// command. Each source resumes from the cursor its last committed batch saved.
@@ -31,6 +36,7 @@ public sealed class IngestHost(
     IngestPipeline pipeline,
     SourceMonitor monitor,
     IEnumerable<ISourceFactory> factories,
+    IngestNodeSettings settings,
     ILogger<IngestHost> logger) : BackgroundService
 {
     private readonly Dictionary<string, ISourceFactory> _factories = factories.ToDictionary(f => f.Kind, StringComparer.Ordinal);
@@ -87,7 +93,7 @@ public sealed class IngestHost(
     /// <exception cref="SourceNotStartableException">The source does not exist, was removed, or is disabled.</exception>
     public async Task StartSourceAsync(int sourceId, CancellationToken cancellationToken = default)
     {
-        if (IsRunning(sourceId))
+        if (!settings.RunsSources || IsRunning(sourceId))
             return;
         SourceDefinition definition;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))

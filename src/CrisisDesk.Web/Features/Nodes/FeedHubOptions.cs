@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+
+namespace CrisisDesk.Web.Features.Nodes;
+
+/// <summary><c>CrisisDesk:Nodes</c>: how the nodes of one CrisisDesk find and trust each other.</summary>
+public sealed class FeedHubOptions
+{
+    public const string Section = "CrisisDesk:Nodes";
+
+    /// <summary>A web-only node subscribes here: an ingest node's (or the load balancer's) <c>…/hubs/feed</c>.</summary>
+    public Uri? IngestHubUrl { get; set; }
+
+    /// <summary>
+    /// The secret the web nodes present to the ingest nodes' hub, the same on every node (at least 32 characters; keep
+    /// it in the environment file, never in appsettings). Without it the hub serves only outside subscribers' tokens.
+    /// </summary>
+    public string? ClusterKey { get; set; }
+
+    public const int MinimumKeyLength = 32;
+}
+
+internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptions<FeedHubOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FeedHubOptions options)
+    {
+        var problems = new List<string>();
+        if (options.ClusterKey is { } key && key.Length < FeedHubOptions.MinimumKeyLength)
+            problems.Add($"{FeedHubOptions.Section}:ClusterKey must be at least {FeedHubOptions.MinimumKeyLength} characters.");
+        if (roles.WebOnly)
+        {
+            if (options.IngestHubUrl is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+                problems.Add($"A web-only node needs {FeedHubOptions.Section}:IngestHubUrl, the http(s) address of an ingest node's {FeedHub.Path}.");
+            if (string.IsNullOrEmpty(options.ClusterKey))
+                problems.Add($"A web-only node needs {FeedHubOptions.Section}:ClusterKey, the same on every node.");
+        }
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics.Metrics;
+
+namespace CrisisDesk.Web.Features.Nodes;
+
+/// <summary>The feed hub's and the web nodes' own counters, on the <c>CrisisDesk.Nodes</c> meter.</summary>
+public sealed class NodeMetrics : IDisposable
+{
+    public const string MeterName = "CrisisDesk.Nodes";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _batchesPushed;
+    private readonly Counter<long> _postsPushed;
+    private readonly Counter<long> _batchesReceived;
+    private readonly Counter<long> _hubConnects;
+
+    public NodeMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _batchesPushed = _meter.CreateCounter<long>("crisisdesk.hub.batches_pushed", "{batch}", "Batches the feed hub pushed.");
+        _postsPushed = _meter.CreateCounter<long>("crisisdesk.hub.posts_pushed", "{post}", "Posts in the batches the feed hub pushed.");
+        _batchesReceived = _meter.CreateCounter<long>("crisisdesk.hub.batches_received", "{batch}", "Batches a web node received from the feed hub.");
+        _hubConnects = _meter.CreateCounter<long>("crisisdesk.hub.connects", "{connect}", "Times a web node connected to the feed hub (the first and each reconnect).");
+    }
+
+    internal void BatchPushed(int posts)
+    {
+        _batchesPushed.Add(1);
+        _postsPushed.Add(posts);
+    }
+
+    internal void BatchReceived(int posts) => _batchesReceived.Add(1);
+
+    internal void HubConnected() => _hubConnects.Add(1);
+
+    public void Dispose() => _meter.Dispose();
+}

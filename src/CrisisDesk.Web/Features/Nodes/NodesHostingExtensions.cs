@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace CrisisDesk.Web.Features.Nodes;
+
+public static class NodesHostingExtensions
+{
+    /// <summary>
+    /// Reads this node's roles (<c>CrisisDesk:Roles</c>) for the registrations that depend on them, and registers the
+    /// setting's check at start: a value that is not understood stops the node with the reason.
+    /// </summary>
+    public static NodeRoles AddNodeRoles(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IValidateOptions<NodeRolesOptions>, NodeRolesValidation>();
+        builder.Services.AddOptions<NodeRolesOptions>().BindConfiguration(NodeRolesOptions.Section).ValidateOnStart();
+        var roles = NodeRoles.Parse(builder.Configuration[NodeRoles.Key], out _);
+        builder.Services.AddSingleton(roles);
+        return roles;
+    }
+
+    /// <summary>
+    /// The feed hub on the ingest role (with its broadcaster); on a web-only node, the subscriber that feeds the war room
+    /// from an ingest node's hub. Both roles in one process keep the in-process path: the war room reads the pipeline's
+    /// own live feed, with no network hop, and the hub still serves outside subscribers.
+    /// </summary>
+    public static IHostApplicationBuilder AddNodes(this IHostApplicationBuilder builder, NodeRoles roles)
+    {
+        var services = builder.Services;
+        services.AddSingleton<IValidateOptions<FeedHubOptions>, FeedHubOptionsValidation>();
+        services.AddOptions<FeedHubOptions>().BindConfiguration(FeedHubOptions.Section).ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<NodeMetrics>();
+        services.AddSingleton<FeedCatchUp>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, FeedTokenHandler>(FeedToken.Scheme, null);
+        services.AddAuthorizationBuilder().AddPolicy(FeedToken.Policy, p => p.AddAuthenticationSchemes(FeedToken.Scheme).RequireAuthenticatedUser().RequireClaim(FeedToken.IncidentClaim));
+        if (roles.Ingest)
+        {
+            services.AddSignalR();
+            services.AddHostedService<FeedBroadcaster>();
+        }
+        if (roles.WebOnly)
+        {
+            services.AddSingleton<FeedSubscriber>();
+            services.AddHostedService(sp => sp.GetRequiredService<FeedSubscriber>());
+        }
+        return builder;
+    }
+
+    /// <summary>The feed hub, on the ingest role.</summary>
+    public static IEndpointRouteBuilder MapNodeEndpoints(this IEndpointRouteBuilder endpoints, NodeRoles roles)
+    {
+        if (roles.Ingest)
+            endpoints.MapHub<FeedHub>(FeedHub.Path);
+        return endpoints;
+    }
+}
