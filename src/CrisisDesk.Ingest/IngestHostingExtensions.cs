@@ -61,7 +61,11 @@ public static class IngestHostingExtensions
             services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>(), sp.GetRequiredService<StoredPostDirectory>()));
         foreach (var kind in FeedSourceFactory.Kinds)
             services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
-        services.AddSingleton(new IngestNodeSettings(runSources));
+        var nodes = builder.Configuration.GetSection("CrisisDesk:Nodes");
+        services.AddSingleton(new IngestNodeSettings(runSources,
+            nodes["Name"] is { Length: > 0 } name ? name : IngestNodeSettings.DefaultNodeName(),
+            TimeSpan.FromSeconds(nodes.GetValue("LeaseSeconds", IngestNodeSettings.DefaultLeaseTtl.TotalSeconds))));
+        services.AddSingleton(sp => new SourceLeases(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         services.AddSingleton<IngestHost>();
         if (runSources)
             services.AddHostedService(sp => sp.GetRequiredService<IngestHost>());

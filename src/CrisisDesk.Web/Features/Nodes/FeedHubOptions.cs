@@ -17,6 +17,12 @@ public sealed class FeedHubOptions
     public string? ClusterKey { get; set; }
 
     public const int MinimumKeyLength = 32;
+
+    /// <summary>This node's name in <c>source_leases</c> (unique per running node); by default host, process id and a random suffix.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How long a source lease lasts unrenewed: how soon another ingest node takes a dead node's sources.</summary>
+    public double LeaseSeconds { get; set; } = 5;
 }
 
 internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptions<FeedHubOptions>
@@ -26,6 +32,8 @@ internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptio
         var problems = new List<string>();
         if (options.ClusterKey is { } key && key.Length < FeedHubOptions.MinimumKeyLength)
             problems.Add($"{FeedHubOptions.Section}:ClusterKey must be at least {FeedHubOptions.MinimumKeyLength} characters.");
+        if (options.LeaseSeconds is < 1 or > 300)
+            problems.Add($"{FeedHubOptions.Section}:LeaseSeconds must be between 1 and 300.");
         if (roles.WebOnly)
         {
             if (options.IngestHubUrl is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))

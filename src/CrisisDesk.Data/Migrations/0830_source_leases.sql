@@ -1,0 +1,12 @@
+-- Several ingest nodes share the sources (issue 13): each source is run by the one node that holds its lease. A node
+-- takes a lease that is free or expired, renews those it holds about every second, and gives them back when it stops;
+-- a node that dies stops renewing, and another takes its sources when the lease expires (a few seconds) and resumes
+-- from the cursor. Times are the database's (now()), so the nodes' clocks do not matter. A batch is written only while
+-- its node holds the lease (the writer reads the row FOR SHARE in the batch's transaction), so a node that lost its
+-- lease without knowing (paused, cut off) cannot commit after another took over.
+CREATE TABLE source_leases (
+    source_id  integer PRIMARY KEY REFERENCES sources (id),
+    node       text NOT NULL,
+    expires_at timestamptz NOT NULL,
+    taken_at   timestamptz NOT NULL DEFAULT now()
+);
