@@ -58,6 +58,9 @@ public static class EventActions
     public const string DeliveryRetried = "delivery.retried";
     public const string DeliveryAbandoned = "delivery.abandoned";
 
+    public const string FeedSubscriberCreated = "feed-subscriber.created";
+    public const string FeedSubscriberRevoked = "feed-subscriber.revoked";
+
     public const string ReportExported = "report.exported";
     public const string RetentionApplied = "retention.applied";
 }

@@ -32,7 +32,7 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
         {
             ["CrisisDesk:Nodes:IngestHubUrl"] = new Uri(proxy.Address, FeedHub.Path).ToString(),
         }).Start();
-        var subscriber = web.Services.GetRequiredService<FeedSubscriber>();
+        var subscriber = web.Services.GetRequiredService<FeedFollower>();
         await WaitUntilAsync(() => subscriber.Connects == 1, "the web node connected to the hub");
 
         var received = new ConcurrentQueue<long>();

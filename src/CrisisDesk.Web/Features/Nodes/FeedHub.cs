@@ -26,7 +26,7 @@ public interface IFeedClient
 /// and follows the incidents it is scoped to. Nothing can be sent the other way: the hub has no method that changes anything.
 /// </summary>
 [Authorize(AuthenticationSchemes = FeedToken.Scheme, Policy = FeedToken.Policy)]
-public sealed class FeedHub : Hub<IFeedClient>
+public sealed class FeedHub(FeedConnections connections) : Hub<IFeedClient>
 {
     public const string Path = "/hubs/feed";
 
@@ -34,6 +34,20 @@ public sealed class FeedHub : Hub<IFeedClient>
     public const string AllIncidents = "incidents:all";
 
     public static string GroupOf(int incidentId) => $"incident:{incidentId}";
+
+    public override Task OnConnectedAsync()
+    {
+        // Outside subscribers are tracked so that a revocation can cut them.
+        if (Context.User?.FindFirst(FeedToken.SubscriberClaim)?.Value is { } subscriber)
+            connections.Add(long.Parse(subscriber, System.Globalization.CultureInfo.InvariantCulture), Context);
+        return base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 
     /// <summary>Receives the incident's batches from now on. Refused for an incident the token is not scoped to.</summary>
     public Task Follow(int incidentId)

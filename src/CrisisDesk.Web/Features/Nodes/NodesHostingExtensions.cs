@@ -31,17 +31,21 @@ public static class NodesHostingExtensions
         services.AddMetrics();
         services.AddSingleton<NodeMetrics>();
         services.AddSingleton<FeedCatchUp>();
+        services.AddSingleton<FeedSubscribers>();
+        services.AddSingleton<IFeedTokenResolver>(sp => sp.GetRequiredService<FeedSubscribers>());
+        services.AddSingleton<FeedConnections>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, FeedTokenHandler>(FeedToken.Scheme, null);
         services.AddAuthorizationBuilder().AddPolicy(FeedToken.Policy, p => p.AddAuthenticationSchemes(FeedToken.Scheme).RequireAuthenticatedUser().RequireClaim(FeedToken.IncidentClaim));
         if (roles.Ingest)
         {
             services.AddSignalR();
             services.AddHostedService<FeedBroadcaster>();
+            services.AddHostedService<FeedRevocationWatch>();
         }
         if (roles.WebOnly)
         {
-            services.AddSingleton<FeedSubscriber>();
-            services.AddHostedService(sp => sp.GetRequiredService<FeedSubscriber>());
+            services.AddSingleton<FeedFollower>();
+            services.AddHostedService(sp => sp.GetRequiredService<FeedFollower>());
         }
         return builder;
     }

@@ -10,3 +10,17 @@ CREATE TABLE source_leases (
     expires_at timestamptz NOT NULL,
     taken_at   timestamptz NOT NULL DEFAULT now()
 );
+
+-- Outside subscribers of the feed hub (/hubs/feed): a read-only token each, created by an Admin, scoped to incidents,
+-- revocable. Only the token's SHA-256 is kept (the token is 32 random bytes, shown once): a stolen copy of this table
+-- opens nothing. A revoked token stays, for the record; the hub cuts its connections within a couple of seconds.
+CREATE TABLE feed_subscribers (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name         text NOT NULL,
+    token_hash   bytea NOT NULL UNIQUE,
+    incident_ids integer[] NOT NULL,
+    created_by   text NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    revoked_by   text,
+    revoked_at   timestamptz
+);

@@ -13,13 +13,13 @@ namespace CrisisDesk.Web.Features.Nodes;
 /// announced, and after a reconnect those received while it was away are read again (repeats are harmless: the war
 /// room reads a changed post again).
 /// </summary>
-internal sealed class FeedSubscriber(
+internal sealed class FeedFollower(
     IOptions<FeedHubOptions> options,
     FeedCatchUp catchUp,
     LiveFeed feed,
     NodeMetrics metrics,
     TimeProvider time,
-    ILogger<FeedSubscriber> logger) : BackgroundService
+    ILogger<FeedFollower> logger) : BackgroundService
 {
     /// <summary>How far back a reconnect reads changes, before the moment the connection was lost (clocks differ a little).</summary>
     private static readonly TimeSpan ChangeMargin = TimeSpan.FromSeconds(30);
