@@ -31,6 +31,8 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
         await using var web = new NodeFactory(database.ConnectionString, "web", new Dictionary<string, string?>
         {
             ["CrisisDesk:Nodes:IngestHubUrl"] = new Uri(proxy.Address, FeedHub.Path).ToString(),
+            // Off, so that what arrives after the cut can only come from the reconnect's catch-up.
+            ["CrisisDesk:Nodes:SweepSeconds"] = "0",
         }).Start();
         var subscriber = web.Services.GetRequiredService<FeedFollower>();
         await WaitUntilAsync(() => subscriber.Connects == 1, "the web node connected to the hub");
@@ -68,6 +70,33 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
         Assert.Equal(1000, stored.Count);
         Assert.Equal(stored, received.ToList());
         Assert.Equal(stored[^1], subscriber.LastIdOf(incidentId));
+    }
+
+    [Fact]
+    public async Task A_web_node_also_sees_posts_another_ingest_node_commits_through_its_sweep()
+    {
+        await using var ingest = new NodeFactory(database.ConnectionString, "ingest", listen: true).Start();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Sweep");
+        await using var web = new NodeFactory(database.ConnectionString, "web", new Dictionary<string, string?>
+        {
+            ["CrisisDesk:Nodes:IngestHubUrl"] = new Uri(ingest.Address, FeedHub.Path).ToString(),
+            ["CrisisDesk:Nodes:SweepSeconds"] = "1",
+        }).Start();
+        var received = new ConcurrentQueue<long>();
+        using var watch = web.Services.GetRequiredService<LiveFeed>().Subscribe(incidentId, update =>
+        {
+            foreach (var post in update.Posts)
+                received.Enqueue(post.Id);
+            return Task.CompletedTask;
+        }, TimeSpan.FromMilliseconds(10));
+
+        // Written by a pipeline that is not the followed node's (as another ingest node's would be): no push reaches the web node.
+        await new CrisisDesk.Data.Posts.PostWriter(database.DataSource).WriteAsync(TestIncidents.Batch(incidentId, sourceId, "elsewhere", 25, DateTimeOffset.UtcNow));
+        await WaitUntilAsync(() => received.Count >= 25, "the sweep read the other node's posts");
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        Assert.Equal((await connection.QueryAsync<long>("SELECT id FROM posts WHERE incident_id = @incidentId ORDER BY id", new { incidentId })).ToList(), received.ToList());
     }
 
     private static List<RawItem> Lines(int from, int to) => Enumerable.Range(from, to - from + 1).Select(n => new RawItem(PostJsonLinesFormat.Name,

@@ -24,6 +24,7 @@ internal sealed class FeedFollower(
     /// <summary>How far back a reconnect reads changes, before the moment the connection was lost (clocks differ a little).</summary>
     private static readonly TimeSpan ChangeMargin = TimeSpan.FromSeconds(30);
 
+
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Dictionary<int, long> _lastIds = [];
     private DateTimeOffset? _lostAt;
@@ -69,9 +70,20 @@ internal sealed class FeedFollower(
                 await ConnectAsync(stoppingToken);
         };
         await ConnectAsync(stoppingToken);
+        // A sweep now and then: posts committed by an ingest node this one is not connected to (several ingest nodes
+        // and no shared backplane), or whose push was lost, show within the sweep interval. Cheap: an indexed read per incident.
         try
         {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
+            if (settings.SweepSeconds > 0)
+            {
+                using var sweep = new PeriodicTimer(TimeSpan.FromSeconds(settings.SweepSeconds));
+                while (await sweep.WaitForNextTickAsync(stoppingToken))
+                    await SweepAsync(stoppingToken);
+            }
+            else
+            {
+                await Task.Delay(Timeout.Infinite, stoppingToken);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -125,6 +137,24 @@ internal sealed class FeedFollower(
                     feed.Publish(group.Key, [], group.ToList());
                 _lostAt = null;
             }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken stoppingToken)
+    {
+        await _turn.WaitAsync(stoppingToken);
+        try
+        {
+            foreach (var incidentId in await catchUp.IncidentsAsync(stoppingToken))
+                await CatchUpAsync(incidentId, [], stoppingToken);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(e, "The feed sweep could not read; the next one will");
         }
         finally
         {

@@ -23,6 +23,12 @@ public sealed class FeedHubOptions
 
     /// <summary>How long a source lease lasts unrenewed: how soon another ingest node takes a dead node's sources.</summary>
     public double LeaseSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How often a web-only node also reads every incident's new posts from PostgreSQL, whatever the hub said (0: never):
+    /// what another ingest node commits, or a lost push, shows within this.
+    /// </summary>
+    public double SweepSeconds { get; set; } = 2;
 }
 
 internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptions<FeedHubOptions>
@@ -32,6 +38,8 @@ internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptio
         var problems = new List<string>();
         if (options.ClusterKey is { } key && key.Length < FeedHubOptions.MinimumKeyLength)
             problems.Add($"{FeedHubOptions.Section}:ClusterKey must be at least {FeedHubOptions.MinimumKeyLength} characters.");
+        if (options.SweepSeconds is < 0 or > 3600)
+            problems.Add($"{FeedHubOptions.Section}:SweepSeconds must be between 0 (off) and 3600.");
         if (options.LeaseSeconds is < 1 or > 300)
             problems.Add($"{FeedHubOptions.Section}:LeaseSeconds must be between 1 and 300.");
         if (roles.WebOnly)
