@@ -35,9 +35,10 @@ for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.ComponentTests tests/
     # The browser tests run CrisisDesk as its own process: show what those servers warned about, the first clue to a failure.
     for log in "$CRISISDESK_E2E_LOG_DIR"/*.log; do
       [ -f "$log" ] || continue
-      grep -qE '^(warn|fail|crit):' "$log" || continue
+      # Text logs on a terminal, JSON lines when redirected (as here): both are searched.
+      grep -qE '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" || continue
       echo "--- $(basename "$log"): warnings and errors ---"
-      grep -E -A6 '^(warn|fail|crit):' "$log" | head -80
+      grep -E -A6 '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" | head -80
     done
   fi
 done

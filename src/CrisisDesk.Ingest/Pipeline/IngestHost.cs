@@ -70,6 +70,12 @@ public sealed class IngestHost(
     /// <summary>The sources whose lease this node holds (running, completed or failed here).</summary>
     public IReadOnlyCollection<int> OwnedSources => _owned.Keys.ToList();
 
+    /// <summary>When the last lease round finished (null before the first): readiness says the ingest loop is alive.</summary>
+    public DateTimeOffset? LastLeaseRound { get; private set; }
+
+    /// <summary>The lease settings this node runs with.</summary>
+    public IngestNodeSettings Settings => settings;
+
     /// <summary>This node's name in <c>source_leases</c>.</summary>
     public string NodeName => settings.NodeName;
 
@@ -82,6 +88,7 @@ public sealed class IngestHost(
             try
             {
                 await CheckLeasesAsync(stoppingToken);
+                LastLeaseRound = DateTimeOffset.UtcNow;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
             {

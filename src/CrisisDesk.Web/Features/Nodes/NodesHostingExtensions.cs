@@ -30,6 +30,8 @@ public static class NodesHostingExtensions
         services.AddOptions<FeedHubOptions>().BindConfiguration(FeedHubOptions.Section).ValidateOnStart();
         services.AddMetrics();
         services.AddSingleton<NodeMetrics>();
+        services.AddNodeHealthChecks(roles);
+        builder.AddNodeTelemetry();
         services.AddSingleton<FeedCatchUp>();
         services.AddSingleton<FeedSubscribers>();
         services.AddSingleton<IFeedTokenResolver>(sp => sp.GetRequiredService<FeedSubscribers>());
@@ -50,9 +52,11 @@ public static class NodesHostingExtensions
         return builder;
     }
 
-    /// <summary>The feed hub, on the ingest role.</summary>
+    /// <summary>Readiness and liveness, metrics when asked for, and the feed hub on the ingest role.</summary>
     public static IEndpointRouteBuilder MapNodeEndpoints(this IEndpointRouteBuilder endpoints, NodeRoles roles)
     {
+        endpoints.MapNodeHealth();
+        endpoints.MapNodeTelemetry();
         if (roles.Ingest)
             endpoints.MapHub<FeedHub>(FeedHub.Path);
         return endpoints;
