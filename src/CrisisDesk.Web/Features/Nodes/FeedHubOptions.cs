@@ -18,6 +18,12 @@ public sealed class FeedHubOptions
 
     public const int MinimumKeyLength = 32;
 
+    /// <summary>
+    /// <c>CrisisDesk:Redis</c>: a StackExchange.Redis configuration string (<c>127.0.0.1:6379,password=…</c>). When set,
+    /// the ingest nodes' hubs share one Redis backplane.
+    /// </summary>
+    public const string RedisKey = "CrisisDesk:Redis";
+
     /// <summary>This node's name in <c>source_leases</c> (unique per running node); by default host, process id and a random suffix.</summary>
     public string? Name { get; set; }
 

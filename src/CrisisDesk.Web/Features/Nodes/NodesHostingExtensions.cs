@@ -40,7 +40,11 @@ public static class NodesHostingExtensions
         services.AddAuthorizationBuilder().AddPolicy(FeedToken.Policy, p => p.AddAuthenticationSchemes(FeedToken.Scheme).RequireAuthenticatedUser().RequireClaim(FeedToken.IncidentClaim));
         if (roles.Ingest)
         {
-            services.AddSignalR();
+            var signalR = services.AddSignalR();
+            // With several ingest nodes, one Redis carries every node's batches to every node's hub connections, so a
+            // subscriber connected to any ingest node receives every incident it follows.
+            if (builder.Configuration[FeedHubOptions.RedisKey] is { Length: > 0 } redis)
+                signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("crisisdesk"));
             services.AddHostedService<FeedBroadcaster>();
             services.AddHostedService<FeedRevocationWatch>();
         }
