@@ -24,3 +24,13 @@ CREATE TABLE feed_subscribers (
     revoked_by   text,
     revoked_at   timestamptz
 );
+
+-- ASP.NET Core Data Protection's key ring, shared by every web node: a sign-in cookie or a form's antiforgery token made
+-- by one node is read by the others (a browser sent to another node after a failure stays signed in), and survives
+-- restarts. The keys are as sensitive as the database itself; they are not encrypted again here.
+CREATE TABLE data_protection_keys (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    friendly_name text NOT NULL,
+    xml          text NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);

@@ -79,3 +79,28 @@ public sealed class NodeRolesTests(TestDatabase database) : IClassFixture<TestDa
         Assert.True(new FeedHubOptionsValidation(NodeRoles.Both).Validate(null, new FeedHubOptions()).Succeeded);
     }
 }
+
+/// <summary>Two web nodes on one database share the key ring: a sign-in made on one is good on the other, and after a restart.</summary>
+public sealed class SharedKeyRingTests(TestDatabase database) : IClassFixture<TestDatabase>
+{
+    [Fact]
+    public async Task A_sign_in_made_on_one_web_node_is_good_on_another()
+    {
+        await using var first = new NodeFactory(database.ConnectionString, "web,ingest").Start();
+        await using var second = new NodeFactory(database.ConnectionString, "web,ingest").Start();
+        var signIn = first.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = true });
+        var response = await Support.CrisisDeskFactory.SignInAsync(signIn, Support.CrisisDeskFactory.AdminUser, Support.CrisisDeskFactory.AdminPassword);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("crisisdesk.auth=", StringComparison.Ordinal)).Split(';')[0];
+
+        var other = second.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        other.DefaultRequestHeaders.Add("Cookie", cookie);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/healthz/detail")).StatusCode);
+        var stranger = second.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        Assert.NotEqual(HttpStatusCode.OK, (await stranger.GetAsync("/healthz/detail")).StatusCode);
+        // The ring is the database's, not a per-user directory both test hosts happen to share.
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await using var keys = new Npgsql.NpgsqlCommand("SELECT count(*) FROM data_protection_keys WHERE xml LIKE '<key %'", connection);
+        Assert.True((long)(await keys.ExecuteScalarAsync())! >= 1);
+    }
+}

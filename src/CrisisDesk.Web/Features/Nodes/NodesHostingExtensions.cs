@@ -28,6 +28,7 @@ public static class NodesHostingExtensions
         var services = builder.Services;
         services.AddSingleton<IValidateOptions<FeedHubOptions>, FeedHubOptionsValidation>();
         services.AddOptions<FeedHubOptions>().BindConfiguration(FeedHubOptions.Section).ValidateOnStart();
+        SharedKeyRing.AddTo(services);
         services.AddMetrics();
         services.AddSingleton<NodeMetrics>();
         services.AddNodeHealthChecks(roles);
