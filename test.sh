@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is missing, then runs every test in the solution.
-# Needs: the .NET SDK (on the machine), and from Debian: PostgreSQL server binaries, Chromium, xmllint, feedparser.
+# Needs: the .NET SDK (on the machine), and from Debian: PostgreSQL server binaries, Chromium, xmllint, feedparser,
+# redis-server and nginx.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,9 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
 /usr/bin/python3 -c 'import feedparser' 2>/dev/null || missing+=(python3-feedparser)
 command -v npm >/dev/null || missing+=(nodejs npm)
+# The nodes tests start their own redis-server (the hub's backplane) and check deploy/'s nginx site with nginx -t.
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""
@@ -35,9 +39,10 @@ for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.ComponentTests tests/
     # The browser tests run CrisisDesk as its own process: show what those servers warned about, the first clue to a failure.
     for log in "$CRISISDESK_E2E_LOG_DIR"/*.log; do
       [ -f "$log" ] || continue
-      grep -qE '^(warn|fail|crit):' "$log" || continue
+      # Text logs on a terminal, JSON lines when redirected (as here): both are searched.
+      grep -qE '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" || continue
       echo "--- $(basename "$log"): warnings and errors ---"
-      grep -E -A6 '^(warn|fail|crit):' "$log" | head -80
+      grep -E -A6 '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" | head -80
     done
   fi
 done

@@ -15,8 +15,11 @@ namespace CrisisDesk.Ingest;
 
 public static class IngestHostingExtensions
 {
-    /// <summary>Registers the pipeline, the live feed, the source monitor, the source kinds and the ingest host.</summary>
-    public static IHostApplicationBuilder AddCrisisDeskIngest(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// Registers the pipeline, the live feed, the source monitor, the source kinds and the ingest host. With
+    /// <paramref name="runSources"/> false (a web-only node) the host runs no source: the ingest nodes do.
+    /// </summary>
+    public static IHostApplicationBuilder AddCrisisDeskIngest(this IHostApplicationBuilder builder, bool runSources = true)
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -58,8 +61,14 @@ public static class IngestHostingExtensions
             services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>(), sp.GetRequiredService<StoredPostDirectory>()));
         foreach (var kind in FeedSourceFactory.Kinds)
             services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
+        var nodes = builder.Configuration.GetSection("CrisisDesk:Nodes");
+        services.AddSingleton(new IngestNodeSettings(runSources,
+            nodes["Name"] is { Length: > 0 } name ? name : IngestNodeSettings.DefaultNodeName(),
+            TimeSpan.FromSeconds(nodes.GetValue("LeaseSeconds", IngestNodeSettings.DefaultLeaseTtl.TotalSeconds))));
+        services.AddSingleton(sp => new SourceLeases(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         services.AddSingleton<IngestHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<IngestHost>());
+        if (runSources)
+            services.AddHostedService(sp => sp.GetRequiredService<IngestHost>());
         return builder;
     }
 }

@@ -11,6 +11,7 @@ using CrisisDesk.Web.Features.Drill;
 using CrisisDesk.Web.Features.Health;
 using CrisisDesk.Web.Features.Incidents;
 using CrisisDesk.Web.Features.Map;
+using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Replies;
@@ -112,8 +113,13 @@ public static class CrisisDeskWebExtensions
         && !context.Request.Path.StartsWithSegments("/api")
         && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
-    public static WebApplication MapCrisisDesk(this WebApplication app)
+    /// <summary>
+    /// The middleware and endpoints. A node without the web role serves no pages and no APIs: only the health endpoints
+    /// and (with the ingest role) the feed hub.
+    /// </summary>
+    public static WebApplication MapCrisisDesk(this WebApplication app, Features.Nodes.NodeRoles? roles = null)
     {
+        roles ??= Features.Nodes.NodeRoles.Both;
         app.UseTrustedForwardedHeaders();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -132,8 +138,11 @@ public static class CrisisDeskWebExtensions
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        app.MapStaticAssets().AllowAnonymous();
         app.MapHealthEndpoint();
+        app.MapNodeEndpoints(roles);
+        if (!roles.Web)
+            return app;
+        app.MapStaticAssets().AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapIncidentEndpoints();
         app.MapAuditEndpoints();

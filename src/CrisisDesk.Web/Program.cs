@@ -3,6 +3,7 @@ using CrisisDesk.Data.Embedded;
 using CrisisDesk.Ingest;
 using CrisisDesk.Web;
 using CrisisDesk.Web.Cli;
+using CrisisDesk.Web.Features.Nodes;
 
 // Command-line verbs (cap validate, probe, audit verify) run and exit without starting the web host.
 if (CommandLine.TryRun(args, out var exitCode))
@@ -12,12 +13,15 @@ var builder = WebApplication.CreateBuilder(args);
 // Serve the MudBlazor and scoped-CSS assets from the build output in every environment, as `dotnet run` does in
 // Development; after `dotnet publish` there is no runtime manifest and this does nothing.
 builder.WebHost.UseStaticWebAssets();
+// web, ingest or both (the default: one process runs everything); see Features/Nodes.
+var roles = builder.AddNodeRoles();
 builder.AddCrisisDeskData();
 builder.AddCrisisDeskWeb();
-builder.AddCrisisDeskIngest();
+builder.AddCrisisDeskIngest(runSources: roles.Ingest);
+builder.AddNodes(roles);
 
 var app = builder.Build();
-app.MapCrisisDesk();
+app.MapCrisisDesk(roles);
 
 try
 {

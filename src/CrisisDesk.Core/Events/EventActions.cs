@@ -74,6 +74,8 @@ public static class EventActions
     public const string NotificationAcknowledged = "notification.acknowledged";
     public const string NotificationEscalated = "notification.escalated";
     public const string EscalationRotaSet = "escalation.rota-set";
+    public const string FeedSubscriberCreated = "feed-subscriber.created";
+    public const string FeedSubscriberRevoked = "feed-subscriber.revoked";
 
     public const string ReportExported = "report.exported";
     public const string RetentionApplied = "retention.applied";

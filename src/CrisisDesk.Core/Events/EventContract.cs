@@ -33,6 +33,8 @@ public static class EventContract
         [typeof(AccountSignedOut)] = EventActions.AccountSignedOut,
         [typeof(AccountPasswordChanged)] = EventActions.AccountPasswordChanged,
         [typeof(UserCreated)] = EventActions.UserCreated,
+        [typeof(FeedSubscriberCreated)] = EventActions.FeedSubscriberCreated,
+        [typeof(FeedSubscriberRevoked)] = EventActions.FeedSubscriberRevoked,
         [typeof(UserRoleChanged)] = EventActions.UserRoleChanged,
         [typeof(UserDisabled)] = EventActions.UserDisabled,
         [typeof(UserEnabled)] = EventActions.UserEnabled,
@@ -136,6 +138,12 @@ public sealed record AccountSignedOut : EventPayload;
 public sealed record AccountPasswordChanged(int SessionsEnded) : EventPayload;
 
 public sealed record UserCreated(string UserName, string Role) : EventPayload;
+
+/// <summary>An Admin gave an outside subscriber a read-only feed hub token for these incidents (the token itself is never logged).</summary>
+public sealed record FeedSubscriberCreated(long SubscriberId, string Name, IReadOnlyList<int> IncidentIds) : EventPayload;
+
+/// <summary>An Admin revoked a feed hub token; its connections are cut.</summary>
+public sealed record FeedSubscriberRevoked(long SubscriberId, string Name) : EventPayload;
 
 public sealed record UserRoleChanged(string UserName, string From, string To, int SessionsEnded) : EventPayload;
 

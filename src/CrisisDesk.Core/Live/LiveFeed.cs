@@ -32,6 +32,13 @@ public sealed class LiveFeed(TimeProvider? timeProvider = null)
     public IDisposable Subscribe(int incidentId, Func<LiveUpdate, Task> onUpdate, TimeSpan throttle) =>
         _feed.Subscribe(incidentId, (items, overflowed) => onUpdate(Split(items, overflowed)), throttle);
 
+    /// <summary>
+    /// Delivers every incident's posts and changes (each carries its incident), as <see cref="Subscribe"/> does: the
+    /// feed hub forwards them to other nodes and outside subscribers. Dispose to stop.
+    /// </summary>
+    public IDisposable SubscribeAll(Func<LiveUpdate, Task> onUpdate, TimeSpan throttle) =>
+        _feed.SubscribeAll((items, overflowed) => onUpdate(Split(items, overflowed)), throttle);
+
     /// <summary>Announces posts that are committed. Never blocks on subscribers.</summary>
     public void Publish(int incidentId, IReadOnlyList<StoredPost> posts) => Publish(incidentId, posts, []);
 

@@ -52,6 +52,8 @@ public static class IncidentStateFolder
         [EventActions.AccountSignedOut] = FoldRule.Recorded,
         [EventActions.AccountPasswordChanged] = FoldRule.Recorded,
         [EventActions.UserCreated] = FoldRule.Recorded,
+        [EventActions.FeedSubscriberCreated] = FoldRule.Recorded,
+        [EventActions.FeedSubscriberRevoked] = FoldRule.Recorded,
         [EventActions.UserRoleChanged] = FoldRule.Recorded,
         [EventActions.UserDisabled] = FoldRule.Recorded,
         [EventActions.UserEnabled] = FoldRule.Recorded,

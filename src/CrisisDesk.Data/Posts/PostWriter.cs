@@ -28,7 +28,17 @@ public sealed record PostBatch(
 
     /// <summary>What each post is about and its mood (same order as <see cref="Posts"/>), from the classification stage; null when none ran.</summary>
     public IReadOnlyList<PostClassification?>? Classifications { get; init; }
+
+    /// <summary>
+    /// The ingest node that must hold the source's lease (<c>source_leases</c>) for the batch to commit; null writes
+    /// without the check (tools and tests that run no lease).
+    /// </summary>
+    public string? LeaseHolder { get; init; }
 }
+
+/// <summary>The source's lease is another node's now (this one was paused or cut off past its expiry): the batch is not stored.</summary>
+public sealed class SourceLeaseLostException(int sourceId, string node)
+    : InvalidOperationException($"Source {sourceId}'s lease is no longer held by node \"{node}\": another node runs it now, and this batch was not stored.");
 
 /// <summary>A story's growth per minute after the batch, written onto its row.</summary>
 public readonly record struct StoryGrowth(long StoryId, double GrowthPerMinute);
@@ -92,6 +102,16 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
         })
         {
             await takeTurn.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (batch.LeaseHolder is { } node)
+        {
+            // Held to commit (FOR SHARE): a node taking the expired lease waits for this batch, then reads its cursor.
+            await using var holdsLease = new NpgsqlCommand("SELECT 1 FROM source_leases WHERE source_id = $1 AND node = $2 FOR SHARE", connection, transaction)
+            {
+                Parameters = { new() { Value = batch.SourceId }, new() { Value = node } },
+            };
+            if (await holdsLease.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                throw new SourceLeaseLostException(batch.SourceId, node);
         }
         var candidates = markers is null ? null : InsertCandidates(batch.Posts, markers);
         var stored = batch.Posts.Count == 0 || candidates is { Count: 0 }

@@ -11,7 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace CrisisDesk.Ingest.Pipeline;
 
 /// <summary>One source to run: where it writes and where it resumes.</summary>
-public sealed record SourceRun(int SourceId, int IncidentId, IIngestSource Source, string? Cursor);
+/// <param name="LeaseHolder">The node that must hold the source's lease for each batch to commit (null: no lease).</param>
+public sealed record SourceRun(int SourceId, int IncidentId, IIngestSource Source, string? Cursor, string? LeaseHolder = null);
 
 /// <summary>Pipeline tuning. The defaults suit a live incident and the benchmark alike.</summary>
 public sealed record IngestPipelineOptions
@@ -196,6 +197,7 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
             var batch = new PostBatch(run.IncidentId, run.SourceId, posts, quarantined, cursor, lastItemAt)
             {
                 Classifications = classification is null ? null : classes,
+                LeaseHolder = run.LeaseHolder,
             };
             if (stories is not null && posts.Count > 0)
             {

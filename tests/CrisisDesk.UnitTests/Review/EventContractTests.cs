@@ -29,6 +29,8 @@ public sealed class EventContractTests
         new UserRoleChanged("bob", "Operator", "Approver", 1),
         new UserDisabled("bob", 1),
         new UserEnabled("bob", 0),
+        new FeedSubscriberCreated(4, "Regional news desk", [1, 2]),
+        new FeedSubscriberRevoked(4, "Regional news desk"),
         new AuthorizationDenied("approve an alert they wrote", Rule: "two-person", AlertId: AlertId, Identifier: "urn:x:1"),
         new AuditVerified(true, 40, 40, "ab12", null, null, null, "cli"),
         new IncidentOpened("River Wey flooding", ["flood"], "Guildford"),

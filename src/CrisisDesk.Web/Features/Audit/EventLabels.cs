@@ -27,6 +27,8 @@ public static class EventLabels
         [EventActions.AccountSignInFailed] = "Sign-in failed",
         [EventActions.AccountPasswordChanged] = "Password changed",
         [EventActions.UserCreated] = "User added",
+        [EventActions.FeedSubscriberCreated] = "Feed subscriber added",
+        [EventActions.FeedSubscriberRevoked] = "Feed subscriber revoked",
         [EventActions.UserRoleChanged] = "Role changed",
         [EventActions.UserDisabled] = "User disabled",
         [EventActions.UserEnabled] = "User enabled",

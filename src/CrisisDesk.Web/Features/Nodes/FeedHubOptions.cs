@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+
+namespace CrisisDesk.Web.Features.Nodes;
+
+/// <summary><c>CrisisDesk:Nodes</c>: how the nodes of one CrisisDesk find and trust each other.</summary>
+public sealed class FeedHubOptions
+{
+    public const string Section = "CrisisDesk:Nodes";
+
+    /// <summary>A web-only node subscribes here: an ingest node's (or the load balancer's) <c>…/hubs/feed</c>.</summary>
+    public Uri? IngestHubUrl { get; set; }
+
+    /// <summary>
+    /// The secret the web nodes present to the ingest nodes' hub, the same on every node (at least 32 characters; keep
+    /// it in the environment file, never in appsettings). Without it the hub serves only outside subscribers' tokens.
+    /// </summary>
+    public string? ClusterKey { get; set; }
+
+    public const int MinimumKeyLength = 32;
+
+    /// <summary>
+    /// <c>CrisisDesk:Redis</c>: a StackExchange.Redis configuration string (<c>127.0.0.1:6379,password=…</c>). When set,
+    /// the ingest nodes' hubs share one Redis backplane.
+    /// </summary>
+    public const string RedisKey = "CrisisDesk:Redis";
+
+    /// <summary>This node's name in <c>source_leases</c> (unique per running node); by default host, process id and a random suffix.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How long a source lease lasts unrenewed: how soon another ingest node takes a dead node's sources.</summary>
+    public double LeaseSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How often a web-only node also reads every incident's new posts from PostgreSQL, whatever the hub said (0: never):
+    /// what another ingest node commits, or a lost push, shows within this.
+    /// </summary>
+    public double SweepSeconds { get; set; } = 2;
+}
+
+internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptions<FeedHubOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FeedHubOptions options)
+    {
+        var problems = new List<string>();
+        if (options.ClusterKey is { } key && key.Length < FeedHubOptions.MinimumKeyLength)
+            problems.Add($"{FeedHubOptions.Section}:ClusterKey must be at least {FeedHubOptions.MinimumKeyLength} characters.");
+        if (options.SweepSeconds is < 0 or > 3600)
+            problems.Add($"{FeedHubOptions.Section}:SweepSeconds must be between 0 (off) and 3600.");
+        if (options.LeaseSeconds is < 1 or > 300)
+            problems.Add($"{FeedHubOptions.Section}:LeaseSeconds must be between 1 and 300.");
+        if (roles.WebOnly)
+        {
+            if (options.IngestHubUrl is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+                problems.Add($"A web-only node needs {FeedHubOptions.Section}:IngestHubUrl, the http(s) address of an ingest node's {FeedHub.Path}.");
+            if (string.IsNullOrEmpty(options.ClusterKey))
+                problems.Add($"A web-only node needs {FeedHubOptions.Section}:ClusterKey, the same on every node.");
+        }
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Text;
+using CrisisDesk.Core.Ingest;
+using CrisisDesk.Core.Ingest.Formats;
+using CrisisDesk.Core.Live;
+using CrisisDesk.Core.Posts;
+using CrisisDesk.Ingest.Pipeline;
+using CrisisDesk.IntegrationTests.Support;
+using CrisisDesk.TestSupport;
+using CrisisDesk.Web.Features.Nodes;
+using Dapper;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrisisDesk.IntegrationTests.Nodes;
+
+/// <summary>
+/// An ingest node (its pipeline and hub, listening on loopback) and a web-only node subscribed to it through a proxy
+/// the test can cut: what the web node's live feed (the one the war room reads) receives, against the database.
+/// </summary>
+public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestDatabase>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_web_node_that_loses_the_hub_reconnects_and_catches_up_exactly_no_post_lost_none_twice()
+    {
+        await using var ingest = new NodeFactory(database.ConnectionString, "ingest", listen: true).Start();
+        await using var proxy = new CuttableProxy(ingest.Address);
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Hub reconnect");
+        await using var web = new NodeFactory(database.ConnectionString, "web", new Dictionary<string, string?>
+        {
+            ["CrisisDesk:Nodes:IngestHubUrl"] = new Uri(proxy.Address, FeedHub.Path).ToString(),
+            // Off, so that what arrives after the cut can only come from the reconnect's catch-up.
+            ["CrisisDesk:Nodes:SweepSeconds"] = "0",
+        }).Start();
+        var subscriber = web.Services.GetRequiredService<FeedFollower>();
+        await WaitUntilAsync(() => subscriber.Connects == 1, "the web node connected to the hub");
+
+        var received = new ConcurrentQueue<long>();
+        using var watch = web.Services.GetRequiredService<LiveFeed>().Subscribe(incidentId, update =>
+        {
+            foreach (var post in update.Posts)
+                received.Enqueue(post.Id);
+            return Task.CompletedTask;
+        }, TimeSpan.FromMilliseconds(10));
+        var pipeline = ingest.Services.GetRequiredService<IngestPipeline>();
+
+        // Pushed live: the first 300 posts.
+        await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 300)), null), CancellationToken.None);
+        await WaitUntilAsync(() => received.Count >= 300, "the first posts reached the web node");
+
+        // The hub drops; 500 more posts are committed while the web node cannot reach it.
+        proxy.Cut();
+        await WaitUntilAsync(() => subscriber.State != HubConnectionState.Connected, "the web node noticed the drop");
+        await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 800)), "300"), CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(300, received.Count);
+
+        // Back: it reconnects by itself and reads what it missed from PostgreSQL, then receives live again.
+        proxy.Resume();
+        await WaitUntilAsync(() => subscriber.Connects == 2, "the web node reconnected");
+        await WaitUntilAsync(() => received.Count >= 800, "the missed posts reached the web node");
+        await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 1000)), "800"), CancellationToken.None);
+        await WaitUntilAsync(() => received.Count >= 1000, "the posts after the reconnect reached the web node");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        var stored = (await connection.QueryAsync<long>("SELECT id FROM posts WHERE incident_id = @incidentId ORDER BY id", new { incidentId })).ToList();
+        Assert.Equal(1000, stored.Count);
+        Assert.Equal(stored, received.ToList());
+        Assert.Equal(stored[^1], subscriber.LastIdOf(incidentId));
+    }
+
+    [Fact]
+    public async Task A_web_node_also_sees_posts_another_ingest_node_commits_through_its_sweep()
+    {
+        await using var ingest = new NodeFactory(database.ConnectionString, "ingest", listen: true).Start();
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Sweep");
+        await using var web = new NodeFactory(database.ConnectionString, "web", new Dictionary<string, string?>
+        {
+            ["CrisisDesk:Nodes:IngestHubUrl"] = new Uri(ingest.Address, FeedHub.Path).ToString(),
+            ["CrisisDesk:Nodes:SweepSeconds"] = "1",
+        }).Start();
+        var received = new ConcurrentQueue<long>();
+        using var watch = web.Services.GetRequiredService<LiveFeed>().Subscribe(incidentId, update =>
+        {
+            foreach (var post in update.Posts)
+                received.Enqueue(post.Id);
+            return Task.CompletedTask;
+        }, TimeSpan.FromMilliseconds(10));
+
+        // Written by a pipeline that is not the followed node's (as another ingest node's would be): no push reaches the web node.
+        await new CrisisDesk.Data.Posts.PostWriter(database.DataSource).WriteAsync(TestIncidents.Batch(incidentId, sourceId, "elsewhere", 25, DateTimeOffset.UtcNow));
+        await WaitUntilAsync(() => received.Count >= 25, "the sweep read the other node's posts");
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        Assert.Equal((await connection.QueryAsync<long>("SELECT id FROM posts WHERE incident_id = @incidentId ORDER BY id", new { incidentId })).ToList(), received.ToList());
+    }
+
+    private static List<RawItem> Lines(int from, int to) => Enumerable.Range(from, to - from + 1).Select(n => new RawItem(PostJsonLinesFormat.Name,
+        Encoding.UTF8.GetBytes(PostJsonLinesFormat.ToLine(new Post
+        {
+            Platform = "x",
+            ExternalId = $"hub-{n}",
+            CreatedAt = new DateTimeOffset(2026, 12, 5, 8, 0, 0, TimeSpan.Zero).AddSeconds(n),
+            Text = $"Water over the road at junction {n}",
+        })), n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        while (!condition())
+        {
+            if (patience.IsCancellationRequested)
+                Assert.Fail($"Timed out waiting until {what}.");
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+}
