@@ -20,11 +20,12 @@ builder.AddCrisisDeskWeb();
 builder.AddCrisisDeskIngest(runSources: roles.Ingest);
 builder.AddNodes(roles);
 
-var app = builder.Build();
-app.MapCrisisDesk(roles);
-
 try
 {
+    // Building the pipeline already resolves the data source (the antiforgery check reads the key ring from
+    // PostgreSQL), so a database that cannot start is reported from here too.
+    var app = builder.Build();
+    app.MapCrisisDesk(roles);
     await app.RunAsync();
     return 0;
 }

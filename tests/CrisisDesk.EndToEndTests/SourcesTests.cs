@@ -69,6 +69,7 @@ public sealed class SourcesTests(BrowserFixture browser) : AppTests(browser)
 
         var requestsBeforeStart = _feed.Requests;
         await row.Locator("[data-testid=source-start]").ClickAsync();
+        await page.GetByText("Started “Wessex Evening News”.").WaitForAsync();
         await row.Locator("[data-testid=source-stop]").WaitForAsync();
         await PageActions.EventuallyAsync(() => row.Locator("[data-testid=source-stored]").InnerTextAsync(), stored => stored == "2", "the source to store the two matching items");
         Assert.Equal("Running", (await row.Locator("[data-testid=source-state]").InnerTextAsync()).Trim());

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using CrisisDesk.Core.Xml;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -18,7 +19,12 @@ internal sealed class SharedKeyRing(NpgsqlDataSource dataSource) : IXmlRepositor
         using var reader = command.ExecuteReader();
         var elements = new List<XElement>();
         while (reader.Read())
-            elements.Add(XElement.Parse(reader.GetString(0)));
+        {
+            // Our own rows, but read like any XML: no DTD, no resolver.
+            using var text = new StringReader(reader.GetString(0));
+            using var xml = SafeXml.Create(text);
+            elements.Add(XElement.Load(xml));
+        }
         return elements;
     }
 

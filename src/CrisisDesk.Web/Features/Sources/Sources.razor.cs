@@ -132,8 +132,10 @@ public sealed partial class Sources : IAsyncDisposable
         var dialog = await Dialogs.ShowAsync<SourceDialog>(sourceId is null ? "Add a source" : "Change a source", parameters, FormDialog);
         if (await dialog.Result is { Canceled: false, Data: string message })
         {
-            Snackbar.Add(message, Severity.Success);
+            // The list first, then the message: while it reloads the row's buttons are disabled, and a click on a row
+            // the message invited would be lost.
             await RunAsync(ReloadAsync);
+            Snackbar.Add(message, Severity.Success);
         }
     }
 
