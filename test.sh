@@ -29,7 +29,9 @@ configuration="${CONFIGURATION:-Release}"
 dotnet build CrisisDesk.sln -c "$configuration" -nologo -clp:ErrorsOnly
 
 # One test assembly at a time: the end-to-end tests start servers and a browser, and this machine has two cores.
-results="$(mktemp -d)"
+# CRISISDESK_TEST_RESULTS keeps the .trx files (each test's outcome and duration) for a look afterwards.
+results="${CRISISDESK_TEST_RESULTS:-$(mktemp -d)}"
+mkdir -p "$results"
 status=0
 export CRISISDESK_E2E_LOG_DIR="$results/server-logs"
 for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.ComponentTests tests/CrisisDesk.IntegrationTests tests/CrisisDesk.EndToEndTests; do
@@ -40,9 +42,11 @@ for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.ComponentTests tests/
     for log in "$CRISISDESK_E2E_LOG_DIR"/*.log; do
       [ -f "$log" ] || continue
       # Text logs on a terminal, JSON lines when redirected (as here): both are searched.
-      grep -qE '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" || continue
+      # DataProtection's "No XML encryptor" warning is expected (the key ring lives in PostgreSQL) and only hides the rest.
+      warnings="$(grep -E -A6 '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" | grep -v 'No XML encryptor configured' || true)"
+      grep -qE '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' <<<"$warnings" || continue
       echo "--- $(basename "$log"): warnings and errors ---"
-      grep -E -A6 '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" | head -80
+      head -80 <<<"$warnings"
     done
   fi
 done
@@ -55,7 +59,23 @@ for trx in "$results"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
-rm -rf "$results"
+# The failed tests by name, last, so that the end of a long log says what broke.
+if [ "$failed" -gt 0 ]; then
+  echo "Failed tests:"
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    /usr/bin/python3 - "$trx" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") != "Failed":
+        continue
+    message = r.findtext(".//t:ErrorInfo/t:Message", default="", namespaces=ns).strip().splitlines()
+    print(f"  {r.get('testName')} ({r.get('duration')}): {message[0][:300] if message else ''}")
+PY
+  done
+fi
+[ -n "${CRISISDESK_TEST_RESULTS:-}" ] || rm -rf "$results"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$passed" -gt 0 ] || status=1
 exit $status
