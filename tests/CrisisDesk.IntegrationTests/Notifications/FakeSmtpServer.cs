@@ -27,6 +27,14 @@ public sealed class FakeSmtpServer : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedMail> Messages { get; } = new();
 
+    /// <summary>
+    /// When set, a MAIL command that arrives once this many messages are accepted is never answered; the server waits
+    /// for the client to go away (<see cref="Holding"/> completes when it arrives).
+    /// </summary>
+    public int? HoldAfterMessages;
+
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>How many of the next DATA commands answer 451 (a transient refusal).</summary>
     public int TransientFailuresToServe;
 
@@ -127,6 +135,12 @@ public sealed class FakeSmtpServer : IAsyncDisposable
                         break;
                     }
                     case "MAIL":
+                        if (HoldAfterMessages is { } hold && Messages.Count >= hold)
+                        {
+                            Holding.TrySetResult();
+                            await reader.ReadLineAsync(cancellationToken);
+                            return;
+                        }
                         if (user is null)
                         {
                             await writer.WriteLineAsync("530 5.7.0 Authentication required");
