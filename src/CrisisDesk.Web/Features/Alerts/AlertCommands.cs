@@ -213,6 +213,10 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         Announce(stored.IncidentId, EventActions.AlertApproved, actor, $"{actor} approved and issued alert {alertId}");
     }
 
+    /// <summary>The email and SMS recipient lists an approver may add to an approval.</summary>
+    public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
+        ListDeliveries.ChoicesAsync(dataSource, cancellationToken);
+
     /// <summary>
     /// The channels approving this alert would send it to (shown to the approver before they decide): every
     /// configured alert channel for a new alert; for an Update or Cancel, the channels its thread went to.

@@ -252,6 +252,10 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
         return targets;
     }
 
+    /// <summary>The email and SMS recipient lists a rebuttal can also be published to.</summary>
+    public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
+        ListDeliveries.ChoicesAsync(dataSource, cancellationToken);
+
     /// <summary>The configured social channels that have a text among <paramref name="variants"/>: where publishing can go.</summary>
     public IReadOnlyList<string> PublishableChannels(IReadOnlyDictionary<TextChannel, string> variants) =>
         [.. channels.Social().Where(c => variants.ContainsKey(ChannelNames.TextChannelOf(c)!.Value))];
