@@ -233,4 +233,42 @@ public sealed class RecipientListTests(NotificationsFactory app) : IClassFixture
         await PublishingFactory.EventuallyAsync(async () => (await ListDeliveriesAsync(published.AlertId))["email-list"].Status == "succeeded", "the retried list delivered");
         Assert.All(published.Emails, e => Assert.Single(app.Smtp.Messages, m => m.RcptTo.Contains(e)));
     }
+
+    [Fact]
+    public async Task An_approved_rebuttal_goes_to_an_sms_list_with_its_sms_text_and_to_an_email_list_with_its_longest_text()
+    {
+        var admin = await SignedInAsync(Roles.Admin);
+        var writer = await SignedInAsync(Roles.Operator);
+        var checker = await SignedInAsync(Roles.Approver);
+        var tag = Unique();
+        var phone = "+4477009" + Random.Shared.Next(10000, 99999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var email = $"resident.{tag}@riverside.example.gov";
+        var smsList = await CreateListAsync(admin, "sms");
+        var emailList = await CreateListAsync(admin, "email");
+        await ImportAsync(admin, smsList, phone);
+        await ImportAsync(admin, emailList, email);
+        var incidentId = (await (await writer.PostAsJsonAsync("/api/incidents", new { name = "Dam rumour " + tag })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var drafted = await writer.PostAsJsonAsync($"/api/incidents/{incidentId}/rebuttals", new
+        {
+            title = "The dam has not failed",
+            variants = new Dictionary<string, string> { ["Mastodon"] = "The dam has not failed. Engineers are on site and the reservoir is being lowered.", ["X"] = "The dam has not failed." },
+        });
+        var id = await CreatedIdAsync(drafted);
+        Assert.Equal(HttpStatusCode.NoContent, (await writer.PostAsync($"/api/rebuttals/{id}/submit", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await checker.PostAsJsonAsync($"/api/rebuttals/{id}/approve", new { comment = "ok" })).StatusCode);
+
+        // No SMS text yet: an SMS list is refused with the reason, nothing queued.
+        var refused = await writer.PostAsJsonAsync($"/api/rebuttals/{id}/publish", new { channels = Array.Empty<string>(), lists = new[] { smsList } });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("SMS text", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var published = await writer.PostAsJsonAsync($"/api/rebuttals/{id}/publish", new { channels = Array.Empty<string>(), lists = new[] { emailList } });
+        Assert.True(published.StatusCode == HttpStatusCode.OK, await published.Content.ReadAsStringAsync());
+        Assert.Equal(["email-list"], (await published.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
+        await PublishingFactory.EventuallyAsync(() => Task.FromResult(app.Smtp.Messages.Any(m => m.RcptTo.Contains(email))), "the email list reached");
+        var mail = Assert.Single(app.Smtp.Messages, m => m.RcptTo.Contains(email));
+        Assert.Contains("Subject: The dam has not failed", mail.Data, StringComparison.Ordinal);
+        Assert.Contains("the reservoir is being lowered", mail.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Twilio.Messages, m => m.To == phone);
+    }
 }
