@@ -143,4 +143,36 @@ public sealed class ListCrashTests : IAsyncLifetime
         Assert.Equal(("succeeded", People), done["email-list"]);
         Assert.Equal(("succeeded", People), done["sms-list"]);
     }
+
+    [Fact]
+    public async Task The_one_email_in_flight_when_the_host_stops_may_go_twice_as_the_same_message_and_nobody_else_does()
+    {
+        var emails = Enumerable.Range(1, People).Select(i => $"neighbour{i}@riverside.example.gov").ToArray();
+        var alertId = await ApprovedAlertToListsAsync(emails, ["+447700900555"]);
+        // The third message is accepted by the server, but its answer never comes: then the host stops.
+        smtp.AcceptWithoutAnswerAt = 3;
+
+        var first = NewHost();
+        await first.StartAsync();
+        await smtp.Holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await first.StopAsync();
+        first.Dispose();
+        Assert.Equal(("pending", 2), (await StateAsync(alertId))["email-list"]);
+
+        smtp.AcceptWithoutAnswerAt = null;
+        using var second = NewHost();
+        await second.StartAsync();
+        await PublishingFactory.EventuallyAsync(async () => (await StateAsync(alertId))["email-list"].Status == "succeeded", "the email list finished");
+        await second.StopAsync();
+
+        // docs/publishing.md: the person in flight "may have been sent" it; the resend carries the same Message-Id.
+        var third = smtp.Messages.Where(m => m.RcptTo.Contains(emails[2])).ToList();
+        Assert.Equal(2, third.Count);
+        Assert.Single(third.Select(m => MessageId(m.Data)).Distinct());
+        Assert.All(emails.Where(e => e != emails[2]), e => Assert.Single(smtp.Messages, m => m.RcptTo.Contains(e)));
+        Assert.Equal(People, smtp.Messages.Select(m => MessageId(m.Data)).Distinct().Count());
+    }
+
+    private static string MessageId(string data) =>
+        data.Split("\r\n").Single(l => l.StartsWith("Message-Id:", StringComparison.OrdinalIgnoreCase))[11..].Trim();
 }
