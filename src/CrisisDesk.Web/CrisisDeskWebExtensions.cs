@@ -17,6 +17,7 @@ using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Replies;
 using CrisisDesk.Web.Features.Enquiries;
 using CrisisDesk.Web.Features.Notifications;
+using CrisisDesk.Web.Features.RecipientLists;
 using CrisisDesk.Web.Features.Startup;
 using CrisisDesk.Web.Features.WarRoom;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -90,6 +91,7 @@ public static class CrisisDeskWebExtensions
         builder.AddSources();
         builder.AddPublishing();
         builder.AddNotifications();
+        builder.AddRecipientLists();
         services.AddAlerts();
         services.AddRebuttals();
         builder.AddRumours();
@@ -155,6 +157,7 @@ public static class CrisisDeskWebExtensions
         app.MapReplyEndpoints();
         app.MapEnquiryEndpoints();
         app.MapNotificationEndpoints();
+        app.MapRecipientListEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -74,6 +74,10 @@ public static class EventActions
     public const string NotificationAcknowledged = "notification.acknowledged";
     public const string NotificationEscalated = "notification.escalated";
     public const string EscalationRotaSet = "escalation.rota-set";
+    public const string RecipientListCreated = "recipient-list.created";
+    public const string RecipientListRenamed = "recipient-list.renamed";
+    public const string RecipientListDeleted = "recipient-list.deleted";
+    public const string RecipientListMembersChanged = "recipient-list.members-changed";
     public const string FeedSubscriberCreated = "feed-subscriber.created";
     public const string FeedSubscriberRevoked = "feed-subscriber.revoked";
 

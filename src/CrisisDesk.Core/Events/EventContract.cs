@@ -90,6 +90,10 @@ public static class EventContract
         [typeof(NotificationAcknowledged)] = EventActions.NotificationAcknowledged,
         [typeof(NotificationEscalated)] = EventActions.NotificationEscalated,
         [typeof(EscalationRotaSet)] = EventActions.EscalationRotaSet,
+        [typeof(RecipientListCreated)] = EventActions.RecipientListCreated,
+        [typeof(RecipientListRenamed)] = EventActions.RecipientListRenamed,
+        [typeof(RecipientListDeleted)] = EventActions.RecipientListDeleted,
+        [typeof(RecipientListMembersChanged)] = EventActions.RecipientListMembersChanged,
         [typeof(ReportExported)] = EventActions.ReportExported,
         [typeof(RetentionApplied)] = EventActions.RetentionApplied,
     };
@@ -311,3 +315,19 @@ public sealed record NotificationEscalated(string Kind, string Subject, string T
 
 /// <summary>An Admin set who is told next, in order, for an incident (or, with no incident, by default).</summary>
 public sealed record EscalationRotaSet(IReadOnlyList<string> UserNames) : EventPayload;
+
+// ---- Recipient lists -----------------------------------------------------------------------------------------------
+
+/// <summary>An Admin created an email or SMS list (kind "email" or "sms").</summary>
+public sealed record RecipientListCreated(int ListId, string Name, string Kind) : EventPayload;
+
+public sealed record RecipientListRenamed(int ListId, string From, string To) : EventPayload;
+
+/// <summary>An Admin deleted a list; its recipients were erased with it.</summary>
+public sealed record RecipientListDeleted(int ListId, string Name, string Kind, int RecipientsErased) : EventPayload;
+
+/// <summary>
+/// An Admin added or removed recipients (by hand, <c>Source</c> "manual", or from a CSV file, "csv", with the lines
+/// it rejected). Counts only: like notification settings, the append-only log keeps no addresses or numbers.
+/// </summary>
+public sealed record RecipientListMembersChanged(int ListId, string Source, int Added, int Removed, int Rejected) : EventPayload;

@@ -109,6 +109,10 @@ public static class IncidentStateFolder
         [EventActions.NotificationAcknowledged] = FoldRule.Recorded,
         [EventActions.NotificationEscalated] = FoldRule.Recorded,
         [EventActions.EscalationRotaSet] = FoldRule.Recorded,
+        [EventActions.RecipientListCreated] = FoldRule.Recorded,
+        [EventActions.RecipientListRenamed] = FoldRule.Recorded,
+        [EventActions.RecipientListDeleted] = FoldRule.Recorded,
+        [EventActions.RecipientListMembersChanged] = FoldRule.Recorded,
         [EventActions.ReportExported] = FoldRule.Recorded,
         [EventActions.RetentionApplied] = FoldRule.Recorded,
     };

@@ -32,7 +32,7 @@ public sealed class MainLayoutTests : LayoutTest
 
         var layout = RenderLayout();
 
-        Assert.Equal(["Incidents", "Review", "Approvals", "Audit", "Users", "Feed subscribers"], NavItems(layout));
+        Assert.Equal(["Incidents", "Review", "Approvals", "Audit", "Users", "Feed subscribers", "Recipient lists"], NavItems(layout));
     }
 
     [Fact]

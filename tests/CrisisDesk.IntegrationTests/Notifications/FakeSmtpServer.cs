@@ -27,6 +27,20 @@ public sealed class FakeSmtpServer : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedMail> Messages { get; } = new();
 
+    /// <summary>
+    /// When set, a MAIL command that arrives once this many messages are accepted is never answered; the server waits
+    /// for the client to go away (<see cref="Holding"/> completes when it arrives).
+    /// </summary>
+    public int? HoldAfterMessages;
+
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// When set, the message that brings the count to this number is accepted (kept) but its 250 is never sent: the
+    /// server waits for the client to go away (<see cref="Holding"/> completes). The sender cannot know it went.
+    /// </summary>
+    public int? AcceptWithoutAnswerAt;
+
     /// <summary>How many of the next DATA commands answer 451 (a transient refusal).</summary>
     public int TransientFailuresToServe;
 
@@ -127,6 +141,12 @@ public sealed class FakeSmtpServer : IAsyncDisposable
                         break;
                     }
                     case "MAIL":
+                        if (HoldAfterMessages is { } hold && Messages.Count >= hold)
+                        {
+                            Holding.TrySetResult();
+                            await reader.ReadLineAsync(cancellationToken);
+                            return;
+                        }
                         if (user is null)
                         {
                             await writer.WriteLineAsync("530 5.7.0 Authentication required");
@@ -163,6 +183,12 @@ public sealed class FakeSmtpServer : IAsyncDisposable
                         else
                         {
                             Messages.Enqueue(new ReceivedMail(user, from!, rcpt.ToList(), data.ToString()));
+                            if (AcceptWithoutAnswerAt is { } silentAt && Messages.Count == silentAt)
+                            {
+                                Holding.TrySetResult();
+                                await reader.ReadLineAsync(cancellationToken);
+                                return;
+                            }
                             await writer.WriteLineAsync($"250 2.0.0 Ok: queued as {Messages.Count}");
                         }
                         from = null;

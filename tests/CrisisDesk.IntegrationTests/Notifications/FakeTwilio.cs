@@ -31,6 +31,15 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
     public int Calls;
 
+    /// <summary>
+    /// When set, a call that arrives once this many messages are accepted is held, never answered, until the caller
+    /// gives up (<see cref="Holding"/> completes when it arrives): the provider as a sender stopping mid-list sees it.
+    /// The held message is not accepted.
+    /// </summary>
+    public int? HoldAfterAccepted;
+
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public static async Task<FakeTwilio> StartAsync()
     {
         var fake = new FakeTwilio();
@@ -50,6 +59,19 @@ public sealed partial class FakeTwilio : IAsyncDisposable
             if (status == 429)
                 http.Response.Headers.RetryAfter = "1";
             return Results.Json(new { code = status == 429 ? 20429 : 20500, message = status == 429 ? "Too Many Requests" : "Service Unavailable", status }, statusCode: status);
+        }
+        if (HoldAfterAccepted is { } hold && Messages.Count >= hold)
+        {
+            Holding.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The sender went away; the message was never accepted.
+            }
+            return Results.Empty;
         }
         var form = await http.Request.ReadFormAsync();
         string to = form["To"].ToString(), from = form["From"].ToString(), body = form["Body"].ToString();

@@ -83,6 +83,10 @@ public sealed class EventContractTests
         new NotificationAcknowledged(12, "approval"),
         new NotificationEscalated("approval", "Alert waiting for your approval: Flood", "bob", 1, 14),
         new EscalationRotaSet(["bob", "carol"]),
+        new RecipientListCreated(3, "Residents by the river", "email"),
+        new RecipientListRenamed(3, "Residents by the river", "Riverside residents"),
+        new RecipientListDeleted(3, "Riverside residents", "email", 120),
+        new RecipientListMembersChanged(3, "csv", 118, 0, 2),
         new ReportExported("csv", "posts", 10, true),
         new RetentionApplied(30, T0, PostsErased: 5, FirstPostId: 1, LastPostId: 5),
     ];

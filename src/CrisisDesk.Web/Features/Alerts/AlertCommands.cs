@@ -6,6 +6,7 @@ using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
+using CrisisDesk.Web.Features.RecipientLists;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -165,7 +166,12 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
     /// once more, and queues one delivery per channel, all in one transaction. An Update or Cancel goes to every
     /// channel its thread went to.
     /// </summary>
-    public async Task ApproveAsync(ClaimsPrincipal user, int alertId, string? comment, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// With <paramref name="listIds"/>, it also goes to those email and SMS recipient lists (one delivery per list);
+    /// an Update or Cancel goes to the lists its thread went to, as well as any chosen now.
+    /// </remarks>
+    public async Task ApproveAsync(ClaimsPrincipal user, int alertId, string? comment, CancellationToken cancellationToken = default,
+        IReadOnlyCollection<int>? listIds = null)
     {
         await RequireApproverAsync(user, alertId, "approve", cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -186,7 +192,17 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
                    decided_at = now(), updated_at = now()
              WHERE id = @alertId
             """, new { alertId, xml = CapXml.Write(alert), status = alert.Status.ToString(), actor, comment }, transaction);
-        var deliveryIds = await DeliveryStore.EnqueueAsync(connection, transaction, stored.IncidentId, alertId, null, channelNames);
+        var deliveryIds = (await DeliveryStore.EnqueueAsync(connection, transaction, stored.IncidentId, alertId, null, channelNames)).ToList();
+        var lists = (listIds ?? []).ToList();
+        if (stored.ThreadRootId is { } root)
+            lists.AddRange(await ListDeliveries.ThreadListsAsync(connection, transaction, root));
+        if (lists.Count > 0)
+        {
+            var listDeliveries = await ListDeliveries.EnqueueAsync(connection, transaction, stored.IncidentId, alertId, null, lists);
+            deliveryIds.AddRange(listDeliveries);
+            channelNames.AddRange((await connection.QueryAsync<string>("SELECT DISTINCT channel FROM deliveries WHERE id = ANY(@ids)",
+                new { ids = listDeliveries.ToArray() }, transaction)).Where(c => !channelNames.Contains(c)));
+        }
         await EventLog.AppendAsync(connection, transaction, actor, stored.IncidentId,
             new AlertApproved(alertId, alert.Identifier, stored.Author, comment), cancellationToken);
         await EventLog.AppendAsync(connection, transaction, actor, stored.IncidentId, new AlertPublished(
@@ -196,6 +212,10 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         signal.Notify();
         Announce(stored.IncidentId, EventActions.AlertApproved, actor, $"{actor} approved and issued alert {alertId}");
     }
+
+    /// <summary>The email and SMS recipient lists an approver may add to an approval.</summary>
+    public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
+        ListDeliveries.ChoicesAsync(dataSource, cancellationToken);
 
     /// <summary>
     /// The channels approving this alert would send it to (shown to the approver before they decide): every
@@ -212,7 +232,7 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         var channelNames = threadRootId is { } root
             ? (await connection.QueryAsync<string>("""
                 SELECT DISTINCT d.channel FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-                 WHERE coalesce(a.thread_root_id, a.id) = @root
+                 WHERE coalesce(a.thread_root_id, a.id) = @root AND d.recipient_list_id IS NULL
                 """, new { root }, transaction)).ToList()
             : [.. channels.ForAlerts()];
         if (!channelNames.Contains(ChannelNames.CapFeed))

@@ -9,7 +9,8 @@ namespace CrisisDesk.Web.Features.Alerts;
 /// <summary>The alert commands over HTTP (CAP XML in, JSON out), with the same authorisation and rules as the composer.</summary>
 public static class AlertEndpoints
 {
-    public sealed record DecisionRequest(string? Comment);
+    /// <summary>A decision; approving may also name email and SMS recipient lists (ids) to send the alert to.</summary>
+    public sealed record DecisionRequest(string? Comment, int[]? Lists = null);
 
     /// <summary>Accepted beside application/cap+xml for CAP bodies (the cross-site check refuses any other type with 415).</summary>
     public const string CapXmlAlternativeMediaType = "application/xml";
@@ -43,7 +44,7 @@ public static class AlertEndpoints
         api.MapPost("/alerts/{alertId:int}/submit", async (int alertId, HttpContext http, AlertCommands alerts) =>
             { await alerts.SubmitAsync(http.User, alertId, http.RequestAborted); return Results.NoContent(); });
         api.MapPost("/alerts/{alertId:int}/approve", async (int alertId, DecisionRequest? request, HttpContext http, AlertCommands alerts) =>
-            { await alerts.ApproveAsync(http.User, alertId, request?.Comment, http.RequestAborted); return Results.NoContent(); });
+            { await alerts.ApproveAsync(http.User, alertId, request?.Comment, http.RequestAborted, request?.Lists); return Results.NoContent(); });
         api.MapPost("/alerts/{alertId:int}/reject", async (int alertId, DecisionRequest request, HttpContext http, AlertCommands alerts) =>
             { await alerts.RejectAsync(http.User, alertId, request.Comment ?? "", http.RequestAborted); return Results.NoContent(); });
         api.MapPost("/alerts/{alertId:int}/update", async (int alertId, HttpContext http, AlertCommands alerts) =>

@@ -84,6 +84,10 @@ public static class EventLabels
         [EventActions.NotificationAcknowledged] = "Notification acknowledged",
         [EventActions.NotificationEscalated] = "Notification escalated",
         [EventActions.EscalationRotaSet] = "Escalation rota set",
+        [EventActions.RecipientListCreated] = "Recipient list created",
+        [EventActions.RecipientListRenamed] = "Recipient list renamed",
+        [EventActions.RecipientListDeleted] = "Recipient list deleted",
+        [EventActions.RecipientListMembersChanged] = "Recipient list changed",
         [EventActions.ReportExported] = "Report exported",
         [EventActions.RetentionApplied] = "Old posts erased (retention)",
     };

@@ -42,7 +42,8 @@ public static class NotificationsHostingExtensions
         services.AddSingleton<NotificationInbox>();
         services.AddSingleton<INotificationInbox>(sp => sp.GetRequiredService<NotificationInbox>());
         services.AddSingleton<ISmsSender, TwilioSmsSender>();
-        services.AddSingleton<IDeliveryChannel, EmailChannel>();
+        services.AddSingleton<EmailChannel>();
+        services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<EmailChannel>());
         services.AddSingleton<IDeliveryChannel, SmsChannel>();
         services.AddHostedService<EventNotifier>();
         services.AddHostedService<SignalWatcher>();

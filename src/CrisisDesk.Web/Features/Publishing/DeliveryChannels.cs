@@ -22,6 +22,12 @@ public static class ChannelNames
     public const string Email = "email";
     public const string Sms = "sms";
 
+    /// <summary>Email and SMS recipient lists (the RecipientLists feature): one delivery per list, receipts per recipient.</summary>
+    public const string EmailList = "email-list";
+    public const string SmsList = "sms-list";
+
+    public static bool IsList(string channel) => channel is EmailList or SmsList;
+
     /// <summary>Channels an alert can go to (in display order).</summary>
     public static IReadOnlyList<string> ForAlerts { get; } = [CapFeed, Webhook, Mastodon, X, Bluesky];
 
@@ -49,6 +55,8 @@ public static class ChannelNames
         BlueskyReply => "Bluesky (reply)",
         Email => "Email",
         Sms => "SMS",
+        EmailList => "Email list",
+        SmsList => "SMS list",
         _ => channel,
     };
 }

@@ -156,16 +156,17 @@ public sealed class DeliveryDispatcher(
                 Delay = Settings.RetryBaseDelay,
             });
         }
-        return builder
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                ShouldHandle = transient,
-                FailureRatio = 0.5,
-                MinimumThroughput = 4,
-                SamplingDuration = TimeSpan.FromSeconds(60),
-                BreakDuration = Settings.CircuitBreakDuration,
-            })
-            .AddTimeout(Settings.AttemptTimeout)
-            .Build();
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            ShouldHandle = transient,
+            FailureRatio = 0.5,
+            MinimumThroughput = 4,
+            SamplingDuration = TimeSpan.FromSeconds(60),
+            BreakDuration = Settings.CircuitBreakDuration,
+        });
+        // A list sends to many people in one call: it times each recipient itself, not the whole list.
+        if (!ChannelNames.IsList(channel))
+            builder.AddTimeout(Settings.AttemptTimeout);
+        return builder.Build();
     });
 }

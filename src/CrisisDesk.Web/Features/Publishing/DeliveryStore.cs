@@ -12,7 +12,7 @@ public sealed record ClaimedDelivery(
 
 /// <summary>A delivery as people see it.</summary>
 public sealed record DeliveryView(long Id, string Channel, string Status, int Attempts, string? Receipt, string? LastError,
-    DateTime CreatedAt, DateTime? DeliveredAt, DateTime NextAttemptAt, int? AlertId, int? RebuttalId);
+    DateTime CreatedAt, DateTime? DeliveredAt, DateTime NextAttemptAt, int? AlertId, int? RebuttalId, int? RecipientListId = null);
 
 /// <summary>
 /// The outbox table: rows are added in the same transaction as the approval that asks for them, claimed under a
@@ -112,7 +112,7 @@ public class DeliveryStore(NpgsqlDataSource dataSource)
         await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<DeliveryView>(new CommandDefinition("""
             SELECT id, channel, status, attempts, receipt, last_error AS LastError, created_at AS CreatedAt, delivered_at AS DeliveredAt,
-                   next_attempt_at AS NextAttemptAt, alert_id AS AlertId, rebuttal_id AS RebuttalId
+                   next_attempt_at AS NextAttemptAt, alert_id AS AlertId, rebuttal_id AS RebuttalId, recipient_list_id AS RecipientListId
               FROM deliveries WHERE (@alertId::integer IS NOT NULL AND alert_id = @alertId) OR (@rebuttalId::integer IS NOT NULL AND rebuttal_id = @rebuttalId)
              ORDER BY id
             """, new { alertId, rebuttalId }, cancellationToken: cancellationToken));

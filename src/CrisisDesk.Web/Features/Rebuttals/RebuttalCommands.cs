@@ -6,6 +6,7 @@ using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
+using CrisisDesk.Web.Features.RecipientLists;
 using Dapper;
 using Npgsql;
 using CrisisDesk.Web.Features.Commands;
@@ -211,8 +212,9 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
     /// Publishes an approved rebuttal (Operator): one delivery per configured social channel that has a text, in the same
     /// transaction; with <paramref name="only"/>, to those of them the person chose.
     /// </summary>
+    /// <remarks>With <paramref name="listIds"/>, also to those email and SMS recipient lists (an SMS list needs the SMS text).</remarks>
     public async Task<IReadOnlyList<string>> PublishAsync(ClaimsPrincipal user, int rebuttalId, IReadOnlyCollection<string>? only = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, IReadOnlyCollection<int>? listIds = null)
     {
         var stored = await GetAsync(rebuttalId, cancellationToken);
         await authorizer.RequireAsync(user, Policies.Operator, "publish a rebuttal", stored?.IncidentId, cancellationToken);
@@ -223,12 +225,23 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
             throw new RebuttalInputException($"This rebuttal is {current.State}: only an approved rebuttal can be published.");
         var variants = ReadVariants(await connection.ExecuteScalarAsync<string>(
             "SELECT variants::text FROM rebuttal_versions WHERE rebuttal_id = @rebuttalId AND version = @version", new { rebuttalId, version = current.Version }, transaction) ?? "{}");
-        var targets = PublishableChannels(variants).Where(c => only is null || only.Contains(c)).ToList();
-        if (only is not null && targets.Count == 0)
+        var lists = listIds ?? [];
+        // Choosing only lists is choosing no social channel.
+        var chosen = only ?? (lists.Count > 0 ? [] : null);
+        var targets = PublishableChannels(variants).Where(c => chosen is null || chosen.Contains(c)).ToList();
+        if (chosen is not null && targets.Count == 0 && lists.Count == 0)
             throw new RebuttalInputException("Choose at least one channel that is configured and has a text.");
-        if (targets.Count == 0)
+        if (targets.Count == 0 && lists.Count == 0)
             throw new RebuttalInputException("No configured social channel has a text in this rebuttal: configure a channel (CrisisDesk:Channels) or write its text.");
-        var deliveryIds = await DeliveryStore.EnqueueAsync(connection, transaction, current.IncidentId, null, rebuttalId, targets);
+        var deliveryIds = (await DeliveryStore.EnqueueAsync(connection, transaction, current.IncidentId, null, rebuttalId, targets)).ToList();
+        if (lists.Count > 0)
+        {
+            var kinds = (await connection.QueryAsync<string>("SELECT DISTINCT kind FROM recipient_lists WHERE id = ANY(@ids)", new { ids = lists.ToArray() }, transaction)).ToList();
+            if (kinds.Contains(RecipientListKinds.Sms) && !variants.ContainsKey(TextChannel.Sms))
+                throw new RebuttalInputException("Write the rebuttal's SMS text before publishing it to an SMS list.");
+            deliveryIds.AddRange(await ListDeliveries.EnqueueAsync(connection, transaction, current.IncidentId, null, rebuttalId, lists));
+            targets.AddRange(kinds.Select(ListDeliveries.ChannelOf).Distinct());
+        }
         await connection.ExecuteAsync("UPDATE rebuttals SET state = 'published', published_at = now(), updated_at = now() WHERE id = @rebuttalId", new { rebuttalId }, transaction);
         await EventLog.AppendAsync(connection, transaction, user.ActorName(), current.IncidentId,
             new RebuttalPublished(rebuttalId, current.Version, current.RumourId, targets, deliveryIds), cancellationToken);
@@ -238,6 +251,10 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
             $"{user.ActorName()} published rebuttal {rebuttalId} to {string.Join(", ", targets.Select(ChannelNames.Label))}");
         return targets;
     }
+
+    /// <summary>The email and SMS recipient lists a rebuttal can also be published to.</summary>
+    public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
+        ListDeliveries.ChoicesAsync(dataSource, cancellationToken);
 
     /// <summary>The configured social channels that have a text among <paramref name="variants"/>: where publishing can go.</summary>
     public IReadOnlyList<string> PublishableChannels(IReadOnlyDictionary<TextChannel, string> variants) =>

@@ -12,7 +12,8 @@ public static class RebuttalEndpoints
     public sealed record DraftRequest(string Title, int? RumourId, Dictionary<TextChannel, string> Variants);
     public sealed record ReviseRequest(Dictionary<TextChannel, string> Variants, string? Note);
     public sealed record DecisionRequest(string? Comment);
-    public sealed record PublishRequest(string[]? Channels);
+    /// <summary>Where to publish: social channels by name, and email and SMS recipient lists by id.</summary>
+    public sealed record PublishRequest(string[]? Channels, int[]? Lists = null);
 
     public static IServiceCollection AddRebuttals(this IServiceCollection services)
     {
@@ -43,7 +44,7 @@ public static class RebuttalEndpoints
         api.MapPost("/rebuttals/{id:int}/reject", async (int id, DecisionRequest request, HttpContext http, RebuttalCommands rebuttals) =>
             { await rebuttals.RejectAsync(http.User, id, request.Comment ?? "", http.RequestAborted); return Results.NoContent(); });
         api.MapPost("/rebuttals/{id:int}/publish", async (int id, PublishRequest? request, HttpContext http, RebuttalCommands rebuttals) =>
-            Results.Ok(new { channels = await rebuttals.PublishAsync(http.User, id, request?.Channels, http.RequestAborted) }));
+            Results.Ok(new { channels = await rebuttals.PublishAsync(http.User, id, request?.Channels, http.RequestAborted, request?.Lists) }));
         return endpoints;
     }
 }

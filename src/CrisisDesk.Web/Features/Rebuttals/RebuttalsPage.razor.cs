@@ -34,6 +34,8 @@ public sealed partial class RebuttalsPage
     private IReadOnlyList<TriagePost> _rumourPosts = [];
     private IReadOnlyList<string> _publishable = [];
     private readonly HashSet<string> _chosen = new(StringComparer.Ordinal);
+    private IReadOnlyList<RecipientLists.ListChoice> _lists = [];
+    private readonly HashSet<int> _chosenLists = [];
     private RebuttalRecord? _selected;
     private RumourState? _rumour;
     private readonly Dictionary<TextChannel, string> _variants = Enum.GetValues<TextChannel>().ToDictionary(c => c, _ => "");
@@ -115,6 +117,11 @@ public sealed partial class RebuttalsPage
                 _variants[channel] = latest.TryGetValue(channel, out var text) ? text : "";
         }
         _publishable = Rebuttals.PublishableChannels(latest);
+        // SMS lists need the rebuttal's SMS text; email lists take its longest text.
+        _lists = _selected.State == RebuttalRecord.Approved
+            ? [.. (await Rebuttals.ListChoicesAsync()).Where(l => l.Kind != RecipientLists.RecipientListKinds.Sms || latest.ContainsKey(TextChannel.Sms))]
+            : [];
+        _chosenLists.IntersectWith(_lists.Select(l => l.Id));
         if (_chosen.Count == 0)
             _chosen.UnionWith(_publishable);
         _rumour = _selected.RumourId is { } rumourId ? await Rumours.GetAsync(rumourId) : null;
@@ -221,17 +228,27 @@ public sealed partial class RebuttalsPage
         await ReloadAsync(resetTexts: true);
     });
 
+    private void ChooseList(int listId, bool on)
+    {
+        if (on)
+            _chosenLists.Add(listId);
+        else
+            _chosenLists.Remove(listId);
+    }
+
     private async Task PublishAsync()
     {
         var channels = _publishable.Where(_chosen.Contains).ToList();
+        var lists = _lists.Where(l => _chosenLists.Contains(l.Id)).ToList();
+        var where = channels.Select(ChannelNames.Label).Concat(lists.Select(l => $"{ChannelNames.Label(l.Channel)} {l.Name} ({l.Recipients} people)"));
         var confirmed = await Dialogs.ShowMessageBoxAsync("Publish this rebuttal?",
-            $"It will be posted now to {string.Join(", ", channels.Select(ChannelNames.Label))}. A published post cannot be taken back from here.",
+            $"It will be posted now to {string.Join(", ", where)}. A published post cannot be taken back from here.",
             yesText: "Publish", cancelText: "Cancel");
         if (confirmed != true)
             return;
         await RunAsync(async user =>
         {
-            var queued = await Rebuttals.PublishAsync(user, _selected!.Id, channels);
+            var queued = await Rebuttals.PublishAsync(user, _selected!.Id, channels, listIds: [.. lists.Select(l => l.Id)]);
             Snackbar.Add("Publishing to " + string.Join(", ", queued.Select(ChannelNames.Label)) + ": the delivery status follows each channel.", Severity.Success);
             await ReloadAsync(resetTexts: true);
         });
