@@ -69,7 +69,9 @@ public static class AccountEndpoints
             await accounts.SignOutAsync(http.User, http.RequestAborted);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return await SingleSignOn.SignOutResultAsync(http, before);
-        }).RequireAuthorization();
+        }).RequireAuthorization()
+            // The user menu's Sign out is a form (its antiforgery token in the body); scripts post no body.
+            .Accepts<object>("application/x-www-form-urlencoded", "multipart/form-data", "application/json");
 
         // JSON in, 204 out; the other sessions of the person end, this one stays.
         endpoints.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, UserAccounts accounts) =>

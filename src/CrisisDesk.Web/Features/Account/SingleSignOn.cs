@@ -86,15 +86,19 @@ public static class SingleSignOn
         options.CorrelationCookie.SecurePolicy = secure;
         options.NonceCookie.SameSite = SameSiteMode.Lax;
         options.NonceCookie.SecurePolicy = secure;
-        options.Events.OnAuthorizationCodeReceived = context =>
+        options.Events.OnAuthorizationCodeReceived = async context =>
         {
-            // The client secret goes only to the provider that issued it: the token endpoint must be on the authority's host.
+            // The client secret goes only to the provider that issued it: the token endpoint (from the discovery
+            // document, unless the request names one) must be on the authority's host.
+            if (options.ClientSecret is null)
+                return;
             var tokenEndpoint = context.TokenEndpointRequest?.TokenEndpoint;
-            if (options.ClientSecret is not null && (!Uri.TryCreate(tokenEndpoint, UriKind.Absolute, out var target)
-                    || !string.Equals(target.Host, authority.Host, StringComparison.OrdinalIgnoreCase)
-                    || (target.Scheme != Uri.UriSchemeHttps && !SingleSignOnOptionsValidator.AllowsHttp(target, configuration))))
-                context.Fail($"the token endpoint {tokenEndpoint} is not on the provider's host {authority.Host} over https; the client secret was not sent");
-            return Task.CompletedTask;
+            if (string.IsNullOrEmpty(tokenEndpoint) && context.Options.ConfigurationManager is { } manager)
+                tokenEndpoint = (await manager.GetConfigurationAsync(context.HttpContext.RequestAborted)).TokenEndpoint;
+            if (!Uri.TryCreate(tokenEndpoint, UriKind.Absolute, out var target)
+                || !string.Equals(target.Host, authority.Host, StringComparison.OrdinalIgnoreCase)
+                || (target.Scheme != Uri.UriSchemeHttps && !SingleSignOnOptionsValidator.AllowsHttp(target, configuration)))
+                context.Fail($"the token endpoint \"{tokenEndpoint}\" is not on the provider's host {authority.Host} over https; the client secret was not sent");
         };
         options.Events.OnTicketReceived = OnTicketReceivedAsync;
         options.Events.OnRemoteFailure = OnRemoteFailureAsync;

@@ -40,8 +40,10 @@ public sealed class SingleSignOnAccounts(NpgsqlDataSource dataSource, SessionSto
     public async Task<(LiveSession Session, string Token)> SignInAsync(ClaimsPrincipal provider, string? remoteAddress, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var issuer = provider.FindFirstValue("iss") ?? "";
-        var subject = provider.FindFirstValue("sub") ?? "";
+        // The handler drops the "iss" claim; every claim carries the validated token's issuer instead.
+        var subjectClaim = provider.FindFirst("sub");
+        var issuer = subjectClaim?.Issuer ?? "";
+        var subject = subjectClaim?.Value ?? "";
         var userName = (provider.FindFirstValue(settings.UserNameClaim) ?? provider.FindFirstValue("email") ?? subject).Trim();
         var displayName = provider.FindFirstValue("name") is { Length: > 0 } name ? name.Trim() : userName;
         var claimValues = provider.FindAll(settings.RoleClaim).Select(c => c.Value).ToList();
