@@ -78,6 +78,7 @@ public static class CrisisDeskWebExtensions
         services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddAuthorization(Policies.Add);
         services.AddLoginRateLimit();
+        builder.AddSingleSignOn();
 
         services.AddSingleton<CommandAuthorizer>();
         services.AddSingleton<Features.Commands.CommandRunner>();
@@ -146,6 +147,7 @@ public static class CrisisDeskWebExtensions
             return app;
         app.MapStaticAssets().AllowAnonymous();
         app.MapAccountEndpoints();
+        app.MapSingleSignOnEndpoints();
         app.MapIncidentEndpoints();
         app.MapAuditEndpoints();
         app.MapReviewEndpoints();

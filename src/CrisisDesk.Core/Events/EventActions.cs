@@ -9,6 +9,9 @@ public static class EventActions
     public const string AccountSignedIn = "account.signed-in";
     public const string AccountSignInFailed = "account.sign-in-failed";
     public const string AccountSignedOut = "account.signed-out";
+    public const string AccountSsoSignedIn = "account.sso-signed-in";
+    public const string AccountSsoSignInRefused = "account.sso-sign-in-refused";
+    public const string UserSsoProvisioned = "user.sso-provisioned";
     public const string AccountPasswordChanged = "account.password-changed";
     public const string UserCreated = "user.created";
     public const string UserRoleChanged = "user.role-changed";

@@ -31,6 +31,9 @@ public static class EventContract
         [typeof(AccountSignedIn)] = EventActions.AccountSignedIn,
         [typeof(AccountSignInFailed)] = EventActions.AccountSignInFailed,
         [typeof(AccountSignedOut)] = EventActions.AccountSignedOut,
+        [typeof(AccountSsoSignedIn)] = EventActions.AccountSsoSignedIn,
+        [typeof(AccountSsoSignInRefused)] = EventActions.AccountSsoSignInRefused,
+        [typeof(UserSsoProvisioned)] = EventActions.UserSsoProvisioned,
         [typeof(AccountPasswordChanged)] = EventActions.AccountPasswordChanged,
         [typeof(UserCreated)] = EventActions.UserCreated,
         [typeof(FeedSubscriberCreated)] = EventActions.FeedSubscriberCreated,
@@ -138,6 +141,15 @@ public sealed record AccountSignedIn(string? RemoteAddress) : EventPayload;
 public sealed record AccountSignInFailed(string UserName, string Reason, string? RemoteAddress) : EventPayload;
 
 public sealed record AccountSignedOut : EventPayload;
+
+/// <summary>A sign-in through the organisation's identity provider (OpenID Connect), with the role it mapped to.</summary>
+public sealed record AccountSsoSignedIn(string Provider, string Issuer, string Subject, string Role, string? RemoteAddress) : EventPayload;
+
+/// <summary>A sign-in through the identity provider that was refused: nobody was signed in. Issuer and subject only when the token was valid.</summary>
+public sealed record AccountSsoSignInRefused(string Provider, string? Issuer, string? Subject, string? UserName, string Reason, string? RemoteAddress) : EventPayload;
+
+/// <summary>An account created at its first sign-in through the identity provider, linked to its issuer and subject.</summary>
+public sealed record UserSsoProvisioned(string UserName, string Role, string Issuer, string Subject) : EventPayload;
 
 public sealed record AccountPasswordChanged(int SessionsEnded) : EventPayload;
 

@@ -61,12 +61,17 @@ public static class AccountEndpoints
         }).AllowAnonymous().RequireRateLimiting(LoginRateLimit);
 
         // The form's antiforgery token (or the script header) is required by CrossSiteRequests, like every command.
+        // A single sign-on's session at the provider ends too: after the local session is revoked, the browser goes to
+        // the provider's end-session endpoint (when it has one) and comes back to the sign-in page.
         endpoints.MapPost("/account/logout", async (HttpContext http, UserAccounts accounts) =>
         {
+            var before = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             await accounts.SignOutAsync(http.User, http.RequestAborted);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return Results.LocalRedirect("/login");
-        }).RequireAuthorization();
+            return await SingleSignOn.SignOutResultAsync(http, before);
+        }).RequireAuthorization()
+            // The user menu's Sign out is a form (its antiforgery token in the body); scripts post no body.
+            .Accepts<object>("application/x-www-form-urlencoded", "multipart/form-data", "application/json");
 
         // JSON in, 204 out; the other sessions of the person end, this one stays.
         endpoints.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, UserAccounts accounts) =>

@@ -24,6 +24,9 @@ public static class EventLabels
     {
         [EventActions.AccountSignedIn] = "Signed in",
         [EventActions.AccountSignedOut] = "Signed out",
+        [EventActions.AccountSsoSignedIn] = "Signed in with single sign-on",
+        [EventActions.AccountSsoSignInRefused] = "Single sign-on refused",
+        [EventActions.UserSsoProvisioned] = "User added at first single sign-on",
         [EventActions.AccountSignInFailed] = "Sign-in failed",
         [EventActions.AccountPasswordChanged] = "Password changed",
         [EventActions.UserCreated] = "User added",
@@ -97,6 +100,9 @@ public static class EventLabels
     {
         ["userName"] = "Account",
         ["remoteAddress"] = "From address",
+        ["provider"] = "Identity provider",
+        ["issuer"] = "Issuer",
+        ["subject"] = "Subject at the provider",
         ["role"] = "Role",
         ["from"] = "From",
         ["to"] = "To",

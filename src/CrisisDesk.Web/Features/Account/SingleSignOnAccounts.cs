@@ -1,0 +1,127 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Events;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CrisisDesk.Web.Features.Account;
+
+/// <summary>Why a single sign-on was refused: a code for the sign-in page's message, and the reason the event log keeps.</summary>
+public sealed class SingleSignOnRefusedException(string code, string reason) : Exception(reason)
+{
+    public string Code { get; } = code;
+}
+
+/// <summary>
+/// The accounts behind single sign-on. A person is found by the provider's issuer and subject (never by user name);
+/// the first sign-in creates the account, and every sign-in sets its role from the mapped claim, so a group removed at
+/// the provider takes the role away here at the next sign-in. Each outcome is written with its event in one transaction.
+/// </summary>
+public sealed class SingleSignOnAccounts(NpgsqlDataSource dataSource, SessionStore sessions, IOptions<SingleSignOnOptions> options)
+{
+    /// <summary>The refusal codes the sign-in page explains.</summary>
+    public static class Refusals
+    {
+        public const string NoRole = "no-role";
+        public const string NameTaken = "name-taken";
+        public const string Disabled = "disabled";
+        public const string NoName = "no-name";
+        public const string Token = "token";
+        public const string Failed = "failed";
+    }
+
+    private static readonly PasswordHasher<string> Hasher = new();
+
+    /// <summary>Finds or provisions the account for a validated id token's principal and opens a session for it.</summary>
+    /// <exception cref="SingleSignOnRefusedException">Nobody is signed in; the refusal is already recorded.</exception>
+    public async Task<(LiveSession Session, string Token)> SignInAsync(ClaimsPrincipal provider, string? remoteAddress, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        // The handler drops the "iss" claim; every claim carries the validated token's issuer instead.
+        var subjectClaim = provider.FindFirst("sub");
+        var issuer = subjectClaim?.Issuer ?? "";
+        var subject = subjectClaim?.Value ?? "";
+        var userName = (provider.FindFirstValue(settings.UserNameClaim) ?? provider.FindFirstValue("email") ?? subject).Trim();
+        var displayName = provider.FindFirstValue("name") is { Length: > 0 } name ? name.Trim() : userName;
+        var claimValues = provider.FindAll(settings.RoleClaim).Select(c => c.Value).ToList();
+        var role = settings.RoleFor(claimValues);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            if (issuer.Length == 0 || subject.Length == 0)
+                throw new SingleSignOnRefusedException(Refusals.Token, "the id token has no issuer or subject");
+            if (role is null)
+                throw new SingleSignOnRefusedException(Refusals.NoRole,
+                    $"no mapped role: {settings.RoleClaim} was {(claimValues.Count == 0 ? "absent" : string.Join(", ", claimValues.Take(10)))}");
+            var row = await connection.QuerySingleOrDefaultAsync<(int Id, string UserName, string DisplayName, string Role, bool Disabled)>(
+                "SELECT id, user_name, display_name, role, disabled FROM users WHERE external_issuer = @issuer AND external_subject = @subject FOR UPDATE",
+                new { issuer, subject }, transaction);
+            int userId;
+            var rolesChanged = false;
+            if (row.UserName is null)
+            {
+                if (userName.Length is < 2 or > 64 || !userName.All(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or '@'))
+                    throw new SingleSignOnRefusedException(Refusals.NoName, $"{settings.UserNameClaim} \"{userName}\" is not a usable user name");
+                if (await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users WHERE lower(user_name) = lower(@userName))", new { userName }, transaction))
+                    throw new SingleSignOnRefusedException(Refusals.NameTaken, $"an account named \"{userName}\" already exists and is not linked to this provider");
+                // Nobody knows this password: the account signs in only through the provider.
+                var unusable = Hasher.HashPassword(userName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+                userId = await connection.ExecuteScalarAsync<int>("""
+                    INSERT INTO users (user_name, display_name, password_hash, role, external_issuer, external_subject)
+                    VALUES (@userName, @displayName, @unusable, @role, @issuer, @subject) RETURNING id
+                    """, new { userName, displayName, unusable, role, issuer, subject }, transaction);
+                await EventLog.AppendAsync(connection, transaction, "system", null, new UserSsoProvisioned(userName, role, issuer, subject), cancellationToken);
+                row = (userId, userName, displayName, role, false);
+            }
+            else
+            {
+                userId = row.Id;
+                if (row.Disabled)
+                    throw new SingleSignOnRefusedException(Refusals.Disabled, "account disabled");
+                if (row.Role != role)
+                {
+                    // The provider is the source of the role: a group removed there takes the role away here, and
+                    // the person's other sessions end as with any role change.
+                    await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
+                    var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "role changed at the identity provider");
+                    await EventLog.AppendAsync(connection, transaction, "identity provider", null, new UserRoleChanged(row.UserName, row.Role, role, ended), cancellationToken);
+                    rolesChanged = true;
+                }
+                if (row.DisplayName != displayName)
+                    await connection.ExecuteAsync("UPDATE users SET display_name = @displayName WHERE id = @userId", new { displayName, userId }, transaction);
+            }
+            await EventLog.AppendAsync(connection, transaction, row.UserName, null,
+                new AccountSsoSignedIn(settings.DisplayName, issuer, subject, role, remoteAddress), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            if (rolesChanged)
+                sessions.Forget(userId);
+            var token = await sessions.CreateAsync(userId, remoteAddress, cancellationToken);
+            return (new LiveSession(userId, row.UserName, displayName, role), token);
+        }
+        catch (SingleSignOnRefusedException refused)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            await RecordRefusalAsync(issuer, subject, userName, refused.Message, remoteAddress, CancellationToken.None);
+            throw;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Two first sign-ins of the same person at once: the second finds the account the first made next time.
+            await transaction.RollbackAsync(CancellationToken.None);
+            await RecordRefusalAsync(issuer, subject, userName, "the account was being created by another sign-in at the same moment", remoteAddress, CancellationToken.None);
+            throw new SingleSignOnRefusedException(Refusals.Failed, "the account was being created by another sign-in at the same moment");
+        }
+    }
+
+    /// <summary>Records a sign-in that failed before an account was looked at (a token that failed its checks, a provider error).</summary>
+    public Task RecordRefusalAsync(string? issuer, string? subject, string? userName, string reason, string? remoteAddress, CancellationToken cancellationToken) =>
+        EventLog.AppendAsync(dataSource, "anonymous", null,
+            new AccountSsoSignInRefused(options.Value.DisplayName, NullIfEmpty(issuer), NullIfEmpty(subject), NullIfEmpty(userName), reason, remoteAddress), cancellationToken);
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+}
