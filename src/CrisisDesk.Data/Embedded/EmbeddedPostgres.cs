@@ -28,10 +28,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private readonly string _binDirectory;
     private readonly ILogger _logger;
     private readonly string? _runAs;
+    private readonly IReadOnlyDictionary<string, string> _serverSettings;
     private bool _stopped;
 
-    private EmbeddedPostgres(string dataDirectory, string binDirectory, ILogger logger)
+    private EmbeddedPostgres(string dataDirectory, string binDirectory, ILogger logger, IReadOnlyDictionary<string, string>? serverSettings)
     {
+        _serverSettings = serverSettings ?? new Dictionary<string, string>();
         _dataDirectory = dataDirectory;
         _clusterDirectory = Path.Combine(dataDirectory, "postgres");
         _binDirectory = binDirectory;
@@ -48,9 +50,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     public string ClusterDirectory => _clusterDirectory;
 
     /// <summary>Starts (initialising first if needed) the cluster kept under <paramref name="dataDirectory"/>.</summary>
+    /// <param name="serverSettings">Server settings for this start (<c>-c name=value</c>); the tests' throwaway cluster
+    /// turns durability off with them, which a cluster that holds an incident never does.</param>
     /// <exception cref="EmbeddedPostgresException">No server binaries, or the server could not be started; the message says what to do.</exception>
     public static async Task<EmbeddedPostgres> StartAsync(string dataDirectory, string? binDirectory = null,
-        ILogger? logger = null, string database = "crisisdesk", CancellationToken cancellationToken = default)
+        ILogger? logger = null, string database = "crisisdesk", IReadOnlyDictionary<string, string>? serverSettings = null,
+        CancellationToken cancellationToken = default)
     {
         var bin = string.IsNullOrWhiteSpace(binDirectory) ? FindServerBinaries() : binDirectory;
         if (bin is null || !File.Exists(Path.Combine(bin, "initdb")) || !File.Exists(Path.Combine(bin, "pg_ctl")))
@@ -58,10 +63,13 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
                 $"No PostgreSQL server binaries were found ({(bin is null ? "looked for initdb and pg_ctl in /usr/lib/postgresql/*/bin and on PATH" : $"none in {bin}")}). " +
                 "Install the server (Debian: apt-get install postgresql) or point CrisisDesk at a server with " +
                 "--ConnectionStrings:CrisisDesk=\"Host=...;Username=...;Password=...;Database=...\".");
-        var server = new EmbeddedPostgres(Path.GetFullPath(dataDirectory), bin, logger ?? NullLogger.Instance);
+        var server = new EmbeddedPostgres(Path.GetFullPath(dataDirectory), bin, logger ?? NullLogger.Instance, serverSettings);
         await server.StartCoreAsync(database, cancellationToken).ConfigureAwait(false);
         return server;
     }
+
+    private string ExtraSettings() =>
+        string.Concat(_serverSettings.Select(setting => $" -c {setting.Key}={setting.Value}"));
 
     /// <summary>The newest installed server's bin directory, or null.</summary>
     public static string? FindServerBinaries()
@@ -124,7 +132,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await RunServerToolAsync("pg_ctl",
         [
             "start", "-D", _clusterDirectory, "-w", "-t", "60", "-l", log,
-            "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=",
+            "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={ExtraSettings()}",
         ], ct).ConfigureAwait(false);
 
         var builder = new NpgsqlConnectionStringBuilder
