@@ -123,6 +123,7 @@ public sealed class ConnectionTests(BrowserFixture browser) : AppTests(browser)
 
     public override async Task DisposeAsync()
     {
+        await ClosePagesAsync();
         if (_restarted is not null)
             await _restarted.DisposeAsync();
         await base.DisposeAsync();
