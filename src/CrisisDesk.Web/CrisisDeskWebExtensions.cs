@@ -124,6 +124,7 @@ public static class CrisisDeskWebExtensions
     {
         roles ??= Features.Nodes.NodeRoles.Both;
         app.UseTrustedForwardedHeaders();
+        app.UseLongConnectionsEndAtShutdown();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         // An unknown address in a browser gets the NotFound page with its 404; APIs, feeds and scripts keep their bare

@@ -69,6 +69,33 @@ public sealed class ConnectionTests(BrowserFixture browser) : AppTests(browser)
     }
 
     [Fact]
+    public async Task Stopped_with_pages_open_the_server_ends_at_once_instead_of_waiting_out_the_shutdown_timeout()
+    {
+        var operators = new[] { await NewPageAsync(), await NewPageAsync() };
+        foreach (var page in operators)
+        {
+            await page.SignInAsync("admin", AdminPassword);
+            await page.WaitForCircuitAsync();
+        }
+
+        // The host gives its services 30 s to stop. An open circuit's reconnect, arriving while SignalR closes its
+        // connections, used to hold Kestrel's graceful stop for all of it (dotnet/aspnetcore#58947): a restart hung.
+        int exitCode;
+        try
+        {
+            exitCode = await App.StopAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("The server was still running 15 s after SIGTERM with two pages open: its graceful stop waited for their circuits.");
+            throw;
+        }
+        Assert.Equal(0, exitCode);
+        // And the pages say so: the reconnecting badge (or already offline).
+        await Chip(operators[0], "reconnecting").Or(Chip(operators[0], "offline")).First.WaitForAsync();
+    }
+
+    [Fact]
     public async Task A_paused_circuit_resumes_on_the_same_page_with_what_was_typed()
     {
         var page = await NewPageAsync();
