@@ -232,7 +232,7 @@ internal static partial class DeliveryBench
             fanOutLines.Add($"Notification fan-out: one alert submitted → approval request to {fanOut} approvers by email and SMS ({2 * fanOut} messages)");
             fanOutLines.AddRange(FanOutRows(seen, token, t0, expected));
             fanOutLines.Add($"  load: {Load()}");
-            foreach (var line in fanOutLines[^(expected.Count + 3)..])
+            foreach (var line in fanOutLines[^(expected.Count + 4)..])
                 Console.WriteLine(line);
 
             // 4. The same alert approved with an email list and an SMS list of fanOut people each.
@@ -249,7 +249,7 @@ internal static partial class DeliveryBench
             fanOutLines.Add($"List fan-out: that alert approved with an email list of {fanOut} and an SMS list of {fanOut} (and the webhook and social channels)");
             fanOutLines.AddRange(FanOutRows(seen, token, t0, expected));
             fanOutLines.Add($"  load: {Load()}");
-            foreach (var line in fanOutLines[^(expected.Count + 3)..])
+            foreach (var line in fanOutLines[^(expected.Count + 4)..])
                 Console.WriteLine(line);
         }
 
@@ -261,11 +261,16 @@ internal static partial class DeliveryBench
         foreach (var line in fanOutLines)
             Console.WriteLine(line);
         Console.WriteLine(duplicates.Count == 0 ? "Every message arrived once." : "MORE THAN ONCE: " + string.Join(", ", duplicates));
+        if (Incomplete > 0)
+            Console.WriteLine($"INCOMPLETE: {Incomplete} waits ran out (see above).");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores; {Uptime()}");
         await app.DisposeAsync();
         await database.DisposeAsync();
-        return duplicates.Count == 0 && results.All(r => r.Table.Missing == 0) ? 0 : 1;
+        return duplicates.Count == 0 && Incomplete == 0 && results.All(r => r.Table.Missing == 0) ? 0 : 1;
     }
+
+    /// <summary>Waits that ran out before everything arrived (the exit code is then 1).</summary>
+    private static int Incomplete;
 
     /// <summary>How long each poll of the public CAP document took (the resolution of "served").</summary>
     private static readonly List<double> CapGetMs = [];
@@ -289,6 +294,7 @@ internal static partial class DeliveryBench
                 return capAt;
             await Task.Delay(1);
         }
+        Incomplete++;
         Console.WriteLine($"  {token}: not everything arrived within {timeout.TotalSeconds:0} s: "
             + string.Join(", ", expected.Select(e => $"{e.Key} {seen.Count(e.Key, token)}/{e.Value}")) + (http is null ? "" : capAt is null ? ", CAP not served" : ""));
         return capAt;
@@ -308,6 +314,7 @@ internal static partial class DeliveryBench
         {
             if (deadline.Elapsed > timeout)
             {
+                Incomplete++;
                 Console.WriteLine($"  {column} {id}: receipts not all stored within {timeout.TotalSeconds:0} s");
                 return;
             }
