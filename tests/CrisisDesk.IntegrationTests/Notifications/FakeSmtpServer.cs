@@ -41,6 +41,9 @@ public sealed class FakeSmtpServer : IAsyncDisposable
     /// </summary>
     public int? AcceptWithoutAnswerAt;
 
+    /// <summary>Called with each message as it is accepted (before its 250 goes out): the delivery bench times it.</summary>
+    public Action<ReceivedMail>? OnAccepted { get; set; }
+
     /// <summary>How many of the next DATA commands answer 451 (a transient refusal).</summary>
     public int TransientFailuresToServe;
 
@@ -182,7 +185,9 @@ public sealed class FakeSmtpServer : IAsyncDisposable
                         }
                         else
                         {
-                            Messages.Enqueue(new ReceivedMail(user, from!, rcpt.ToList(), data.ToString()));
+                            var mail = new ReceivedMail(user, from!, rcpt.ToList(), data.ToString());
+                            Messages.Enqueue(mail);
+                            OnAccepted?.Invoke(mail);
                             if (AcceptWithoutAnswerAt is { } silentAt && Messages.Count == silentAt)
                             {
                                 Holding.TrySetResult();

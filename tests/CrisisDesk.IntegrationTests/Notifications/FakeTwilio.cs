@@ -31,6 +31,9 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
     public int Calls;
 
+    /// <summary>Called with each message as it is accepted (before the 201 goes out): the delivery bench times it.</summary>
+    public Action<(string To, string From, string Body)>? OnAccepted { get; set; }
+
     /// <summary>
     /// When set, a call that arrives once this many messages are accepted is held, never answered, until the caller
     /// gives up (<see cref="Holding"/> completes when it arrives): the provider as a sender stopping mid-list sees it.
@@ -78,6 +81,7 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         if (!E164().IsMatch(to))
             return Results.Json(new { code = 21211, message = $"The 'To' number {to} is not a valid phone number.", status = 400 }, statusCode: 400);
         Messages.Enqueue((to, from, body));
+        OnAccepted?.Invoke((to, from, body));
         var messageSid = "SM" + Guid.NewGuid().ToString("N");
         return Results.Json(new
         {

@@ -56,6 +56,12 @@ public sealed class FakeChannelServers : IAsyncDisposable
     public ConcurrentDictionary<string, (string Text, string RootUri, string RootCid, string ParentUri, string ParentCid)> BlueskyReplies { get; } = new();
     public int RateLimitedCalls;
 
+    /// <summary>
+    /// Called with the channel ("webhook", "mastodon", "x", "bluesky") and the text or body of each new post or webhook
+    /// the fakes accept (not replies): the delivery bench times them.
+    /// </summary>
+    public Action<string, string>? OnReceived { get; set; }
+
     public static async Task<FakeChannelServers> StartAsync()
     {
         var fake = new FakeChannelServers();
@@ -121,7 +127,10 @@ public sealed class FakeChannelServers : IAsyncDisposable
             if (inReplyTo is not null)
                 MastodonReplies.Enqueue((text, inReplyTo, visibility));
             else
+            {
                 MastodonStatuses.Enqueue(text);
+                OnReceived?.Invoke("mastodon", text);
+            }
             return Results.Json(status);
         });
 
@@ -150,7 +159,10 @@ public sealed class FakeChannelServers : IAsyncDisposable
                 TweetReplies.Enqueue((text, parent));
             }
             else
+            {
                 Tweets.Enqueue(text);
+                OnReceived?.Invoke("x", text);
+            }
             var id = "17" + Interlocked.Increment(ref nextId).ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
             return Results.Json(new { data = new { id, text, edit_history_tweet_ids = new[] { id } } }, statusCode: 201);
         });
@@ -191,6 +203,8 @@ public sealed class FakeChannelServers : IAsyncDisposable
             // A record that exists cannot be created again (the real PDS answers 500 here today).
             if (!BlueskyRecords.TryAdd(rkey, record.GetProperty("text").GetString()!))
                 return Results.Json(new { error = "InternalServerError", message = "Internal Server Error" }, statusCode: 500);
+            if (!record.TryGetProperty("reply", out _))
+                OnReceived?.Invoke("bluesky", record.GetProperty("text").GetString()!);
             return Results.Json(new { uri = $"at://{BlueskyDid}/app.bsky.feed.post/{rkey}", cid = "bafyrei" + rkey });
         });
         web.MapGet("/xrpc/com.atproto.repo.getRecord", (HttpContext http) =>
@@ -210,6 +224,8 @@ public sealed class FakeChannelServers : IAsyncDisposable
             var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookSecret), Encoding.UTF8.GetBytes(timestamp + ".").Concat(body).ToArray()));
             var valid = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(http.Request.Headers[WebhookChannel.SignatureHeader].ToString()));
             Webhooks.Enqueue((http.Request.Headers[WebhookChannel.DeliveryHeader].ToString(), valid, Encoding.UTF8.GetString(body)));
+            if (valid)
+                OnReceived?.Invoke("webhook", Encoding.UTF8.GetString(body));
             return valid ? Results.Ok() : Results.Unauthorized();
         });
     }
