@@ -20,13 +20,19 @@ public sealed partial class FakeTwilio : IAsyncDisposable
     public const string AuthToken = "twilio-test-token";
     public const string From = "+15005550006";
 
+    /// <summary>Queued in <see cref="FailuresToServe"/>: the call gets no answer at all.</summary>
+    public const int NoAnswer = 0;
+
     private FakeServer? _server;
 
     public Uri BaseUrl { get; private set; } = default!;
 
     public ConcurrentQueue<(string To, string From, string Body)> Messages { get; } = new();
 
-    /// <summary>Statuses (429, 503) served to the next calls before any is accepted.</summary>
+    /// <summary>
+    /// Statuses (429, 503) served to the next calls before any is accepted; <see cref="NoAnswer"/> holds that call
+    /// unanswered until the caller gives up (a provider that times out), and accepts nothing.
+    /// </summary>
     public ConcurrentQueue<int> FailuresToServe { get; } = new();
 
     public int Calls;
@@ -59,6 +65,18 @@ public sealed partial class FakeTwilio : IAsyncDisposable
             return Results.Json(new { code = 20003, message = "Authenticate", status = 401 }, statusCode: 401);
         if (FailuresToServe.TryDequeue(out var status))
         {
+            if (status == NoAnswer)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The sender gave up waiting.
+                }
+                return Results.Empty;
+            }
             if (status == 429)
                 http.Response.Headers.RetryAfter = "1";
             return Results.Json(new { code = status == 429 ? 20429 : 20500, message = status == 429 ? "Too Many Requests" : "Service Unavailable", status }, statusCode: status);

@@ -126,6 +126,22 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task An_sms_provider_that_does_not_answer_is_given_up_on_after_the_attempt_timeout_and_the_retry_delivers_once()
+    {
+        var team = await TeamAsync();
+        app.Twilio.FailuresToServe.Enqueue(FakeTwilio.NoAnswer);
+        var calls = app.Twilio.Calls;
+        var alertId = await SubmitAlertAsync(team, AlertSamples.Flood());
+
+        await PublishingFactory.EventuallyAsync(async () => (await NotificationDeliveriesAsync(team.ApproverName)).Contains("sms:succeeded"),
+            "the approver's SMS delivered after the provider's silence");
+        var sms = Assert.Single(app.Twilio.Messages, m => m.To == team.Phone);
+        Assert.EndsWith($"/incidents/{team.IncidentId}/alerts/{alertId}", sms.Body, StringComparison.Ordinal);
+        // Given up by the per-call timeout and made again by the dispatcher's retry pipeline, within the same dispatch.
+        Assert.True(app.Twilio.Calls - calls >= 2, "the unanswered call was given up and made again");
+    }
+
+    [Fact]
     public async Task A_malformed_address_or_number_is_refused_at_its_field_and_nothing_is_saved()
     {
         var (user, password) = await app.CreateUserAsync(Roles.Approver);
