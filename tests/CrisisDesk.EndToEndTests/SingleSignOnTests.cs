@@ -309,6 +309,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
                      (1440, 900, "", "sign-in-sso-1440x900"),
                      (390, 844, "", "sign-in-sso-390x844"),
                      (390, 844, "?sso=token", "sign-in-sso-error-390x844"),
+                     (390, 844, "?signedOut=1", "sign-in-sso-signed-out-390x844"),
                  })
         {
             await page.SetViewportSizeAsync(width, height);
@@ -325,5 +326,19 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
             }
             await page.ScreenshotAsync(name);
         }
+
+        // The provider's name is the organisation's to choose: a long one wraps inside the button, it is not cut off.
+        const string LongName = "Riverside County Council Emergency Management Identity Service (Staff-Single-Sign-On-Gateway)";
+        await page.GetByTestId("sso-sign-in").Locator(".mud-button-label").EvaluateAsync(
+            "(label, name) => label.lastChild.textContent = 'Sign in with ' + name", LongName);
+        await page.AssertNoHorizontalScrollAsync("the sign-in page at 390px with a long provider name");
+        var longButton = (await page.GetByTestId("sso-sign-in").BoundingBoxAsync())!;
+        var card = (await page.Locator(".login-card").BoundingBoxAsync())!;
+        Assert.True(longButton.X >= card.X && longButton.X + longButton.Width <= card.X + card.Width,
+            $"the button at {longButton.X}..{longButton.X + longButton.Width} sticks out of its card at {card.X}..{card.X + card.Width}");
+        var clipped = await page.GetByTestId("sso-sign-in").EvaluateAsync<bool>(
+            "b => [...b.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1) || b.scrollWidth > b.clientWidth + 1");
+        Assert.False(clipped, "the long provider name is clipped inside its button");
+        await page.ScreenshotAsync("sign-in-sso-long-name-390x844");
     }
 }
