@@ -76,9 +76,41 @@ public sealed class SingleSignOnApp : IAsyncLifetime
 /// form beside it for break-glass.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp app) : IClassFixture<SingleSignOnApp>
+public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp app) : IClassFixture<SingleSignOnApp>, IAsyncLifetime
 {
+    private readonly List<IPage> _pages = [];
+
     private FakeOidcProvider Provider => app.Provider;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Each test's people close their browsers when it ends: an open page keeps its circuit, which would hold the
+    /// shared server's graceful stop and go on retrying it from the browser every later test shares.
+    /// </summary>
+    public async Task DisposeAsync()
+    {
+        foreach (var page in _pages)
+        {
+            try
+            {
+                await page.Context.CloseAsync();
+            }
+            catch (PlaywrightException)
+            {
+                // Already closed.
+            }
+        }
+        _pages.Clear();
+    }
+
+    /// <summary>A page in a browser context of its own (another person), closed when the test ends.</summary>
+    private async Task<IPage> NewPageAsync()
+    {
+        var page = await browser.NewPageAsync(AppAddress);
+        _pages.Add(page);
+        return page;
+    }
 
     private Uri AppAddress => app.App.BaseAddress;
 
@@ -129,7 +161,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
 
     private async Task<IPage> SignedInAdminAsync()
     {
-        var admin = await browser.NewPageAsync(AppAddress);
+        var admin = await NewPageAsync();
         await admin.SignInAsync("admin", SingleSignOnApp.AdminPassword);
         return admin;
     }
@@ -138,7 +170,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
     public async Task An_approver_signs_in_through_the_providers_redirect_is_provisioned_and_recorded()
     {
         var person = Person("staff", "crisis-approvers");
-        var page = await browser.NewPageAsync(AppAddress);
+        var page = await NewPageAsync();
         var trail = TrailOf(page);
 
         await ClickProviderButtonAsync(page, person, returnUrl: "/approvals");
@@ -187,7 +219,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
     public async Task A_viewer_from_the_provider_does_not_get_the_approvals_page()
     {
         var person = Person("crisis-viewers");
-        var page = await browser.NewPageAsync(AppAddress);
+        var page = await NewPageAsync();
 
         await ClickProviderButtonAsync(page, person, returnUrl: "/approvals");
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/approvals");
@@ -207,7 +239,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
     public async Task Sign_out_from_the_user_menu_ends_the_session_here_and_at_the_provider()
     {
         var person = Person("crisis-operators");
-        var page = await browser.NewPageAsync(AppAddress);
+        var page = await NewPageAsync();
         await ClickProviderButtonAsync(page, person);
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
         // An open page with a live circuit, as a person signing out has.
@@ -248,9 +280,9 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
         await replay.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = "crisisdesk.auth", Value = appCookie, Url = AppAddress.ToString() }]);
         Assert.Equal(401, (await replay.APIRequest.GetAsync("/api/incidents")).Status);
         var replayed = await replay.NewPageAsync();
+        _pages.Add(replayed);
         await replayed.GotoAsync("/");
         Assert.StartsWith($"{AppAddress}login", replayed.Url, StringComparison.Ordinal);
-        await replay.CloseAsync();
         Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM events WHERE action = 'account.signed-out' AND actor = @actor", new { actor = person.UserName }));
     }
 
@@ -262,7 +294,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
     {
         var person = Person("crisis-admins");
         var refused = await ScalarAsync<long>("SELECT count(*) FROM events WHERE action = 'account.sso-sign-in-refused'");
-        var page = await browser.NewPageAsync(AppAddress);
+        var page = await NewPageAsync();
 
         await ClickProviderButtonAsync(page, person, flaw);
         await page.WaitForURLAsync(url => new Uri(url).PathAndQuery == "/login?sso=token");
@@ -280,7 +312,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
     [Fact]
     public async Task The_local_form_beside_the_provider_still_signs_in_and_out_for_break_glass()
     {
-        var page = await browser.NewPageAsync(AppAddress);
+        var page = await NewPageAsync();
         var endSessions = Provider.EndSessionRequests.Count;
         var trail = TrailOf(page);
         await page.GotoAsync("/login");
@@ -303,7 +335,7 @@ public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp ap
     [Fact]
     public async Task The_sign_in_page_with_the_provider_fits_a_desktop_and_a_phone()
     {
-        var page = await browser.NewPageAsync(AppAddress);
+        var page = await NewPageAsync();
         foreach (var (width, height, query, name) in new[]
                  {
                      (1440, 900, "", "sign-in-sso-1440x900"),
