@@ -30,16 +30,22 @@ public enum IdTokenFlaw
 /// the specifications and not with the client's own library: the discovery document, a JWKS with a real RSA key, an
 /// authorize endpoint that insists on PKCE (S256) and redirects back with the code and state, a token endpoint that
 /// checks the client secret and the code verifier and issues an RS256-signed id token carrying the nonce, and an
-/// end-session endpoint that returns to the client's post-logout address with its state.
+/// end-session endpoint that returns to the client's post-logout address with its state. Like a real provider it keeps
+/// a session of its own for the browser (a cookie set at authorize, <see cref="SessionCookie"/>), which the
+/// end-session endpoint ends: <see cref="ActiveSessions"/> says which are still open.
 /// </summary>
 public sealed class FakeOidcProvider : IAsyncDisposable
 {
     public const string KeyId = "fake-provider-key-1";
 
+    /// <summary>The provider's own session cookie, set on its origin at authorize and deleted at end session.</summary>
+    public const string SessionCookie = "fake_op_session";
+
     private readonly FakeServer _server;
     private readonly RSA _key = RSA.Create(2048);
     private readonly RSA _otherKey = RSA.Create(2048);
     private readonly ConcurrentDictionary<string, PendingCode> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _sessions = new(StringComparer.Ordinal);
 
     private sealed record PendingCode(string ClientId, string RedirectUri, string Challenge, string? Nonce, OidcPerson Person, IdTokenFlaw Flaw);
 
@@ -72,6 +78,9 @@ public sealed class FakeOidcProvider : IAsyncDisposable
 
     /// <summary>Each token request refused, with why.</summary>
     public ConcurrentQueue<string> RefusedTokenRequests { get; } = new();
+
+    /// <summary>The provider's open sessions (the <see cref="SessionCookie"/> values), each with its person's subject.</summary>
+    public IReadOnlyDictionary<string, string> ActiveSessions => new Dictionary<string, string>(_sessions, StringComparer.Ordinal);
 
     /// <summary>Each end-session request's query.</summary>
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> EndSessionRequests { get; } = new();
@@ -134,6 +143,10 @@ public sealed class FakeOidcProvider : IAsyncDisposable
             : null;
         if (problem is not null)
             return Results.Redirect(QueryHelpers.AddQueryString(redirect.ToString(), new Dictionary<string, string?> { ["error"] = problem, ["state"] = Get("state") }));
+        // The person is signed in here now (a real provider would have shown its login form first).
+        var session = Base64Url(RandomNumberGenerator.GetBytes(16));
+        _sessions[session] = NextPerson.Subject;
+        context.Response.Cookies.Append(SessionCookie, session, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, Path = "/" });
         var code = Base64Url(RandomNumberGenerator.GetBytes(32));
         _codes[code] = new PendingCode(ClientId, redirect.ToString(), Get("code_challenge"), query.GetValueOrDefault("nonce"), NextPerson, NextFlaw);
         return Results.Redirect(QueryHelpers.AddQueryString(redirect.ToString(), new Dictionary<string, string?> { ["code"] = code, ["state"] = Get("state"), ["iss"] = Issuer }));
@@ -203,6 +216,11 @@ public sealed class FakeOidcProvider : IAsyncDisposable
     {
         var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
         EndSessionRequests.Enqueue(query);
+        if (context.Request.Cookies.TryGetValue(SessionCookie, out var session))
+        {
+            _sessions.TryRemove(session, out _);
+            context.Response.Cookies.Delete(SessionCookie, new CookieOptions { Path = "/" });
+        }
         if (query.GetValueOrDefault("post_logout_redirect_uri") is { Length: > 0 } back)
             return Results.Redirect(QueryHelpers.AddQueryString(back, "state", query.GetValueOrDefault("state") ?? ""));
         return Results.Text("Signed out at the fake provider.");

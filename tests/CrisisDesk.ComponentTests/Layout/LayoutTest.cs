@@ -24,6 +24,7 @@ public abstract class LayoutTest : ComponentTest
         Context.Services.AddSingleton<CrisisDesk.Web.Features.Notifications.INotificationInbox>(new Notifications.FakeInbox());
         Context.Services.AddSingleton(new CrisisDesk.Web.Features.Notifications.NotificationHub());
         Context.Services.AddSingleton(TimeProvider.System);
+        Context.Services.AddScoped<SigningOutPage>();
     }
 
     /// <summary>Signs in as <paramref name="role"/>: the policies of that role and every role below it hold.</summary>

@@ -71,6 +71,9 @@ public sealed class MainLayoutTests : LayoutTest
         var signOut = layout.Find("form[action='/account/logout']");
         Assert.Equal("post", signOut.GetAttribute("method"));
         Assert.NotNull(signOut.QuerySelector("input[name=__RequestVerificationToken]"));
+        // The form names its page, so that this page's circuit leaves the navigation to the form's redirect.
+        var page = Context.Services.GetRequiredService<SigningOutPage>();
+        Assert.Equal(page.Key, signOut.QuerySelector($"input[name={SigningOutPage.FormField}]")?.GetAttribute("value"));
     }
 
     [Fact]

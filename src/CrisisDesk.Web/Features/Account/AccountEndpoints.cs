@@ -66,7 +66,12 @@ public static class AccountEndpoints
         endpoints.MapPost("/account/logout", async (HttpContext http, UserAccounts accounts) =>
         {
             var before = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            await accounts.SignOutAsync(http.User, http.RequestAborted);
+            // The user menu names its page: that page's circuit must not navigate away while the browser follows this
+            // response's redirect (the provider's end-session endpoint would never be reached).
+            var signingOutPage = http.Request.HasFormContentType
+                ? (await http.Request.ReadFormAsync(http.RequestAborted))[SigningOutPage.FormField].ToString()
+                : null;
+            await accounts.SignOutAsync(http.User, http.RequestAborted, string.IsNullOrEmpty(signingOutPage) ? null : signingOutPage);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return await SingleSignOn.SignOutResultAsync(http, before);
         }).RequireAuthorization()

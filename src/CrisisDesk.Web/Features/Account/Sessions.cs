@@ -52,8 +52,11 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
 
     private readonly ConcurrentDictionary<string, (LiveSession? Session, long CheckedAt)> _checked = new(StringComparer.Ordinal);
 
-    /// <summary>Raised with the user id after that user's sessions were revoked here, so open circuits re-check at once.</summary>
-    public event Action<int>? Revoked;
+    /// <summary>
+    /// Raised after a user's sessions were revoked here, so their open circuits re-check at once: the user id, and the
+    /// <see cref="SigningOutPage.Key"/> of the page that is signing out, if one is (it is leaving by itself).
+    /// </summary>
+    public event Action<int, string?>? Revoked;
 
     public async Task<string> CreateAsync(int userId, string? remoteAddress, CancellationToken cancellationToken)
     {
@@ -87,14 +90,20 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
         return session;
     }
 
-    public async Task RevokeAsync(string token, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes one session. <paramref name="signingOutPage"/> names the open page (its <see cref="SigningOutPage.Key"/>)
+    /// whose sign-out this is: its circuit is signed out like the others, but does not navigate to the sign-in page,
+    /// since the browser is already following the sign-out's own redirect (to the identity provider's end-session
+    /// endpoint, which a navigation of the old page would cancel).
+    /// </summary>
+    public async Task RevokeAsync(string token, string reason, CancellationToken cancellationToken, string? signingOutPage = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var userId = await connection.ExecuteScalarAsync<int?>(
             "UPDATE sessions SET revoked_at = now(), revoked_reason = @reason WHERE id = @id AND revoked_at IS NULL RETURNING user_id", new { id = Hash(token), reason });
         _checked.TryRemove(token, out _);
         if (userId is { } user)
-            Revoked?.Invoke(user);
+            Revoked?.Invoke(user, signingOutPage);
     }
 
     /// <summary>
@@ -113,7 +122,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
         foreach (var (token, seen) in _checked)
             if (seen.Session?.UserId == userId)
                 _checked.TryRemove(token, out _);
-        Revoked?.Invoke(userId);
+        Revoked?.Invoke(userId, null);
     }
 
     private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -165,8 +174,25 @@ public sealed class SessionAuthenticationStateProvider(ILoggerFactory loggerFact
     }
 }
 
+/// <summary>
+/// Which open page this is (a key the user menu's sign-out form posts back), and whether it is the one signing out: that
+/// page's circuit ends like any other, but <c>RedirectToLogin</c> leaves the navigation to the sign-out's own redirect.
+/// One per circuit (scoped).
+/// </summary>
+public sealed class SigningOutPage
+{
+    /// <summary>The form field that carries <see cref="Key"/> in <c>POST /account/logout</c>.</summary>
+    public const string FormField = "signingOutPage";
+
+    public string Key { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+
+    public bool IsSigningOut { get; private set; }
+
+    public void Begin() => IsSigningOut = true;
+}
+
 /// <summary>Tracks each open circuit's user, so that revoking their sessions reaches their open pages at once.</summary>
-public sealed class SessionCircuitHandler(AuthenticationStateProvider authentication, SessionStore sessions, ILogger<SessionCircuitHandler> logger) : CircuitHandler
+public sealed class SessionCircuitHandler(AuthenticationStateProvider authentication, SessionStore sessions, SigningOutPage page, ILogger<SessionCircuitHandler> logger) : CircuitHandler
 {
     private int? _userId;
 
@@ -186,10 +212,12 @@ public sealed class SessionCircuitHandler(AuthenticationStateProvider authentica
         return Task.CompletedTask;
     }
 
-    private void OnRevoked(int userId)
+    private void OnRevoked(int userId, string? signingOutPage)
     {
         if (userId != _userId || authentication is not SessionAuthenticationStateProvider provider)
             return;
+        if (signingOutPage is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(signingOutPage), Encoding.UTF8.GetBytes(page.Key)))
+            page.Begin();
         _ = Task.Run(async () =>
         {
             try
@@ -212,6 +240,7 @@ public static class SessionExtensions
         services.AddOptions<SignInSessionOptions>().BindConfiguration(SignInSessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SessionStore>();
         services.AddScoped<AuthenticationStateProvider, SessionAuthenticationStateProvider>();
+        services.AddScoped<SigningOutPage>();
         services.AddScoped<CircuitHandler, SessionCircuitHandler>();
         return services;
     }

@@ -50,10 +50,10 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
     }
 
     /// <summary>Ends the caller's session on the server (the cookie no longer counts anywhere) and records it.</summary>
-    public async Task SignOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+    public async Task SignOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default, string? signingOutPage = null)
     {
         if (user.FindFirst(SessionStore.TokenClaim)?.Value is { } token)
-            await sessions.RevokeAsync(token, "signed out", cancellationToken);
+            await sessions.RevokeAsync(token, "signed out", cancellationToken, signingOutPage);
         await EventLog.AppendAsync(dataSource, user.ActorName(), null, new AccountSignedOut(), cancellationToken);
     }
 
