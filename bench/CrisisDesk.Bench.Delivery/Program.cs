@@ -140,7 +140,7 @@ internal static partial class DeliveryBench
             {
                 var keep = i >= warmup;
                 var token = $"Alert-{i:0000}";
-                var (alertId, _) = await alerts.DraftAsync(op, incidentId, Flood($"{token} Keep away from the river"));
+                var (alertId, _) = await alerts.DraftAsync(op, incidentId, AlertSamples.Flood($"{token} Keep away from the river"));
                 await alerts.SubmitAsync(op, alertId);
                 var identifier = (await alerts.GetAsync(alertId))!.Identifier;
                 var before = Stopwatch.GetTimestamp();
@@ -224,7 +224,7 @@ internal static partial class DeliveryBench
             Console.WriteLine($"{fanOut} approvers with email and SMS set up in {setup.Elapsed.TotalSeconds:0.0} s (not timed below).");
 
             const string token = "Fan-0001";
-            var (alertId, _) = await alerts.DraftAsync(op, incidentId, Flood($"{token} Evacuate Lower Town now"));
+            var (alertId, _) = await alerts.DraftAsync(op, incidentId, AlertSamples.Flood($"{token} Evacuate Lower Town now"));
             await alerts.SubmitAsync(op, alertId);
             var t0 = Stopwatch.GetTimestamp();
             var expected = new Dictionary<string, int> { ["email-notify"] = fanOut, ["sms-notify"] = fanOut };
@@ -387,34 +387,6 @@ internal static partial class DeliveryBench
 
     private static ClaimsPrincipal Principal(string name, string role) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "bench"));
-
-    private static CapAlert Flood(string headline) => new()
-    {
-        Identifier = "composer-placeholder",
-        Sender = "composer@placeholder",
-        Sent = new DateTimeOffset(2026, 11, 21, 14, 32, 0, TimeSpan.Zero),
-        Status = CapStatus.Actual,
-        MsgType = CapMsgType.Alert,
-        Scope = CapScope.Public,
-        Infos =
-        [
-            new CapInfo
-            {
-                Language = "en-GB",
-                Categories = [CapCategory.Met],
-                Event = "River flooding",
-                ResponseTypes = [CapResponseType.Evacuate],
-                Urgency = CapUrgency.Immediate,
-                Severity = CapSeverity.Severe,
-                Certainty = CapCertainty.Observed,
-                SenderName = "Riverside Council Emergency Team",
-                Headline = headline,
-                Description = "Water is rising fast on Quay Street and Mill Lane.",
-                Instruction = "Leave now by the A59. Do not drive through flood water.",
-                Areas = [new CapArea { AreaDesc = "Lower Town", Circles = [new CapCircle(new CapPoint(53.9600m, -1.0750m), 2.5m)] }],
-            },
-        ],
-    };
 
     /// <summary>What the fakes accepted, by channel and token, with the monotonic time of each.</summary>
     private sealed partial class Receipts

@@ -160,7 +160,8 @@ public sealed class IngestHost(
             // Given back so that another node takes them at once rather than after they expire.
             await leases.ReleaseAsync(_owned.Keys.ToList(), settings.NodeName, cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        // ObjectDisposedException: the data source went first (a host torn down as a whole, as test hosts are).
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             logger.LogWarning(e, "Could not give the source leases back; they expire in {Ttl}", settings.LeaseTtl);
         }
