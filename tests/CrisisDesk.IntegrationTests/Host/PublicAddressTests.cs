@@ -125,3 +125,48 @@ public sealed partial class ForwardedHeadersTests(ProxiedFactory app) : IClassFi
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
 }
+
+/// <summary>Behind the trusted proxy with a public address on a port of its own (https://alerts.example.gov:8443/).</summary>
+public sealed class ProxiedOnAPortFactory : CrisisDeskFactory
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["CrisisDesk:Proxy:KnownProxies:0"] = ProxiedFactory.Proxy,
+        ["CrisisDesk:PublicBaseUrl"] = "https://alerts.example.gov:8443/",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, PeerFromHeader>());
+    }
+
+    private sealed class PeerFromHeader : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.RemoteIpAddress = IPAddress.Parse(ProxiedFactory.Proxy);
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+}
+
+public sealed class ForwardedHostWithAPortTests(ProxiedOnAPortFactory app) : IClassFixture<ProxiedOnAPortFactory>
+{
+    [Fact]
+    public async Task The_forwarded_host_and_port_of_the_public_address_are_believed_and_redirects_keep_the_port()
+    {
+        var client = app.CreateDefaultClient();
+        client.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        client.DefaultRequestHeaders.Add("X-Forwarded-Host", "alerts.example.gov:8443");
+
+        var response = await client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("https://alerts.example.gov:8443/login", response.Headers.Location?.ToString() ?? "", StringComparison.Ordinal);
+    }
+}

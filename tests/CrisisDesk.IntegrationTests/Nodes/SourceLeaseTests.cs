@@ -23,7 +23,11 @@ public sealed class SourceLeaseTests(TestDatabase database) : IClassFixture<Test
             sources.Add(await database.NewSourceAsync(incidentId));
         var leases = new SourceLeases(database.DataSource);
         var nodes = Enumerable.Range(1, 8).Select(n => $"node-{n}").ToList();
-        var ttl = TimeSpan.FromSeconds(2);
+        // Long enough that no lease can run out while a round is still being raced and checked, however slow the machine:
+        // with 2 s, a round that took longer under load (160 acquisitions, then 60 checks in turn) saw an early winner's
+        // lease expire and rightly go to a second node, and the test failed for the machine's slowness, not the leases'.
+        // Expiry itself is then made to happen by moving the leases' end into the past (the database's clock decides it).
+        var ttl = TimeSpan.FromMinutes(2);
 
         for (var round = 0; round < 2; round++)
         {
@@ -56,7 +60,10 @@ public sealed class SourceLeaseTests(TestDatabase database) : IClassFixture<Test
                 Assert.Equal([sourceId], await leases.RenewAsync([sourceId], node, ttl));
             }
             // The owners stop renewing (as if killed): once expired, the next race starts afresh.
-            await Task.Delay(ttl + TimeSpan.FromMilliseconds(300));
+            await using (var connection = await database.DataSource.OpenConnectionAsync())
+                await connection.ExecuteAsync("UPDATE source_leases SET expires_at = now() - interval '1 second' WHERE source_id = ANY(@sources)", new { sources });
+            foreach (var (sourceId, node) in owners)
+                Assert.Empty(await leases.RenewAsync([sourceId], nodes.First(n => n != node), ttl));
         }
     }
 

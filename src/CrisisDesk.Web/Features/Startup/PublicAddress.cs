@@ -89,8 +89,10 @@ public static class PublicAddressExtensions
             foreach (var network in address.Value.Proxy.KnownNetworks)
                 if (System.Net.IPNetwork.TryParse(network, out var parsed))
                     forwarded.KnownIPNetworks.Add(parsed);
+            // Host names only: ASP.NET matches X-Forwarded-Host's host without its port against these, so an entry with
+            // a port (https://alerts.example.gov:8443/) never matched and the forwarded host was dropped.
             if (address.Value.BaseUrl is { } url)
-                forwarded.AllowedHosts = [url.Authority];
+                forwarded.AllowedHosts = [url.HostNameType == UriHostNameType.IPv6 ? url.Host : url.IdnHost];
         });
         return services;
     }
