@@ -48,7 +48,13 @@ public abstract class AppTests(BrowserFixture browser) : IAsyncLifetime
     /// </summary>
     protected async Task ClosePagesAsync()
     {
-        foreach (var page in _pages)
+        IPage[] open;
+        lock (_pages)
+        {
+            open = [.. _pages];
+            _pages.Clear();
+        }
+        foreach (var page in open)
         {
             try
             {
@@ -59,14 +65,14 @@ public abstract class AppTests(BrowserFixture browser) : IAsyncLifetime
                 // Already closed by the test.
             }
         }
-        _pages.Clear();
     }
 
     /// <summary>A page in a browser context of its own: another person. Closed when the test ends, before the server stops.</summary>
     protected async Task<IPage> NewPageAsync()
     {
         var page = await browser.NewPageAsync(App.BaseAddress);
-        _pages.Add(page);
+        lock (_pages)
+            _pages.Add(page);
         return page;
     }
 }
