@@ -15,7 +15,7 @@
 //
 // Cases: (a) one ingest node, subscriber and web node connected to it; (b) two ingest nodes on one Redis backplane
 // (a private redis-server), subscriber and web node connected to the node that does NOT run the source, so every
-// batch crosses Redis. Each at each rate (default 500 and 5,000 posts/s) on a fresh incident, after a warm-up.
+// batch crosses Redis. The source is leased to the writing node, whose pipeline writes under that lease. Each at each rate (default 500 and 5,000 posts/s) on a fresh incident, after a warm-up.
 // Latency per received batch = receive − commit of the oldest post in it. Afterwards the posts received are checked
 // against PostgreSQL: none lost, none twice.
 using System.Collections.Concurrent;
@@ -127,14 +127,21 @@ internal static class PushBench
     private static async Task<CaseResult> RunCaseAsync(TestDatabase database, Topology topology, int rate, int seconds, bool report)
     {
         int incidentId, sourceId;
+        var writerName = topology.Writer.Services.GetRequiredService<IngestNodeSettings>().NodeName;
         await using (var connection = await database.DataSource.OpenConnectionAsync())
         {
             await using var incident = new NpgsqlCommand("INSERT INTO incidents (name) VALUES (@name) RETURNING id", connection);
             incident.Parameters.AddWithValue("name", $"Push bench {topology.Name} {rate}/s {Guid.NewGuid():N}");
             incidentId = (int)(await incident.ExecuteScalarAsync())!;
-            // A kind no connector runs: only the bench's pipeline run below writes to it.
-            await using var source = new NpgsqlCommand("INSERT INTO sources (incident_id, kind, name) VALUES (@incidentId, 'test', 'push bench') RETURNING id", connection);
+            // A kind no connector runs, leased to the writing node from the start (for longer than the bench runs, so
+            // no other node takes it): that node owns the source, and its pipeline writes under the lease, as in production.
+            await using var source = new NpgsqlCommand("""
+                WITH source AS (INSERT INTO sources (incident_id, kind, name) VALUES (@incidentId, 'test', 'push bench') RETURNING id),
+                     lease AS (INSERT INTO source_leases (source_id, node, expires_at) SELECT id, @node, now() + interval '1 hour' FROM source)
+                SELECT id FROM source
+                """, connection);
             source.Parameters.AddWithValue("incidentId", incidentId);
+            source.Parameters.AddWithValue("node", writerName);
             sourceId = (int)(await source.ExecuteScalarAsync())!;
         }
         if (report)
@@ -163,7 +170,7 @@ internal static class PushBench
         var planned = rate * seconds;
         var clock = Stopwatch.StartNew();
         await topology.Writer.Services.GetRequiredService<IngestPipeline>().RunAsync(
-            new SourceRun(sourceId, incidentId, new PacedSource(rate, planned, incidentId), null), CancellationToken.None);
+            new SourceRun(sourceId, incidentId, new PacedSource(rate, planned, incidentId), null, writerName), CancellationToken.None);
         var elapsed = clock.Elapsed;
 
         List<long> stored;
@@ -412,6 +419,7 @@ internal sealed class BenchNode(string connectionString, string roles, IReadOnly
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         builder.UseSetting("ConnectionStrings:CrisisDesk", connectionString + ";Maximum Pool Size=40");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error"); // not the data-protection and address notices
         builder.UseSetting("CrisisDesk:Admin:UserName", "admin");
         builder.UseSetting("CrisisDesk:Admin:Password", "bench-admin-password-long");
         builder.UseSetting("CrisisDesk:Drill:OpenOnFirstRun", "false");
