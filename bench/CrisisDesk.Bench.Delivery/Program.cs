@@ -26,6 +26,7 @@ using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Rebuttals;
 using CrisisDesk.IntegrationTests.Notifications;
 using CrisisDesk.IntegrationTests.Publishing;
+using CrisisDesk.Bench.Shared;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Alerts;
@@ -64,7 +65,7 @@ internal static partial class DeliveryBench
         var warmup = IntOption(args, "--warmup", 10);
 
         Console.WriteLine($"CrisisDesk delivery bench: {approvals} alerts and {rebuttalCount} rebuttals one at a time (after {warmup} warm-up each), lists of {listSize}; fan-out to {fanOut}.");
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores; {Uptime()}");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores; {MachineLoad.Uptime()}");
 
         var database = new TestDatabase();
         await database.CreateAsync(migrate: false);
@@ -159,7 +160,7 @@ internal static partial class DeliveryBench
             await table.AddReceiptsAsync(dataSource, "alert_id", started);
             results.Add(($"Alerts: approval → delivered, {approvals} approvals one at a time (ApproveAsync itself: p50 {Percentile(approveMs, 0.5):0.0} ms, p99 {Percentile(approveMs, 0.99):0.0} ms; one poll of the CAP document: p50 {Percentile(CapGetMs, 0.5):0.0} ms)", table));
             Print(results[^1]);
-            Console.WriteLine($"  load: {Load()}");
+            Console.WriteLine($"  load: {MachineLoad.LoadAverage()}");
         }
 
         // 2. Rebuttals, one at a time.
@@ -196,7 +197,7 @@ internal static partial class DeliveryBench
             await table.AddReceiptsAsync(dataSource, "rebuttal_id", started);
             results.Add(($"Rebuttals: publish → delivered, {rebuttalCount} rebuttals one at a time", table));
             Print(results[^1]);
-            Console.WriteLine($"  load: {Load()}");
+            Console.WriteLine($"  load: {MachineLoad.LoadAverage()}");
         }
 
         // 3. One approval request to fanOut approvers by email and SMS.
@@ -231,7 +232,7 @@ internal static partial class DeliveryBench
             await WaitAsync(seen, token, expected, null, null, TimeSpan.FromMinutes(15));
             fanOutLines.Add($"Notification fan-out: one alert submitted → approval request to {fanOut} approvers by email and SMS ({2 * fanOut} messages)");
             fanOutLines.AddRange(FanOutRows(seen, token, t0, expected));
-            fanOutLines.Add($"  load: {Load()}");
+            fanOutLines.Add($"  load: {MachineLoad.LoadAverage()}");
             foreach (var line in fanOutLines[^(expected.Count + 4)..])
                 Console.WriteLine(line);
 
@@ -248,7 +249,7 @@ internal static partial class DeliveryBench
             await WaitAsync(seen, token, expected, null, null, TimeSpan.FromMinutes(15));
             fanOutLines.Add($"List fan-out: that alert approved with an email list of {fanOut} and an SMS list of {fanOut} (and the webhook and social channels)");
             fanOutLines.AddRange(FanOutRows(seen, token, t0, expected));
-            fanOutLines.Add($"  load: {Load()}");
+            fanOutLines.Add($"  load: {MachineLoad.LoadAverage()}");
             foreach (var line in fanOutLines[^(expected.Count + 4)..])
                 Console.WriteLine(line);
         }
@@ -263,7 +264,7 @@ internal static partial class DeliveryBench
         Console.WriteLine(duplicates.Count == 0 ? "Every message arrived once." : "MORE THAN ONCE: " + string.Join(", ", duplicates));
         if (Incomplete > 0)
             Console.WriteLine($"INCOMPLETE: {Incomplete} waits ran out (see above).");
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores; {Uptime()}");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores; {MachineLoad.Uptime()}");
         await app.DisposeAsync();
         await database.DisposeAsync();
         return duplicates.Count == 0 && Incomplete == 0 && results.All(r => r.Table.Missing == 0) ? 0 : 1;
@@ -366,23 +367,6 @@ internal static partial class DeliveryBench
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string Load() => File.ReadAllText("/proc/loadavg").Trim();
-
-    private static string Uptime()
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo("uptime") { RedirectStandardOutput = true })!;
-            var text = process.StandardOutput.ReadToEnd().Trim();
-            process.WaitForExit();
-            return "uptime: " + text;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "load average: " + Load();
-        }
     }
 
     private static ClaimsPrincipal Principal(string name, string role) =>

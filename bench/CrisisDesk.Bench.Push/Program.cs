@@ -31,6 +31,7 @@ using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Ingest.Pipeline;
+using CrisisDesk.Bench.Shared;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Nodes;
 using Microsoft.AspNetCore.Hosting;
@@ -56,7 +57,7 @@ internal static class PushBench
         var rates = (Option(args, "--rates") ?? "500,5000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 
         Console.WriteLine($"CrisisDesk push bench: commit → subscriber, {seconds} s per case at {string.Join(" and ", rates)} posts/s (after a {warmup} s warm-up per topology).");
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {Uptime()}");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {MachineLoad.Uptime()}");
 
         await using var database = await TestDatabase.CreateMigratedAsync();
         await using var redis = await RedisServer.StartAsync();
@@ -111,7 +112,7 @@ internal static class PushBench
         }
         Console.WriteLine();
         Console.WriteLine(failed ? "SOME POSTS WERE LOST OR RECEIVED TWICE (see the table)." : "Every committed post reached both receivers exactly once.");
-        Console.WriteLine($"Done; {Uptime()}");
+        Console.WriteLine($"Done; {MachineLoad.Uptime()}");
         return failed ? 1 : 0;
     }
 
@@ -147,8 +148,8 @@ internal static class PushBench
             sourceId = (int)(await source.ExecuteScalarAsync())!;
         }
         if (report)
-            Console.WriteLine($"{topology.Name}, {rate:N0} posts/s for {seconds} s (incident {incidentId}); {Uptime()}");
-        var loadBefore = LoadAverage();
+            Console.WriteLine($"{topology.Name}, {rate:N0} posts/s for {seconds} s (incident {incidentId}); {MachineLoad.Uptime()}");
+        var loadBefore = MachineLoad.LoadAverage();
 
         // Commit times: the writing node's LiveFeed, as its FeedBroadcaster hears it.
         var committedAt = new ConcurrentDictionary<long, long>();
@@ -189,7 +190,7 @@ internal static class PushBench
         await WaitForAsync(() => subscriber.DistinctPosts >= stored.Count && web.DistinctPosts >= stored.Count && committedAt.Count >= stored.Count, TimeSpan.FromSeconds(30), null);
         await Task.Delay(TimeSpan.FromSeconds(1)); // anything arriving twice arrives now
         topology.Subscriber.Unwatch();
-        var loadAfter = LoadAverage();
+        var loadAfter = MachineLoad.LoadAverage();
 
         var result = new CaseResult(topology.Name, rate, stored.Count / elapsed.TotalSeconds, stored.Count, commits,
             subscriber.Summarise(stored, committedAt), web.Summarise(stored, committedAt), loadBefore, loadAfter);
@@ -222,33 +223,6 @@ internal static class PushBench
                 return;
             }
             await Task.Delay(20);
-        }
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
-    }
-
-    private static string Uptime()
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo("uptime") { RedirectStandardOutput = true })!;
-            var text = process.StandardOutput.ReadToEnd().Trim();
-            process.WaitForExit();
-            return "uptime: " + text;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "load average " + LoadAverage();
         }
     }
 

@@ -125,7 +125,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
 
         // The second ingest node joins while the first replays (started now, so that the first one took the source).
         var starting2 = StartAsync(Ingest(2, slow: false), "4n-ingest-2", ingest[1]);
-        Assert.Equal("ingest-1", await EventuallyAsync(OwnerAsync, owner => owner is not null, "an ingest node to take the drill's source"));
+        Assert.Equal("ingest-1", await EventuallyAsync(_database.LeaseOwnerAsync, owner => owner is not null, "an ingest node to take the drill's source"));
         var ingest2 = await starting2;
         await page.FeedTotalEventuallyAsync(total => total >= 20, "the first posts in the browser");
 
@@ -138,7 +138,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         var shownAtKill = await page.FeedTotalAsync();
         await Task.WhenAll(ingest1.KillAsync(), webNodes[lost].KillAsync());
         var killed = Stopwatch.StartNew();
-        var storedAtKill = await StoredAsync();
+        var storedAtKill = await _database.PostsStoredAsync();
         Log($"killed ingest-1 and web-{lost + 1} (the browser's) at {storedAtKill} posts stored, {shownAtKill} shown");
         Assert.InRange(storedAtKill, 20, DrillPosts - 1);
 
@@ -147,7 +147,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         Assert.Equal("""{"status":"Healthy","checks":{"database":"Healthy","ingest-leases":"Healthy"}}""", await ReadyAsync(ingest2));
 
         // The second ingest node takes the source once its lease expires (2 s), and resumes from the cursor.
-        await EventuallyAsync(OwnerAsync, owner => owner == "ingest-2", "ingest-2 to take the source");
+        await EventuallyAsync(_database.LeaseOwnerAsync, owner => owner == "ingest-2", "ingest-2 to take the source");
         Log($"ingest-2 took the source {killed.Elapsed.TotalSeconds:0.0} s after the kill");
 
         // The page reconnects by itself, through nginx, to the surviving web node (a circuit opens there), on the same incident.
@@ -164,7 +164,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         Log($"readiness recovered {killed.Elapsed.TotalSeconds:0.0} s after the kill");
 
         // Exactly the drill: in the database, each post once, and on the page.
-        await EventuallyAsync(CursorAsync, cursor => cursor == DrillPosts.ToString(CultureInfo.InvariantCulture), "the drill to finish");
+        await EventuallyAsync(_database.CursorAsync, cursor => cursor == DrillPosts.ToString(CultureInfo.InvariantCulture), "the drill to finish");
         List<long> stored;
         await using (var connection = await _database.DataSource.OpenConnectionAsync())
         {
@@ -258,24 +258,6 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
     {
         using var client = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         return await ReadyAsync(client);
-    }
-
-    private async Task<long> StoredAsync()
-    {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM posts");
-    }
-
-    private async Task<string?> OwnerAsync()
-    {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<string?>("SELECT node FROM source_leases");
-    }
-
-    private async Task<string?> CursorAsync()
-    {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<string?>("SELECT cursor FROM sources");
     }
 
     private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what) =>

@@ -37,18 +37,18 @@ public sealed class IngestFailoverTests : IAsyncLifetime
         await using var second = await AppProcess.StartAsync(Settings("node-b", "1000000", "0"), "failover-b");
         try
         {
-            await EventuallyAsync(async () => await StoredAsync() >= 20, "the drill to store its first posts on node-a");
-            Assert.Equal("node-a", await OwnerAsync());
+            await EventuallyAsync(async () => await _database.PostsStoredAsync() >= 20, "the drill to store its first posts on node-a");
+            Assert.Equal("node-a", await _database.LeaseOwnerAsync());
 
             await first.KillAsync();
             var killedAt = Stopwatch.StartNew();
-            var storedAtKill = await StoredAsync();
+            var storedAtKill = await _database.PostsStoredAsync();
             Assert.InRange(storedAtKill, 20, DrillPosts - 1);
 
-            await EventuallyAsync(async () => await OwnerAsync() == "node-b", "node-b to take the source");
+            await EventuallyAsync(async () => await _database.LeaseOwnerAsync() == "node-b", "node-b to take the source");
             var takeover = killedAt.Elapsed;
             Assert.True(takeover < TimeSpan.FromSeconds(6), $"node-b took the source {takeover.TotalSeconds:0.0} s after the kill (lease 2 s)");
-            await EventuallyAsync(async () => await CursorAsync() == DrillPosts.ToString(System.Globalization.CultureInfo.InvariantCulture), "the drill to finish on node-b");
+            await EventuallyAsync(async () => await _database.CursorAsync() == DrillPosts.ToString(System.Globalization.CultureInfo.InvariantCulture), "the drill to finish on node-b");
         }
         finally
         {
@@ -60,24 +60,6 @@ public sealed class IngestFailoverTests : IAsyncLifetime
             SELECT (SELECT count(*) FROM posts), (SELECT count(DISTINCT external_id) FROM posts), s.posts_stored, s.quarantined FROM sources s
             """);
         Assert.Equal((DrillPosts, DrillPosts, DrillPosts, 0L), (posts, distinct, counted, quarantined));
-    }
-
-    private async Task<long> StoredAsync()
-    {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM posts");
-    }
-
-    private async Task<string?> OwnerAsync()
-    {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<string?>("SELECT node FROM source_leases");
-    }
-
-    private async Task<string?> CursorAsync()
-    {
-        await using var connection = await _database.DataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<string?>("SELECT cursor FROM sources");
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
