@@ -49,6 +49,20 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
     public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Holds the call unanswered until the sender gives up or goes away; nothing is accepted.</summary>
+    private static async Task<IResult> NoAnswerAsync(HttpContext http)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The sender went away.
+        }
+        return Results.Empty;
+    }
+
     public static async Task<FakeTwilio> StartAsync()
     {
         var fake = new FakeTwilio();
@@ -66,17 +80,7 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         if (FailuresToServe.TryDequeue(out var status))
         {
             if (status == NoAnswer)
-            {
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, http.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                    // The sender gave up waiting.
-                }
-                return Results.Empty;
-            }
+                return await NoAnswerAsync(http);
             if (status == 429)
                 http.Response.Headers.RetryAfter = "1";
             return Results.Json(new { code = status == 429 ? 20429 : 20500, message = status == 429 ? "Too Many Requests" : "Service Unavailable", status }, statusCode: status);
@@ -84,15 +88,7 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         if (HoldAfterAccepted is { } hold && Messages.Count >= hold)
         {
             Holding.TrySetResult();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, http.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                // The sender went away; the message was never accepted.
-            }
-            return Results.Empty;
+            return await NoAnswerAsync(http);
         }
         var form = await http.Request.ReadFormAsync();
         string to = form["To"].ToString(), from = form["From"].ToString(), body = form["Body"].ToString();
