@@ -209,8 +209,17 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         var feed = page.GetByTestId("feed");
         for (var step = 0; step <= 10; step++)
         {
-            await feed.EvaluateAsync("(f, share) => f.scrollTop = Math.round((f.scrollHeight - f.clientHeight) * share)", step / 10.0);
-            var json = await PageActions.EventuallyAsync(() => feed.EvaluateAsync<string?>(window), w => w is not null, "the feed to render where it was scrolled to", TimeSpan.FromSeconds(20));
+            var share = step / 10.0;
+            // Scrolled again at each read: the list's height grows as Virtualize measures rows, so the bottom moves
+            // until the oldest post is rendered.
+            var json = await PageActions.EventuallyAsync(
+                async () =>
+                {
+                    await feed.EvaluateAsync("(f, share) => f.scrollTop = Math.round((f.scrollHeight - f.clientHeight) * share)", share);
+                    return await feed.EvaluateAsync<string?>(window);
+                },
+                w => w is not null && (step < 10 || w.EndsWith($",{storedNewestFirst[^1]}]", StringComparison.Ordinal) || w == $"[{storedNewestFirst[^1]}]"),
+                "the feed to render where it was scrolled to", TimeSpan.FromSeconds(20));
             var ids = System.Text.Json.JsonSerializer.Deserialize<long[]>(json!)!;
             var at = storedNewestFirst.ToList().IndexOf(ids[0]);
             Assert.True(at >= 0 && storedNewestFirst.Skip(at).Take(ids.Length).SequenceEqual(ids),

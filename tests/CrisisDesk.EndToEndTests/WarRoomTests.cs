@@ -180,9 +180,13 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         await page.FeedTotalEventuallyAsync(total => total >= 10, "the first posts");
         // Held still while the drill goes on: new posts would push the flagged one out of the rendered rows.
         await page.GetByTestId("feed-pause").ClickAsync();
-
-        var post = page.Locator("[data-testid=feed] article.post").First;
-        var postId = await post.GetAttributeAsync("data-post-id");
+        // Only once the server has paused the feed and the list has settled on the post the view is anchored at: a post
+        // picked before that can be pushed out of the rendered rows by the last refresh.
+        await page.GetByTestId("feed-resume").WaitForAsync();
+        var anchor = await page.GetByTestId("feed").GetAttributeAsync("data-anchor");
+        var postId = await PageActions.EventuallyAsync(
+            () => page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id"), id => id == anchor, "the paused list to settle on its anchor");
+        var post = page.Locator($"[data-testid=feed] article.post[data-post-id='{postId}']");
         await post.GetByTestId("post-flag").ClickAsync();
         var drawer = page.GetByTestId("rumour-draft");
         await drawer.WaitForAsync();
