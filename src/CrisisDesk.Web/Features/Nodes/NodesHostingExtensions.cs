@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CrisisDesk.Web.Features.Nodes;
@@ -39,6 +40,15 @@ public static class NodesHostingExtensions
         services.AddSingleton<FeedConnections>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, FeedTokenHandler>(FeedToken.Scheme, null);
         services.AddAuthorizationBuilder().AddPolicy(FeedToken.Policy, p => p.AddAuthenticationSchemes(FeedToken.Scheme).RequireAuthenticatedUser().RequireClaim(FeedToken.IncidentClaim));
+        // Live signals between nodes over PostgreSQL NOTIFY: every node sends its operators' actions; web nodes listen.
+        services.TryAddSingleton<ClusterSignals>();
+        services.AddSingleton<ActivityRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<ActivityRelay>());
+        if (roles.Web)
+        {
+            services.AddSingleton<ClusterListener>();
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterListener>());
+        }
         if (roles.Ingest)
         {
             var signalR = services.AddSignalR();

@@ -3,6 +3,7 @@ using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
+using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Publishing;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -64,6 +65,7 @@ public sealed class EscalationWatcher(
     NpgsqlDataSource dataSource,
     IEnumerable<IDeliveryChannel> channels,
     NotificationHub hub,
+    ClusterSignals signals,
     DeliverySignal deliveries,
     IOptions<NotificationOptions> options,
     ILogger<EscalationWatcher> logger) : BackgroundService
@@ -152,6 +154,7 @@ public sealed class EscalationWatcher(
                 queued++;
             }
             await EventLog.AppendAsync(connection, transaction, Actor, item.IncidentId, new NotificationEscalated(item.Kind, item.Title, next.UserName, step, id), cancellationToken);
+            await signals.AnnounceInboxAsync(connection, transaction, [next.UserName], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             told++;
             hub.Changed([next.UserName]);

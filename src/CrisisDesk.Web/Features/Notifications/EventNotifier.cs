@@ -3,6 +3,7 @@ using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Publishing;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ public sealed class EventNotifier(
     NpgsqlDataSource dataSource,
     NotificationFanOut fanOut,
     NotificationHub hub,
+    ClusterSignals signals,
     DeliverySignal deliveries,
     IncidentActivityFeed activity,
     IOptions<NotificationOptions> options,
@@ -104,6 +106,7 @@ public sealed class EventNotifier(
         }
         await connection.ExecuteAsync(new CommandDefinition("UPDATE notifier_cursor SET last_seq = @seq",
             new { seq = events[^1].Seq }, transaction, cancellationToken: cancellationToken));
+        await signals.AnnounceInboxAsync(connection, transaction, told, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (told.Count > 0)
             hub.Changed(told);

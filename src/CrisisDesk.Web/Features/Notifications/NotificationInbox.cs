@@ -3,6 +3,7 @@ using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
+using CrisisDesk.Web.Features.Nodes;
 using Dapper;
 using Npgsql;
 
@@ -28,7 +29,7 @@ public interface INotificationInbox
 }
 
 /// <summary>A person's own inbox: what they were told, marked read and acknowledged by them alone, each recorded in the log.</summary>
-public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, NotificationHub hub) : INotificationInbox
+public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, NotificationHub hub, ClusterSignals signals) : INotificationInbox
 {
     public const int PageSize = 100;
 
@@ -67,7 +68,10 @@ public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthor
             RETURNING n.id
             """, new { name = user.Identity?.Name, all = ids is null, ids = ids?.ToArray() ?? [] }, transaction, cancellationToken: cancellationToken))).ToList();
         if (changed.Count > 0)
+        {
             await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new NotificationRead(changed), cancellationToken);
+            await signals.AnnounceInboxAsync(connection, transaction, [user.Identity!.Name!], cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         if (changed.Count > 0)
             hub.Changed([user.Identity!.Name!]);
@@ -91,6 +95,7 @@ public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthor
                 "UPDATE notifications SET acknowledged_at = now(), read_at = COALESCE(read_at, now()) WHERE id = @id",
                 new { id }, transaction, cancellationToken: cancellationToken));
             await EventLog.AppendAsync(connection, transaction, user.ActorName(), row.IncidentId, new NotificationAcknowledged(id, row.Kind), cancellationToken);
+            await signals.AnnounceInboxAsync(connection, transaction, [user.Identity!.Name!], cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         hub.Changed([user.Identity!.Name!]);

@@ -36,6 +36,7 @@ public static class NotificationsHostingExtensions
             .AddHttpMessageHandler(() => new RedirectHandler());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<NotificationHub>();
+        services.TryAddSingleton<Nodes.ClusterSignals>();
         services.AddSingleton<NotificationFanOut>();
         services.AddSingleton<NotificationMessages>();
         services.AddSingleton<NotificationSettingsStore>();

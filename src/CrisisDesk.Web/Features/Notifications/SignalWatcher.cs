@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
@@ -24,6 +25,7 @@ public sealed class SignalWatcher(
     SourceMonitor sources,
     NotificationFanOut fanOut,
     NotificationHub hub,
+    ClusterSignals signals,
     DeliverySignal deliveries,
     IOptions<NotificationOptions> options,
     ILogger<SignalWatcher> logger) : BackgroundService
@@ -120,6 +122,7 @@ public sealed class SignalWatcher(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await fanOut.RaiseAsync(connection, transaction, trigger, cancellationToken);
+        await signals.AnnounceInboxAsync(connection, transaction, result.InAppUsers, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (result.InAppUsers.Count > 0)
             hub.Changed(result.InAppUsers);
