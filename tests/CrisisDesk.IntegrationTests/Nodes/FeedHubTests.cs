@@ -99,6 +99,55 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
         Assert.Equal((await connection.QueryAsync<long>("SELECT id FROM posts WHERE incident_id = @incidentId ORDER BY id", new { incidentId })).ToList(), received.ToList());
     }
 
+    [Fact]
+    public async Task A_web_node_whose_ingest_node_dies_follows_the_next_hub_and_misses_nothing_shows_nothing_twice()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?> { ["CrisisDesk:Redis"] = redis.Configuration };
+        await using var first = new NodeFactory(database.ConnectionString, "ingest", settings, listen: true).Start();
+        await using var second = new NodeFactory(database.ConnectionString, "ingest", settings, listen: true).Start();
+        // The first node is reached through a proxy the test cuts for good: to the web node it is dead (connections
+        // reset, new ones refused), as a SIGKILLed node is.
+        await using var proxy = new CuttableProxy(first.Address);
+        var (incidentId, sourceId) = await database.NewIncidentAsync("Hub failover");
+        await using var web = new NodeFactory(database.ConnectionString, "web", new Dictionary<string, string?>
+        {
+            ["CrisisDesk:Nodes:IngestHubUrls:0"] = new Uri(proxy.Address, FeedHub.Path).ToString(),
+            ["CrisisDesk:Nodes:IngestHubUrls:1"] = new Uri(second.Address, FeedHub.Path).ToString(),
+            // Off, so that what arrives after the loss can only come through the second hub (its push and its catch-up).
+            ["CrisisDesk:Nodes:SweepSeconds"] = "0",
+        }).Start();
+        var follower = web.Services.GetRequiredService<FeedFollower>();
+        await WaitUntilAsync(() => follower.Connects == 1, "the web node followed the first hub");
+        Assert.Equal(proxy.Address.Port, follower.FollowedUrl.Port);
+        var received = new ConcurrentQueue<long>();
+        using var watch = web.Services.GetRequiredService<LiveFeed>().Subscribe(incidentId, update =>
+        {
+            foreach (var post in update.Posts)
+                received.Enqueue(post.Id);
+            return Task.CompletedTask;
+        }, TimeSpan.FromMilliseconds(10));
+
+        // The source runs on the first node, then (its node dead) on the second, from the same cursor.
+        await first.Services.GetRequiredService<IngestPipeline>().RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 300)), null), CancellationToken.None);
+        await WaitUntilAsync(() => received.Count >= 300, "the first posts reached the web node");
+        proxy.Cut();
+        var pipeline = second.Services.GetRequiredService<IngestPipeline>();
+        await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 800)), "300"), CancellationToken.None);
+        await WaitUntilAsync(() => follower.Connects == 2, "the web node followed the second hub");
+        Assert.Equal(second.Address.Port, follower.FollowedUrl.Port);
+        await WaitUntilAsync(() => received.Count >= 800, "the posts committed during the loss reached the web node");
+        // And live again, pushed by the second hub.
+        await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 1000)), "800"), CancellationToken.None);
+        await WaitUntilAsync(() => received.Count >= 1000, "the posts after the failover reached the web node");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        var stored = (await connection.QueryAsync<long>("SELECT id FROM posts WHERE incident_id = @incidentId ORDER BY id", new { incidentId })).ToList();
+        Assert.Equal(1000, stored.Count);
+        Assert.Equal(stored, received.ToList());
+    }
+
     private static List<RawItem> Lines(int from, int to) => Enumerable.Range(from, to - from + 1).Select(n => new RawItem(PostJsonLinesFormat.Name,
         Encoding.UTF8.GetBytes(PostJsonLinesFormat.ToLine(new Post
         {

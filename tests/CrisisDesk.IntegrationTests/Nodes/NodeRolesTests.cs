@@ -78,6 +78,23 @@ public sealed class NodeRolesTests(TestDatabase database) : IClassFixture<TestDa
         Assert.True(validation.Validate(null, new FeedHubOptions { IngestHubUrl = new("http://127.0.0.1:5181/hubs/feed"), ClusterKey = NodeFactory.ClusterKey }).Succeeded);
         Assert.True(new FeedHubOptionsValidation(NodeRoles.Both).Validate(null, new FeedHubOptions()).Succeeded);
     }
+
+    [Fact]
+    public void A_web_only_node_may_list_several_hubs_each_an_http_address_tried_in_order()
+    {
+        var validation = new FeedHubOptionsValidation(new NodeRoles(Web: true, Ingest: false));
+        var listed = new FeedHubOptions
+        {
+            IngestHubUrls = [new("http://127.0.0.1:5191/hubs/feed"), new("http://127.0.0.1:5192/hubs/feed")],
+            ClusterKey = NodeFactory.ClusterKey,
+        };
+        Assert.True(validation.Validate(null, listed).Succeeded);
+        // The single setting comes first, and a hub named twice is tried once.
+        listed.IngestHubUrl = new("http://127.0.0.1:5192/hubs/feed");
+        Assert.Equal(["http://127.0.0.1:5192/hubs/feed", "http://127.0.0.1:5191/hubs/feed"], listed.HubUrls().Select(u => u.ToString()));
+        var wrong = new FeedHubOptions { IngestHubUrls = [new("http://127.0.0.1:5191/hubs/feed"), new("ws-node/hubs/feed", UriKind.Relative)], ClusterKey = NodeFactory.ClusterKey };
+        Assert.Contains("not \"ws-node/hubs/feed\"", validation.Validate(null, wrong).FailureMessage, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>Two web nodes on one database share the key ring: a sign-in made on one is good on the other, and after a restart.</summary>

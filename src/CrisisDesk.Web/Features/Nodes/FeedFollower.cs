@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace CrisisDesk.Web.Features.Nodes;
 
 /// <summary>
-/// On a web-only node: subscribes to an ingest node's feed hub and feeds this process's <see cref="LiveFeed"/>, which
+/// On a web-only node: subscribes to an ingest node's feed hub (the first it reaches of those configured, moving to the
+/// next when it is lost) and feeds this process's <see cref="LiveFeed"/>, which
 /// the war room, the temperature board and the rumour suggester already read, so they work unchanged. On every
 /// (re)connect, and for every batch announced, it reads from PostgreSQL the incident's posts after the last id it
 /// holds: a dropped connection loses nothing and nothing is shown twice. Edits and deletions are passed on as
@@ -25,16 +26,25 @@ internal sealed class FeedFollower(
     private static readonly TimeSpan ChangeMargin = TimeSpan.FromSeconds(30);
 
 
+    /// <summary>How long a hub may take to answer a connect before the next one is tried.</summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IReadOnlyList<Uri> _urls = options.Value.HubUrls();
     private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly SemaphoreSlim _connecting = new(1, 1);
     private Dictionary<int, long> _lastIds = [];
     private DateTimeOffset? _lostAt;
     private HubConnection? _connection;
+    private int _urlIndex;
     private int _connects;
 
     /// <summary>How many times it connected (the first connect counts 1): for health and the tests.</summary>
     public int Connects => Volatile.Read(ref _connects);
 
     public HubConnectionState State => _connection?.State ?? HubConnectionState.Disconnected;
+
+    /// <summary>The hub followed now, or tried next.</summary>
+    public Uri FollowedUrl => _urls[Volatile.Read(ref _urlIndex)];
 
     /// <summary>The last post id this node holds for the incident (0 for none).</summary>
     public long LastIdOf(int incidentId)
@@ -50,26 +60,8 @@ internal sealed class FeedFollower(
         var latest = await catchUp.LatestIdsAsync(stoppingToken);
         lock (_lastIds)
             _lastIds = latest;
-        _connection = new HubConnectionBuilder()
-            .WithUrl(settings.IngestHubUrl!, o => o.AccessTokenProvider = () => Task.FromResult<string?>(settings.ClusterKey))
-            .WithAutomaticReconnect(new Backoff())
-            .Build();
-        _connection.On<FeedBatch>(nameof(IFeedClient.Batch), OnBatchAsync);
-        _connection.Reconnecting += e =>
-        {
-            _lostAt ??= time.GetUtcNow();
-            logger.LogWarning("Lost the feed hub ({Reason}); reconnecting", e?.Message ?? "closed");
-            return Task.CompletedTask;
-        };
-        _connection.Reconnected += _ => OnConnectedAsync(stoppingToken);
-        // Automatic reconnect covers a connection that was up; this covers the first one, and a give-up.
-        _connection.Closed += async _ =>
-        {
-            _lostAt ??= time.GetUtcNow();
-            if (!stoppingToken.IsCancellationRequested)
-                await ConnectAsync(stoppingToken);
-        };
-        await ConnectAsync(stoppingToken);
+        // Not awaited: the sweep below runs meanwhile, so posts show even while no hub can be reached.
+        var connecting = ConnectAsync(stoppingToken);
         // A sweep now and then: posts committed by an ingest node this one is not connected to (several ingest nodes
         // and no shared backplane), or whose push was lost, show within the sweep interval. Cheap: an indexed read per incident.
         try
@@ -89,42 +81,88 @@ internal sealed class FeedFollower(
         {
             // Stopping.
         }
-        await _connection.DisposeAsync();
+        await connecting;
+        if (_connection is not null)
+            await _connection.DisposeAsync();
     }
 
+    /// <summary>A connection to one hub; when it closes (the node died, the network dropped) the next is opened.</summary>
+    private HubConnection Build(Uri url, CancellationToken stoppingToken)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(url, o => o.AccessTokenProvider = () => Task.FromResult<string?>(options.Value.ClusterKey))
+            .Build();
+        connection.On<FeedBatch>(nameof(IFeedClient.Batch), OnBatchAsync);
+        connection.Closed += async e =>
+        {
+            if (stoppingToken.IsCancellationRequested || !ReferenceEquals(connection, _connection))
+                return; // stopping, or one given up already
+            _lostAt ??= time.GetUtcNow();
+            logger.LogWarning("Lost the feed hub at {Url} ({Reason}); reconnecting", url, e?.Message ?? "closed");
+            await ConnectAsync(stoppingToken);
+        };
+        return connection;
+    }
+
+    /// <summary>
+    /// Connects to the hub last followed, else to the next in <see cref="FeedHubOptions.HubUrls"/>, round after round:
+    /// every hub once without waiting, then a pause that grows (see <see cref="Backoff"/>) before the next round. On
+    /// success it catches up from PostgreSQL by the last id held, whichever hub it is, so nothing is lost or shown twice.
+    /// </summary>
     private async Task ConnectAsync(CancellationToken stoppingToken)
     {
-        var backoff = new Backoff();
-        for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
+        try
         {
-            try
+            await _connecting.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            if (_connection?.State == HubConnectionState.Connected)
+                return; // connected by another turn while this one waited
+            for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
             {
-                await _connection!.StartAsync(stoppingToken);
-                await OnConnectedAsync(stoppingToken);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                var wait = backoff.Delay(attempt);
-                logger.LogWarning("Cannot reach the feed hub at {Url} ({Reason}); trying again in {Wait}", options.Value.IngestHubUrl, e.Message, wait);
+                if (attempt > 0 && attempt % _urls.Count == 0)
+                    await Task.Delay(Backoff.Delay(attempt / _urls.Count), time, stoppingToken);
+                var url = _urls[_urlIndex];
+                var previous = _connection;
+                _connection = Build(url, stoppingToken);
+                if (previous is not null)
+                    await previous.DisposeAsync();
                 try
                 {
-                    await Task.Delay(wait, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    timeout.CancelAfter(ConnectTimeout);
+                    await _connection.StartAsync(timeout.Token);
+                    await OnConnectedAsync(_connection, url, stoppingToken);
                     return;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning("Cannot follow the feed hub at {Url} ({Reason}); trying the next", url, e.Message);
+                    _urlIndex = (_urlIndex + 1) % _urls.Count;
                 }
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            _connecting.Release();
+        }
     }
 
-    private async Task OnConnectedAsync(CancellationToken stoppingToken)
+    private async Task OnConnectedAsync(HubConnection connection, Uri url, CancellationToken stoppingToken)
     {
-        await _connection!.InvokeAsync(nameof(FeedHub.FollowAll), stoppingToken);
+        await connection.InvokeAsync(nameof(FeedHub.FollowAll), stoppingToken);
         Interlocked.Increment(ref _connects);
         metrics.HubConnected();
-        logger.LogInformation("Following the feed hub at {Url}", options.Value.IngestHubUrl);
+        logger.LogInformation("Following the feed hub at {Url}", url);
         await _turn.WaitAsync(stoppingToken);
         try
         {
@@ -205,11 +243,9 @@ internal sealed class FeedFollower(
     }
 
     /// <summary>0, ½, 1, 2, 4, 8 s, then every 10 s, each with up to a fifth more at random (nodes do not retry in step); never gives up.</summary>
-    private sealed class Backoff : IRetryPolicy
+    private static class Backoff
     {
-        public TimeSpan? NextRetryDelay(RetryContext retryContext) => Delay((int)Math.Min(retryContext.PreviousRetryCount, 100));
-
-        public TimeSpan Delay(int attempt)
+        public static TimeSpan Delay(int attempt)
         {
             var seconds = attempt == 0 ? 0 : Math.Min(10, 0.5 * Math.Pow(2, attempt - 1));
             return TimeSpan.FromSeconds(seconds * (1 + Random.Shared.NextDouble() / 5));

@@ -11,6 +11,17 @@ public sealed class FeedHubOptions
     public Uri? IngestHubUrl { get; set; }
 
     /// <summary>
+    /// More ingest nodes' hubs (<c>IngestHubUrls:0</c>, <c>:1</c>, …; <c>CrisisDesk__Nodes__IngestHubUrls__0</c>): a
+    /// web-only node follows the first it reaches, after <see cref="IngestHubUrl"/>, and moves to the next when the one it
+    /// follows is lost. With several ingest nodes they share the Redis backplane, so any of them carries every incident.
+    /// </summary>
+    public List<Uri> IngestHubUrls { get; set; } = [];
+
+    /// <summary>Every hub to follow, in the order tried: <see cref="IngestHubUrl"/> first, then <see cref="IngestHubUrls"/>, each once.</summary>
+    public IReadOnlyList<Uri> HubUrls() =>
+        (IngestHubUrl is null ? IngestHubUrls : [IngestHubUrl, .. IngestHubUrls]).Distinct().ToList();
+
+    /// <summary>
     /// The secret the web nodes present to the ingest nodes' hub, the same on every node (at least 32 characters; keep
     /// it in the environment file, never in appsettings). Without it the hub serves only outside subscribers' tokens.
     /// </summary>
@@ -50,8 +61,11 @@ internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptio
             problems.Add($"{FeedHubOptions.Section}:LeaseSeconds must be between 1 and 300.");
         if (roles.WebOnly)
         {
-            if (options.IngestHubUrl is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-                problems.Add($"A web-only node needs {FeedHubOptions.Section}:IngestHubUrl, the http(s) address of an ingest node's {FeedHub.Path}.");
+            var urls = options.HubUrls();
+            if (urls.Count == 0)
+                problems.Add($"A web-only node needs {FeedHubOptions.Section}:IngestHubUrl (or IngestHubUrls:0, :1, …), the http(s) address of an ingest node's {FeedHub.Path}.");
+            foreach (var url in urls.Where(u => !u.IsAbsoluteUri || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps)))
+                problems.Add($"{FeedHubOptions.Section}:IngestHubUrl(s) must be http(s) addresses of ingest nodes' {FeedHub.Path}, not \"{url}\".");
             if (string.IsNullOrEmpty(options.ClusterKey))
                 problems.Add($"A web-only node needs {FeedHubOptions.Section}:ClusterKey, the same on every node.");
         }
