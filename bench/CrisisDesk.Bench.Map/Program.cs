@@ -2,7 +2,7 @@
 // 1. The real CrisisDesk executable on a private PostgreSQL; an incident with N located posts (written with the ingest
 //    path's own COPY writer, spread over western Europe).
 // 2. Debian Chromium (Playwright) opens the war room R times: first render = navigation start → the map holds all N
-//    markers (data-markers) and has drawn its clusters.
+//    markers (data-markers) and has drawn its clusters (supercluster's index, DOM markers for what the view shows).
 // 3. Pan and zoom with the mouse (drags and wheel steps) while requestAnimationFrame notes every frame's time.
 // 4. The server's cost per live update: the map panel's three queries (new located posts after the newest held, the
 //    incident area, the agencies' alerts) timed in process, U times, against the same database.
@@ -115,22 +115,24 @@ for (var i = 0; i < opens + 1; i++)
     var leafletMs = await page.EvaluateAsync<double>("() => performance.now()");
     try
     {
-        await page.WaitForFunctionAsync($"() => document.querySelector('.map-canvas')?.dataset.markers === '{Math.Min(posts, 10_000)}' && document.querySelector('.map-canvas .marker-cluster')",
+        await page.WaitForFunctionAsync($"() => document.querySelector('.map-canvas')?.dataset.markers === '{Math.Min(posts, 10_000)}' && document.querySelector('.map-canvas .post-cluster')",
             null, new PageWaitForFunctionOptions { PollingInterval = 10 });
     }
     catch (TimeoutException)
     {
-        var state = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return c ? `markers=${c.dataset.markers} clusters=${c.querySelectorAll('.marker-cluster').length}` : 'no map'; }");
+        var state = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return c ? `markers=${c.dataset.markers} clusters=${c.querySelectorAll('.post-cluster').length}` : 'no map'; }");
         Console.Error.WriteLine($"the map did not show its {posts:N0} markers in time: {state}; server log {app.LogPath}");
         return 1;
     }
     // Navigation start → now, on the page's own clock.
     var ms = await page.EvaluateAsync<double>("() => performance.now()");
     var sentMs = await page.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.markersSentAt");
+    var indexMs = await page.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.indexedIn");
+    var drawn = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return `${c.querySelectorAll('.post-cluster').length} clusters, ${c.querySelectorAll('.post-marker').length} single posts`; }");
     if (i > 0)
         firstRenders.Add(ms);
     Console.WriteLine($"open {i}{(i == 0 ? " (warm-up, not counted)" : "")}: the map drawn with its markers {ms:N0} ms after navigation start " +
-        $"(circuit up at {circuitMs:N0} ms, Leaflet drawn at {leafletMs:N0} ms, markers arrived at {sentMs} ms)");
+        $"(circuit up at {circuitMs:N0} ms, Leaflet drawn at {leafletMs:N0} ms, markers arrived at {sentMs} ms, indexed in {indexMs} ms; {drawn} drawn)");
 }
 
 // Frames while an operator pans and zooms: drags across the map and wheel steps in and out.

@@ -1,5 +1,5 @@
-// The browser side of MapView: Leaflet 1.9 with leaflet-geoman (drawing) and leaflet.markercluster, all vendored
-// under wwwroot/lib. Leaflet and its plugins are UMD files that expect a global L; this module loads them itself,
+// The browser side of MapView: Leaflet 1.9 with leaflet-geoman (drawing) and supercluster (clustering posts), all
+// vendored under wwwroot/lib. Leaflet and its plugins are UMD files that expect a global L; this module loads them itself,
 // once, when the first map opens, so no page carries them in a <script> tag.
 const lib = "lib/";
 const maps = new WeakMap();
@@ -26,12 +26,11 @@ function loadStyle(href) {
 
 function loadLeaflet() {
     if (!loading) {
-        ["leaflet/leaflet.css", "leaflet-geoman/leaflet-geoman.css", "leaflet.markercluster/MarkerCluster.css",
-            "leaflet.markercluster/MarkerCluster.Default.css"].forEach(css => loadStyle(lib + css));
+        ["leaflet/leaflet.css", "leaflet-geoman/leaflet-geoman.css"].forEach(css => loadStyle(lib + css));
         loading = (window.L ? Promise.resolve() : loadScript(lib + "leaflet/leaflet.js"))
             .then(() => Promise.all([
                 window.L.PM ? null : loadScript(lib + "leaflet-geoman/leaflet-geoman.min.js"),
-                window.L.MarkerClusterGroup ? null : loadScript(lib + "leaflet.markercluster/leaflet.markercluster.js"),
+                window.Supercluster ? null : loadScript(lib + "supercluster/supercluster.min.js"),
                 window.topojson ? null : loadScript(lib + "topojson-client/topojson-client.min.js"),
             ]));
         loading.catch(() => { loading = null; });
@@ -69,6 +68,182 @@ function drawingOf(group) {
     return { polygons, circles };
 }
 
+// The posts on the map. supercluster indexes every post once (tens of milliseconds for ten thousand); the map holds
+// DOM markers only for the clusters and single posts in and around the view, re-read from the index after each pan or
+// zoom. Clustering bounds what is drawn (a cluster swallows its neighbours within 60 px), so a view holds at most a few
+// hundred markers whatever the number of posts: leaflet.markercluster, which made a Leaflet layer per post, spent
+// seconds on ten thousand and dropped frames while zooming.
+const ClusterRadius = 60;
+// Indexed zooms: each costs a pass over the posts, and past 16 (a street) clusters are spread out (spiderfied), not
+// split by zooming further.
+const ClusterMaxZoom = 16;
+const SpiderLimit = 100;
+
+class PostMarkers {
+    constructor(owner) {
+        this.owner = owner;
+        this.L = owner.L;
+        this.map = owner.map;
+        this.ids = [];
+        this.lats = [];
+        this.lons = [];
+        this.known = new Set();
+        this.bounds = this.L.latLngBounds([]);
+        this.index = null;
+        this.rebuildTimer = 0;
+        // Key ("c" + cluster id at a zoom, or "p" + post id) → the marker shown for it.
+        this.shown = new Map();
+        this.layer = this.L.layerGroup().addTo(this.map);
+        this.spider = this.L.layerGroup().addTo(this.map);
+        this.map.on("moveend", () => this.render());
+        this.map.on("zoomstart", () => this.spider.clearLayers());
+        this.map.on("click", () => this.spider.clearLayers());
+    }
+
+    set(markers) {
+        this.ids = [];
+        this.lats = [];
+        this.lons = [];
+        this.known.clear();
+        this.bounds = this.L.latLngBounds([]);
+        this.spider.clearLayers();
+        this.add(markers, true);
+    }
+
+    // markers: a flat array of id, latitude, longitude for each post.
+    add(markers, now) {
+        let added = 0;
+        for (let k = 0; k + 2 < markers.length; k += 3) {
+            const id = markers[k];
+            if (this.known.has(id)) continue;
+            this.known.add(id);
+            this.ids.push(id);
+            this.lats.push(markers[k + 1]);
+            this.lons.push(markers[k + 2]);
+            this.bounds.extend([markers[k + 1], markers[k + 2]]);
+            added++;
+        }
+        this.map.getContainer().dataset.markers = String(this.ids.length);
+        if (!added && !now) return;
+        // Live additions come a few a second during a busy incident: one re-index for those that arrive together.
+        clearTimeout(this.rebuildTimer);
+        if (now || !this.index) this.rebuild();
+        else this.rebuildTimer = setTimeout(() => this.rebuild(), 250);
+    }
+
+    rebuild() {
+        this.rebuildTimer = 0;
+        const started = performance.now();
+        const features = new Array(this.ids.length);
+        for (let i = 0; i < this.ids.length; i++) {
+            features[i] = { type: "Feature", properties: { id: this.ids[i] }, geometry: { type: "Point", coordinates: [this.lons[i], this.lats[i]] } };
+        }
+        this.index = new window.Supercluster({ radius: ClusterRadius, maxZoom: ClusterMaxZoom }).load(features);
+        // How long indexing took (ms): what the map bench reports beside the first render.
+        this.map.getContainer().dataset.indexedIn = String(Math.round(performance.now() - started));
+        // Cluster ids are the index's own: a new index means new markers for every cluster.
+        for (const [key, marker] of this.shown) {
+            if (key[0] === "c") {
+                this.layer.removeLayer(marker);
+                this.shown.delete(key);
+            }
+        }
+        this.render();
+    }
+
+    render() {
+        if (!this.index) return;
+        // Past the last indexed zoom the index gives single posts; the clusters of that zoom are kept instead, so that
+        // posts at one spot (a city's place) do not pile up on one pixel.
+        const zoom = Math.min(Math.round(this.map.getZoom()), ClusterMaxZoom);
+        // A margin around the view so that a short pan shows markers already there.
+        const b = this.map.getBounds().pad(0.3);
+        const west = b.getWest(), east = b.getEast();
+        const box = east - west >= 360 ? [-180, Math.max(b.getSouth(), -90), 180, Math.min(b.getNorth(), 90)]
+            : [west, Math.max(b.getSouth(), -90), east, Math.min(b.getNorth(), 90)];
+        const wanted = new Map();
+        for (const feature of this.index.getClusters(box, zoom)) {
+            const p = feature.properties;
+            wanted.set(p.cluster ? `c${p.cluster_id}` : `p${p.id}`, feature);
+        }
+        for (const [key, marker] of this.shown) {
+            if (!wanted.has(key)) {
+                this.layer.removeLayer(marker);
+                this.shown.delete(key);
+            }
+        }
+        for (const [key, feature] of wanted) {
+            if (this.shown.has(key)) continue;
+            const [lon, lat] = feature.geometry.coordinates;
+            const p = feature.properties;
+            const marker = p.cluster ? this.clusterMarker(lat, lon, p) : this.postMarker(lat, lon, p.id, this.layer);
+            this.shown.set(key, marker);
+        }
+    }
+
+    clusterMarker(lat, lon, p) {
+        const L = this.L;
+        const size = p.point_count < 10 ? "small" : p.point_count < 100 ? "medium" : "large";
+        const diameter = size === "small" ? 30 : size === "medium" ? 36 : 44;
+        const marker = L.marker([lat, lon], {
+            icon: L.divIcon({ className: `post-cluster post-cluster-${size}`, html: `<span>${p.point_count_abbreviated}</span>`, iconSize: [diameter, diameter] }),
+            pmIgnore: true, snapIgnore: true, riseOnHover: true,
+        });
+        marker.on("click", () => this.open(marker, p.cluster_id));
+        marker.addTo(this.layer);
+        marker.getElement().setAttribute("aria-label", `${p.point_count} posts here: press Enter to zoom in`);
+        return marker;
+    }
+
+    postMarker(lat, lon, id, group) {
+        const L = this.L;
+        const marker = L.marker([lat, lon], {
+            icon: L.divIcon({ className: "post-marker", iconSize: [12, 12] }),
+            pmIgnore: true, snapIgnore: true,
+        });
+        marker.postId = id;
+        marker.on("click", () => this.owner.dotnet.invokeMethodAsync("MarkerClick", id));
+        // A post's label is asked for the first time the pointer or the keyboard rests on it (labels are not sent with
+        // the markers: ten thousand of them would be megabytes).
+        const label = () => {
+            if (marker.getTooltip()) return;
+            marker.bindTooltip("…").openTooltip();
+            this.owner.dotnet.invokeMethodAsync("MarkerLabel", id).then(text => {
+                const shown = text || "A post";
+                marker.setTooltipContent(shown);
+                marker.getElement()?.setAttribute("aria-label", `${shown}: press Enter to open it`);
+            });
+        };
+        marker.on("mouseover", label);
+        marker.addTo(group);
+        const element = marker.getElement();
+        element.setAttribute("aria-label", "A post: press Enter to open it");
+        element.addEventListener("focus", label);
+        return marker;
+    }
+
+    // A cluster's click: zoom in until it splits; past the last indexed zoom (posts at one spot), spread its posts
+    // around it.
+    open(marker, clusterId) {
+        const expansion = this.index.getClusterExpansionZoom(clusterId);
+        if (expansion <= ClusterMaxZoom && expansion <= this.map.getMaxZoom()) {
+            this.map.setView(marker.getLatLng(), expansion);
+            return;
+        }
+        this.spider.clearLayers();
+        const centre = this.map.latLngToLayerPoint(marker.getLatLng());
+        const leaves = this.index.getLeaves(clusterId, SpiderLimit);
+        leaves.forEach((leaf, i) => {
+            // A spiral: each post a little further out than the last, about 16 px apart.
+            const angle = i * 0.9 + 0.5;
+            const radius = 22 + i * 2.2;
+            const at = this.map.layerPointToLatLng(centre.add(this.L.point(Math.cos(angle) * radius, Math.sin(angle) * radius)));
+            this.L.polyline([marker.getLatLng(), at], { weight: 1.5, color: "#222", opacity: 0.5, interactive: false, pmIgnore: true }).addTo(this.spider);
+            this.postMarker(at.lat, at.lng, leaf.properties.id, this.spider);
+        });
+    }
+}
+
 class CrisisMap {
     constructor(element, dotnet, options) {
         const L = window.L;
@@ -80,20 +255,7 @@ class CrisisMap {
         this.map.createPane("basemap").style.zIndex = 150;
         this.areas = L.featureGroup().addTo(this.map);
         this.drawing = L.featureGroup().addTo(this.map);
-        // Spider legs are drawn, not clicked: only a post's own marker answers a click.
-        this.markers = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
-            spiderLegPolylineOptions: { weight: 1.5, color: "#222", opacity: 0.5, interactive: false } });
-        this.map.addLayer(this.markers);
-        // One listener on the group for every marker (ten thousand markers with their own listeners cost seconds to
-        // add); a marker's label is asked for the first time the pointer rests on it (labels are not sent with markers).
-        this.markers.on("click", e => { if (e.layer.postId !== undefined) this.dotnet.invokeMethodAsync("MarkerClick", e.layer.postId); });
-        this.markers.on("mouseover", e => {
-            const marker = e.layer;
-            if (marker.postId === undefined || marker.getTooltip()) return;
-            marker.bindTooltip("…").openTooltip();
-            this.dotnet.invokeMethodAsync("MarkerLabel", marker.postId).then(label => marker.setTooltipContent(label || "A post"));
-        });
-        this.markerIds = new Set();
+        this.posts = new PostMarkers(this);
         this.fitted = false;
         if (options.reportView) {
             // The war room filters its feed by what the map shows: say so after each pan or zoom has settled.
@@ -220,34 +382,19 @@ class CrisisMap {
     setMarkers(markers) {
         // When the markers arrived (ms after navigation start): what the map bench reads.
         this.map.getContainer().dataset.markersSentAt = String(Math.round(performance.now()));
-        this.markers.clearLayers();
-        this.markerIds.clear();
-        this.addMarkers(markers);
+        this.posts.set(markers);
         this.fit();
     }
 
-    // markers: a flat array of id, latitude, longitude for each marker.
     addMarkers(markers) {
-        const L = this.L;
-        const layers = [];
-        for (let k = 0; k + 2 < markers.length; k += 3) {
-            const id = markers[k];
-            if (this.markerIds.has(id)) continue;
-            this.markerIds.add(id);
-            const marker = L.circleMarker([markers[k + 1], markers[k + 2]], { radius: 6, color: "#1f4fbf", weight: 1, fillOpacity: 0.8, pmIgnore: true, className: "post-marker" });
-            marker.postId = id;
-            layers.push(marker);
-        }
-        this.markers.addLayers(layers);
-        this.map.getContainer().dataset.markers = String(this.markerIds.size);
+        this.posts.add(markers);
     }
 
     // Frames what is shown the first time there is something; later changes keep the operator's view.
     fit() {
         if (this.fitted) return;
         const bounds = this.L.latLngBounds([]);
-        for (const group of [this.areas, this.drawing, this.markers]) {
-            const b = group.getBounds();
+        for (const b of [this.areas.getBounds(), this.drawing.getBounds(), this.posts.bounds]) {
             if (b.isValid()) bounds.extend(b);
         }
         if (bounds.isValid()) {
@@ -257,6 +404,7 @@ class CrisisMap {
     }
 
     dispose() {
+        clearTimeout(this.posts.rebuildTimer);
         this.map.remove();
     }
 }
