@@ -4,6 +4,7 @@
 const lib = "lib/";
 const maps = new WeakMap();
 let loading = null;
+let loadingGeoman = null;
 
 function loadScript(src) {
     return new Promise((resolve, reject) => {
@@ -26,16 +27,26 @@ function loadStyle(href) {
 
 function loadLeaflet() {
     if (!loading) {
-        ["leaflet/leaflet.css", "leaflet-geoman/leaflet-geoman.css"].forEach(css => loadStyle(lib + css));
+        loadStyle(lib + "leaflet/leaflet.css");
         loading = (window.L ? Promise.resolve() : loadScript(lib + "leaflet/leaflet.js"))
             .then(() => Promise.all([
-                window.L.PM ? null : loadScript(lib + "leaflet-geoman/leaflet-geoman.min.js"),
                 window.Supercluster ? null : loadScript(lib + "supercluster/supercluster.min.js"),
                 window.topojson ? null : loadScript(lib + "topojson-client/topojson-client.min.js"),
             ]));
         loading.catch(() => { loading = null; });
     }
     return loading;
+}
+
+// geoman (drawing; at 290 kB the largest of these files) is loaded for maps that draw: the war room's map, which only
+// shows, does not wait for it.
+function loadGeoman() {
+    if (!loadingGeoman) {
+        loadStyle(lib + "leaflet-geoman/leaflet-geoman.css");
+        loadingGeoman = loadLeaflet().then(() => window.L.PM ? null : loadScript(lib + "leaflet-geoman/leaflet-geoman.min.js"));
+        loadingGeoman.catch(() => { loadingGeoman = null; });
+    }
+    return loadingGeoman;
 }
 
 function layersOf(L, shapes, style) {
@@ -68,16 +79,29 @@ function drawingOf(group) {
     return { polygons, circles };
 }
 
-// The posts on the map. supercluster indexes every post once (tens of milliseconds for ten thousand); the map holds
-// DOM markers only for the clusters and single posts in and around the view, re-read from the index after each pan or
-// zoom. Clustering bounds what is drawn (a cluster swallows its neighbours within 60 px), so a view holds at most a few
-// hundred markers whatever the number of posts: leaflet.markercluster, which made a Leaflet layer per post, spent
-// seconds on ten thousand and dropped frames while zooming.
+// The posts on the map. The map holds DOM markers only for the clusters and single posts in and around the view,
+// re-read after each pan or zoom from a supercluster index of that zoom alone: built when the zoom is first shown
+// (one clustering pass over the posts) and the zooms beside it built while the browser is idle. supercluster's usual
+// index of every zoom at once costs a pass per zoom (17 for ten thousand posts: most of a second here), paid before
+// anything is drawn. Clustering bounds what is drawn (a cluster swallows its neighbours within 60 px), so a view holds
+// at most a few hundred markers whatever the number of posts: leaflet.markercluster, which made a Leaflet layer per
+// post, spent seconds on ten thousand and dropped frames while zooming.
 const ClusterRadius = 60;
-// Indexed zooms: each costs a pass over the posts, and past 16 (a street) clusters are spread out (spiderfied), not
-// split by zooming further.
+// Past 16 (a street) the posts still together are at one spot (a city's place): they are spread out on click
+// (spiderfied) instead of being split by zooming further.
 const ClusterMaxZoom = 16;
 const SpiderLimit = 100;
+
+// Leaflet makes a marker focusable (a button) but leaves Enter to popups: Enter and Space act as its click here.
+function pressable(marker, action) {
+    marker.on("click", action);
+    marker.getElement().addEventListener("keydown", e => {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        e.stopPropagation();
+        action();
+    });
+}
 
 class PostMarkers {
     constructor(owner) {
@@ -89,9 +113,12 @@ class PostMarkers {
         this.lons = [];
         this.known = new Set();
         this.bounds = this.L.latLngBounds([]);
-        this.index = null;
-        this.rebuildTimer = 0;
-        // Key ("c" + cluster id at a zoom, or "p" + post id) → the marker shown for it.
+        // zoom → supercluster index of that zoom; all dropped when posts are added (a new generation).
+        this.indexes = new Map();
+        this.generation = 0;
+        this.features = null;
+        this.renderTimer = 0;
+        // Key (a cluster's generation, zoom and id, or "p" + a post's id) → the marker shown for it.
         this.shown = new Map();
         this.layer = this.L.layerGroup().addTo(this.map);
         this.spider = this.L.layerGroup().addTo(this.map);
@@ -100,6 +127,7 @@ class PostMarkers {
         this.map.on("click", () => this.spider.clearLayers());
     }
 
+    // Replaces every post; the caller renders (after framing the map, so that only the zoom shown is indexed).
     set(markers) {
         this.ids = [];
         this.lats = [];
@@ -107,11 +135,18 @@ class PostMarkers {
         this.known.clear();
         this.bounds = this.L.latLngBounds([]);
         this.spider.clearLayers();
-        this.add(markers, true);
+        this.take(markers);
     }
 
-    // markers: a flat array of id, latitude, longitude for each post.
-    add(markers, now) {
+    // Live additions come a few a second during a busy incident: one re-index for those that arrive together.
+    add(markers) {
+        if (!this.take(markers)) return;
+        clearTimeout(this.renderTimer);
+        this.renderTimer = setTimeout(() => this.render(), 250);
+    }
+
+    // markers: a flat array of id, latitude, longitude for each post. Returns how many were new.
+    take(markers) {
         let added = 0;
         for (let k = 0; k + 2 < markers.length; k += 3) {
             const id = markers[k];
@@ -124,47 +159,57 @@ class PostMarkers {
             added++;
         }
         this.map.getContainer().dataset.markers = String(this.ids.length);
-        if (!added && !now) return;
-        // Live additions come a few a second during a busy incident: one re-index for those that arrive together.
-        clearTimeout(this.rebuildTimer);
-        if (now || !this.index) this.rebuild();
-        else this.rebuildTimer = setTimeout(() => this.rebuild(), 250);
+        if (added) {
+            this.indexes.clear();
+            this.features = null;
+            this.generation++;
+        }
+        return added;
     }
 
-    rebuild() {
-        this.rebuildTimer = 0;
+    indexAt(zoom) {
+        let index = this.indexes.get(zoom);
+        if (index) return index;
         const started = performance.now();
-        const features = new Array(this.ids.length);
-        for (let i = 0; i < this.ids.length; i++) {
-            features[i] = { type: "Feature", properties: { id: this.ids[i] }, geometry: { type: "Point", coordinates: [this.lons[i], this.lats[i]] } };
-        }
-        this.index = new window.Supercluster({ radius: ClusterRadius, maxZoom: ClusterMaxZoom }).load(features);
-        // How long indexing took (ms): what the map bench reports beside the first render.
-        this.map.getContainer().dataset.indexedIn = String(Math.round(performance.now() - started));
-        // Cluster ids are the index's own: a new index means new markers for every cluster.
-        for (const [key, marker] of this.shown) {
-            if (key[0] === "c") {
-                this.layer.removeLayer(marker);
-                this.shown.delete(key);
+        if (!this.features) {
+            this.features = new Array(this.ids.length);
+            for (let i = 0; i < this.ids.length; i++) {
+                this.features[i] = { type: "Feature", properties: { id: this.ids[i] }, geometry: { type: "Point", coordinates: [this.lons[i], this.lats[i]] } };
             }
         }
-        this.render();
+        index = new window.Supercluster({ radius: ClusterRadius, minZoom: zoom, maxZoom: zoom }).load(this.features);
+        this.indexes.set(zoom, index);
+        // How long the last index took (ms): what the map bench reports beside the first render.
+        this.map.getContainer().dataset.indexedIn = String(Math.round(performance.now() - started));
+        return index;
+    }
+
+    // The zooms a wheel step or a cluster's click goes to next, indexed while the browser has nothing else to do.
+    prepare(zoom) {
+        const generation = this.generation;
+        const idle = window.requestIdleCallback || (f => setTimeout(f, 50));
+        for (const next of [zoom + 1, zoom - 1]) {
+            if (next < 0 || next > ClusterMaxZoom) continue;
+            idle(() => { if (generation === this.generation) this.indexAt(next); });
+        }
     }
 
     render() {
-        if (!this.index) return;
-        // Past the last indexed zoom the index gives single posts; the clusters of that zoom are kept instead, so that
-        // posts at one spot (a city's place) do not pile up on one pixel.
+        this.renderTimer = 0;
+        if (!this.ids.length && !this.shown.size) return;
+        // Past the last clustered zoom, its clusters are kept (see ClusterMaxZoom).
         const zoom = Math.min(Math.round(this.map.getZoom()), ClusterMaxZoom);
+        const index = this.indexAt(zoom);
         // A margin around the view so that a short pan shows markers already there.
         const b = this.map.getBounds().pad(0.3);
         const west = b.getWest(), east = b.getEast();
         const box = east - west >= 360 ? [-180, Math.max(b.getSouth(), -90), 180, Math.min(b.getNorth(), 90)]
             : [west, Math.max(b.getSouth(), -90), east, Math.min(b.getNorth(), 90)];
         const wanted = new Map();
-        for (const feature of this.index.getClusters(box, zoom)) {
+        for (const feature of index.getClusters(box, zoom)) {
             const p = feature.properties;
-            wanted.set(p.cluster ? `c${p.cluster_id}` : `p${p.id}`, feature);
+            // A cluster's id is its index's own: a new index (another zoom, new posts) means new cluster markers.
+            wanted.set(p.cluster ? `c${this.generation}:${zoom}:${p.cluster_id}` : `p${p.id}`, feature);
         }
         for (const [key, marker] of this.shown) {
             if (!wanted.has(key)) {
@@ -176,12 +221,13 @@ class PostMarkers {
             if (this.shown.has(key)) continue;
             const [lon, lat] = feature.geometry.coordinates;
             const p = feature.properties;
-            const marker = p.cluster ? this.clusterMarker(lat, lon, p) : this.postMarker(lat, lon, p.id, this.layer);
+            const marker = p.cluster ? this.clusterMarker(lat, lon, p, index, zoom) : this.postMarker(lat, lon, p.id, this.layer);
             this.shown.set(key, marker);
         }
+        this.prepare(zoom);
     }
 
-    clusterMarker(lat, lon, p) {
+    clusterMarker(lat, lon, p, index, zoom) {
         const L = this.L;
         const size = p.point_count < 10 ? "small" : p.point_count < 100 ? "medium" : "large";
         const diameter = size === "small" ? 30 : size === "medium" ? 36 : 44;
@@ -189,8 +235,8 @@ class PostMarkers {
             icon: L.divIcon({ className: `post-cluster post-cluster-${size}`, html: `<span>${p.point_count_abbreviated}</span>`, iconSize: [diameter, diameter] }),
             pmIgnore: true, snapIgnore: true, riseOnHover: true,
         });
-        marker.on("click", () => this.open(marker, p.cluster_id));
         marker.addTo(this.layer);
+        pressable(marker, () => this.open(marker, index.getLeaves(p.cluster_id, Infinity), zoom));
         marker.getElement().setAttribute("aria-label", `${p.point_count} posts here: press Enter to zoom in`);
         return marker;
     }
@@ -201,8 +247,6 @@ class PostMarkers {
             icon: L.divIcon({ className: "post-marker", iconSize: [12, 12] }),
             pmIgnore: true, snapIgnore: true,
         });
-        marker.postId = id;
-        marker.on("click", () => this.owner.dotnet.invokeMethodAsync("MarkerClick", id));
         // A post's label is asked for the first time the pointer or the keyboard rests on it (labels are not sent with
         // the markers: ten thousand of them would be megabytes).
         const label = () => {
@@ -216,24 +260,24 @@ class PostMarkers {
         };
         marker.on("mouseover", label);
         marker.addTo(group);
+        pressable(marker, () => this.owner.dotnet.invokeMethodAsync("MarkerClick", id));
         const element = marker.getElement();
         element.setAttribute("aria-label", "A post: press Enter to open it");
         element.addEventListener("focus", label);
         return marker;
     }
 
-    // A cluster's click: zoom in until it splits; past the last indexed zoom (posts at one spot), spread its posts
-    // around it.
-    open(marker, clusterId) {
-        const expansion = this.index.getClusterExpansionZoom(clusterId);
-        if (expansion <= ClusterMaxZoom && expansion <= this.map.getMaxZoom()) {
-            this.map.setView(marker.getLatLng(), expansion);
+    // A cluster's click: zoom to its posts; when they are at one spot (or the map is at the last clustered zoom),
+    // spread them around it.
+    open(marker, leaves, zoom) {
+        const bounds = this.L.latLngBounds(leaves.map(leaf => [leaf.geometry.coordinates[1], leaf.geometry.coordinates[0]]));
+        if (zoom < ClusterMaxZoom && this.map.getBoundsZoom(bounds, false, this.L.point(40, 40)) > zoom) {
+            this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: ClusterMaxZoom });
             return;
         }
         this.spider.clearLayers();
         const centre = this.map.latLngToLayerPoint(marker.getLatLng());
-        const leaves = this.index.getLeaves(clusterId, SpiderLimit);
-        leaves.forEach((leaf, i) => {
+        leaves.slice(0, SpiderLimit).forEach((leaf, i) => {
             // A spiral: each post a little further out than the last, about 16 px apart.
             const angle = i * 0.9 + 0.5;
             const radius = 22 + i * 2.2;
@@ -316,8 +360,14 @@ class CrisisMap {
         tiles.addTo(this.map);
     }
 
-    setEditable(editable) {
+    async setEditable(editable) {
         const map = this.map;
+        if (editable && !map.pm) {
+            // Made to show, now to draw: geoman was not loaded when this map was made.
+            await loadGeoman();
+            this.L.PM.reInitLayer(map);
+            this.L.PM.reInitLayer(this.drawing);
+        }
         if (!map.pm) return;
         if (editable) {
             map.pm.setGlobalOptions({ layerGroup: this.drawing, snappable: false, pathOptions: { color: "#b00020" } });
@@ -384,6 +434,7 @@ class CrisisMap {
         this.map.getContainer().dataset.markersSentAt = String(Math.round(performance.now()));
         this.posts.set(markers);
         this.fit();
+        this.posts.render();
     }
 
     addMarkers(markers) {
@@ -398,24 +449,25 @@ class CrisisMap {
             if (b.isValid()) bounds.extend(b);
         }
         if (bounds.isValid()) {
-            this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13 });
+            // Not animated: the first view is drawn (and its posts clustered) once, at the zoom it settles on.
+            this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13, animate: false });
             this.fitted = true;
         }
     }
 
     dispose() {
-        clearTimeout(this.posts.rebuildTimer);
+        clearTimeout(this.posts.renderTimer);
         this.map.remove();
     }
 }
 
 export async function create(element, dotnet, options) {
-    await loadLeaflet();
+    await (options.editable ? loadGeoman() : loadLeaflet());
     if (maps.has(element)) return;
     maps.set(element, new CrisisMap(element, dotnet, options));
 }
 
-export function setEditable(element, editable) { maps.get(element)?.setEditable(editable); }
+export function setEditable(element, editable) { return maps.get(element)?.setEditable(editable); }
 export function setAreas(element, areas) { maps.get(element)?.setAreas(areas); }
 export function setDrawing(element, shapes) { maps.get(element)?.setDrawing(shapes); }
 export function setMarkers(element, markers) { maps.get(element)?.setMarkers(markers); }
