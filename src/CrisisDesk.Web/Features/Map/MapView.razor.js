@@ -177,7 +177,8 @@ class PostMarkers {
                 this.features[i] = { type: "Feature", properties: { id: this.ids[i] }, geometry: { type: "Point", coordinates: [this.lons[i], this.lats[i]] } };
             }
         }
-        index = new window.Supercluster({ radius: ClusterRadius, minZoom: zoom, maxZoom: zoom }).load(this.features);
+        // extent 256: Leaflet's tile size, so that the radius is in screen pixels (supercluster's default is 512).
+        index = new window.Supercluster({ radius: ClusterRadius, extent: 256, minZoom: zoom, maxZoom: zoom }).load(this.features);
         this.indexes.set(zoom, index);
         // How long the last index took (ms): what the map bench reports beside the first render.
         this.map.getContainer().dataset.indexedIn = String(Math.round(performance.now() - started));
