@@ -2,11 +2,13 @@
 // 1. The real CrisisDesk executable on a private PostgreSQL; an incident with N located posts (written with the ingest
 //    path's own COPY writer, spread over western Europe).
 // 2. Debian Chromium (Playwright) opens the war room R times: first render = navigation start → the map holds all N
-//    markers (data-markers) and has drawn its clusters.
+//    markers (data-markers) and has drawn its clusters (supercluster's index, DOM markers for what the view shows).
 // 3. Pan and zoom with the mouse (drags and wheel steps) while requestAnimationFrame notes every frame's time.
 // 4. The server's cost per live update: the map panel's three queries (new located posts after the newest held, the
 //    incident area, the agencies' alerts) timed in process, U times, against the same database.
+// 5. With --screenshots DIR: the war room with its clustered posts at 1440x900 and 390x844, as PNGs in DIR.
 // Usage: dotnet run -c Release --project bench/CrisisDesk.Bench.Map -- [--posts 10000] [--opens 5] [--updates 500]
+//        [--screenshots DIR]
 using System.Diagnostics;
 using System.Globalization;
 using CrisisDesk.Core.Posts;
@@ -19,6 +21,7 @@ using Npgsql;
 var posts = Option("--posts", 10_000);
 var opens = Option("--opens", 5);
 var updates = Option("--updates", 500);
+var screenshots = Array.IndexOf(args, "--screenshots") is var shotsAt && shotsAt >= 0 && shotsAt + 1 < args.Length ? args[shotsAt + 1] : null;
 const string ChromiumPath = "/usr/bin/chromium";
 const string AdminPassword = "map-bench-admin-password";
 if (!File.Exists(ChromiumPath))
@@ -113,24 +116,17 @@ for (var i = 0; i < opens + 1; i++)
     var circuitMs = await page.EvaluateAsync<double>("() => performance.now()");
     await page.WaitForFunctionAsync("() => document.querySelector('.map-canvas .leaflet-map-pane')", null, new PageWaitForFunctionOptions { PollingInterval = 10 });
     var leafletMs = await page.EvaluateAsync<double>("() => performance.now()");
-    try
-    {
-        await page.WaitForFunctionAsync($"() => document.querySelector('.map-canvas')?.dataset.markers === '{Math.Min(posts, 10_000)}' && document.querySelector('.map-canvas .marker-cluster')",
-            null, new PageWaitForFunctionOptions { PollingInterval = 10 });
-    }
-    catch (TimeoutException)
-    {
-        var state = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return c ? `markers=${c.dataset.markers} clusters=${c.querySelectorAll('.marker-cluster').length}` : 'no map'; }");
-        Console.Error.WriteLine($"the map did not show its {posts:N0} markers in time: {state}; server log {app.LogPath}");
+    if (!await MapDrawnAsync(page))
         return 1;
-    }
     // Navigation start → now, on the page's own clock.
     var ms = await page.EvaluateAsync<double>("() => performance.now()");
     var sentMs = await page.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.markersSentAt");
+    var indexMs = await page.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.indexedIn");
+    var drawn = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return `${c.querySelectorAll('.post-cluster').length} clusters, ${c.querySelectorAll('.post-marker').length} single posts`; }");
     if (i > 0)
         firstRenders.Add(ms);
     Console.WriteLine($"open {i}{(i == 0 ? " (warm-up, not counted)" : "")}: the map drawn with its markers {ms:N0} ms after navigation start " +
-        $"(circuit up at {circuitMs:N0} ms, Leaflet drawn at {leafletMs:N0} ms, markers arrived at {sentMs} ms)");
+        $"(circuit up at {circuitMs:N0} ms, Leaflet drawn at {leafletMs:N0} ms, markers arrived at {sentMs} ms, indexed in {indexMs} ms; {drawn} drawn)");
 }
 
 // Frames while an operator pans and zooms: drags across the map and wheel steps in and out.
@@ -166,7 +162,41 @@ var frames = (await page.EvaluateAsync<double[]>("() => { window.benchStop = tru
 Console.WriteLine($"pan and zoom (5 rounds of 2 drags and 2 wheel zooms): {frames.Count} frames, p50 {Percentile(frames, 50):N1} ms, " +
     $"p99 {Percentile(frames, 99):N1} ms, max {frames.Max():N1} ms, {frames.Count(f => f > 50)} over 50 ms");
 Console.WriteLine($"first render over {firstRenders.Count} opens: median {Percentile(firstRenders, 50):N0} ms, max {firstRenders.Max():N0} ms");
+
+if (screenshots is not null)
+{
+    Directory.CreateDirectory(screenshots);
+    foreach (var (width, height) in new[] { (1440, 900), (390, 844) })
+    {
+        await page.SetViewportSizeAsync(width, height);
+        await page.GotoAsync($"/incidents/{incidentId}");
+        if (!await MapDrawnAsync(page))
+            return 1;
+        await page.GetByTestId("map-panel").ScrollIntoViewIfNeededAsync();
+        await page.Mouse.MoveAsync(0, 0);
+        var path = Path.Combine(screenshots, $"map-{posts}-posts-{width}x{height}.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        Console.WriteLine($"screenshot: {path}");
+    }
+}
 return 0;
+
+// The map holds every marker and shows its clusters.
+async Task<bool> MapDrawnAsync(IPage page)
+{
+    try
+    {
+        await page.WaitForFunctionAsync($"() => document.querySelector('.map-canvas')?.dataset.markers === '{Math.Min(posts, 10_000)}' && document.querySelector('.map-canvas .post-cluster')",
+            null, new PageWaitForFunctionOptions { PollingInterval = 10 });
+        return true;
+    }
+    catch (TimeoutException)
+    {
+        var state = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return c ? `markers=${c.dataset.markers} clusters=${c.querySelectorAll('.post-cluster').length}` : 'no map'; }");
+        Console.Error.WriteLine($"the map did not show its {posts:N0} markers in time: {state}; server log {app.LogPath}");
+        return false;
+    }
+}
 
 async Task ReadUpdateAsync()
 {

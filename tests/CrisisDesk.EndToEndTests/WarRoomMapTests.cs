@@ -36,9 +36,9 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         Assert.Contains("located post", await panel.GetByTestId("map-located-count").InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync($"map-warroom-{width}x{height}");
 
-        // Clusters open on click until a single post's marker shows; clicking it opens that post.
-        var marker = panel.Locator(".leaflet-overlay-pane path.post-marker");
-        var cluster = panel.Locator(".marker-cluster");
+        // Clusters (a count in a bubble) open on click until a single post's dot shows; clicking it opens that post.
+        var marker = panel.Locator(".post-marker");
+        var cluster = panel.Locator(".post-cluster");
         for (var i = 0; i < 12 && await marker.CountAsync() == 0; i++)
         {
             if (await cluster.CountAsync() > 0)
@@ -50,7 +50,16 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         await selected.WaitForAsync();
         Assert.False(string.IsNullOrWhiteSpace(await selected.GetByTestId("selected-text").InnerTextAsync()));
         await page.ScreenshotAsync($"map-warroom-selected-{width}x{height}");
-        await page.Keyboard.PressAsync("Escape");
+        await selected.GetByTestId("selected-close").ClickAsync();
+        await selected.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+
+        // The same from the keyboard: a post's dot takes the focus, says what it is (its label, asked for on focus),
+        // and Enter opens it.
+        await marker.First.FocusAsync();
+        await Assertions.Expect(marker.First).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("^@.+: press Enter to open it$"));
+        await page.Keyboard.PressAsync("Enter");
+        await selected.WaitForAsync();
+        await selected.GetByTestId("selected-close").ClickAsync();
 
         // The feed narrowed to what the map shows: only located posts, no more than the map holds.
         var total = page.GetByTestId("feed-total");

@@ -1,9 +1,10 @@
-// The browser side of MapView: Leaflet 1.9 with leaflet-geoman (drawing) and leaflet.markercluster, all vendored
-// under wwwroot/lib. Leaflet and its plugins are UMD files that expect a global L; this module loads them itself,
+// The browser side of MapView: Leaflet 1.9 with leaflet-geoman (drawing) and supercluster (clustering posts), all
+// vendored under wwwroot/lib. Leaflet and its plugins are UMD files that expect a global L; this module loads them itself,
 // once, when the first map opens, so no page carries them in a <script> tag.
 const lib = "lib/";
 const maps = new WeakMap();
 let loading = null;
+let loadingGeoman = null;
 
 function loadScript(src) {
     return new Promise((resolve, reject) => {
@@ -26,17 +27,26 @@ function loadStyle(href) {
 
 function loadLeaflet() {
     if (!loading) {
-        ["leaflet/leaflet.css", "leaflet-geoman/leaflet-geoman.css", "leaflet.markercluster/MarkerCluster.css",
-            "leaflet.markercluster/MarkerCluster.Default.css"].forEach(css => loadStyle(lib + css));
+        loadStyle(lib + "leaflet/leaflet.css");
         loading = (window.L ? Promise.resolve() : loadScript(lib + "leaflet/leaflet.js"))
             .then(() => Promise.all([
-                window.L.PM ? null : loadScript(lib + "leaflet-geoman/leaflet-geoman.min.js"),
-                window.L.MarkerClusterGroup ? null : loadScript(lib + "leaflet.markercluster/leaflet.markercluster.js"),
+                window.Supercluster ? null : loadScript(lib + "supercluster/supercluster.min.js"),
                 window.topojson ? null : loadScript(lib + "topojson-client/topojson-client.min.js"),
             ]));
         loading.catch(() => { loading = null; });
     }
     return loading;
+}
+
+// geoman (drawing; at 290 kB the largest of these files) is loaded for maps that draw: the war room's map, which only
+// shows, does not wait for it.
+function loadGeoman() {
+    if (!loadingGeoman) {
+        loadStyle(lib + "leaflet-geoman/leaflet-geoman.css");
+        loadingGeoman = loadLeaflet().then(() => window.L.PM ? null : loadScript(lib + "leaflet-geoman/leaflet-geoman.min.js"));
+        loadingGeoman.catch(() => { loadingGeoman = null; });
+    }
+    return loadingGeoman;
 }
 
 function layersOf(L, shapes, style) {
@@ -69,6 +79,216 @@ function drawingOf(group) {
     return { polygons, circles };
 }
 
+// The posts on the map. The map holds DOM markers only for the clusters and single posts in and around the view,
+// re-read after each pan or zoom from a supercluster index of that zoom alone: built when the zoom is first shown
+// (one clustering pass over the posts) and the zooms beside it built while the browser is idle. supercluster's usual
+// index of every zoom at once costs a pass per zoom (17 for ten thousand posts: most of a second here), paid before
+// anything is drawn. Clustering bounds what is drawn (a cluster swallows its neighbours within 60 px), so a view holds
+// at most a few hundred markers whatever the number of posts: leaflet.markercluster, which made a Leaflet layer per
+// post, spent seconds on ten thousand and dropped frames while zooming.
+const ClusterRadius = 60;
+// Past 16 (a street) the posts still together are at one spot (a city's place): they are spread out on click
+// (spiderfied) instead of being split by zooming further.
+const ClusterMaxZoom = 16;
+const SpiderLimit = 100;
+
+// Leaflet makes a marker focusable (a button) but leaves Enter to popups: Enter and Space act as its click here.
+function pressable(marker, action) {
+    marker.on("click", action);
+    marker.getElement().addEventListener("keydown", e => {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        e.stopPropagation();
+        action();
+    });
+}
+
+class PostMarkers {
+    constructor(owner) {
+        this.owner = owner;
+        this.L = owner.L;
+        this.map = owner.map;
+        this.ids = [];
+        this.lats = [];
+        this.lons = [];
+        this.known = new Set();
+        this.bounds = this.L.latLngBounds([]);
+        // zoom → supercluster index of that zoom; all dropped when posts are added (a new generation).
+        this.indexes = new Map();
+        this.generation = 0;
+        this.features = null;
+        this.renderTimer = 0;
+        // Key (a cluster's generation, zoom and id, or "p" + a post's id) → the marker shown for it.
+        this.shown = new Map();
+        this.layer = this.L.layerGroup().addTo(this.map);
+        this.spider = this.L.layerGroup().addTo(this.map);
+        this.map.on("moveend", () => this.render());
+        this.map.on("zoomstart", () => this.spider.clearLayers());
+        this.map.on("click", () => this.spider.clearLayers());
+    }
+
+    // Replaces every post; the caller renders (after framing the map, so that only the zoom shown is indexed).
+    set(markers) {
+        this.ids = [];
+        this.lats = [];
+        this.lons = [];
+        this.known.clear();
+        this.bounds = this.L.latLngBounds([]);
+        this.spider.clearLayers();
+        this.take(markers);
+    }
+
+    // Live additions come a few a second during a busy incident: one re-index for those that arrive together.
+    add(markers) {
+        if (!this.take(markers)) return;
+        clearTimeout(this.renderTimer);
+        this.renderTimer = setTimeout(() => this.render(), 250);
+    }
+
+    // markers: a flat array of id, latitude, longitude for each post. Returns how many were new.
+    take(markers) {
+        let added = 0;
+        for (let k = 0; k + 2 < markers.length; k += 3) {
+            const id = markers[k];
+            if (this.known.has(id)) continue;
+            this.known.add(id);
+            this.ids.push(id);
+            this.lats.push(markers[k + 1]);
+            this.lons.push(markers[k + 2]);
+            this.bounds.extend([markers[k + 1], markers[k + 2]]);
+            added++;
+        }
+        this.map.getContainer().dataset.markers = String(this.ids.length);
+        if (added) {
+            this.indexes.clear();
+            this.features = null;
+            this.generation++;
+        }
+        return added;
+    }
+
+    indexAt(zoom) {
+        let index = this.indexes.get(zoom);
+        if (index) return index;
+        const started = performance.now();
+        if (!this.features) {
+            this.features = new Array(this.ids.length);
+            for (let i = 0; i < this.ids.length; i++) {
+                this.features[i] = { type: "Feature", properties: { id: this.ids[i] }, geometry: { type: "Point", coordinates: [this.lons[i], this.lats[i]] } };
+            }
+        }
+        // extent 256: Leaflet's tile size, so that the radius is in screen pixels (supercluster's default is 512).
+        index = new window.Supercluster({ radius: ClusterRadius, extent: 256, minZoom: zoom, maxZoom: zoom }).load(this.features);
+        this.indexes.set(zoom, index);
+        // How long the last index took (ms): what the map bench reports beside the first render.
+        this.map.getContainer().dataset.indexedIn = String(Math.round(performance.now() - started));
+        return index;
+    }
+
+    // The zooms a wheel step or a cluster's click goes to next, indexed while the browser has nothing else to do.
+    prepare(zoom) {
+        const generation = this.generation;
+        const idle = window.requestIdleCallback || (f => setTimeout(f, 50));
+        for (const next of [zoom + 1, zoom - 1]) {
+            if (next < 0 || next > ClusterMaxZoom) continue;
+            idle(() => { if (generation === this.generation) this.indexAt(next); });
+        }
+    }
+
+    render() {
+        this.renderTimer = 0;
+        if (!this.ids.length && !this.shown.size) return;
+        // Past the last clustered zoom, its clusters are kept (see ClusterMaxZoom).
+        const zoom = Math.min(Math.round(this.map.getZoom()), ClusterMaxZoom);
+        const index = this.indexAt(zoom);
+        // A margin around the view so that a short pan shows markers already there.
+        const b = this.map.getBounds().pad(0.3);
+        const west = b.getWest(), east = b.getEast();
+        const box = east - west >= 360 ? [-180, Math.max(b.getSouth(), -90), 180, Math.min(b.getNorth(), 90)]
+            : [west, Math.max(b.getSouth(), -90), east, Math.min(b.getNorth(), 90)];
+        const wanted = new Map();
+        for (const feature of index.getClusters(box, zoom)) {
+            const p = feature.properties;
+            // A cluster's id is its index's own: a new index (another zoom, new posts) means new cluster markers.
+            wanted.set(p.cluster ? `c${this.generation}:${zoom}:${p.cluster_id}` : `p${p.id}`, feature);
+        }
+        for (const [key, marker] of this.shown) {
+            if (!wanted.has(key)) {
+                this.layer.removeLayer(marker);
+                this.shown.delete(key);
+            }
+        }
+        for (const [key, feature] of wanted) {
+            if (this.shown.has(key)) continue;
+            const [lon, lat] = feature.geometry.coordinates;
+            const p = feature.properties;
+            const marker = p.cluster ? this.clusterMarker(lat, lon, p, index, zoom) : this.postMarker(lat, lon, p.id, this.layer);
+            this.shown.set(key, marker);
+        }
+        this.prepare(zoom);
+    }
+
+    clusterMarker(lat, lon, p, index, zoom) {
+        const L = this.L;
+        const size = p.point_count < 10 ? "small" : p.point_count < 100 ? "medium" : "large";
+        const diameter = size === "small" ? 30 : size === "medium" ? 36 : 44;
+        const marker = L.marker([lat, lon], {
+            icon: L.divIcon({ className: `post-cluster post-cluster-${size}`, html: `<span>${p.point_count_abbreviated}</span>`, iconSize: [diameter, diameter] }),
+            pmIgnore: true, snapIgnore: true, riseOnHover: true,
+        });
+        marker.addTo(this.layer);
+        pressable(marker, () => this.open(marker, index.getLeaves(p.cluster_id, Infinity), zoom));
+        marker.getElement().setAttribute("aria-label", `${p.point_count} posts here: press Enter to zoom in`);
+        return marker;
+    }
+
+    postMarker(lat, lon, id, group) {
+        const L = this.L;
+        const marker = L.marker([lat, lon], {
+            icon: L.divIcon({ className: "post-marker", iconSize: [12, 12] }),
+            pmIgnore: true, snapIgnore: true,
+        });
+        // A post's label is asked for the first time the pointer or the keyboard rests on it (labels are not sent with
+        // the markers: ten thousand of them would be megabytes).
+        const label = () => {
+            if (marker.getTooltip()) return;
+            marker.bindTooltip("…").openTooltip();
+            this.owner.dotnet.invokeMethodAsync("MarkerLabel", id).then(text => {
+                const shown = text || "A post";
+                marker.setTooltipContent(shown);
+                marker.getElement()?.setAttribute("aria-label", `${shown}: press Enter to open it`);
+            });
+        };
+        marker.on("mouseover", label);
+        marker.addTo(group);
+        pressable(marker, () => this.owner.dotnet.invokeMethodAsync("MarkerClick", id));
+        const element = marker.getElement();
+        element.setAttribute("aria-label", "A post: press Enter to open it");
+        element.addEventListener("focus", label);
+        return marker;
+    }
+
+    // A cluster's click: zoom to its posts; when they are at one spot (or the map is at the last clustered zoom),
+    // spread them around it.
+    open(marker, leaves, zoom) {
+        const bounds = this.L.latLngBounds(leaves.map(leaf => [leaf.geometry.coordinates[1], leaf.geometry.coordinates[0]]));
+        if (zoom < ClusterMaxZoom && this.map.getBoundsZoom(bounds, false, this.L.point(40, 40)) > zoom) {
+            this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: ClusterMaxZoom });
+            return;
+        }
+        this.spider.clearLayers();
+        const centre = this.map.latLngToLayerPoint(marker.getLatLng());
+        leaves.slice(0, SpiderLimit).forEach((leaf, i) => {
+            // A spiral: each post a little further out than the last, about 16 px apart.
+            const angle = i * 0.9 + 0.5;
+            const radius = 22 + i * 2.2;
+            const at = this.map.layerPointToLatLng(centre.add(this.L.point(Math.cos(angle) * radius, Math.sin(angle) * radius)));
+            this.L.polyline([marker.getLatLng(), at], { weight: 1.5, color: "#222", opacity: 0.5, interactive: false, pmIgnore: true }).addTo(this.spider);
+            this.postMarker(at.lat, at.lng, leaf.properties.id, this.spider);
+        });
+    }
+}
+
 class CrisisMap {
     constructor(element, dotnet, options) {
         const L = window.L;
@@ -80,20 +300,7 @@ class CrisisMap {
         this.map.createPane("basemap").style.zIndex = 150;
         this.areas = L.featureGroup().addTo(this.map);
         this.drawing = L.featureGroup().addTo(this.map);
-        // Spider legs are drawn, not clicked: only a post's own marker answers a click.
-        this.markers = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
-            spiderLegPolylineOptions: { weight: 1.5, color: "#222", opacity: 0.5, interactive: false } });
-        this.map.addLayer(this.markers);
-        // One listener on the group for every marker (ten thousand markers with their own listeners cost seconds to
-        // add); a marker's label is asked for the first time the pointer rests on it (labels are not sent with markers).
-        this.markers.on("click", e => { if (e.layer.postId !== undefined) this.dotnet.invokeMethodAsync("MarkerClick", e.layer.postId); });
-        this.markers.on("mouseover", e => {
-            const marker = e.layer;
-            if (marker.postId === undefined || marker.getTooltip()) return;
-            marker.bindTooltip("…").openTooltip();
-            this.dotnet.invokeMethodAsync("MarkerLabel", marker.postId).then(label => marker.setTooltipContent(label || "A post"));
-        });
-        this.markerIds = new Set();
+        this.posts = new PostMarkers(this);
         this.fitted = false;
         if (options.reportView) {
             // The war room filters its feed by what the map shows: say so after each pan or zoom has settled.
@@ -154,8 +361,14 @@ class CrisisMap {
         tiles.addTo(this.map);
     }
 
-    setEditable(editable) {
+    async setEditable(editable) {
         const map = this.map;
+        if (editable && !map.pm) {
+            // Made to show, now to draw: geoman was not loaded when this map was made.
+            await loadGeoman();
+            this.L.PM.reInitLayer(map);
+            this.L.PM.reInitLayer(this.drawing);
+        }
         if (!map.pm) return;
         if (editable) {
             map.pm.setGlobalOptions({ layerGroup: this.drawing, snappable: false, pathOptions: { color: "#b00020" } });
@@ -220,54 +433,42 @@ class CrisisMap {
     setMarkers(markers) {
         // When the markers arrived (ms after navigation start): what the map bench reads.
         this.map.getContainer().dataset.markersSentAt = String(Math.round(performance.now()));
-        this.markers.clearLayers();
-        this.markerIds.clear();
-        this.addMarkers(markers);
+        this.posts.set(markers);
         this.fit();
+        this.posts.render();
     }
 
-    // markers: a flat array of id, latitude, longitude for each marker.
     addMarkers(markers) {
-        const L = this.L;
-        const layers = [];
-        for (let k = 0; k + 2 < markers.length; k += 3) {
-            const id = markers[k];
-            if (this.markerIds.has(id)) continue;
-            this.markerIds.add(id);
-            const marker = L.circleMarker([markers[k + 1], markers[k + 2]], { radius: 6, color: "#1f4fbf", weight: 1, fillOpacity: 0.8, pmIgnore: true, className: "post-marker" });
-            marker.postId = id;
-            layers.push(marker);
-        }
-        this.markers.addLayers(layers);
-        this.map.getContainer().dataset.markers = String(this.markerIds.size);
+        this.posts.add(markers);
     }
 
     // Frames what is shown the first time there is something; later changes keep the operator's view.
     fit() {
         if (this.fitted) return;
         const bounds = this.L.latLngBounds([]);
-        for (const group of [this.areas, this.drawing, this.markers]) {
-            const b = group.getBounds();
+        for (const b of [this.areas.getBounds(), this.drawing.getBounds(), this.posts.bounds]) {
             if (b.isValid()) bounds.extend(b);
         }
         if (bounds.isValid()) {
-            this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13 });
+            // Not animated: the first view is drawn (and its posts clustered) once, at the zoom it settles on.
+            this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13, animate: false });
             this.fitted = true;
         }
     }
 
     dispose() {
+        clearTimeout(this.posts.renderTimer);
         this.map.remove();
     }
 }
 
 export async function create(element, dotnet, options) {
-    await loadLeaflet();
+    await (options.editable ? loadGeoman() : loadLeaflet());
     if (maps.has(element)) return;
     maps.set(element, new CrisisMap(element, dotnet, options));
 }
 
-export function setEditable(element, editable) { maps.get(element)?.setEditable(editable); }
+export function setEditable(element, editable) { return maps.get(element)?.setEditable(editable); }
 export function setAreas(element, areas) { maps.get(element)?.setAreas(areas); }
 export function setDrawing(element, shapes) { maps.get(element)?.setDrawing(shapes); }
 export function setMarkers(element, markers) { maps.get(element)?.setMarkers(markers); }
