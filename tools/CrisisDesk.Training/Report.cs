@@ -95,9 +95,9 @@ public static class Report
         foreach (var r in results)
             Line($"| {r.Candidate.Name}{(r == best ? " **(chosen)**" : "")} | {F(r.InformativeMacroF1)} | {F(r.InformativeF1)} | {F(r.TypeMacroF1)} | {F(r.MeanEventTypeMacroF1)} | {(r.ComposedFrom is null ? $"{r.Seconds:0} s" : "composed")} |");
         Line();
-        Line("*L2*: SDCA's L2 regularisation (1e-4 unless named). A *composed* row is the informativeness model of the best candidate");
-        Line("for informativeness with the type model of the candidate that differs from it only in L2 and is best for types: the two");
-        Line("models are trained apart on the same features, so its figures are those two rows' (no run of its own).");
+        Line("*L2*: SDCA's L2 regularisation (1e-4 unless named). A *composed* row is, among candidates that differ only in L2, the");
+        Line("informativeness model of the best for informativeness with the type model of the best for types: the two models are");
+        Line("trained apart on the same features, so its figures are those two rows' (no run of its own).");
         Line("Chosen by the best mean of the two pooled macro-F1s. The model shipped is the chosen candidate trained on all 22 events.");
         Line();
 
