@@ -48,12 +48,6 @@ Run("  features alone", i =>
 Run("  features + two models", i =>
 {
     featurizer.Extract(texts[i], vector);
-    var (related, type) = LinearClassifier.PredictBoth(model.Informativeness, model.InformationType, vector);
-    sink += related + type;
-});
-Run("  features + two models one by one", i =>
-{
-    featurizer.Extract(texts[i], vector);
     sink += model.Informativeness.Predict(vector, probabilities) + model.InformationType.Predict(vector, probabilities);
 });
 Run("  sentiment alone (VADER)", i => sink += vader.Score(texts[i]));

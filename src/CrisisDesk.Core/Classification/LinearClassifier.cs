@@ -43,9 +43,10 @@ public sealed class LinearClassifier
     public int Dimension { get; }
 
     /// <summary>
-    /// The same two models with their weights in one table, a feature's weights of both in one row: scoring both
-    /// (<see cref="PredictBoth"/>) then reads one place in memory per feature instead of two. On the 2^18-bucket models
-    /// the tables are megabytes and each feature's read is a likely cache miss, so this halves the misses.
+    /// The same two models with their weights in one table, a feature's weights of both in one row: scoring the second
+    /// after the first then finds each feature's row already in the cache. On the 2^18-bucket models the tables are
+    /// megabytes and each feature's read is a likely cache miss, so this halves the misses. (Scoring both in one fused
+    /// loop over the nine classes measured slower than the two plain loops: bench/README.md.)
     /// </summary>
     public static (LinearClassifier First, LinearClassifier Second) Interleave(LinearClassifier first, LinearClassifier second)
     {
@@ -92,36 +93,6 @@ public sealed class LinearClassifier
             scores[c] /= sum;
         return best;
     }
-
-    /// <summary>
-    /// The likeliest class of each of two models made by <see cref="Interleave"/>, in one pass over the features; the
-    /// scores are summed in the same order as <see cref="Predict"/> sums them, so the classes are the same. No
-    /// probabilities: their softmax does not change which class is likeliest.
-    /// </summary>
-    public static (int First, int Second) PredictBoth(LinearClassifier first, LinearClassifier second, FeatureVector features)
-    {
-        if (!AreInterleaved(first, second))
-            throw new ArgumentException("PredictBoth needs two models made by Interleave.");
-        var stride = first._stride;
-        Span<float> scores = stackalloc float[stride];
-        first._biases.CopyTo(scores);
-        second._biases.CopyTo(scores[first.Classes..]);
-        var table = first._table.AsSpan();
-        var indices = features.Indices.AsSpan(0, features.Count);
-        var values = features.Values.AsSpan(0, features.Count);
-        for (var i = 0; i < indices.Length; i++)
-        {
-            var value = values[i];
-            var row = table.Slice(indices[i] * stride, stride);
-            for (var c = 0; c < scores.Length; c++)
-                scores[c] += row[c] * value;
-        }
-        return (ArgMax(scores[..first.Classes]), ArgMax(scores[first.Classes..]));
-    }
-
-    /// <summary>Whether <paramref name="first"/> and <paramref name="second"/> are the two halves of one <see cref="Interleave"/>.</summary>
-    public static bool AreInterleaved(LinearClassifier first, LinearClassifier second) =>
-        ReferenceEquals(first._table, second._table) && first._offset == 0 && second._offset == first.Classes;
 
     private static int ArgMax(ReadOnlySpan<float> scores)
     {

@@ -14,14 +14,13 @@ public readonly record struct PostClassification(Informativeness Informativeness
 /// <summary>
 /// Classifies a post's text: informativeness and information type from the two linear models over the same features,
 /// sentiment by VADER. The models are trained on CrisisLexT26 (tools/CrisisDesk.Training). One instance per thread:
-/// the featuriser reuses its buffers; the models and the lexicon are shared. The two models are scored together
-/// (<see cref="LinearClassifier.PredictBoth"/>) when they share a table, as the bundled ones do.
+/// the featuriser reuses its buffers; the models and the lexicon are shared (the bundled two in one table,
+/// <see cref="LinearClassifier.Interleave"/>).
 /// </summary>
 public sealed class PostClassifier(TextFeaturizer featurizer, LinearClassifier informativeness, LinearClassifier informationType, VaderSentiment sentiment)
 {
     private readonly FeatureVector _features = new();
     private readonly float[] _probabilities = new float[Math.Max(informativeness.Classes, informationType.Classes)];
-    private readonly bool _interleaved = LinearClassifier.AreInterleaved(informativeness, informationType);
 
     /// <summary>The same models with a featuriser of its own, for another thread.</summary>
     public PostClassifier ForAnotherThread() => new(new TextFeaturizer(featurizer.Options), informativeness, informationType, sentiment);
@@ -30,9 +29,8 @@ public sealed class PostClassifier(TextFeaturizer featurizer, LinearClassifier i
     {
         featurizer.Extract(text, _features);
         // Model classes are in code order: informativeness 0..2, types 1..6 (see CrisisLexLabels).
-        var (related, type) = _interleaved
-            ? LinearClassifier.PredictBoth(informativeness, informationType, _features)
-            : (informativeness.Predict(_features, _probabilities), informationType.Predict(_features, _probabilities));
+        var related = informativeness.Predict(_features, _probabilities);
+        var type = informationType.Predict(_features, _probabilities);
         return new PostClassification((Informativeness)related, (InformationType)(type + 1), (float)sentiment.Score(text));
     }
 }

@@ -44,7 +44,7 @@ public sealed class ClassificationModel
         using (var json = open(ManifestFile))
             manifest = JsonSerializer.Deserialize<ClassificationManifest>(json, JsonOptions) ?? throw new InvalidDataException("The classification manifest is empty.");
         var ml = new MLContext(seed: 1);
-        // One table for both: the pipeline scores them together (LinearClassifier.PredictBoth).
+        // One table for both: the second model scored finds each feature's row in the cache (LinearClassifier.Interleave).
         var (informativeness, informationType) = LinearClassifier.Interleave(
             LoadLinear(ml, open(InformativenessFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformativenessNames.Count),
             LoadLinear(ml, open(InformationTypeFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformationTypeNames.Count));

@@ -82,24 +82,6 @@ public class ClassificationModelTests
         }
     }
 
-    [Fact]
-    public void Both_models_scored_together_give_the_classes_each_gives_alone()
-    {
-        var model = ClassificationModel.Bundled;
-        var featurizer = new TextFeaturizer(model.Manifest.Featurizer);
-        var vector = new FeatureVector();
-        Span<float> probabilities = stackalloc float[6];
-        Assert.True(LinearClassifier.AreInterleaved(model.Informativeness, model.InformationType));
-        foreach (var text in RealTexts)
-        {
-            featurizer.Extract(text, vector);
-            var (related, type) = LinearClassifier.PredictBoth(model.Informativeness, model.InformationType, vector);
-
-            Assert.Equal(model.Informativeness.Predict(vector, probabilities), related);
-            Assert.Equal(model.InformationType.Predict(vector, probabilities), type);
-        }
-    }
-
     private sealed class Row
     {
         public VBuffer<float> Features { get; set; }
