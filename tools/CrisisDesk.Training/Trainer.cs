@@ -9,9 +9,21 @@ namespace CrisisDesk.Training;
 
 /// <summary>One way to train: a featurisation, an ML.NET trainer, and whether classes are weighted to balance.</summary>
 /// <param name="Trainer"><c>sdca</c> (SdcaMaximumEntropy) or <c>lbfgs</c> (LbfgsMaximumEntropy).</param>
-public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced)
+/// <param name="L2">SDCA's L2 regularisation (per example; L-BFGS gets it times the number of rows).</param>
+/// <param name="TypeL2">The type model's own L2, when it differs from the informativeness model's.</param>
+public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced, float L2 = 1e-4f, float? TypeL2 = null)
 {
-    public string Name => $"{Featurizer} {(Trainer == "sdca" ? "SDCA maxent" : "L-BFGS maxent")}{(Balanced ? ", balanced" : "")}";
+    public const float DefaultL2 = 1e-4f; // the default of the parameter above
+
+    public string Name => $"{Featurizer} {(Trainer == "sdca" ? "SDCA maxent" : "L-BFGS maxent")}{(Balanced ? ", balanced" : "")}"
+        + (L2 == DefaultL2 && TypeL2 is null ? "" : FormattableString.Invariant($", L2 {L2:0.#####}"))
+        + (TypeL2 is { } t ? FormattableString.Invariant($" (types {t:0.#####})") : "");
+
+    /// <summary>The same but for the L2 of each task: the two models are trained apart, on the same features.</summary>
+    public bool SameButRegularisation(Candidate other) =>
+        Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced;
+
+    public float L2For(bool types) => types ? TypeL2 ?? L2 : L2;
 }
 
 /// <summary>A post's features and its class, ready for ML.NET.</summary>
@@ -35,6 +47,7 @@ public static class Trainer
     public static (MulticlassPredictionTransformer<MaximumEntropyModelParameters> Model, DataViewSchema Schema) Train(
         IReadOnlyList<FeatureRow> rows, int classes, Candidate candidate)
     {
+        var l2 = candidate.L2For(types: classes == 6);
         // One thread and a fixed seed: the same data gives the same model on every run.
         var ml = new MLContext(seed: 1);
         var dimension = candidate.Featurizer.Dimension;
@@ -70,7 +83,7 @@ public static class Trainer
                 MaximumNumberOfIterations = 30,
                 // Explicit: the defaults' L1 threshold zeroed almost every hashed feature.
                 L1Regularization = 0,
-                L2Regularization = 1e-4f,
+                L2Regularization = l2,
             }).Fit(data),
             "lbfgs" => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
             {
@@ -79,7 +92,7 @@ public static class Trainer
                 ExampleWeightColumnName = nameof(Example.Weight),
                 NumberOfThreads = 1,
                 L1Regularization = 0,
-                L2Regularization = 1e-4f * rows.Count,
+                L2Regularization = l2 * rows.Count,
                 OptimizationTolerance = 1e-5f,
                 MaximumNumberOfIterations = 200,
             }).Fit(data),

@@ -8,8 +8,11 @@ namespace CrisisDesk.Core.Classification;
 /// </summary>
 public sealed class LinearClassifier
 {
-    // Class weights interleaved by feature (weights[feature * classes + class]): one feature's weights share a cache line.
-    private readonly float[] _weights;
+    // Weights by feature (table[feature * stride + offset + class]): one feature's weights share a cache line. Two
+    // models over the same features can share one table (see Interleave), each feature's weights of both side by side.
+    private readonly float[] _table;
+    private readonly int _stride;
+    private readonly int _offset;
     private readonly float[] _biases;
 
     /// <param name="weights">Per class, a dense weight vector of <paramref name="dimension"/> entries.</param>
@@ -20,42 +23,66 @@ public sealed class LinearClassifier
         Classes = weights.Count;
         Dimension = dimension;
         _biases = [.. biases];
-        _weights = new float[dimension * Classes];
+        _stride = Classes;
+        _table = new float[dimension * Classes];
         for (var c = 0; c < Classes; c++)
         {
             if (weights[c].Length != dimension)
                 throw new ArgumentException($"Class {c}'s weights have {weights[c].Length} entries, not {dimension}.");
             for (var f = 0; f < dimension; f++)
-                _weights[(f * Classes) + c] = weights[c][f];
+                _table[(f * Classes) + c] = weights[c][f];
         }
+    }
+
+    private LinearClassifier(float[] table, int stride, int offset, int classes, int dimension, float[] biases)
+    {
+        (_table, _stride, _offset, Classes, Dimension, _biases) = (table, stride, offset, classes, dimension, biases);
     }
 
     public int Classes { get; }
     public int Dimension { get; }
+
+    /// <summary>
+    /// The same two models with their weights in one table, a feature's weights of both in one row: scoring the second
+    /// after the first then finds each feature's row already in the cache. On the 2^18-bucket models the tables are
+    /// megabytes and each feature's read is a likely cache miss, so this halves the misses. (Scoring both in one fused
+    /// loop over the nine classes measured slower than the two plain loops: bench/README.md.)
+    /// </summary>
+    public static (LinearClassifier First, LinearClassifier Second) Interleave(LinearClassifier first, LinearClassifier second)
+    {
+        if (first.Dimension != second.Dimension)
+            throw new ArgumentException("Only models over the same features can share a table.");
+        var stride = first.Classes + second.Classes;
+        var table = new float[first.Dimension * stride];
+        for (var f = 0; f < first.Dimension; f++)
+        {
+            for (var c = 0; c < first.Classes; c++)
+                table[(f * stride) + c] = first.Weight(f, c);
+            for (var c = 0; c < second.Classes; c++)
+                table[(f * stride) + first.Classes + c] = second.Weight(f, c);
+        }
+        return (new LinearClassifier(table, stride, 0, first.Classes, first.Dimension, first._biases),
+            new LinearClassifier(table, stride, first.Classes, second.Classes, second.Dimension, second._biases));
+    }
+
+    /// <summary>The weight of <paramref name="feature"/> for class <paramref name="c"/>.</summary>
+    public float Weight(int feature, int c) => _table[(feature * _stride) + _offset + c];
 
     /// <summary>Writes each class's probability into <paramref name="probabilities"/> and returns the likeliest class.</summary>
     public int Predict(FeatureVector features, Span<float> probabilities)
     {
         var scores = probabilities[..Classes];
         _biases.CopyTo(scores);
-        var weights = _weights.AsSpan();
+        var table = _table.AsSpan();
         for (var i = 0; i < features.Count; i++)
         {
             var value = features.Values[i];
-            var row = weights.Slice(features.Indices[i] * Classes, Classes);
+            var row = table.Slice((features.Indices[i] * _stride) + _offset, Classes);
             for (var c = 0; c < scores.Length; c++)
                 scores[c] += row[c] * value;
         }
-        var best = 0;
-        var max = scores[0];
-        for (var c = 1; c < scores.Length; c++)
-        {
-            if (scores[c] > max)
-            {
-                max = scores[c];
-                best = c;
-            }
-        }
+        var best = ArgMax(scores);
+        var max = scores[best];
         var sum = 0f;
         for (var c = 0; c < scores.Length; c++)
         {
@@ -64,6 +91,17 @@ public sealed class LinearClassifier
         }
         for (var c = 0; c < scores.Length; c++)
             scores[c] /= sum;
+        return best;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> scores)
+    {
+        var best = 0;
+        for (var c = 1; c < scores.Length; c++)
+        {
+            if (scores[c] > scores[best])
+                best = c;
+        }
         return best;
     }
 }

@@ -14,7 +14,8 @@ public readonly record struct PostClassification(Informativeness Informativeness
 /// <summary>
 /// Classifies a post's text: informativeness and information type from the two linear models over the same features,
 /// sentiment by VADER. The models are trained on CrisisLexT26 (tools/CrisisDesk.Training). One instance per thread:
-/// the featuriser reuses its buffers; the models and the lexicon are shared.
+/// the featuriser reuses its buffers; the models and the lexicon are shared (the bundled two in one table,
+/// <see cref="LinearClassifier.Interleave"/>).
 /// </summary>
 public sealed class PostClassifier(TextFeaturizer featurizer, LinearClassifier informativeness, LinearClassifier informationType, VaderSentiment sentiment)
 {
@@ -28,8 +29,8 @@ public sealed class PostClassifier(TextFeaturizer featurizer, LinearClassifier i
     {
         featurizer.Extract(text, _features);
         // Model classes are in code order: informativeness 0..2, types 1..6 (see CrisisLexLabels).
-        var related = (Informativeness)informativeness.Predict(_features, _probabilities);
-        var type = (InformationType)(informationType.Predict(_features, _probabilities) + 1);
-        return new PostClassification(related, type, (float)sentiment.Score(text));
+        var related = informativeness.Predict(_features, _probabilities);
+        var type = informationType.Predict(_features, _probabilities);
+        return new PostClassification((Informativeness)related, (InformationType)(type + 1), (float)sentiment.Score(text));
     }
 }

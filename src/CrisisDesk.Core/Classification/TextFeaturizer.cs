@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace CrisisDesk.Core.Classification;
 
@@ -50,7 +49,11 @@ public sealed class FeatureVector
 /// together and the other languages of the data). Each feature is hashed (FNV-1a, a seed per kind) into
 /// 2^<see cref="FeaturizerOptions.Bits"/> buckets, counted, weighted log(1 + count) and the vector L2-normalised.
 /// </summary>
-/// <remarks>Not thread-safe (it reuses its buffers): one per thread.</remarks>
+/// <remarks>
+/// Not thread-safe (it reuses its buffers): one per thread. Nothing is allocated per post: the words are written,
+/// lower-cased, into one character buffer, each between the boundary marks its character n-grams need ("&lt;word&gt;"),
+/// and every n-gram is hashed where it lies in that buffer.
+/// </remarks>
 public sealed class TextFeaturizer(FeaturizerOptions options)
 {
     public const string UrlToken = "_url_";
@@ -61,9 +64,15 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     private const uint BigramSeed = 0x2F6B3C1D;
     private const uint CharSeed = 0x5BD1E995;
 
-    private readonly List<string> _words = new(64);
+    // log(1 + count) for the counts a post has, computed once (the same float Math.Log gives).
+    private static readonly float[] LogOnePlus = [.. Enumerable.Range(0, 64).Select(k => (float)Math.Log(1 + k))];
+
+    private char[] _chars = new char[512];
+    private int _charCount;
+    private int[] _wordStarts = new int[64];
+    private int[] _wordLengths = new int[64];
+    private int _wordCount;
     private int[] _hashes = new int[512];
-    private readonly StringBuilder _normal = new(256);
 
     public FeaturizerOptions Options => options;
 
@@ -71,7 +80,10 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     public IReadOnlyList<string> Words(string text)
     {
         Tokenise(text);
-        return _words.ToArray();
+        var words = new string[_wordCount];
+        for (var i = 0; i < _wordCount; i++)
+            words[i] = new string(Word(i));
+        return words;
     }
 
     /// <summary>Fills <paramref name="vector"/> with the features of <paramref name="text"/>.</summary>
@@ -80,25 +92,24 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
         Tokenise(text);
         var n = 0;
         var mask = (uint)(options.Dimension - 1);
-        for (var i = 0; i < _words.Count; i++)
+        for (var i = 0; i < _wordCount; i++)
         {
-            var word = _words[i];
+            var word = Word(i);
             Add(ref n, Mix(Hash(WordSeed, word)) & mask);
-            if (options.WordNgrams >= 2 && i + 1 < _words.Count)
-                Add(ref n, Mix(Hash(Hash(BigramSeed, word) ^ 0x9E3779B9, _words[i + 1])) & mask);
+            if (options.WordNgrams >= 2 && i + 1 < _wordCount)
+                Add(ref n, Mix(Hash(Hash(BigramSeed, word) ^ 0x9E3779B9, Word(i + 1))) & mask);
             if (options.CharMin > 0 && word[0] != '_')
-                AddCharNgrams(ref n, word, mask);
+                AddCharNgrams(ref n, i, mask);
         }
         Finish(n, vector);
     }
 
-    private void AddCharNgrams(ref int n, string word, uint mask)
+    private ReadOnlySpan<char> Word(int i) => _chars.AsSpan(_wordStarts[i], _wordLengths[i]);
+
+    private void AddCharNgrams(ref int n, int word, uint mask)
     {
-        // The word with a boundary mark at each end, so that prefixes and suffixes are features of their own.
-        Span<char> padded = word.Length + 2 <= 128 ? stackalloc char[word.Length + 2] : new char[word.Length + 2];
-        padded[0] = '<';
-        word.AsSpan().CopyTo(padded[1..]);
-        padded[^1] = '>';
+        // The word with its boundary marks, so that prefixes and suffixes are features of their own.
+        var padded = _chars.AsSpan(_wordStarts[word] - 1, _wordLengths[word] + 2);
         for (var length = options.CharMin; length <= options.CharMax; length++)
         {
             for (var start = 0; start + length <= padded.Length; start++)
@@ -125,7 +136,8 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
             var j = i + 1;
             while (j < n && hashes[j] == hashes[i])
                 j++;
-            var value = (float)Math.Log(1 + (j - i));
+            var repeats = j - i;
+            var value = repeats < LogOnePlus.Length ? LogOnePlus[repeats] : (float)Math.Log(1 + repeats);
             vector.Indices[count] = hashes[i];
             vector.Values[count] = value;
             sumSquares += value * value;
@@ -147,7 +159,11 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     /// </summary>
     private void Tokenise(string text)
     {
-        _words.Clear();
+        _wordCount = 0;
+        _charCount = 0;
+        // Each word takes its length plus its two marks; a folded token takes at most 8 for 2 characters of text ("@a").
+        if (_chars.Length < (text.Length * 4) + 16)
+            _chars = new char[(text.Length * 4) + 16];
         var i = 0;
         while (i < text.Length)
         {
@@ -156,7 +172,7 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
             {
                 if (StartsLink(text, i))
                 {
-                    _words.Add(UrlToken);
+                    AddToken(UrlToken);
                     while (i < text.Length && !char.IsWhiteSpace(text[i]))
                         i++;
                     continue;
@@ -175,27 +191,55 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     {
         if (mention)
         {
-            _words.Add(MentionToken);
+            AddToken(MentionToken);
             return;
         }
-        var digits = true;
+        if (AllDigits(word))
+        {
+            AddToken(NumberToken);
+            return;
+        }
+        var start = BeginWord();
+        foreach (var c in word)
+            _chars[_charCount++] = char.ToLowerInvariant(c);
+        EndWord(start);
+    }
+
+    private static bool AllDigits(ReadOnlySpan<char> word)
+    {
         foreach (var c in word)
         {
             if (!char.IsDigit(c))
-            {
-                digits = false;
-                break;
-            }
+                return false;
         }
-        if (digits)
+        return true;
+    }
+
+    private void AddToken(string token)
+    {
+        var start = BeginWord();
+        token.CopyTo(_chars.AsSpan(_charCount));
+        _charCount += token.Length;
+        EndWord(start);
+    }
+
+    private int BeginWord()
+    {
+        _chars[_charCount++] = '<';
+        return _charCount;
+    }
+
+    private void EndWord(int start)
+    {
+        if (_wordCount == _wordStarts.Length)
         {
-            _words.Add(NumberToken);
-            return;
+            Array.Resize(ref _wordStarts, _wordCount * 2);
+            Array.Resize(ref _wordLengths, _wordCount * 2);
         }
-        _normal.Clear();
-        foreach (var c in word)
-            _normal.Append(char.ToLowerInvariant(c));
-        _words.Add(_normal.ToString());
+        _wordStarts[_wordCount] = start;
+        _wordLengths[_wordCount] = _charCount - start;
+        _wordCount++;
+        _chars[_charCount++] = '>';
     }
 
     private static bool IsWordChar(char c) =>

@@ -261,30 +261,47 @@ public sealed class VaderSentiment
 
     private static double SpecialIdiomsCheck(double valence, string[] lower, int i)
     {
-        var oneZero = $"{lower[i - 1]} {lower[i]}";
-        var twoOneZero = $"{lower[i - 2]} {lower[i - 1]} {lower[i]}";
-        var twoOne = $"{lower[i - 2]} {lower[i - 1]}";
-        var threeTwoOne = $"{lower[i - 3]} {lower[i - 2]} {lower[i - 1]}";
-        var threeTwo = $"{lower[i - 3]} {lower[i - 2]}";
-        foreach (var sequence in (ReadOnlySpan<string>)[oneZero, twoOneZero, twoOne, threeTwoOne, threeTwo])
+        // Sequences are looked up (and their strings made) only when every word is one an idiom has: most are not.
+        var oneZero = Sequence(lower, i - 1, i);
+        var twoOneZero = Sequence(lower, i - 2, i);
+        var twoOne = Sequence(lower, i - 2, i - 1);
+        var threeTwoOne = Sequence(lower, i - 3, i - 1);
+        var threeTwo = Sequence(lower, i - 3, i - 2);
+        foreach (var sequence in (ReadOnlySpan<string?>)[oneZero, twoOneZero, twoOne, threeTwoOne, threeTwo])
         {
-            if (SpecialCases.TryGetValue(sequence, out var special))
+            if (sequence is not null && SpecialCases.TryGetValue(sequence, out var special))
             {
                 valence = special;
                 break;
             }
         }
-        if (lower.Length - 1 > i && SpecialCases.TryGetValue($"{lower[i]} {lower[i + 1]}", out var zeroOne))
+        if (lower.Length - 1 > i && Sequence(lower, i, i + 1) is { } next && SpecialCases.TryGetValue(next, out var zeroOne))
             valence = zeroOne;
-        if (lower.Length - 1 > i + 1 && SpecialCases.TryGetValue($"{lower[i]} {lower[i + 1]} {lower[i + 2]}", out var zeroOneTwo))
+        if (lower.Length - 1 > i + 1 && Sequence(lower, i, i + 2) is { } nextTwo && SpecialCases.TryGetValue(nextTwo, out var zeroOneTwo))
             valence = zeroOneTwo;
         // Two-word dampeners ("kind of", "sort of") just before.
-        foreach (var gram in (ReadOnlySpan<string>)[threeTwoOne, threeTwo, twoOne])
+        foreach (var gram in (ReadOnlySpan<string?>)[threeTwoOne, threeTwo, twoOne])
         {
-            if (Boosters.TryGetValue(gram, out var boost))
+            if (gram is not null && Boosters.TryGetValue(gram, out var boost))
                 valence += boost;
         }
         return valence;
+    }
+
+    // Every word of the idioms and of the two-word boosters: a sequence with any other word is none of them.
+    private static readonly HashSet<string> IdiomWords = new(
+        SpecialCases.Keys.Concat(Boosters.Keys).Where(k => k.Contains(' ', StringComparison.Ordinal)).SelectMany(k => k.Split(' ')),
+        StringComparer.Ordinal);
+
+    /// <summary>The words <paramref name="first"/>..<paramref name="last"/> joined by spaces, or null when one of them is in no idiom.</summary>
+    private static string? Sequence(string[] lower, int first, int last)
+    {
+        for (var k = first; k <= last; k++)
+        {
+            if (!IdiomWords.Contains(lower[k]))
+                return null;
+        }
+        return string.Join(' ', lower, first, last - first + 1);
     }
 
     /// <summary>"least" just before negates ("the least happy"), unless it is "at least" or "very least".</summary>

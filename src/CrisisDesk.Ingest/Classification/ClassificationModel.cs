@@ -44,12 +44,11 @@ public sealed class ClassificationModel
         using (var json = open(ManifestFile))
             manifest = JsonSerializer.Deserialize<ClassificationManifest>(json, JsonOptions) ?? throw new InvalidDataException("The classification manifest is empty.");
         var ml = new MLContext(seed: 1);
-        return new ClassificationModel
-        {
-            Manifest = manifest,
-            Informativeness = LoadLinear(ml, open(InformativenessFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformativenessNames.Count),
-            InformationType = LoadLinear(ml, open(InformationTypeFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformationTypeNames.Count),
-        };
+        // One table for both: the second model scored finds each feature's row in the cache (LinearClassifier.Interleave).
+        var (informativeness, informationType) = LinearClassifier.Interleave(
+            LoadLinear(ml, open(InformativenessFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformativenessNames.Count),
+            LoadLinear(ml, open(InformationTypeFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformationTypeNames.Count));
+        return new ClassificationModel { Manifest = manifest, Informativeness = informativeness, InformationType = informationType };
     }
 
     /// <summary>Loads from a directory holding the three files (the training tool's output).</summary>

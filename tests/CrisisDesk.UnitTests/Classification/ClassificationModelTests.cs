@@ -33,31 +33,53 @@ public class ClassificationModelTests
 
     public static TheoryData<string, InformationType, bool> LabelledPosts => LabelledPostData.Posts;
 
-    [Fact]
-    public void The_fast_scorer_gives_the_probabilities_ML_NET_gives()
+    // The real posts above and a few more, as the pipeline sees them.
+    public static IEnumerable<string> RealTexts =>
+        LabelledPosts.Select(row => (string)row[0]).Concat(
+        [
+            "Roads closed near the river, evacuation centres open at the school #floods",
+            "Terremoto en Cañas: ¡sismo de 7,6! http://t.co/abc",
+            "Метеорит упал в Челябинске",
+            "",
+        ]);
+
+    [Theory]
+    [InlineData(ClassificationModel.InformativenessFile, 3)]
+    [InlineData(ClassificationModel.InformationTypeFile, 6)]
+    public void The_fast_scorer_gives_the_probabilities_ML_NET_gives(string file, int classes)
     {
         var model = ClassificationModel.Bundled;
+        var fastModel = classes == 3 ? model.Informativeness : model.InformationType;
         var featurizer = new TextFeaturizer(model.Manifest.Featurizer);
-        var vector = new FeatureVector();
-        featurizer.Extract("Roads closed near the river, evacuation centres open at the school #floods", vector);
-        Span<float> fast = stackalloc float[6];
-        model.InformationType.Predict(vector, fast);
+        var dimension = model.Manifest.Featurizer.Dimension;
 
         var ml = new MLContext(seed: 1);
-        using var file = typeof(ClassificationModel).Assembly.GetManifestResourceStream("CrisisDesk.Ingest.Classification.Model." + ClassificationModel.InformationTypeFile)!;
-        var transformer = ml.Model.Load(file, out var inputSchema);
-        var dimension = model.Manifest.Featurizer.Dimension;
+        using var stream = typeof(ClassificationModel).Assembly.GetManifestResourceStream("CrisisDesk.Ingest.Classification.Model." + file)!;
+        var transformer = ml.Model.Load(stream, out _);
         var schema = SchemaDefinition.Create(typeof(Row));
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
-        schema[nameof(Row.Label)].ColumnType = new KeyDataViewType(typeof(uint), 6);
-        var row = new Row { Features = new VBuffer<float>(dimension, vector.Count, vector.Values[..vector.Count], vector.Indices[..vector.Count]), Label = 1, Weight = 1 };
-        var scored = transformer.Transform(ml.Data.LoadFromEnumerable([row], schema));
-        var scores = scored.GetColumn<VBuffer<float>>("Score").Single().DenseValues().ToArray();
+        schema[nameof(Row.Label)].ColumnType = new KeyDataViewType(typeof(uint), (ulong)classes);
+        var rows = new List<Row>();
+        var fast = new List<(float[] Probabilities, int Class)>();
+        foreach (var text in RealTexts)
+        {
+            var vector = new FeatureVector();
+            featurizer.Extract(text, vector);
+            rows.Add(new Row { Features = new VBuffer<float>(dimension, vector.Count, vector.Values[..vector.Count], vector.Indices[..vector.Count]), Label = 0, Weight = 1 });
+            var probabilities = new float[classes];
+            fast.Add((probabilities, fastModel.Predict(vector, probabilities)));
+        }
+        var scored = transformer.Transform(ml.Data.LoadFromEnumerable(rows, schema));
+        var scores = scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToList();
 
-        Assert.Equal(6, scores.Length);
-        for (var c = 0; c < 6; c++)
-            Assert.Equal(scores[c], fast[c], 4);
-        Assert.NotNull(inputSchema);
+        Assert.Equal(rows.Count, scores.Count);
+        for (var i = 0; i < scores.Count; i++)
+        {
+            Assert.Equal(classes, scores[i].Length);
+            for (var c = 0; c < classes; c++)
+                Assert.Equal(scores[i][c], fast[i].Probabilities[c], 4);
+            Assert.Equal(Array.IndexOf(scores[i], scores[i].Max()), fast[i].Class);
+        }
     }
 
     private sealed class Row

@@ -78,6 +78,23 @@ public class TextFeaturizerTests
     }
 
     [Fact]
+    public void Folded_tokens_longer_than_their_text_and_a_long_post_fit_the_reused_buffers()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions());
+        var vector = new FeatureVector();
+        // "@a" and "1" become "_user_" and "_num_": more characters than the text had.
+        var folded = string.Concat(Enumerable.Repeat("@a 1 ", 500));
+        Assert.Equal(1000, featurizer.Words(folded).Count);
+        featurizer.Extract(folded, vector);
+        Assert.Equal(4, vector.Count); // _user_, _num_ and the bigrams "_user_ _num_" and "_num_ _user_"
+        var words = featurizer.Words(string.Join(' ', Enumerable.Range(0, 400).Select(i => $"word{(char)('a' + (i % 26))}x")));
+        Assert.Equal(400, words.Count);
+        Assert.Equal("wordbx", words[1]);
+        // The shorter post after them is read on its own.
+        Assert.Equal(["flood"], featurizer.Words("Flood"));
+    }
+
+    [Fact]
     public void Hashing_is_stable_across_runs()
     {
         // FNV-1a of "a" from the standard offset basis; string.GetHashCode would differ per process.
