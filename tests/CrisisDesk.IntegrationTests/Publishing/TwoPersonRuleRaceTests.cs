@@ -112,4 +112,28 @@ public sealed class TwoPersonRuleRaceTests(PublishingFactory app) : IClassFixtur
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM events WHERE action = 'alert.approved' AND (payload->>'alertId')::int = @alertId", new { alertId }));
     }
+
+    [Fact]
+    public async Task Concurrent_approvals_of_a_rebuttal_approve_it_once_and_the_others_hear_it_is_approved()
+    {
+        var (writer, _) = await SignedInAsync(Roles.Operator);
+        var approvers = new List<HttpClient>();
+        for (var i = 0; i < 6; i++)
+            approvers.Add((await SignedInAsync(Roles.Approver)).Client);
+        var id = await SubmittedRebuttalAsync(writer);
+
+        // Optimistic on the row's xmin: the losers' saves find it changed, run again on the approved row and are refused
+        // with the same words as when they queued on a row lock.
+        var responses = await Task.WhenAll(approvers.Select(a => a.PostAsJsonAsync($"/api/rebuttals/{id}/approve", new { comment = "ok" })));
+
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.NoContent));
+        foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.NoContent))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("This rebuttal is approved: only a submitted rebuttal can be approved.", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM events WHERE action = 'rebuttal.approved' AND (payload->>'rebuttalId')::int = @id", new { id }));
+    }
 }

@@ -3,27 +3,29 @@ using System.Text.Json;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Rebuttals;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.RecipientLists;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using CrisisDesk.Web.Features.Commands;
 
 namespace CrisisDesk.Web.Features.Rebuttals;
 
-public sealed record RebuttalRecord(int Id, int IncidentId, int? RumourId, string Title, string State, int Version, string Author, string EditorsJson,
-    string? Approver, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, DateTime? PublishedAt)
+public sealed record RebuttalRecord(int Id, int IncidentId, int? RumourId, string Title, string State, int Version, string Author,
+    IReadOnlyList<string> Editors, string? Approver, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, DateTime? PublishedAt)
 {
-    /// <summary>Everyone who wrote any part of it.</summary>
-    public IReadOnlyList<string> Editors => System.Text.Json.JsonSerializer.Deserialize<string[]>(EditorsJson) ?? [];
-
     public const string Draft = "draft";
     public const string Submitted = "submitted";
     public const string Approved = "approved";
     public const string Rejected = "rejected";
     public const string Published = "published";
+
+    internal static RebuttalRecord Of(RebuttalRow r) =>
+        new(r.Id, r.IncidentId, r.RumourId, r.Title, r.State, r.Version, r.Author, r.Editors, r.Approver, r.DecisionComment, r.CreatedAt, r.UpdatedAt, r.PublishedAt);
 }
 
 public sealed record RebuttalVersion(int Version, IReadOnlyDictionary<TextChannel, string> Variants, string EditedBy, DateTime EditedAt, string? Note);
@@ -38,82 +40,87 @@ public sealed class RebuttalInputException(string message) : CommandException(me
 /// configured social channels. Each change is announced on the activity feed after its commit, so rumour boards and
 /// approvers' inboxes follow it live.
 /// </summary>
-public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, ConfiguredChannels channels, DeliverySignal signal,
-    IncidentActivityFeed activity, TimeProvider time)
+/// <remarks>
+/// Every command runs through <see cref="CommandRunner"/> on the domain's DbContext. A change to a rebuttal saves the
+/// rebuttal's row first, under its xmin token, and only then writes what hangs off it (a version, deliveries): of two
+/// concurrent changes the second's save finds the row changed, and the command runs again on the row as it is now, so
+/// its state checks answer exactly as they did when the two queued on a row lock ("This rebuttal is approved: …").
+/// </remarks>
+public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands,
+    ConfiguredChannels channels, DeliverySignal signal, IncidentActivityFeed activity, TimeProvider time)
 {
-    private const string Columns = """
-        id, incident_id AS IncidentId, rumour_id AS RumourId, title, state, version, author, array_to_json(editors)::text AS EditorsJson, approver,
-        decision_comment AS DecisionComment, created_at AS CreatedAt, updated_at AS UpdatedAt, published_at AS PublishedAt
-        """;
+    /// <summary>Runs of one command that meet a concurrent change before it gives up (each run sees the newer row).</summary>
+    private const int ConcurrentChangeAttempts = 3;
 
     public async Task<IReadOnlyList<RebuttalRecord>> ListAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<RebuttalRecord>($"SELECT {Columns} FROM rebuttals WHERE incident_id = @incidentId ORDER BY id DESC", new { incidentId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return (await db.Rebuttals.AsNoTracking().Where(r => r.IncidentId == incidentId).OrderByDescending(r => r.Id).ToListAsync(cancellationToken))
+            .Select(RebuttalRecord.Of).ToList();
     }
 
     public async Task<RebuttalRecord?> GetAsync(int rebuttalId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<RebuttalRecord>($"SELECT {Columns} FROM rebuttals WHERE id = @rebuttalId", new { rebuttalId });
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Rebuttals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == rebuttalId, cancellationToken) is { } row ? RebuttalRecord.Of(row) : null;
     }
 
     /// <summary>Every saved version, newest first.</summary>
     public async Task<IReadOnlyList<RebuttalVersion>> VersionsAsync(int rebuttalId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(int Version, string Variants, string EditedBy, DateTime EditedAt, string? Note)>(
-            "SELECT version, variants::text, edited_by, edited_at, note FROM rebuttal_versions WHERE rebuttal_id = @rebuttalId ORDER BY version DESC", new { rebuttalId });
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.RebuttalVersions.AsNoTracking().Where(v => v.RebuttalId == rebuttalId).OrderByDescending(v => v.Version).ToListAsync(cancellationToken);
         return rows.Select(r => new RebuttalVersion(r.Version, ReadVariants(r.Variants), r.EditedBy, r.EditedAt, r.Note)).ToList();
     }
 
     public async Task<IReadOnlyList<RebuttalTemplate>> TemplatesAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(int Id, string Name, string Variants)>("SELECT id, name, variants::text FROM rebuttal_templates ORDER BY name");
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.RebuttalTemplates.AsNoTracking().OrderBy(t => t.Name).ToListAsync(cancellationToken);
         return rows.Select(r => new RebuttalTemplate(r.Id, r.Name, ReadVariants(r.Variants))).ToList();
     }
 
     /// <summary>Saves per-channel texts as a reusable template (Operator); a template of the same name is replaced.</summary>
     public async Task<int> SaveTemplateAsync(ClaimsPrincipal user, string name, IReadOnlyDictionary<TextChannel, string> variants, CancellationToken cancellationToken = default)
     {
-        await authorizer.RequireAsync(user, Policies.Operator, "save a rebuttal template", cancellationToken: cancellationToken);
         name = (name ?? "").Trim();
-        if (name.Length is < 2 or > 100)
-            throw new RebuttalInputException("A template needs a name of 2 to 100 characters.");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<int>("""
-            INSERT INTO rebuttal_templates (name, variants, created_by) VALUES (@name, @variants::jsonb, @actor)
-            ON CONFLICT (lower(name)) DO UPDATE SET variants = excluded.variants, created_by = excluded.created_by, created_at = now()
-            RETURNING id
-            """, new { name, variants = WriteVariants(variants), actor = user.ActorName() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RebuttalTemplateSaved(id, name), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return id;
+        return await commands.RunAsync(user, new CommandSpec(Policies.Operator, "save a rebuttal template", null), async command =>
+        {
+            if (name.Length is < 2 or > 100)
+                throw new RebuttalInputException("A template needs a name of 2 to 100 characters.");
+            var lowered = name.ToLowerInvariant();
+            var template = await command.Db.RebuttalTemplates.SingleOrDefaultAsync(t => t.Name.ToLower() == lowered, command.CancellationToken);
+            if (template is null)
+                command.Db.RebuttalTemplates.Add(template = new RebuttalTemplateRow());
+            template.Name = name;
+            template.Variants = WriteVariants(variants);
+            template.CreatedBy = command.Actor;
+            template.CreatedAt = time.GetUtcNow().UtcDateTime;
+            await command.SaveAsync();
+            await command.RecordAsync(null, new RebuttalTemplateSaved(template.Id, name));
+            return template.Id;
+        }, cancellationToken);
     }
 
     /// <summary>Drafts a rebuttal (Operator), from a rumour when <paramref name="rumourId"/> is given.</summary>
     public async Task<int> DraftAsync(ClaimsPrincipal user, int incidentId, int? rumourId, string title, IReadOnlyDictionary<TextChannel, string> variants, CancellationToken cancellationToken = default)
     {
-        await authorizer.RequireAsync(user, Policies.Operator, "draft a rebuttal", incidentId, cancellationToken);
-        title = (title ?? "").Trim();
-        if (title.Length is < 3 or > 200)
-            throw new RebuttalInputException("A rebuttal needs a title of 3 to 200 characters (what claim it answers).");
-        var clean = Clean(variants);
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await connection.ExecuteScalarAsync<int?>("SELECT id FROM incidents WHERE id = @incidentId", new { incidentId }, transaction) is null)
-            throw new RebuttalInputException($"There is no incident {incidentId}.");
-        var id = await connection.ExecuteScalarAsync<int>("""
-            INSERT INTO rebuttals (incident_id, rumour_id, title, state, author, editors) VALUES (@incidentId, @rumourId, @title, 'draft', @actor, ARRAY[@actor]) RETURNING id
-            """, new { incidentId, rumourId, title, actor }, transaction);
-        await connection.ExecuteAsync("INSERT INTO rebuttal_versions (rebuttal_id, version, variants, edited_by) VALUES (@id, 1, @variants::jsonb, @actor)",
-            new { id, variants = WriteVariants(clean), actor }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, incidentId,
-            new RebuttalDrafted(id, rumourId, title, 1, ToJsonKeys(clean)), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var id = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "draft a rebuttal", incidentId), async command =>
+        {
+            title = (title ?? "").Trim();
+            if (title.Length is < 3 or > 200)
+                throw new RebuttalInputException("A rebuttal needs a title of 3 to 200 characters (what claim it answers).");
+            var clean = Clean(variants);
+            if (!await command.Db.Incidents.AnyAsync(i => i.Id == incidentId, command.CancellationToken))
+                throw new RebuttalInputException($"There is no incident {incidentId}.");
+            var rebuttal = new RebuttalRow { IncidentId = incidentId, RumourId = rumourId, Title = title, State = RebuttalRecord.Draft, Version = 1, Author = actor, Editors = [actor] };
+            command.Db.Rebuttals.Add(rebuttal);
+            await command.SaveAsync();
+            command.Db.RebuttalVersions.Add(new RebuttalVersionRow { RebuttalId = rebuttal.Id, Version = 1, Variants = WriteVariants(clean), EditedBy = actor });
+            await command.RecordAsync(incidentId, new RebuttalDrafted(rebuttal.Id, rumourId, title, 1, ToJsonKeys(clean)));
+            return rebuttal.Id;
+        }, cancellationToken);
         Announce(incidentId, EventActions.RebuttalDrafted, actor, rumourId, $"{actor} drafted rebuttal {id}: {title}");
         return id;
     }
@@ -121,51 +128,43 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
     /// <summary>Saves new texts as the next version (Operator); a rejected rebuttal becomes a draft again.</summary>
     public async Task<int> ReviseAsync(ClaimsPrincipal user, int rebuttalId, IReadOnlyDictionary<TextChannel, string> variants, string? note, CancellationToken cancellationToken = default)
     {
-        var stored = await GetAsync(rebuttalId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "revise a rebuttal", stored?.IncidentId, cancellationToken);
-        var clean = Clean(variants);
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await LockAsync(connection, transaction, rebuttalId);
-        if (current.State is not (RebuttalRecord.Draft or RebuttalRecord.Rejected))
-            throw new RebuttalInputException($"This rebuttal is {current.State}: only a draft or a rejected rebuttal can be changed.");
-        var version = current.Version + 1;
-        await connection.ExecuteAsync("INSERT INTO rebuttal_versions (rebuttal_id, version, variants, edited_by, note) VALUES (@rebuttalId, @version, @variants::jsonb, @actor, @note)",
-            new { rebuttalId, version, variants = WriteVariants(clean), actor, note }, transaction);
-        await connection.ExecuteAsync("""
-            UPDATE rebuttals SET version = @version, state = 'draft', updated_at = now(),
-                   editors = CASE WHEN @actor = ANY(editors) THEN editors ELSE editors || @actor END
-             WHERE id = @rebuttalId
-            """, new { rebuttalId, version, actor }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, current.IncidentId,
-            new RebuttalRevised(rebuttalId, version, note, ToJsonKeys(clean)), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(current.IncidentId, EventActions.RebuttalRevised, actor, current.RumourId, $"{actor} saved version {version} of rebuttal {rebuttalId}");
+        var (rebuttal, version) = await ChangeAsync(user, Policies.Operator, "revise a rebuttal", rebuttalId, async (command, rebuttal) =>
+        {
+            var clean = Clean(variants);
+            if (rebuttal.State is not (RebuttalRecord.Draft or RebuttalRecord.Rejected))
+                throw new RebuttalInputException($"This rebuttal is {rebuttal.State}: only a draft or a rejected rebuttal can be changed.");
+            var version = rebuttal.Version + 1;
+            rebuttal.Version = version;
+            rebuttal.State = RebuttalRecord.Draft;
+            if (!rebuttal.Editors.Contains(actor))
+                rebuttal.Editors = [.. rebuttal.Editors, actor];
+            await SaveFirstAsync(command, rebuttal);
+            command.Db.RebuttalVersions.Add(new RebuttalVersionRow { RebuttalId = rebuttalId, Version = version, Variants = WriteVariants(clean), EditedBy = actor, Note = note });
+            await command.RecordAsync(rebuttal.IncidentId, new RebuttalRevised(rebuttalId, version, note, ToJsonKeys(clean)));
+            return version;
+        }, cancellationToken);
+        Announce(rebuttal.IncidentId, EventActions.RebuttalRevised, actor, rebuttal.RumourId, $"{actor} saved version {version} of rebuttal {rebuttalId}");
         return version;
     }
 
     /// <summary>Asks for approval (Operator): every text must fit its channel and at least one social text must exist.</summary>
     public async Task SubmitAsync(ClaimsPrincipal user, int rebuttalId, CancellationToken cancellationToken = default)
     {
-        var stored = await GetAsync(rebuttalId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "submit a rebuttal for approval", stored?.IncidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await LockAsync(connection, transaction, rebuttalId);
-        if (current.State is not (RebuttalRecord.Draft or RebuttalRecord.Rejected))
-            throw new RebuttalInputException($"This rebuttal is {current.State}: only a draft can be submitted.");
-        var variants = ReadVariants(await connection.ExecuteScalarAsync<string>(
-            "SELECT variants::text FROM rebuttal_versions WHERE rebuttal_id = @rebuttalId AND version = @version", new { rebuttalId, version = current.Version }, transaction) ?? "{}");
-        var tooLong = variants.Select(v => ChannelText.Count(v.Key, v.Value)).Where(l => !l.Fits).ToList();
-        if (tooLong.Count > 0)
-            throw new RebuttalInputException("Too long for its channel: " + string.Join("; ", tooLong.Select(l => $"{l.Channel} {l.Used}/{l.Limit} {l.Unit}" + (l.Segments is { } s ? $" ({s} segments)" : ""))));
-        if (!ChannelNames.Social.Any(c => variants.ContainsKey(ChannelNames.TextChannelOf(c)!.Value)))
-            throw new RebuttalInputException("Write the text for at least one social channel (X, Mastodon or Bluesky) before submitting.");
-        await connection.ExecuteAsync("UPDATE rebuttals SET state = 'submitted', updated_at = now() WHERE id = @rebuttalId", new { rebuttalId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), current.IncidentId, new RebuttalSubmitted(rebuttalId, current.Version), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(current.IncidentId, EventActions.RebuttalSubmitted, user.ActorName(), current.RumourId, $"{user.ActorName()} submitted rebuttal {rebuttalId} for approval");
+        var (rebuttal, _) = await ChangeAsync(user, Policies.Operator, "submit a rebuttal for approval", rebuttalId, async (command, rebuttal) =>
+        {
+            if (rebuttal.State is not (RebuttalRecord.Draft or RebuttalRecord.Rejected))
+                throw new RebuttalInputException($"This rebuttal is {rebuttal.State}: only a draft can be submitted.");
+            var variants = await CurrentVariantsAsync(command, rebuttal);
+            var tooLong = variants.Select(v => ChannelText.Count(v.Key, v.Value)).Where(l => !l.Fits).ToList();
+            if (tooLong.Count > 0)
+                throw new RebuttalInputException("Too long for its channel: " + string.Join("; ", tooLong.Select(l => $"{l.Channel} {l.Used}/{l.Limit} {l.Unit}" + (l.Segments is { } s ? $" ({s} segments)" : ""))));
+            if (!ChannelNames.Social.Any(c => variants.ContainsKey(ChannelNames.TextChannelOf(c)!.Value)))
+                throw new RebuttalInputException("Write the text for at least one social channel (X, Mastodon or Bluesky) before submitting.");
+            rebuttal.State = RebuttalRecord.Submitted;
+            return await command.RecordAsync(rebuttal.IncidentId, new RebuttalSubmitted(rebuttalId, rebuttal.Version));
+        }, cancellationToken);
+        Announce(rebuttal.IncidentId, EventActions.RebuttalSubmitted, user.ActorName(), rebuttal.RumourId, $"{user.ActorName()} submitted rebuttal {rebuttalId} for approval");
     }
 
     public Task ApproveAsync(ClaimsPrincipal user, int rebuttalId, string? comment, CancellationToken cancellationToken = default) =>
@@ -179,33 +178,43 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
     private async Task DecideAsync(ClaimsPrincipal user, int rebuttalId, bool approve, string? comment, CancellationToken cancellationToken)
     {
         var verb = approve ? "approve" : "reject";
-        var stored = await GetAsync(rebuttalId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Approver, $"{verb} a rebuttal", stored?.IncidentId, cancellationToken);
-        if (stored is null)
-            throw new RebuttalInputException($"There is no rebuttal {rebuttalId}.");
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await LockAsync(connection, transaction, rebuttalId);
-        // The two-person rule on the locked row: a writer added after a check outside would approve their own words.
-        if (current.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
+        (RebuttalRow Rebuttal, EventPayload Decision) decided;
+        try
         {
-            await transaction.RollbackAsync(cancellationToken);
-            await EventLog.AppendAsync(dataSource, actor, current.IncidentId,
+            decided = await ChangeAsync(user, Policies.Approver, $"{verb} a rebuttal", rebuttalId, async (command, rebuttal) =>
+            {
+                // The two-person rule on the row the save is guarded by: a writer added meanwhile moves its xmin, and the
+                // command runs again and sees them.
+                if (rebuttal.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
+                    throw new TwoPersonRefusal(rebuttal.IncidentId);
+                if (rebuttal.State != RebuttalRecord.Submitted)
+                    throw new RebuttalInputException($"This rebuttal is {rebuttal.State}: only a submitted rebuttal can be {verb}d.");
+                rebuttal.State = approve ? RebuttalRecord.Approved : RebuttalRecord.Rejected;
+                rebuttal.Approver = actor;
+                rebuttal.DecisionComment = comment?.Trim();
+                rebuttal.DecidedAt = time.GetUtcNow().UtcDateTime;
+                EventPayload decision = approve
+                    ? new RebuttalApproved(rebuttalId, rebuttal.Version, rebuttal.Author, comment?.Trim())
+                    : new RebuttalRejected(rebuttalId, rebuttal.Version, rebuttal.Author, comment?.Trim());
+                await command.RecordAsync(rebuttal.IncidentId, decision);
+                return decision;
+            }, cancellationToken);
+        }
+        catch (TwoPersonRefusal refusal)
+        {
+            // The command rolled back; the refusal is recorded on its own.
+            await EventLog.AppendAsync(dataSource, actor, refusal.IncidentId,
                 new AuthorizationDenied($"{verb} a rebuttal they wrote", Rule: "two-person", RebuttalId: rebuttalId), cancellationToken);
             throw new Alerts.TwoPersonRuleException($"You wrote this rebuttal, so you cannot {verb} it: another Approver must.");
         }
-        if (current.State != RebuttalRecord.Submitted)
-            throw new RebuttalInputException($"This rebuttal is {current.State}: only a submitted rebuttal can be {verb}d.");
-        await connection.ExecuteAsync("""
-            UPDATE rebuttals SET state = @state, approver = @actor, decision_comment = @comment, decided_at = now(), updated_at = now() WHERE id = @rebuttalId
-            """, new { rebuttalId, state = approve ? RebuttalRecord.Approved : RebuttalRecord.Rejected, actor, comment = comment?.Trim() }, transaction);
-        EventPayload decision = approve
-            ? new RebuttalApproved(rebuttalId, current.Version, current.Author, comment?.Trim())
-            : new RebuttalRejected(rebuttalId, current.Version, current.Author, comment?.Trim());
-        await EventLog.AppendAsync(connection, transaction, actor, current.IncidentId, decision, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(current.IncidentId, EventContract.ActionOf(decision), actor, current.RumourId, $"{actor} {verb}d rebuttal {rebuttalId}");
+        Announce(decided.Rebuttal.IncidentId, EventContract.ActionOf(decided.Decision), actor, decided.Rebuttal.RumourId, $"{actor} {verb}d rebuttal {rebuttalId}");
+    }
+
+    /// <summary>Leaves the command when the two-person rule refuses, so that the refusal is recorded after the rollback.</summary>
+    private sealed class TwoPersonRefusal(int incidentId) : Exception
+    {
+        public int IncidentId { get; } = incidentId;
     }
 
     /// <summary>
@@ -216,41 +225,81 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
     public async Task<IReadOnlyList<string>> PublishAsync(ClaimsPrincipal user, int rebuttalId, IReadOnlyCollection<string>? only = null,
         CancellationToken cancellationToken = default, IReadOnlyCollection<int>? listIds = null)
     {
-        var stored = await GetAsync(rebuttalId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "publish a rebuttal", stored?.IncidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await LockAsync(connection, transaction, rebuttalId);
-        if (current.State != RebuttalRecord.Approved)
-            throw new RebuttalInputException($"This rebuttal is {current.State}: only an approved rebuttal can be published.");
-        var variants = ReadVariants(await connection.ExecuteScalarAsync<string>(
-            "SELECT variants::text FROM rebuttal_versions WHERE rebuttal_id = @rebuttalId AND version = @version", new { rebuttalId, version = current.Version }, transaction) ?? "{}");
-        var lists = listIds ?? [];
-        // Choosing only lists is choosing no social channel.
-        var chosen = only ?? (lists.Count > 0 ? [] : null);
-        var targets = PublishableChannels(variants).Where(c => chosen is null || chosen.Contains(c)).ToList();
-        if (chosen is not null && targets.Count == 0 && lists.Count == 0)
-            throw new RebuttalInputException("Choose at least one channel that is configured and has a text.");
-        if (targets.Count == 0 && lists.Count == 0)
-            throw new RebuttalInputException("No configured social channel has a text in this rebuttal: configure a channel (CrisisDesk:Channels) or write its text.");
-        var deliveryIds = (await DeliveryStore.EnqueueAsync(connection, transaction, current.IncidentId, null, rebuttalId, targets)).ToList();
-        if (lists.Count > 0)
+        var (rebuttal, targets) = await ChangeAsync(user, Policies.Operator, "publish a rebuttal", rebuttalId, async (command, rebuttal) =>
         {
-            var kinds = (await connection.QueryAsync<string>("SELECT DISTINCT kind FROM recipient_lists WHERE id = ANY(@ids)", new { ids = lists.ToArray() }, transaction)).ToList();
-            if (kinds.Contains(RecipientListKinds.Sms) && !variants.ContainsKey(TextChannel.Sms))
-                throw new RebuttalInputException("Write the rebuttal's SMS text before publishing it to an SMS list.");
-            deliveryIds.AddRange(await ListDeliveries.EnqueueAsync(connection, transaction, current.IncidentId, null, rebuttalId, lists));
-            targets.AddRange(kinds.Select(ListDeliveries.ChannelOf).Distinct());
-        }
-        await connection.ExecuteAsync("UPDATE rebuttals SET state = 'published', published_at = now(), updated_at = now() WHERE id = @rebuttalId", new { rebuttalId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), current.IncidentId,
-            new RebuttalPublished(rebuttalId, current.Version, current.RumourId, targets, deliveryIds), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+            if (rebuttal.State != RebuttalRecord.Approved)
+                throw new RebuttalInputException($"This rebuttal is {rebuttal.State}: only an approved rebuttal can be published.");
+            var variants = await CurrentVariantsAsync(command, rebuttal);
+            var lists = listIds ?? [];
+            // Choosing only lists is choosing no social channel.
+            var chosen = only ?? (lists.Count > 0 ? [] : null);
+            var targets = PublishableChannels(variants).Where(c => chosen is null || chosen.Contains(c)).ToList();
+            if (chosen is not null && targets.Count == 0 && lists.Count == 0)
+                throw new RebuttalInputException("Choose at least one channel that is configured and has a text.");
+            if (targets.Count == 0 && lists.Count == 0)
+                throw new RebuttalInputException("No configured social channel has a text in this rebuttal: configure a channel (CrisisDesk:Channels) or write its text.");
+            rebuttal.State = RebuttalRecord.Published;
+            rebuttal.PublishedAt = time.GetUtcNow().UtcDateTime;
+            await SaveFirstAsync(command, rebuttal);
+            // The outbox and the recipient lists stay on Npgsql (they are written by the dispatcher too), in this transaction.
+            var deliveryIds = (await DeliveryStore.EnqueueAsync(command.Connection, command.Transaction, rebuttal.IncidentId, null, rebuttalId, targets)).ToList();
+            if (lists.Count > 0)
+            {
+                var kinds = (await command.Connection.QueryAsync<string>("SELECT DISTINCT kind FROM recipient_lists WHERE id = ANY(@ids)",
+                    new { ids = lists.ToArray() }, command.Transaction)).ToList();
+                if (kinds.Contains(RecipientListKinds.Sms) && !variants.ContainsKey(TextChannel.Sms))
+                    throw new RebuttalInputException("Write the rebuttal's SMS text before publishing it to an SMS list.");
+                deliveryIds.AddRange(await ListDeliveries.EnqueueAsync(command.Connection, command.Transaction, rebuttal.IncidentId, null, rebuttalId, lists));
+                targets.AddRange(kinds.Select(ListDeliveries.ChannelOf).Distinct());
+            }
+            await command.RecordAsync(rebuttal.IncidentId, new RebuttalPublished(rebuttalId, rebuttal.Version, rebuttal.RumourId, targets, deliveryIds));
+            return targets;
+        }, cancellationToken);
         signal.Notify();
-        Announce(current.IncidentId, EventActions.RebuttalPublished, user.ActorName(), current.RumourId,
+        Announce(rebuttal.IncidentId, EventActions.RebuttalPublished, user.ActorName(), rebuttal.RumourId,
             $"{user.ActorName()} published rebuttal {rebuttalId} to {string.Join(", ", targets.Select(ChannelNames.Label))}");
         return targets;
     }
+
+    /// <summary>
+    /// One change to one rebuttal: authorised (for the rebuttal's incident), the row loaded for change in the command's
+    /// transaction, changed, and saved under its xmin token. When someone else's change reached the row between our read
+    /// and our save, the command runs again from the start on the row as it now is.
+    /// </summary>
+    private async Task<(RebuttalRow Rebuttal, T Result)> ChangeAsync<T>(ClaimsPrincipal user, string policy, string what, int rebuttalId,
+        Func<CommandTransaction, RebuttalRow, Task<T>> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var incidentId = (await GetAsync(rebuttalId, cancellationToken))?.IncidentId;
+            try
+            {
+                return await commands.RunAsync(user, new CommandSpec(policy, what, incidentId), async command =>
+                {
+                    var rebuttal = await command.Db.Rebuttals.SingleOrDefaultAsync(r => r.Id == rebuttalId, command.CancellationToken)
+                        ?? throw new RebuttalInputException($"There is no rebuttal {rebuttalId}.");
+                    rebuttal.UpdatedAt = time.GetUtcNow().UtcDateTime;
+                    return (rebuttal, await change(command, rebuttal));
+                }, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
+            {
+                // Rolled back whole; the next run reads the newer row.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                throw new RebuttalInputException("Others changed this rebuttal at the same moment, several times over: look at it again and retry.");
+            }
+        }
+    }
+
+    /// <summary>Saves the rebuttal's row before anything that hangs off it, so a concurrent change is found by its xmin first.</summary>
+    private static Task SaveFirstAsync(CommandTransaction command, RebuttalRow rebuttal) =>
+        command.Db.Entry(rebuttal).State == EntityState.Modified ? command.SaveAsync() : Task.CompletedTask;
+
+    private static async Task<Dictionary<TextChannel, string>> CurrentVariantsAsync(CommandTransaction command, RebuttalRow rebuttal) =>
+        ReadVariants(await command.Db.RebuttalVersions.AsNoTracking()
+            .Where(v => v.RebuttalId == rebuttal.Id && v.Version == rebuttal.Version).Select(v => v.Variants).SingleOrDefaultAsync(command.CancellationToken) ?? "{}");
 
     /// <summary>The email and SMS recipient lists a rebuttal can also be published to.</summary>
     public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
@@ -262,10 +311,6 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, CommandAuthori
 
     private void Announce(int incidentId, string action, string actor, int? rumourId, string summary) =>
         activity.Publish(new IncidentActivity(incidentId, action, actor, time.GetUtcNow(), RumourId: rumourId, Summary: summary));
-
-    private static async Task<RebuttalRecord> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int rebuttalId) =>
-        await connection.QuerySingleOrDefaultAsync<RebuttalRecord>($"SELECT {Columns} FROM rebuttals WHERE id = @rebuttalId FOR UPDATE", new { rebuttalId }, transaction)
-        ?? throw new RebuttalInputException($"There is no rebuttal {rebuttalId}.");
 
     /// <summary>Drops empty texts; a rebuttal needs at least one.</summary>
     private static Dictionary<TextChannel, string> Clean(IReadOnlyDictionary<TextChannel, string> variants)
