@@ -101,7 +101,8 @@ public sealed class ActivityRelay(IncidentActivityFeed activity, ClusterSignals 
             return Task.CompletedTask;
         }, TimeSpan.Zero);
         var pending = new List<string>();
-        while (await WaitAsync(stoppingToken))
+        // What failed to send is sent again without waiting for the next action.
+        while (pending.Count > 0 && !stoppingToken.IsCancellationRequested || await WaitAsync(stoppingToken))
         {
             while (pending.Count < 100 && _outgoing.Reader.TryRead(out var next))
                 pending.Add(signals.ActivityPayload(next));
