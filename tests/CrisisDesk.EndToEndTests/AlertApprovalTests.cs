@@ -67,6 +67,8 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
         var approve = approver.GetByTestId("approve");
         await approve.WaitForAsync();
         await AssertOnScreenAsync(approver, approve.Locator(".."), "the decision card's Approve button");
+        // Nothing has failed yet, so the card shows no error (it once showed the field's name, "_error", as one).
+        Assert.Equal(0, await approver.GetByTestId("decision-error").CountAsync());
         if (readmePicture is not null)
             await approver.ReadmePictureAsync(readmePicture);
         await approver.GetByTestId("decision-comment").FillAsync(comment);
