@@ -22,9 +22,18 @@ public sealed class CommandDeniedException(string action, string policy)
 public sealed class CommandAuthorizer(IAuthorizationService authorization, NpgsqlDataSource dataSource)
 {
     /// <exception cref="CommandDeniedException">The person may not run it; the refusal is already recorded.</exception>
-    public async Task RequireAsync(ClaimsPrincipal user, string policy, string action, int? incidentId = null, CancellationToken cancellationToken = default)
+    public Task RequireAsync(ClaimsPrincipal user, string policy, string action, int? incidentId = null, CancellationToken cancellationToken = default) =>
+        RequireAsync(null, user, policy, action, incidentId, cancellationToken);
+
+    /// <summary>
+    /// The same check, reading the role on <paramref name="connection"/> (a command's own, already open) instead of a
+    /// connection of its own: one pool rent less on a command's path. A refusal is still recorded on its own
+    /// connection, so it stays when the command rolls back.
+    /// </summary>
+    /// <exception cref="CommandDeniedException">The person may not run it; the refusal is already recorded.</exception>
+    public async Task RequireAsync(NpgsqlConnection? connection, ClaimsPrincipal user, string policy, string action, int? incidentId, CancellationToken cancellationToken)
     {
-        var current = await CurrentAsync(user, cancellationToken);
+        var current = await CurrentAsync(connection, user, cancellationToken);
         var result = await authorization.AuthorizeAsync(current, resource: null, policy);
         if (result.Succeeded)
             return;
@@ -32,12 +41,12 @@ public sealed class CommandAuthorizer(IAuthorizationService authorization, Npgsq
         throw new CommandDeniedException(action, policy);
     }
 
-    private async Task<ClaimsPrincipal> CurrentAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    private async Task<ClaimsPrincipal> CurrentAsync(NpgsqlConnection? shared, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (user.Identity?.IsAuthenticated != true || user.Identity.Name is not { } name)
             return new ClaimsPrincipal(new ClaimsIdentity());
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT role FROM users WHERE lower(user_name) = lower($1) AND NOT disabled", connection)
+        await using var own = shared is null ? await dataSource.OpenConnectionAsync(cancellationToken) : null;
+        await using var command = new NpgsqlCommand("SELECT role FROM users WHERE lower(user_name) = lower($1) AND NOT disabled", shared ?? own)
         {
             Parameters = { new() { Value = name } },
         };

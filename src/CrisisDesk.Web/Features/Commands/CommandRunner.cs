@@ -37,6 +37,36 @@ public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> context
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
+
+    /// <summary>
+    /// A command on one row whose incident decides the authorisation (a rebuttal, an alert): the row is read once,
+    /// tracked, in the command's own transaction, and the role is read afresh on that same connection, with the
+    /// row's incident named in a refusal. No read before the transaction only to learn the incident.
+    /// </summary>
+    /// <param name="load">Reads the row for change (a compiled query); null when there is no such row.</param>
+    /// <param name="incidentOf">The incident a refusal is recorded against.</param>
+    /// <param name="notFound">What a person allowed to run the command hears when the row does not exist.</param>
+    public async Task<(TRow Row, T Result)> RunOnAsync<TRow, T>(ClaimsPrincipal user, string policy, string what,
+        Func<CrisisDeskDbContext, CancellationToken, Task<TRow?>> load, Func<TRow, int> incidentOf, Func<CommandException> notFound,
+        Func<CommandTransaction, TRow, Task<T>> change, CancellationToken cancellationToken) where TRow : class
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // BEGIN goes out with this first query: one round trip.
+        var row = await load(db, cancellationToken);
+        var command = new CommandTransaction(db, transaction, user.ActorName(), cancellationToken);
+        // Refused before a missing row is reported, as when authorising came first: a person without the role learns nothing.
+        await authorizer.RequireAsync(command.Connection, user, policy, what, row is null ? null : incidentOf(row), cancellationToken);
+        if (row is null)
+            throw notFound();
+        var result = await change(command, row);
+        if (command.Skipped)
+            return (row, result);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (row, result);
+    }
 }
 
 /// <summary>

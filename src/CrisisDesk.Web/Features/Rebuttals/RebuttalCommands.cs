@@ -262,25 +262,26 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
     }
 
     /// <summary>
-    /// One change to one rebuttal: authorised (for the rebuttal's incident), the row loaded for change in the command's
-    /// transaction, changed, and saved under its xmin token. When someone else's change reached the row between our read
-    /// and our save, the command runs again from the start on the row as it now is.
+    /// One change to one rebuttal, through <see cref="CommandRunner.RunOnAsync{TRow, T}"/>: the row read once, tracked, in
+    /// the command's transaction, authorised for the rebuttal's incident on that same connection, changed, and saved under
+    /// its xmin token. When someone else's change reached the row between our read and our save, the command runs again
+    /// from the start on the row as it now is.
     /// </summary>
     private async Task<(RebuttalRow Rebuttal, T Result)> ChangeAsync<T>(ClaimsPrincipal user, string policy, string what, int rebuttalId,
         Func<CommandTransaction, RebuttalRow, Task<T>> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var incidentId = (await GetAsync(rebuttalId, cancellationToken))?.IncidentId;
             try
             {
-                return await commands.RunAsync(user, new CommandSpec(policy, what, incidentId), async command =>
-                {
-                    var rebuttal = await command.Db.Rebuttals.SingleOrDefaultAsync(r => r.Id == rebuttalId, command.CancellationToken)
-                        ?? throw new RebuttalInputException($"There is no rebuttal {rebuttalId}.");
-                    rebuttal.UpdatedAt = time.GetUtcNow().UtcDateTime;
-                    return (rebuttal, await change(command, rebuttal));
-                }, cancellationToken);
+                return await commands.RunOnAsync(user, policy, what,
+                    (db, token) => RebuttalForChange(db, rebuttalId, token), r => r.IncidentId,
+                    () => new RebuttalInputException($"There is no rebuttal {rebuttalId}."),
+                    async (command, rebuttal) =>
+                    {
+                        rebuttal.UpdatedAt = time.GetUtcNow().UtcDateTime;
+                        return await change(command, rebuttal);
+                    }, cancellationToken);
             }
             catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
             {
@@ -293,13 +294,20 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
         }
     }
 
+    // The hot tracked loads, compiled once: every submit, approval and publish runs them.
+    private static readonly Func<CrisisDeskDbContext, int, CancellationToken, Task<RebuttalRow?>> RebuttalForChange =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, int id, CancellationToken _) => db.Rebuttals.SingleOrDefault(r => r.Id == id));
+
+    private static readonly Func<CrisisDeskDbContext, int, int, CancellationToken, Task<string?>> VariantsOfVersion =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, int id, int version, CancellationToken _) =>
+            db.RebuttalVersions.Where(v => v.RebuttalId == id && v.Version == version).Select(v => v.Variants).SingleOrDefault());
+
     /// <summary>Saves the rebuttal's row before anything that hangs off it, so a concurrent change is found by its xmin first.</summary>
     private static Task SaveFirstAsync(CommandTransaction command, RebuttalRow rebuttal) =>
         command.Db.Entry(rebuttal).State == EntityState.Modified ? command.SaveAsync() : Task.CompletedTask;
 
     private static async Task<Dictionary<TextChannel, string>> CurrentVariantsAsync(CommandTransaction command, RebuttalRow rebuttal) =>
-        ReadVariants(await command.Db.RebuttalVersions.AsNoTracking()
-            .Where(v => v.RebuttalId == rebuttal.Id && v.Version == rebuttal.Version).Select(v => v.Variants).SingleOrDefaultAsync(command.CancellationToken) ?? "{}");
+        ReadVariants(await VariantsOfVersion(command.Db, rebuttal.Id, rebuttal.Version, command.CancellationToken) ?? "{}");
 
     /// <summary>The email and SMS recipient lists a rebuttal can also be published to.</summary>
     public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
