@@ -23,5 +23,5 @@ internal static class AlertSamples
 
     public static AlertRecord Record(CapAlert cap, string state, params string[] editors) => new(
         7, 1, cap.Identifier, null, cap.MsgType.ToString(), cap.Status.ToString(), cap.Infos[0].Headline ?? "", CapXml.Write(cap), state,
-        editors[0], System.Text.Json.JsonSerializer.Serialize(editors), null, null, DateTime.UtcNow, DateTime.UtcNow, null);
+        editors[0], editors, null, null, DateTime.UtcNow, DateTime.UtcNow, null);
 }

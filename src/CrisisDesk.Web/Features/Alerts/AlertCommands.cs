@@ -3,11 +3,13 @@ using System.Security.Cryptography;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.RecipientLists;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using CrisisDesk.Web.Features.Commands;
@@ -17,11 +19,8 @@ namespace CrisisDesk.Web.Features.Alerts;
 /// <summary>An alert as stored: its workflow state and its CAP document.</summary>
 public sealed record AlertRecord(
     int Id, int IncidentId, string Identifier, int? ThreadRootId, string MsgType, string CapStatus, string Headline, string CapXml,
-    string State, string Author, string EditorsJson, string? Approver, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, DateTime? DecidedAt)
+    string State, string Author, IReadOnlyList<string> Editors, string? Approver, string? DecisionComment, DateTime CreatedAt, DateTime UpdatedAt, DateTime? DecidedAt)
 {
-    /// <summary>Everyone who wrote any part of it.</summary>
-    public IReadOnlyList<string> Editors => System.Text.Json.JsonSerializer.Deserialize<string[]>(EditorsJson) ?? [];
-
     public const string Draft = "draft";
     public const string Submitted = "submitted";
     public const string Approved = "approved";
@@ -30,6 +29,10 @@ public sealed record AlertRecord(
     public int ThreadId => ThreadRootId ?? Id;
 
     public CapAlert ToCap() => Core.Alerts.CapXml.Read(CapXml);
+
+    internal static AlertRecord Of(AlertRow a) =>
+        new(a.Id, a.IncidentId, a.Identifier, a.ThreadRootId, a.MsgType, a.CapStatus, a.Headline, a.CapXml, a.State, a.Author, a.Editors,
+            a.Approver, a.DecisionComment, a.CreatedAt, a.UpdatedAt, a.DecidedAt);
 }
 
 /// <summary>An alert command that cannot be accepted as it stands; <see cref="Problems"/> names each CAP problem by field.</summary>
@@ -47,55 +50,53 @@ public sealed class TwoPersonRuleException(string message) : CommandException(me
 
 /// <summary>
 /// Drafting, revising, submitting, approving and rejecting CAP alerts, and drafting their Updates and Cancels.
-/// Each command is authorised on the server and written with its event in one transaction; approval also fills the
-/// outbox (one delivery per channel) in that same transaction. Nobody who wrote any part of an alert may approve or
-/// reject it; in a drill incident every message is forced to status Exercise.
+/// Each command runs through <see cref="CommandRunner"/> on the domain's DbContext: authorised on the server and
+/// written with its event in one transaction; approval also fills the outbox (one delivery per channel) in that same
+/// transaction. Nobody who wrote any part of an alert may approve or reject it; in a drill incident every message is
+/// forced to status Exercise.
 /// </summary>
-public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, IOptions<PublishingOptions> publishing,
-    ConfiguredChannels channels, DeliverySignal signal, TimeProvider clock, IncidentActivityFeed activity)
+/// <remarks>
+/// A change to an alert saves the alert's row first, under its xmin token, and only then writes what hangs off it
+/// (deliveries, events): of two concurrent changes the second's save finds the row changed, and the command runs again
+/// on the row as it is now, so its checks (the state, the two-person rule) answer as they did when the two queued on a
+/// row lock ("This alert is approved: …").
+/// </remarks>
+public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands,
+    IOptions<PublishingOptions> publishing, ConfiguredChannels channels, DeliverySignal signal, TimeProvider clock, IncidentActivityFeed activity)
 {
-    private const string Columns = """
-        id, incident_id AS IncidentId, identifier, thread_root_id AS ThreadRootId, msg_type AS MsgType, cap_status AS CapStatus, headline,
-        cap_xml AS CapXml, state, author, array_to_json(editors)::text AS EditorsJson, approver, decision_comment AS DecisionComment, created_at AS CreatedAt,
-        updated_at AS UpdatedAt, decided_at AS DecidedAt
-        """;
+    /// <summary>Runs of one command that meet a concurrent change before it gives up (each run sees the newer row).</summary>
+    private const int ConcurrentChangeAttempts = 3;
 
     public async Task<IReadOnlyList<AlertRecord>> ListAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<AlertRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM alerts WHERE incident_id = @incidentId ORDER BY coalesce(thread_root_id, id) DESC, id",
-            new { incidentId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Alerts.AsNoTracking().Where(a => a.IncidentId == incidentId)
+            .OrderByDescending(a => a.ThreadRootId ?? a.Id).ThenBy(a => a.Id).ToListAsync(cancellationToken);
+        return rows.Select(AlertRecord.Of).ToList();
     }
 
     public async Task<AlertRecord?> GetAsync(int alertId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await LoadAsync(connection, null, alertId, forUpdate: false, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == alertId, cancellationToken) is { } row ? AlertRecord.Of(row) : null;
     }
 
     /// <summary>Every message of the alert's thread, oldest first.</summary>
     public async Task<IReadOnlyList<AlertRecord>> ThreadAsync(int alertId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<AlertRecord>(new CommandDefinition($"""
-            SELECT {Columns} FROM alerts
-             WHERE coalesce(thread_root_id, id) = (SELECT coalesce(thread_root_id, id) FROM alerts WHERE id = @alertId)
-             ORDER BY id
-            """, new { alertId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var root = db.Alerts.Where(a => a.Id == alertId).Select(a => a.ThreadRootId ?? a.Id);
+        var rows = await db.Alerts.AsNoTracking().Where(a => root.Contains(a.ThreadRootId ?? a.Id)).OrderBy(a => a.Id).ToListAsync(cancellationToken);
+        return rows.Select(AlertRecord.Of).ToList();
     }
 
     /// <summary>Saves a new alert (msgType Alert) as a draft (Operator). It may still have problems; they are returned.</summary>
-    public async Task<(int AlertId, IReadOnlyList<CapProblem> Problems)> DraftAsync(ClaimsPrincipal user, int incidentId, CapAlert composed, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Operator, "draft an alert", incidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var isDrill = await IsDrillAsync(connection, incidentId, cancellationToken);
-        var alert = Stamp(composed, NewIdentifier(), CapMsgType.Alert, [], isDrill);
-        return await InsertDraftAsync(connection, user, incidentId, threadRootId: null, alert, cancellationToken);
-    }
+    public async Task<(int AlertId, IReadOnlyList<CapProblem> Problems)> DraftAsync(ClaimsPrincipal user, int incidentId, CapAlert composed, CancellationToken cancellationToken = default) =>
+        await commands.RunAsync(user, new CommandSpec(Policies.Operator, "draft an alert", incidentId), async command =>
+        {
+            var alert = Stamp(composed, NewIdentifier(), CapMsgType.Alert, [], await IsDrillAsync(command, incidentId));
+            return await InsertDraftAsync(command, incidentId, threadRootId: null, alert);
+        }, cancellationToken);
 
     /// <summary>Drafts an Update or a Cancel of an approved alert's thread, referencing every message issued in it (Operator).</summary>
     public async Task<int> DraftFollowUpAsync(ClaimsPrincipal user, int alertId, CapMsgType msgType, CancellationToken cancellationToken = default)
@@ -104,60 +105,56 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
             throw new AlertInputException("A follow-up is an Update or a Cancel.");
         var thread = await ThreadAsync(alertId, cancellationToken);
         var incidentId = thread.Count > 0 ? thread[0].IncidentId : (int?)null;
-        await authorizer.RequireAsync(user, Policies.Operator, $"draft an alert {msgType.ToString().ToLowerInvariant()}", incidentId, cancellationToken);
-        var issued = thread.Where(a => a.State == AlertRecord.Approved).ToList();
-        if (issued.Count == 0)
-            throw new AlertInputException("Only an alert that has been approved and issued can be updated or cancelled.");
-        if (issued.Any(a => a.MsgType == nameof(CapMsgType.Cancel)))
-            throw new AlertInputException("This alert has been cancelled; issue a new alert instead.");
-        var latest = issued[^1].ToCap();
-        var references = issued.Select(a => a.ToCap().AsReference()).ToList();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var isDrill = await IsDrillAsync(connection, incidentId!.Value, cancellationToken);
-        var alert = Stamp(latest, NewIdentifier(), msgType, references, isDrill);
-        var (id, _) = await InsertDraftAsync(connection, user, incidentId.Value, thread[0].Id, alert, cancellationToken);
+        var (id, _) = await commands.RunAsync(user, new CommandSpec(Policies.Operator, $"draft an alert {msgType.ToString().ToLowerInvariant()}", incidentId), async command =>
+        {
+            var issued = thread.Where(a => a.State == AlertRecord.Approved).ToList();
+            if (issued.Count == 0)
+                throw new AlertInputException("Only an alert that has been approved and issued can be updated or cancelled.");
+            if (issued.Any(a => a.MsgType == nameof(CapMsgType.Cancel)))
+                throw new AlertInputException("This alert has been cancelled; issue a new alert instead.");
+            var latest = issued[^1].ToCap();
+            var references = issued.Select(a => a.ToCap().AsReference()).ToList();
+            var alert = Stamp(latest, NewIdentifier(), msgType, references, await IsDrillAsync(command, incidentId!.Value));
+            return await InsertDraftAsync(command, incidentId.Value, thread[0].Id, alert);
+        }, cancellationToken);
         return id;
     }
 
     /// <summary>Replaces a draft's content (Operator); its identity, type and references stay.</summary>
     public async Task<IReadOnlyList<CapProblem>> ReviseAsync(ClaimsPrincipal user, int alertId, CapAlert composed, CancellationToken cancellationToken = default)
     {
-        var incidentId = await IncidentOfAsync(alertId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "revise an alert", incidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var stored = await LoadAsync(connection, transaction, alertId, forUpdate: true, cancellationToken) ?? throw NotFound(alertId);
-        if (stored.State is not (AlertRecord.Draft or AlertRecord.Rejected))
-            throw new AlertInputException($"This alert is {stored.State}: only a draft or a rejected alert can be changed.");
-        var current = stored.ToCap();
-        var alert = Stamp(composed, current.Identifier, current.MsgType, current.References, await IsDrillAsync(connection, stored.IncidentId, cancellationToken));
-        var headline = HeadlineOf(alert);
-        await connection.ExecuteAsync("""
-            UPDATE alerts SET cap_xml = @xml, cap_status = @status, headline = @headline, state = 'draft', updated_at = now(),
-                   editors = CASE WHEN @actor = ANY(editors) THEN editors ELSE editors || @actor END
-             WHERE id = @alertId
-            """, new { alertId, xml = CapXml.Write(alert), status = alert.Status.ToString(), headline, actor = user.ActorName() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), stored.IncidentId,
-            new AlertRevised(alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), headline), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return CapValidator.Validate(alert);
+        var (_, problems) = await ChangeAsync(user, Policies.Operator, "revise an alert", alertId, async (command, loaded) =>
+        {
+            var stored = loaded.Alert;
+            if (stored.State is not (AlertRecord.Draft or AlertRecord.Rejected))
+                throw new AlertInputException($"This alert is {stored.State}: only a draft or a rejected alert can be changed.");
+            var current = Core.Alerts.CapXml.Read(stored.CapXml);
+            var alert = Stamp(composed, current.Identifier, current.MsgType, current.References, loaded.IsDrill);
+            var headline = HeadlineOf(alert);
+            stored.CapXml = CapXml.Write(alert);
+            stored.CapStatus = alert.Status.ToString();
+            stored.Headline = headline;
+            stored.State = AlertRecord.Draft;
+            if (!stored.Editors.Contains(command.Actor))
+                stored.Editors = [.. stored.Editors, command.Actor];
+            await command.RecordAsync(stored.IncidentId, new AlertRevised(alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), headline));
+            return CapValidator.Validate(alert);
+        }, cancellationToken);
+        return problems;
     }
 
     /// <summary>Asks for approval (Operator). Refused while the CAP document has errors.</summary>
     public async Task SubmitAsync(ClaimsPrincipal user, int alertId, CancellationToken cancellationToken = default)
     {
-        var incidentId = await IncidentOfAsync(alertId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "submit an alert for approval", incidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var stored = await LoadAsync(connection, transaction, alertId, forUpdate: true, cancellationToken) ?? throw NotFound(alertId);
-        if (stored.State is not (AlertRecord.Draft or AlertRecord.Rejected))
-            throw new AlertInputException($"This alert is {stored.State}: only a draft can be submitted.");
-        RequireValid(stored.ToCap());
-        await connection.ExecuteAsync("UPDATE alerts SET state = 'submitted', updated_at = now() WHERE id = @alertId", new { alertId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), stored.IncidentId,
-            new AlertSubmitted(alertId, stored.Identifier), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var (stored, _) = await ChangeAsync(user, Policies.Operator, "submit an alert for approval", alertId, async (command, loaded) =>
+        {
+            var stored = loaded.Alert;
+            if (stored.State is not (AlertRecord.Draft or AlertRecord.Rejected))
+                throw new AlertInputException($"This alert is {stored.State}: only a draft can be submitted.");
+            RequireValid(Core.Alerts.CapXml.Read(stored.CapXml));
+            stored.State = AlertRecord.Submitted;
+            return await command.RecordAsync(stored.IncidentId, new AlertSubmitted(alertId, stored.Identifier));
+        }, cancellationToken);
         Announce(stored.IncidentId, EventActions.AlertSubmitted, user.ActorName(), $"{user.ActorName()} submitted alert {alertId} for approval");
     }
 
@@ -173,42 +170,49 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
     public async Task ApproveAsync(ClaimsPrincipal user, int alertId, string? comment, CancellationToken cancellationToken = default,
         IReadOnlyCollection<int>? listIds = null)
     {
-        await RequireApproverAsync(user, alertId, "approve", cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var stored = await LoadAsync(connection, transaction, alertId, forUpdate: true, cancellationToken) ?? throw NotFound(alertId);
-        await RequireNotWriterAsync(transaction, user, stored, "approve", cancellationToken);
-        if (stored.State != AlertRecord.Submitted)
-            throw new AlertInputException($"This alert is {stored.State}: only a submitted alert can be approved.");
-        var isDrill = await IsDrillAsync(connection, stored.IncidentId, cancellationToken);
-        var draft = stored.ToCap();
-        var alert = draft with { Sent = WholeSecondsUtc(clock.GetUtcNow()), Status = isDrill ? CapStatus.Exercise : draft.Status };
-        RequireValid(alert);
-
-        var channelNames = await IssueChannelsAsync(connection, transaction, stored.ThreadRootId);
         var actor = user.ActorName();
-        await connection.ExecuteAsync("""
-            UPDATE alerts SET cap_xml = @xml, cap_status = @status, state = 'approved', approver = @actor, decision_comment = @comment,
-                   decided_at = now(), updated_at = now()
-             WHERE id = @alertId
-            """, new { alertId, xml = CapXml.Write(alert), status = alert.Status.ToString(), actor, comment }, transaction);
-        var deliveryIds = (await DeliveryStore.EnqueueAsync(connection, transaction, stored.IncidentId, alertId, null, channelNames)).ToList();
-        var lists = (listIds ?? []).ToList();
-        if (stored.ThreadRootId is { } root)
-            lists.AddRange(await ListDeliveries.ThreadListsAsync(connection, transaction, root));
-        if (lists.Count > 0)
+        var (stored, _) = await DecideAsync(user, alertId, "approve", async (command, loaded) =>
         {
-            var listDeliveries = await ListDeliveries.EnqueueAsync(connection, transaction, stored.IncidentId, alertId, null, lists);
-            deliveryIds.AddRange(listDeliveries);
-            channelNames.AddRange((await connection.QueryAsync<string>("SELECT DISTINCT channel FROM deliveries WHERE id = ANY(@ids)",
-                new { ids = listDeliveries.ToArray() }, transaction)).Where(c => !channelNames.Contains(c)));
-        }
-        await EventLog.AppendAsync(connection, transaction, actor, stored.IncidentId,
-            new AlertApproved(alertId, alert.Identifier, stored.Author, comment), cancellationToken);
-        await EventLog.AppendAsync(connection, transaction, actor, stored.IncidentId, new AlertPublished(
-            alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), CapDateTime.Format(alert.Sent), HeadlineOf(alert),
-            alert.References.Select(r => r.ToString()).ToArray(), channelNames, deliveryIds), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+            var stored = loaded.Alert;
+            if (stored.State != AlertRecord.Submitted)
+                throw new AlertInputException($"This alert is {stored.State}: only a submitted alert can be approved.");
+            var draft = Core.Alerts.CapXml.Read(stored.CapXml);
+            var alert = draft with { Sent = WholeSecondsUtc(clock.GetUtcNow()), Status = loaded.IsDrill ? CapStatus.Exercise : draft.Status };
+            RequireValid(alert);
+
+            var channelNames = await IssueChannelsAsync(command.Connection, command.Transaction, stored.ThreadRootId);
+            var now = clock.GetUtcNow().UtcDateTime;
+            stored.CapXml = CapXml.Write(alert);
+            stored.CapStatus = alert.Status.ToString();
+            stored.State = AlertRecord.Approved;
+            stored.Approver = actor;
+            stored.DecisionComment = comment;
+            stored.DecidedAt = now;
+            // The row first, under its xmin: a losing approval stops here, before its deliveries could meet the winner's
+            // on their unique index. Then the channel deliveries, all in one batch.
+            await command.SaveAsync();
+            var deliveries = channelNames.Distinct(StringComparer.Ordinal)
+                .Select(channel => new DeliveryRow { IncidentId = stored.IncidentId, AlertId = alertId, Channel = channel, IdempotencyKey = Guid.NewGuid() })
+                .ToList();
+            command.Db.Deliveries.AddRange(deliveries);
+            await command.SaveAsync();
+            var deliveryIds = deliveries.Select(d => d.Id).ToList();
+            // Recipient lists stay on Npgsql (written by the dispatcher too), in this transaction.
+            var lists = (listIds ?? []).ToList();
+            if (stored.ThreadRootId is { } root)
+                lists.AddRange(await ListDeliveries.ThreadListsAsync(command.Connection, command.Transaction, root));
+            if (lists.Count > 0)
+            {
+                var listDeliveries = await ListDeliveries.EnqueueAsync(command.Connection, command.Transaction, stored.IncidentId, alertId, null, lists);
+                deliveryIds.AddRange(listDeliveries);
+                channelNames.AddRange((await command.Connection.QueryAsync<string>("SELECT DISTINCT channel FROM deliveries WHERE id = ANY(@ids)",
+                    new { ids = listDeliveries.ToArray() }, command.Transaction)).Where(c => !channelNames.Contains(c)));
+            }
+            await command.RecordAsync(stored.IncidentId, new AlertApproved(alertId, alert.Identifier, stored.Author, comment));
+            return await command.RecordAsync(stored.IncidentId, new AlertPublished(
+                alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), CapDateTime.Format(alert.Sent), HeadlineOf(alert),
+                alert.References.Select(r => r.ToString()).ToArray(), channelNames, deliveryIds));
+        }, cancellationToken);
         signal.Notify();
         Announce(stored.IncidentId, EventActions.AlertApproved, actor, $"{actor} approved and issued alert {alertId}");
     }
@@ -227,6 +231,8 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
         return await IssueChannelsAsync(connection, null, threadRootId);
     }
 
+    // The outbox is read on Npgsql, as the dispatcher reads it (recipient-list deliveries are told apart by a column
+    // the domain model does not map).
     private async Task<List<string>> IssueChannelsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int? threadRootId)
     {
         var channelNames = threadRootId is { } root
@@ -245,65 +251,119 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
     {
         if (string.IsNullOrWhiteSpace(comment))
             throw new AlertInputException("Say why the alert is rejected: the comment is what its author will work from.");
-        await RequireApproverAsync(user, alertId, "reject", cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var stored = await LoadAsync(connection, transaction, alertId, forUpdate: true, cancellationToken) ?? throw NotFound(alertId);
-        await RequireNotWriterAsync(transaction, user, stored, "reject", cancellationToken);
-        if (stored.State != AlertRecord.Submitted)
-            throw new AlertInputException($"This alert is {stored.State}: only a submitted alert can be rejected.");
-        await connection.ExecuteAsync("""
-            UPDATE alerts SET state = 'rejected', approver = @actor, decision_comment = @comment, decided_at = now(), updated_at = now() WHERE id = @alertId
-            """, new { alertId, actor = user.ActorName(), comment = comment.Trim() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), stored.IncidentId,
-            new AlertRejected(alertId, stored.Identifier, stored.Author, comment.Trim()), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(stored.IncidentId, EventActions.AlertRejected, user.ActorName(), $"{user.ActorName()} rejected alert {alertId}");
+        var actor = user.ActorName();
+        var (stored, _) = await DecideAsync(user, alertId, "reject", async (command, loaded) =>
+        {
+            var stored = loaded.Alert;
+            if (stored.State != AlertRecord.Submitted)
+                throw new AlertInputException($"This alert is {stored.State}: only a submitted alert can be rejected.");
+            stored.State = AlertRecord.Rejected;
+            stored.Approver = actor;
+            stored.DecisionComment = comment.Trim();
+            stored.DecidedAt = clock.GetUtcNow().UtcDateTime;
+            return await command.RecordAsync(stored.IncidentId, new AlertRejected(alertId, stored.Identifier, stored.Author, comment.Trim()));
+        }, cancellationToken);
+        Announce(stored.IncidentId, EventActions.AlertRejected, actor, $"{actor} rejected alert {alertId}");
     }
 
     // Approvers' inboxes and badges follow submissions and decisions live.
     private void Announce(int incidentId, string action, string actor, string summary) =>
         activity.Publish(new IncidentActivity(incidentId, action, actor, clock.GetUtcNow(), Summary: summary));
 
-    /// <summary>The role, checked (and recorded when refused) before any lock is taken.</summary>
-    private async Task RequireApproverAsync(ClaimsPrincipal user, int alertId, string verb, CancellationToken cancellationToken)
+    /// <summary>
+    /// An approval or a rejection (Approver), under the two-person rule checked on the row the save is guarded by: a
+    /// writer added meanwhile moves its xmin, the decision runs again and sees them. A refusal rolls back and is recorded.
+    /// </summary>
+    private async Task<(AlertRow Alert, T Result)> DecideAsync<T>(ClaimsPrincipal user, int alertId, string verb,
+        Func<CommandTransaction, AlertForChange, Task<T>> decide, CancellationToken cancellationToken)
     {
-        var incidentId = await IncidentOfAsync(alertId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Approver, $"{verb} an alert", incidentId, cancellationToken);
-        if (incidentId is null)
-            throw NotFound(alertId);
+        var actor = user.ActorName();
+        try
+        {
+            return await ChangeAsync(user, Policies.Approver, $"{verb} an alert", alertId, (command, loaded) =>
+                loaded.Alert.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase)
+                    ? throw new TwoPersonRefusal(loaded.Alert.IncidentId, loaded.Alert.Identifier)
+                    : decide(command, loaded), cancellationToken);
+        }
+        catch (TwoPersonRefusal refusal)
+        {
+            // The command rolled back; the refusal is recorded on its own.
+            await EventLog.AppendAsync(dataSource, actor, refusal.IncidentId,
+                new AuthorizationDenied($"{verb} an alert they wrote", Rule: "two-person", AlertId: alertId, Identifier: refusal.Identifier), cancellationToken);
+            throw new TwoPersonRuleException($"You wrote this alert, so you cannot {verb} it: another Approver must.");
+        }
+    }
+
+    /// <summary>Leaves the command when the two-person rule refuses, so that the refusal is recorded after the rollback.</summary>
+    private sealed class TwoPersonRefusal(int incidentId, string identifier) : Exception
+    {
+        public int IncidentId { get; } = incidentId;
+        public string Identifier { get; } = identifier;
     }
 
     /// <summary>
-    /// The two-person rule, checked on the row locked by the deciding transaction: a writer added between a check
-    /// outside and the decision would otherwise approve their own words. A refusal rolls back and is recorded.
+    /// One change to one alert, through <see cref="CommandRunner.RunOnAsync{TRow, T}"/>: the row (and whether its
+    /// incident is a drill) read once, tracked, in the command's transaction, authorised for the alert's incident,
+    /// changed, and saved under its xmin token. When someone else's change reached the row between our read and our
+    /// save, the command runs again from the start on the row as it now is.
     /// </summary>
-    private async Task RequireNotWriterAsync(NpgsqlTransaction transaction, ClaimsPrincipal user, AlertRecord locked, string verb, CancellationToken cancellationToken)
+    private async Task<(AlertRow Alert, T Result)> ChangeAsync<T>(ClaimsPrincipal user, string policy, string what, int alertId,
+        Func<CommandTransaction, AlertForChange, Task<T>> change, CancellationToken cancellationToken)
     {
-        var actor = user.ActorName();
-        if (!locked.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
-            return;
-        await transaction.RollbackAsync(cancellationToken);
-        await EventLog.AppendAsync(dataSource, actor, locked.IncidentId,
-            new AuthorizationDenied($"{verb} an alert they wrote", Rule: "two-person", AlertId: locked.Id, Identifier: locked.Identifier), cancellationToken);
-        throw new TwoPersonRuleException($"You wrote this alert, so you cannot {verb} it: another Approver must.");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var (loaded, result) = await commands.RunOnAsync(user, policy, what,
+                    (db, token) => AlertForChangeQuery(db, alertId, token), l => l.Alert.IncidentId, () => NotFound(alertId),
+                    async (command, loaded) =>
+                    {
+                        loaded.Alert.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+                        return await change(command, loaded);
+                    }, cancellationToken);
+                return (loaded.Alert, result);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
+            {
+                // Rolled back whole; the next run reads the newer row.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                throw new AlertInputException("Others changed this alert at the same moment, several times over: look at it again and retry.");
+            }
+        }
     }
 
-    private async Task<(int, IReadOnlyList<CapProblem>)> InsertDraftAsync(NpgsqlConnection connection, ClaimsPrincipal user, int incidentId, int? threadRootId, CapAlert alert, CancellationToken cancellationToken)
+    /// <summary>An alert loaded for change, tracked, with whether its incident is a drill (read in the same query).</summary>
+    private sealed class AlertForChange
     {
-        var actor = user.ActorName();
+        public required AlertRow Alert { get; init; }
+        public bool IsDrill { get; init; }
+    }
+
+    // The hot tracked load, compiled once: every revise, submit and decision runs it.
+    private static readonly Func<CrisisDeskDbContext, int, CancellationToken, Task<AlertForChange?>> AlertForChangeQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, int id, CancellationToken _) =>
+            (from a in db.Alerts
+             join i in db.Incidents on a.IncidentId equals i.Id
+             where a.Id == id
+             select new AlertForChange { Alert = a, IsDrill = i.IsDrill }).SingleOrDefault());
+
+    private async Task<(int, IReadOnlyList<CapProblem>)> InsertDraftAsync(CommandTransaction command, int incidentId, int? threadRootId, CapAlert alert)
+    {
         var headline = HeadlineOf(alert);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<int>("""
-            INSERT INTO alerts (incident_id, identifier, thread_root_id, msg_type, cap_status, headline, cap_xml, state, author, editors)
-            VALUES (@incidentId, @identifier, @threadRootId, @msgType, @status, @headline, @xml, 'draft', @actor, ARRAY[@actor])
-            RETURNING id
-            """, new { incidentId, identifier = alert.Identifier, threadRootId, msgType = alert.MsgType.ToString(), status = alert.Status.ToString(), headline, xml = CapXml.Write(alert), actor }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, incidentId, new AlertDrafted(
-            id, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), headline, threadRootId,
-            alert.References.Select(r => r.ToString()).ToArray()), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (id, CapValidator.Validate(alert));
+        var row = new AlertRow
+        {
+            IncidentId = incidentId, Identifier = alert.Identifier, ThreadRootId = threadRootId, MsgType = alert.MsgType.ToString(),
+            CapStatus = alert.Status.ToString(), Headline = headline, CapXml = CapXml.Write(alert), State = AlertRecord.Draft,
+            Author = command.Actor, Editors = [command.Actor],
+        };
+        command.Db.Alerts.Add(row);
+        await command.SaveAsync();
+        await command.RecordAsync(incidentId, new AlertDrafted(
+            row.Id, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), headline, threadRootId,
+            alert.References.Select(r => r.ToString()).ToArray()));
+        return (row.Id, CapValidator.Validate(alert));
     }
 
     /// <summary>What the server decides whatever the form said: identity, sender, type, references, and Exercise in a drill.</summary>
@@ -335,19 +395,9 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, CommandAuthorizer
     private string NewIdentifier() =>
         $"crisisdesk-{clock.GetUtcNow():yyyyMMddHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
-    private async Task<int?> IncidentOfAsync(int alertId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int?>("SELECT incident_id FROM alerts WHERE id = @alertId", new { alertId });
-    }
-
-    private static async Task<bool> IsDrillAsync(NpgsqlConnection connection, int incidentId, CancellationToken cancellationToken) =>
-        await connection.ExecuteScalarAsync<bool?>(new CommandDefinition("SELECT is_drill FROM incidents WHERE id = @incidentId", new { incidentId }, cancellationToken: cancellationToken))
+    private static async Task<bool> IsDrillAsync(CommandTransaction command, int incidentId) =>
+        await command.Db.Incidents.Where(i => i.Id == incidentId).Select(i => (bool?)i.IsDrill).SingleOrDefaultAsync(command.CancellationToken)
         ?? throw new AlertInputException($"There is no incident {incidentId}.");
-
-    private static async Task<AlertRecord?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int alertId, bool forUpdate, CancellationToken cancellationToken) =>
-        await connection.QuerySingleOrDefaultAsync<AlertRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM alerts WHERE id = @alertId" + (forUpdate ? " FOR UPDATE" : ""), new { alertId }, transaction, cancellationToken: cancellationToken));
 
     private static AlertInputException NotFound(int alertId) => new($"There is no alert {alertId}.");
 }

@@ -81,9 +81,24 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
     }
 
     /// <summary>Saves per-channel texts as a reusable template (Operator); a template of the same name is replaced.</summary>
+    /// <exception cref="CommandException">409 when someone else saved a new template of the same name at the same moment.</exception>
     public async Task<int> SaveTemplateAsync(ClaimsPrincipal user, string name, IReadOnlyDictionary<TextChannel, string> variants, CancellationToken cancellationToken = default)
     {
         name = (name ?? "").Trim();
+        try
+        {
+            return await SaveTemplateOnceAsync(user, name, variants, cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "rebuttal_templates_name_key" })
+        {
+            // Both saw no template of that name and both inserted one; the unique index kept the first.
+            throw new CommandException($"Someone else saved a template named \"{name}\" at the same moment. Look at theirs first; saving again replaces it.",
+                StatusCodes.Status409Conflict);
+        }
+    }
+
+    private async Task<int> SaveTemplateOnceAsync(ClaimsPrincipal user, string name, IReadOnlyDictionary<TextChannel, string> variants, CancellationToken cancellationToken)
+    {
         return await commands.RunAsync(user, new CommandSpec(Policies.Operator, "save a rebuttal template", null), async command =>
         {
             if (name.Length is < 2 or > 100)
