@@ -144,8 +144,9 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
     public async Task<int> ReviseAsync(ClaimsPrincipal user, int rebuttalId, IReadOnlyDictionary<TextChannel, string> variants, string? note, CancellationToken cancellationToken = default)
     {
         var actor = user.ActorName();
-        var (rebuttal, version) = await ChangeAsync(user, Policies.Operator, "revise a rebuttal", rebuttalId, async (command, rebuttal) =>
+        var (rebuttal, version) = await ChangeAsync(user, Policies.Operator, "revise a rebuttal", rebuttalId, async (command, loaded) =>
         {
+            var rebuttal = loaded.Rebuttal;
             var clean = Clean(variants);
             if (rebuttal.State is not (RebuttalRecord.Draft or RebuttalRecord.Rejected))
                 throw new RebuttalInputException($"This rebuttal is {rebuttal.State}: only a draft or a rejected rebuttal can be changed.");
@@ -166,11 +167,12 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
     /// <summary>Asks for approval (Operator): every text must fit its channel and at least one social text must exist.</summary>
     public async Task SubmitAsync(ClaimsPrincipal user, int rebuttalId, CancellationToken cancellationToken = default)
     {
-        var (rebuttal, _) = await ChangeAsync(user, Policies.Operator, "submit a rebuttal for approval", rebuttalId, async (command, rebuttal) =>
+        var (rebuttal, _) = await ChangeAsync(user, Policies.Operator, "submit a rebuttal for approval", rebuttalId, async (command, loaded) =>
         {
+            var rebuttal = loaded.Rebuttal;
             if (rebuttal.State is not (RebuttalRecord.Draft or RebuttalRecord.Rejected))
                 throw new RebuttalInputException($"This rebuttal is {rebuttal.State}: only a draft can be submitted.");
-            var variants = await CurrentVariantsAsync(command, rebuttal);
+            var variants = ReadVariants(loaded.CurrentVariants ?? "{}");
             var tooLong = variants.Select(v => ChannelText.Count(v.Key, v.Value)).Where(l => !l.Fits).ToList();
             if (tooLong.Count > 0)
                 throw new RebuttalInputException("Too long for its channel: " + string.Join("; ", tooLong.Select(l => $"{l.Channel} {l.Used}/{l.Limit} {l.Unit}" + (l.Segments is { } s ? $" ({s} segments)" : ""))));
@@ -197,8 +199,9 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
         (RebuttalRow Rebuttal, EventPayload Decision) decided;
         try
         {
-            decided = await ChangeAsync(user, Policies.Approver, $"{verb} a rebuttal", rebuttalId, async (command, rebuttal) =>
+            decided = await ChangeAsync(user, Policies.Approver, $"{verb} a rebuttal", rebuttalId, async (command, loaded) =>
             {
+                var rebuttal = loaded.Rebuttal;
                 // The two-person rule on the row the save is guarded by: a writer added meanwhile moves its xmin, and the
                 // command runs again and sees them.
                 if (rebuttal.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase))
@@ -240,11 +243,12 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
     public async Task<IReadOnlyList<string>> PublishAsync(ClaimsPrincipal user, int rebuttalId, IReadOnlyCollection<string>? only = null,
         CancellationToken cancellationToken = default, IReadOnlyCollection<int>? listIds = null)
     {
-        var (rebuttal, targets) = await ChangeAsync(user, Policies.Operator, "publish a rebuttal", rebuttalId, async (command, rebuttal) =>
+        var (rebuttal, targets) = await ChangeAsync(user, Policies.Operator, "publish a rebuttal", rebuttalId, async (command, loaded) =>
         {
+            var rebuttal = loaded.Rebuttal;
             if (rebuttal.State != RebuttalRecord.Approved)
                 throw new RebuttalInputException($"This rebuttal is {rebuttal.State}: only an approved rebuttal can be published.");
-            var variants = await CurrentVariantsAsync(command, rebuttal);
+            var variants = ReadVariants(loaded.CurrentVariants ?? "{}");
             var lists = listIds ?? [];
             // Choosing only lists is choosing no social channel.
             var chosen = only ?? (lists.Count > 0 ? [] : null);
@@ -283,20 +287,21 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
     /// from the start on the row as it now is.
     /// </summary>
     private async Task<(RebuttalRow Rebuttal, T Result)> ChangeAsync<T>(ClaimsPrincipal user, string policy, string what, int rebuttalId,
-        Func<CommandTransaction, RebuttalRow, Task<T>> change, CancellationToken cancellationToken)
+        Func<CommandTransaction, LoadedRebuttal, Task<T>> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await commands.RunOnAsync(user, policy, what,
-                    (db, token) => RebuttalForChange(db, rebuttalId, token), r => r.IncidentId,
+                var (loaded, result) = await commands.RunOnAsync(user, policy, what,
+                    (db, token) => LoadForChange(db, rebuttalId, token), l => l.Rebuttal.IncidentId,
                     () => new RebuttalInputException($"There is no rebuttal {rebuttalId}."),
-                    async (command, rebuttal) =>
+                    async (command, loaded) =>
                     {
-                        rebuttal.UpdatedAt = time.GetUtcNow().UtcDateTime;
-                        return await change(command, rebuttal);
+                        loaded.Rebuttal.UpdatedAt = time.GetUtcNow().UtcDateTime;
+                        return await change(command, loaded);
                     }, cancellationToken);
+                return (loaded.Rebuttal, result);
             }
             catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
             {
@@ -309,20 +314,28 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
         }
     }
 
-    // The hot tracked loads, compiled once: every submit, approval and publish runs them.
-    private static readonly Func<CrisisDeskDbContext, int, CancellationToken, Task<RebuttalRow?>> RebuttalForChange =
-        EF.CompileAsyncQuery((CrisisDeskDbContext db, int id, CancellationToken _) => db.Rebuttals.SingleOrDefault(r => r.Id == id));
+    /// <summary>A rebuttal loaded for change, tracked, with the texts of its current version (read in the same query).</summary>
+    private sealed class LoadedRebuttal
+    {
+        public required RebuttalRow Rebuttal { get; init; }
+        public string? CurrentVariants { get; init; }
+    }
 
-    private static readonly Func<CrisisDeskDbContext, int, int, CancellationToken, Task<string?>> VariantsOfVersion =
-        EF.CompileAsyncQuery((CrisisDeskDbContext db, int id, int version, CancellationToken _) =>
-            db.RebuttalVersions.Where(v => v.RebuttalId == id && v.Version == version).Select(v => v.Variants).SingleOrDefault());
+    // The hot tracked load, compiled once: every revise, submit, decision and publish runs it. The current version's
+    // texts come in the same round trip (a primary-key lookup), which submit and publish need.
+    private static readonly Func<CrisisDeskDbContext, int, CancellationToken, Task<LoadedRebuttal?>> LoadForChange =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, int id, CancellationToken _) => db.Rebuttals
+            .Where(r => r.Id == id)
+            .Select(r => new LoadedRebuttal
+            {
+                Rebuttal = r,
+                CurrentVariants = db.RebuttalVersions.Where(v => v.RebuttalId == r.Id && v.Version == r.Version).Select(v => v.Variants).FirstOrDefault(),
+            })
+            .SingleOrDefault());
 
     /// <summary>Saves the rebuttal's row before anything that hangs off it, so a concurrent change is found by its xmin first.</summary>
     private static Task SaveFirstAsync(CommandTransaction command, RebuttalRow rebuttal) =>
         command.Db.Entry(rebuttal).State == EntityState.Modified ? command.SaveAsync() : Task.CompletedTask;
-
-    private static async Task<Dictionary<TextChannel, string>> CurrentVariantsAsync(CommandTransaction command, RebuttalRow rebuttal) =>
-        ReadVariants(await VariantsOfVersion(command.Db, rebuttal.Id, rebuttal.Version, command.CancellationToken) ?? "{}");
 
     /// <summary>The email and SMS recipient lists a rebuttal can also be published to.</summary>
     public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
