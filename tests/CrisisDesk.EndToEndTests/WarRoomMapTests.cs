@@ -36,15 +36,9 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         Assert.Contains("located post", await panel.GetByTestId("map-located-count").InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync($"map-warroom-{width}x{height}");
 
-        // Clusters (a count in a bubble) open on click until a single post's dot shows; clicking it opens that post.
+        // Clusters open until a single post shows; clicking it opens that post.
         var marker = panel.Locator(".post-marker");
-        var cluster = panel.Locator(".post-cluster");
-        for (var i = 0; i < 12 && await marker.CountAsync() == 0; i++)
-        {
-            if (await cluster.CountAsync() > 0)
-                await cluster.First.ClickAsync();
-            await page.WaitForTimeoutAsync(600);
-        }
+        await OpenClustersUntilAPostShowsAsync(page, panel);
         await marker.First.ClickAsync();
         var selected = page.GetByTestId("selected-post");
         await selected.WaitForAsync();
@@ -111,11 +105,7 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         // A post opened before the circuit is up: the click waits for it.
         var marker = panel.Locator(".post-marker");
         var cluster = panel.Locator(".post-cluster");
-        for (var i = 0; i < 12 && await marker.CountAsync() == 0; i++)
-        {
-            await cluster.First.ClickAsync();
-            await page.WaitForTimeoutAsync(600);
-        }
+        await OpenClustersUntilAPostShowsAsync(page, panel);
         await marker.First.ClickAsync();
         release.SetResult();
         await page.WaitForCircuitAsync();
@@ -146,5 +136,17 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
             """),
             c => c.Contains("post-marker", StringComparison.Ordinal) || c.Contains("post-cluster", StringComparison.Ordinal),
             "the focus on what replaced the cluster after Enter on it", TimeSpan.FromSeconds(10));
+    }
+
+    // Clusters (a count in a bubble) open on click until a single post's dot shows.
+    private static async Task OpenClustersUntilAPostShowsAsync(IPage page, ILocator panel)
+    {
+        var cluster = panel.Locator(".post-cluster");
+        for (var i = 0; i < 12 && await panel.Locator(".post-marker").CountAsync() == 0; i++)
+        {
+            if (await cluster.CountAsync() > 0)
+                await cluster.First.ClickAsync();
+            await page.WaitForTimeoutAsync(600);
+        }
     }
 }
