@@ -155,6 +155,7 @@ public static class CrisisDeskWebExtensions
         app.MapSourceEndpoints();
         app.MapPublicCapEndpoints();
         app.MapAlertEndpoints();
+        app.MapMapEndpoints();
         app.MapRebuttalEndpoints();
         app.MapRumourEndpoints();
         app.MapReplyEndpoints();

@@ -113,7 +113,18 @@ function wireConnectionStatus() {
   if (window.crisisDesk.up) setCircuit(window.crisisDesk.ended ? 'ended' : 'up');
 }
 
+// A prerendered map that can be drawn before the circuit is up (the war room's): drawn now, from its posts fetched
+// over HTTP, and adopted by its component when the circuit has rendered (Features/Map/MapView.razor.js).
+function drawMapsEarly() {
+  const maps = document.querySelectorAll('.map-canvas[data-early]');
+  if (!maps.length) return;
+  import(new URL('Features/Map/MapView.razor.js', document.baseURI).href)
+    .then(module => Promise.all([...maps].map(element => module.drawEarly(element))))
+    .catch(e => console.warn('CrisisDesk: the map could not be drawn before the page was ready; it will be when it is.', e));
+}
+
 wireConnectionStatus();
+drawMapsEarly();
 Blazor.start({
   circuit: {
     reconnectionOptions: {

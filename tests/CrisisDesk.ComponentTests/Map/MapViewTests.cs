@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Web.Features.Map;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CrisisDesk.ComponentTests.Map;
@@ -83,6 +84,50 @@ public sealed class MapViewTests : ComponentTest
 
         Assert.Contains("none are configured", map.Find("[data-testid='tiles-off']").TextContent, StringComparison.Ordinal);
         Assert.Equal("", Argument(module.VerifyInvoke("create"), 2).GetProperty("tileUrl").GetString());
+    }
+
+    [Fact]
+    public void Prerendered_with_an_address_for_its_points_the_map_carries_what_the_page_needs_to_draw_it_early()
+    {
+        Context.Services.Configure<MapOptions>(o => o.TileUrl = "https://tiles.example.gov/{z}/{x}/{y}.png");
+        SetupModule();
+        Context.SetRendererInfo(new RendererInfo("Static", false));
+
+        var map = Context.Render<MapView>(p => p
+            .Add(m => m.TestId, "warroom-map")
+            .Add(m => m.EarlyPointsUrl, "/api/incidents/7/map/points")
+            .Add(m => m.Areas, [new MapArea("Lower Town", "#b00020", Square)]));
+
+        var canvas = map.Find(".map-canvas");
+        Assert.Equal("/api/incidents/7/map/points", canvas.GetAttribute("data-early-points"));
+        Assert.Equal("warroom-map|/api/incidents/7/map/points", canvas.GetAttribute("data-map-key"));
+        using var early = JsonDocument.Parse(canvas.GetAttribute("data-early")!);
+        var options = early.RootElement.GetProperty("options");
+        Assert.Equal("https://tiles.example.gov/{z}/{x}/{y}.png", options.GetProperty("tileUrl").GetString());
+        Assert.False(options.GetProperty("editable").GetBoolean());
+        var area = early.RootElement.GetProperty("areas")[0];
+        Assert.Equal("Lower Town", area.GetProperty("label").GetString());
+        Assert.Equal(5, area.GetProperty("shapes").GetProperty("polygons")[0].GetArrayLength());
+        Assert.Equal(2500, area.GetProperty("shapes").GetProperty("circles")[0].GetProperty("radius").GetDouble());
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Only_a_prerendered_read_only_map_is_drawn_early(bool interactive, bool editable)
+    {
+        SetupModule();
+        Context.SetRendererInfo(new RendererInfo(interactive ? "Server" : "Static", interactive));
+
+        var map = Context.Render<MapView>(p => p
+            .Add(m => m.EarlyPointsUrl, "/api/incidents/7/map/points")
+            .Add(m => m.Editable, editable));
+
+        var canvas = map.Find(".map-canvas");
+        Assert.Null(canvas.GetAttribute("data-early"));
+        Assert.Null(canvas.GetAttribute("data-early-points"));
+        // The key stays: the interactive map finds by it the map drawn early, to adopt it.
+        Assert.Equal("map|/api/incidents/7/map/points", canvas.GetAttribute("data-map-key"));
     }
 
     [Fact]

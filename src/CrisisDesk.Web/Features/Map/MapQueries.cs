@@ -34,6 +34,51 @@ public sealed class MapQueries(NpgsqlDataSource dataSource)
         return [.. rows];
     }
 
+    /// <summary>
+    /// The points of an incident's newest located posts, newest first, as the map's wire format: id, latitude, longitude
+    /// for each, flat. Null when there is no such incident. What a map drawn before its page is interactive fetches
+    /// (<see cref="MapEndpoints"/>); the same posts and order as <see cref="LocatedPostsAsync"/> from 0.
+    /// </summary>
+    public async Task<double[]?> LocatedPointsAsync(int incidentId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One round trip: the points, then whether the incident exists (no points and no incident differ).
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new("""
+                    SELECT id, (geo_south + geo_north) / 2, (geo_west + geo_east) / 2
+                      FROM posts
+                     WHERE incident_id = $1 AND geo_south IS NOT NULL AND platform <> 'cap'
+                     ORDER BY id DESC LIMIT $2
+                    """) { Parameters = { new NpgsqlParameter<int> { TypedValue = incidentId }, new NpgsqlParameter<int> { TypedValue = limit } } },
+                new("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)") { Parameters = { new NpgsqlParameter<int> { TypedValue = incidentId } } },
+            },
+        };
+        var points = new List<double>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            points.Add(reader.GetInt64(0));
+            points.Add(reader.GetDouble(1));
+            points.Add(reader.GetDouble(2));
+        }
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetBoolean(0) ? [.. points] : null;
+    }
+
+    /// <summary>How many located posts a map of the incident holds (at most <paramref name="limit"/>).</summary>
+    public async Task<int> LocatedCountAsync(int incidentId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+            SELECT count(*)::int FROM (SELECT 1 FROM posts
+             WHERE incident_id = @incidentId AND geo_south IS NOT NULL AND platform <> 'cap' LIMIT @limit) AS located
+            """, new { incidentId, limit }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>The located posts received by <paramref name="asOf"/> (replay's clock), newest first.</summary>
     public async Task<IReadOnlyList<LocatedPost>> LocatedPostsAsOfAsync(int incidentId, DateTimeOffset asOf, int limit, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
@@ -57,6 +58,25 @@ public sealed partial class MapView : IAsyncDisposable
     /// <summary>Raised with what the map shows after each pan or zoom (and once it is first drawn).</summary>
     [Parameter] public EventCallback<GeoBox> ViewChanged { get; set; }
 
+    /// <summary>
+    /// Where the markers can be fetched over HTTP (a <see cref="MapEndpoints.PointsUrl"/>): a read-only map given one
+    /// is drawn by the prerendered page itself, with these points and the areas, while its circuit is still starting;
+    /// the interactive component then adopts that map (MapView.razor.js) instead of making its own. The markers sent
+    /// later must be the same posts (the newest first) for nothing to be redrawn.
+    /// </summary>
+    [Parameter] public string? EarlyPointsUrl { get; set; }
+
+    private bool DrawsEarly => EarlyPointsUrl is not null && !Editable && !RendererInfo.IsInteractive;
+
+    // Pairs the prerendered map with the interactive one that replaces it (Blazor replaces prerendered markup whole).
+    private string? EarlyKey => EarlyPointsUrl is null ? null : $"{TestId}|{EarlyPointsUrl}";
+
+    private string EarlyJson() => JsonSerializer.Serialize(new
+    {
+        options = CreateOptions(),
+        areas = AreasWire(Areas),
+    }, JsonSerializerOptions.Web);
+
     /// <summary>Whether the browser reported that tiles could not be loaded (or none are configured).</summary>
     public bool TilesOff => _tilesOff is not null;
 
@@ -74,16 +94,7 @@ public sealed partial class MapView : IAsyncDisposable
             {
                 _self = DotNetObjectReference.Create(this);
                 _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
-                var options = Options.Value;
-                await _module.InvokeVoidAsync("create", _element, _self, new
-                {
-                    tileUrl = options.TileUrl,
-                    attribution = options.Attribution,
-                    maxZoom = options.MaxZoom,
-                    basemapUrl = "lib/world-atlas/land-110m.json",
-                    editable = Editable,
-                    reportView = ViewChanged.HasDelegate,
-                });
+                await _module.InvokeVoidAsync("create", _element, _self, CreateOptions());
                 _created = true;
                 _shownEditable = Editable;
             }
@@ -113,6 +124,23 @@ public sealed partial class MapView : IAsyncDisposable
         }
     }
 
+    private object CreateOptions()
+    {
+        var options = Options.Value;
+        return new
+        {
+            tileUrl = options.TileUrl,
+            attribution = options.Attribution,
+            maxZoom = options.MaxZoom,
+            basemapUrl = "lib/world-atlas/land-110m.json",
+            editable = Editable,
+            reportView = ViewChanged.HasDelegate,
+        };
+    }
+
+    private static IEnumerable<object> AreasWire(IReadOnlyList<MapArea> areas) =>
+        areas.Select(a => new { label = a.Label, colour = a.Colour, shapes = MapShapesWire.From(a.Shapes) });
+
     private async Task SyncAsync()
     {
         if (_shownEditable != Editable)
@@ -123,7 +151,7 @@ public sealed partial class MapView : IAsyncDisposable
         if (!ReferenceEquals(_shownAreas, Areas))
         {
             _shownAreas = Areas;
-            await _module!.InvokeVoidAsync("setAreas", _element, Areas.Select(a => new { label = a.Label, colour = a.Colour, shapes = MapShapesWire.From(a.Shapes) }));
+            await _module!.InvokeVoidAsync("setAreas", _element, AreasWire(Areas));
         }
         if (_shownDrawing != Drawing)
         {

@@ -1,8 +1,18 @@
 // The browser side of MapView: Leaflet 1.9 with leaflet-geoman (drawing) and supercluster (clustering posts), all
 // vendored under wwwroot/lib. Leaflet and its plugins are UMD files that expect a global L; this module loads them itself,
 // once, when the first map opens, so no page carries them in a <script> tag.
+//
+// A read-only map whose page was prerendered with its points' address (MapView's EarlyPointsUrl: the war room's) is
+// drawn before the page's circuit is up: app.js calls drawEarly for it as the page loads. Blazor then replaces the
+// prerendered markup whole, map element included; the Leaflet map lives in a child element of it, which is moved into
+// the replacement as soon as that is in the page (a MutationObserver's callback runs before the next paint, so the map
+// never leaves the screen), and the component's create() adopts it instead of making another.
 const lib = "lib/";
+// The map element (.map-canvas) → its CrisisMap.
 const maps = new WeakMap();
+// Maps drawn early whose element has not been replaced yet, by their data-map-key.
+const early = new Map();
+let adoption = null;
 let loading = null;
 let loadingGeoman = null;
 
@@ -93,13 +103,14 @@ const ClusterMaxZoom = 16;
 const SpiderLimit = 100;
 
 // Leaflet makes a marker focusable (a button) but leaves Enter to popups: Enter and Space act as its click here.
+// action(byKeyboard): whether it was a key, so that what replaces the marker can take the focus.
 function pressable(marker, action) {
-    marker.on("click", action);
+    marker.on("click", () => action(false));
     marker.getElement().addEventListener("keydown", e => {
         if (e.key !== "Enter" && e.key !== " ") return;
         e.preventDefault();
         e.stopPropagation();
-        action();
+        action(true);
     });
 }
 
@@ -129,6 +140,7 @@ class PostMarkers {
 
     // Replaces every post; the caller renders (after framing the map, so that only the zoom shown is indexed).
     set(markers) {
+        if (this.holds(markers)) return false;
         this.ids = [];
         this.lats = [];
         this.lons = [];
@@ -136,6 +148,16 @@ class PostMarkers {
         this.bounds = this.L.latLngBounds([]);
         this.spider.clearLayers();
         this.take(markers);
+        return true;
+    }
+
+    // Whether these are exactly the posts held, in the same order.
+    holds(markers) {
+        if (markers.length !== this.ids.length * 3 || !this.ids.length) return false;
+        for (let i = 0, k = 0; i < this.ids.length; i++, k += 3) {
+            if (markers[k] !== this.ids[i] || markers[k + 1] !== this.lats[i] || markers[k + 2] !== this.lons[i]) return false;
+        }
+        return true;
     }
 
     // Live additions come a few a second during a busy incident: one re-index for those that arrive together.
@@ -158,7 +180,7 @@ class PostMarkers {
             this.bounds.extend([markers[k + 1], markers[k + 2]]);
             added++;
         }
-        this.map.getContainer().dataset.markers = String(this.ids.length);
+        this.owner.element.dataset.markers = String(this.ids.length);
         if (added) {
             this.indexes.clear();
             this.features = null;
@@ -181,7 +203,7 @@ class PostMarkers {
         index = new window.Supercluster({ radius: ClusterRadius, extent: 256, minZoom: zoom, maxZoom: zoom }).load(this.features);
         this.indexes.set(zoom, index);
         // How long the last index took (ms): what the map bench reports beside the first render.
-        this.map.getContainer().dataset.indexedIn = String(Math.round(performance.now() - started));
+        this.owner.element.dataset.indexedIn = String(Math.round(performance.now() - started));
         return index;
     }
 
@@ -225,6 +247,9 @@ class PostMarkers {
             const marker = p.cluster ? this.clusterMarker(lat, lon, p, index, zoom) : this.postMarker(lat, lon, p.id, this.layer);
             this.shown.set(key, marker);
         }
+        if (this.focusNear) this.focusNearest();
+        // When posts were first drawn (ms after navigation start): the map bench's first render.
+        this.owner.element.dataset.drawnAt ??= String(Math.round(performance.now()));
         this.prepare(zoom);
     }
 
@@ -237,7 +262,7 @@ class PostMarkers {
             pmIgnore: true, snapIgnore: true, riseOnHover: true,
         });
         marker.addTo(this.layer);
-        pressable(marker, () => this.open(marker, index.getLeaves(p.cluster_id, Infinity), zoom));
+        pressable(marker, byKeyboard => this.open(marker, index.getLeaves(p.cluster_id, Infinity), zoom, byKeyboard));
         marker.getElement().setAttribute("aria-label", `${p.point_count} posts here: press Enter to zoom in`);
         return marker;
     }
@@ -253,7 +278,7 @@ class PostMarkers {
         const label = () => {
             if (marker.getTooltip()) return;
             marker.bindTooltip("…").openTooltip();
-            this.owner.dotnet.invokeMethodAsync("MarkerLabel", id).then(text => {
+            this.owner.call("MarkerLabel", id).then(text => {
                 const shown = text || "A post";
                 marker.setTooltipContent(shown);
                 marker.getElement()?.setAttribute("aria-label", `${shown}: press Enter to open it`);
@@ -261,7 +286,7 @@ class PostMarkers {
         };
         marker.on("mouseover", label);
         marker.addTo(group);
-        pressable(marker, () => this.owner.dotnet.invokeMethodAsync("MarkerClick", id));
+        pressable(marker, () => this.owner.call("MarkerClick", id));
         const element = marker.getElement();
         element.setAttribute("aria-label", "A post: press Enter to open it");
         element.addEventListener("focus", label);
@@ -269,10 +294,12 @@ class PostMarkers {
     }
 
     // A cluster's click: zoom to its posts; when they are at one spot (or the map is at the last clustered zoom),
-    // spread them around it.
-    open(marker, leaves, zoom) {
+    // spread them around it. From the keyboard, the focus goes on to what is drawn in the cluster's place (the cluster
+    // itself is removed, which would drop the focus to the page).
+    open(marker, leaves, zoom, byKeyboard) {
         const bounds = this.L.latLngBounds(leaves.map(leaf => [leaf.geometry.coordinates[1], leaf.geometry.coordinates[0]]));
         if (zoom < ClusterMaxZoom && this.map.getBoundsZoom(bounds, false, this.L.point(40, 40)) > zoom) {
+            if (byKeyboard) this.focusNear = bounds.getCenter();
             this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: ClusterMaxZoom });
             return;
         }
@@ -284,18 +311,45 @@ class PostMarkers {
             const radius = 22 + i * 2.2;
             const at = this.map.layerPointToLatLng(centre.add(this.L.point(Math.cos(angle) * radius, Math.sin(angle) * radius)));
             this.L.polyline([marker.getLatLng(), at], { weight: 1.5, color: "#222", opacity: 0.5, interactive: false, pmIgnore: true }).addTo(this.spider);
-            this.postMarker(at.lat, at.lng, leaf.properties.id, this.spider);
+            const spread = this.postMarker(at.lat, at.lng, leaf.properties.id, this.spider);
+            if (byKeyboard && i === 0) spread.getElement().focus();
         });
+    }
+
+    // After a cluster opened from the keyboard: the focus on the marker now nearest its posts' centre.
+    focusNearest() {
+        const near = this.focusNear;
+        this.focusNear = null;
+        const at = this.map.latLngToLayerPoint(near);
+        let best = null;
+        let bestDistance = Infinity;
+        for (const marker of this.shown.values()) {
+            const distance = this.map.latLngToLayerPoint(marker.getLatLng()).distanceTo(at);
+            if (distance < bestDistance) {
+                best = marker;
+                bestDistance = distance;
+            }
+        }
+        (best?.getElement() ?? this.map.getContainer()).focus();
     }
 }
 
 class CrisisMap {
+    // dotnet: the component, or null for a map drawn early (calls wait for attach()).
     constructor(element, dotnet, options) {
         const L = window.L;
         this.L = L;
+        this.element = element;
         this.dotnet = dotnet;
+        this.waiting = [];
         this.options = options;
-        this.map = L.map(element, { worldCopyJump: true, minZoom: 1, maxZoom: options.maxZoom || 19 }).setView([20, 0], 2);
+        // Leaflet's container is a child of the component's element, so that it can move to the element that replaces
+        // a prerendered one.
+        const container = document.createElement("div");
+        container.className = "map-leaflet";
+        container.style.cssText = "width:100%;height:100%;border-radius:inherit";
+        element.appendChild(container);
+        this.map = L.map(container, { worldCopyJump: true, minZoom: 1, maxZoom: options.maxZoom || 19 }).setView([20, 0], 2);
         // The bundled world map sits under the tiles: seen only where tiles did not load.
         this.map.createPane("basemap").style.zIndex = 150;
         this.areas = L.featureGroup().addTo(this.map);
@@ -306,7 +360,7 @@ class CrisisMap {
             // The war room filters its feed by what the map shows: say so after each pan or zoom has settled.
             const report = () => {
                 const b = this.map.getBounds();
-                this.dotnet.invokeMethodAsync("ViewMoved", { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() });
+                this.call("ViewMoved", { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() });
             };
             this.map.on("moveend", report);
             this.map.whenReady(report);
@@ -314,6 +368,32 @@ class CrisisMap {
         this.loadBasemap(options.basemapUrl);
         this.addTiles(options);
         this.setEditable(options.editable);
+    }
+
+    // Calls the component; a map drawn early keeps its calls (a click, the view it settled on) until attach(). Of the
+    // views reported meanwhile only the last counts.
+    call(method, ...args) {
+        if (this.dotnet) return this.dotnet.invokeMethodAsync(method, ...args);
+        if (method === "ViewMoved") this.waiting = this.waiting.filter(w => w.method !== method);
+        return new Promise((resolve, reject) => this.waiting.push({ method, args, resolve, reject }));
+    }
+
+    attach(dotnet) {
+        this.dotnet = dotnet;
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const w of waiting) dotnet.invokeMethodAsync(w.method, ...w.args).then(w.resolve, w.reject);
+    }
+
+    // Moves the map into the element that replaced its own (see drawEarly), with what the element said of it.
+    moveTo(element) {
+        for (const [name, value] of Object.entries(this.element.dataset)) {
+            if (name !== "early" && name !== "earlyPoints" && !(name in element.dataset)) element.dataset[name] = value;
+        }
+        element.appendChild(this.map.getContainer());
+        this.element = element;
+        maps.set(element, this);
+        this.map.invalidateSize({ pan: false });
     }
 
     async loadBasemap(url) {
@@ -330,9 +410,9 @@ class CrisisMap {
                 snapIgnore: true,
                 style: { color: "#8a8f7a", weight: 0.6, fillColor: "#eeeadf", fillOpacity: 1 },
             }).addTo(this.map);
-            this.map.getContainer().dataset.basemap = "loaded";
+            this.element.dataset.basemap = "loaded";
         } catch (e) {
-            this.map.getContainer().dataset.basemap = "failed";
+            this.element.dataset.basemap = "failed";
         }
     }
 
@@ -345,17 +425,17 @@ class CrisisMap {
             loaded++;
             if (this.tilesOff) {
                 this.tilesOff = false;
-                this.dotnet.invokeMethodAsync("TilesAvailable");
+                this.call("TilesAvailable");
             }
-            this.map.getContainer().dataset.tiles = "on";
+            this.element.dataset.tiles = "on";
         });
         tiles.on("tileerror", () => {
             failed++;
             // Some tiles failing is the network's weather; none loading at all means the tiles are off.
             if (loaded === 0 && !this.tilesOff) {
                 this.tilesOff = true;
-                this.map.getContainer().dataset.tiles = "off";
-                this.dotnet.invokeMethodAsync("TilesUnavailable", "the tile server cannot be reached");
+                this.element.dataset.tiles = "off";
+                this.call("TilesUnavailable", "the tile server cannot be reached");
             }
         });
         tiles.addTo(this.map);
@@ -384,7 +464,7 @@ class CrisisMap {
             });
             if (!this.editHooks) {
                 this.editHooks = true;
-                const changed = () => this.dotnet.invokeMethodAsync("ShapesDrawn", drawingOf(this.drawing))
+                const changed = () => this.call("ShapesDrawn", drawingOf(this.drawing))
                     .catch(e => console.error("CrisisDesk map: the drawing could not be sent", e));
                 map.on("pm:create", e => { this.hook(e.layer, changed); changed(); });
                 map.on("pm:remove", changed);
@@ -430,10 +510,13 @@ class CrisisMap {
         this.fit();
     }
 
-    setMarkers(markers) {
+    // fromPage: the points fetched for an early draw, which never replace those the component has sent.
+    setMarkers(markers, fromPage = false) {
+        if (fromPage && this.markersFromComponent) return;
+        if (!fromPage) this.markersFromComponent = true;
         // When the markers arrived (ms after navigation start): what the map bench reads.
-        this.map.getContainer().dataset.markersSentAt = String(Math.round(performance.now()));
-        this.posts.set(markers);
+        this.element.dataset.markersSentAt ??= String(Math.round(performance.now()));
+        if (!this.posts.set(markers)) return;
         this.fit();
         this.posts.render();
     }
@@ -459,10 +542,58 @@ class CrisisMap {
     dispose() {
         clearTimeout(this.posts.renderTimer);
         this.map.remove();
+        this.map.getContainer().remove();
     }
 }
 
+// The prerendered page's map (app.js): drawn with its areas (in the markup) and its posts (fetched; the page preloads
+// them) while the circuit starts. If the circuit has replaced the element first, the component makes the map as usual.
+export async function drawEarly(element) {
+    const key = element.dataset.mapKey;
+    const { options, areas } = JSON.parse(element.dataset.early);
+    const points = fetch(element.dataset.earlyPoints)
+        .then(response => response.ok ? response.arrayBuffer() : null)
+        .catch(() => null);
+    await loadLeaflet();
+    if (!element.isConnected || maps.has(element) || early.has(key)) return;
+    const map = new CrisisMap(element, null, options);
+    maps.set(element, map);
+    early.set(key, map);
+    watchForReplacement();
+    map.setAreas(areas);
+    const buffer = await points;
+    if (buffer) map.setMarkers(new Float64Array(buffer), true);
+}
+
+function watchForReplacement() {
+    if (adoption) return;
+    adoption = new MutationObserver(() => {
+        for (const key of [...early.keys()]) adoptReplacement(key);
+    });
+    adoption.observe(document.body, { childList: true, subtree: true });
+}
+
+// Moves an early map into the element that replaced its own, once that is in the page. Returns the map if it moved.
+function adoptReplacement(key) {
+    const map = early.get(key);
+    if (!map || map.element.isConnected) return null;
+    const next = [...document.querySelectorAll(".map-canvas[data-map-key]")].find(e => e.dataset.mapKey === key && !maps.has(e));
+    if (!next) return null;
+    map.moveTo(next);
+    early.delete(key);
+    if (!early.size) {
+        adoption.disconnect();
+        adoption = null;
+    }
+    return map;
+}
+
 export async function create(element, dotnet, options) {
+    const drawn = maps.get(element) ?? (element.dataset.mapKey ? adoptReplacement(element.dataset.mapKey) : null);
+    if (drawn) {
+        drawn.attach(dotnet);
+        return;
+    }
     await (options.editable ? loadGeoman() : loadLeaflet());
     if (maps.has(element)) return;
     maps.set(element, new CrisisMap(element, dotnet, options));
@@ -475,6 +606,9 @@ export function setMarkers(element, markers) { maps.get(element)?.setMarkers(mar
 export function addMarkers(element, markers) { maps.get(element)?.addMarkers(markers); }
 
 export function dispose(element) {
-    maps.get(element)?.dispose();
+    const map = maps.get(element);
+    if (!map) return;
+    map.dispose();
     maps.delete(element);
+    for (const [key, m] of early) if (m === map) early.delete(key);
 }
