@@ -26,11 +26,14 @@ public sealed class SignInSessionOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(2);
 
-    /// <summary>How long one instance trusts a session it has checked; a revocation made on another instance counts after this.</summary>
+    /// <summary>
+    /// How long one instance trusts a session it has checked. Revocations reach every instance at once (through
+    /// <see cref="Nodes.ClusterSignals"/>); this bounds only what a node could miss while it was not listening.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often an open page (a Blazor circuit) re-checks its session; revocations on this instance end it at once.</summary>
+    /// <summary>How often an open page (a Blazor circuit) re-checks its session; revocations on any instance end it at once.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan CircuitRevalidation { get; set; } = TimeSpan.FromSeconds(10);
 }
@@ -41,9 +44,10 @@ public sealed record LiveSession(int UserId, string UserName, string DisplayName
 /// <summary>
 /// Server-side sessions. The cookie carries a random token; the <c>sessions</c> row (keyed by its SHA-256) says whether
 /// it still counts, and the account row says who it is and with which role. Every request is checked (with a cache of
-/// a couple of seconds), so sign-out, a role change, a disabled account or a new password take effect at once.
+/// a couple of seconds), so sign-out, a role change, a disabled account or a new password take effect at once. Every
+/// revocation is announced to the other nodes in its own transaction, so they forget the user's sessions at once too.
 /// </summary>
-public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSessionOptions> options)
+public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSessionOptions> options, Nodes.ClusterSignals signals)
 {
     /// <summary>The claim holding the session token in the cookie.</summary>
     public const string TokenClaim = "crisisdesk:session";
@@ -52,11 +56,22 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
 
     private readonly ConcurrentDictionary<string, (LiveSession? Session, long CheckedAt)> _checked = new(StringComparer.Ordinal);
 
+    // Moved on by every forgetting, so that a check that read the database before a revocation does not put back
+    // afterwards what the revocation made this instance forget.
+    private long _forgets;
+
     /// <summary>
-    /// Raised after a user's sessions were revoked here, so their open circuits re-check at once: the user id, and the
-    /// <see cref="SigningOutPage.Key"/> of the page that is signing out, if one is (it is leaving by itself).
+    /// Raised after a user's sessions were revoked, here or on another node, so their open circuits re-check at once: the
+    /// user id, and the <see cref="SigningOutPage.Key"/> of the page that is signing out, if one is (it is leaving by
+    /// itself).
     /// </summary>
     public event Action<int, string?>? Revoked;
+
+    /// <summary>
+    /// Raised when this instance may have missed revocations (its listener to the other nodes reconnected): every open
+    /// circuit re-checks its session.
+    /// </summary>
+    public event Action? RecheckEveryone;
 
     public async Task<string> CreateAsync(int userId, string? remoteAddress, CancellationToken cancellationToken)
     {
@@ -75,6 +90,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
             return seen.Session;
         if (_checked.Count > 10_000)
             _checked.Clear();
+        var forgets = Interlocked.Read(ref _forgets);
         var id = Hash(token);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(int UserId, string UserName, string DisplayName, string Role, bool Stale)>(new CommandDefinition("""
@@ -87,6 +103,8 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
         if (row.Stale)
             await connection.ExecuteAsync(new CommandDefinition("UPDATE sessions SET last_seen_at = now() WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         _checked[token] = (session, now);
+        if (Interlocked.Read(ref _forgets) != forgets)
+            _checked.TryRemove(token, out _);
         return session;
     }
 
@@ -99,8 +117,14 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
     public async Task RevokeAsync(string token, string reason, CancellationToken cancellationToken, string? signingOutPage = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var userId = await connection.ExecuteScalarAsync<int?>(
-            "UPDATE sessions SET revoked_at = now(), revoked_reason = @reason WHERE id = @id AND revoked_at IS NULL RETURNING user_id", new { id = Hash(token), reason });
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var userId = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "UPDATE sessions SET revoked_at = now(), revoked_reason = @reason WHERE id = @id AND revoked_at IS NULL RETURNING user_id",
+            new { id = Hash(token), reason }, transaction, cancellationToken: cancellationToken));
+        if (userId is { } revoked)
+            await signals.AnnounceSessionsRevokedAsync(connection, transaction, revoked, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Interlocked.Increment(ref _forgets);
         _checked.TryRemove(token, out _);
         if (userId is { } user)
             Revoked?.Invoke(user, signingOutPage);
@@ -108,21 +132,37 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
 
     /// <summary>
     /// Revokes every live session of a user but <paramref name="keepToken"/>, inside the caller's transaction (so the
-    /// change that causes it and the revocation commit together); call <see cref="Forget"/> after the commit.
+    /// change that causes it and the revocation commit together), and tells the other nodes in the same transaction;
+    /// call <see cref="Forget"/> after the commit.
     /// </summary>
-    public static Task<int> RevokeAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int userId, string reason, string? keepToken = null) =>
-        connection.ExecuteAsync("""
+    public async Task<int> RevokeAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int userId, string reason, string? keepToken = null,
+        CancellationToken cancellationToken = default)
+    {
+        var ended = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE sessions SET revoked_at = now(), revoked_reason = @reason
              WHERE user_id = @userId AND revoked_at IS NULL AND (@keep::text IS NULL OR id <> @keep)
-            """, new { userId, reason, keep = keepToken is null ? null : Hash(keepToken) }, transaction);
+            """, new { userId, reason, keep = keepToken is null ? null : Hash(keepToken) }, transaction, cancellationToken: cancellationToken));
+        // Told even when no row changed: the change that called this (a role, a disabled account) matters to the cache too.
+        await signals.AnnounceSessionsRevokedAsync(connection, transaction, userId, cancellationToken);
+        return ended;
+    }
 
     /// <summary>Drops what this instance remembers of a user's sessions and tells their open circuits to re-check.</summary>
     public void Forget(int userId)
     {
+        Interlocked.Increment(ref _forgets);
         foreach (var (token, seen) in _checked)
             if (seen.Session?.UserId == userId)
                 _checked.TryRemove(token, out _);
         Revoked?.Invoke(userId, null);
+    }
+
+    /// <summary>Drops everything this instance remembers of sessions and has every open circuit re-check.</summary>
+    public void ForgetEveryone()
+    {
+        Interlocked.Increment(ref _forgets);
+        _checked.Clear();
+        RecheckEveryone?.Invoke();
     }
 
     private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -191,7 +231,10 @@ public sealed class SigningOutPage
     public void Begin() => IsSigningOut = true;
 }
 
-/// <summary>Tracks each open circuit's user, so that revoking their sessions reaches their open pages at once.</summary>
+/// <summary>
+/// Tracks each open circuit's user, so that revoking their sessions (on this node or, through the cluster listener, on
+/// another) reaches their open pages at once.
+/// </summary>
 public sealed class SessionCircuitHandler(AuthenticationStateProvider authentication, SessionStore sessions, SigningOutPage page, ILogger<SessionCircuitHandler> logger) : CircuitHandler
 {
     private int? _userId;
@@ -203,21 +246,30 @@ public sealed class SessionCircuitHandler(AuthenticationStateProvider authentica
         {
             _userId = userId;
             sessions.Revoked += OnRevoked;
+            sessions.RecheckEveryone += Recheck;
         }
     }
 
     public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
         sessions.Revoked -= OnRevoked;
+        sessions.RecheckEveryone -= Recheck;
         return Task.CompletedTask;
     }
 
     private void OnRevoked(int userId, string? signingOutPage)
     {
-        if (userId != _userId || authentication is not SessionAuthenticationStateProvider provider)
+        if (userId != _userId)
             return;
         if (signingOutPage is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(signingOutPage), Encoding.UTF8.GetBytes(page.Key)))
             page.Begin();
+        Recheck();
+    }
+
+    private void Recheck()
+    {
+        if (authentication is not SessionAuthenticationStateProvider provider)
+            return;
         _ = Task.Run(async () =>
         {
             try

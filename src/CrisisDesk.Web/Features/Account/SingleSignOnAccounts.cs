@@ -88,7 +88,7 @@ public sealed class SingleSignOnAccounts(NpgsqlDataSource dataSource, SessionSto
                     // The provider is the source of the role: a group removed there takes the role away here, and
                     // the person's other sessions end as with any role change.
                     await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
-                    var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "role changed at the identity provider");
+                    var ended = await sessions.RevokeAllAsync(connection, transaction, userId, "role changed at the identity provider", cancellationToken: cancellationToken);
                     await EventLog.AppendAsync(connection, transaction, "identity provider", null, new UserRoleChanged(row.UserName, row.Role, role, ended), cancellationToken);
                     rolesChanged = true;
                 }

@@ -77,7 +77,7 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
             throw new AccountException(problem);
         await connection.ExecuteAsync("UPDATE users SET password_hash = @hash WHERE id = @userId",
             new { hash = Hasher.HashPassword(row.UserName, newPassword), userId }, transaction);
-        var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "password changed", user.FindFirst(SessionStore.TokenClaim)?.Value);
+        var ended = await sessions.RevokeAllAsync(connection, transaction, userId, "password changed", user.FindFirst(SessionStore.TokenClaim)?.Value, cancellationToken);
         await EventLog.AppendAsync(connection, transaction, row.UserName, null, new AccountPasswordChanged(ended), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         sessions.Forget(userId);
@@ -147,7 +147,7 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
                 "SELECT count(*) FROM users WHERE role = 'Admin' AND NOT disabled", transaction: transaction) <= 1)
             throw new AccountException("This is the last Admin: make someone else Admin first.");
         await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
-        var ended = await SessionStore.RevokeAllAsync(connection, transaction, userId, "role changed");
+        var ended = await sessions.RevokeAllAsync(connection, transaction, userId, "role changed", cancellationToken: cancellationToken);
         await EventLog.AppendAsync(connection, transaction, actor.ActorName(), null,
             new UserRoleChanged(current.UserName, current.Role, role, ended), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -165,7 +165,7 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
             return;
         if (userName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
             throw new AccountException("You cannot disable your own account.");
-        var ended = disabled ? await SessionStore.RevokeAllAsync(connection, transaction, userId, "account disabled") : 0;
+        var ended = disabled ? await sessions.RevokeAllAsync(connection, transaction, userId, "account disabled", cancellationToken: cancellationToken) : 0;
         await EventLog.AppendAsync(connection, transaction, actor.ActorName(), null,
             disabled ? new UserDisabled(userName, ended) : new UserEnabled(userName, ended), cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Notifications;
 using CrisisDesk.Web.Features.Rumours;
 using Dapper;
@@ -20,6 +21,7 @@ public sealed class ClusterSignals
 {
     public const string InboxChannel = "crisisdesk_inbox";
     public const string ActivityChannel = "crisisdesk_activity";
+    public const string SessionsChannel = "crisisdesk_sessions";
 
     /// <summary>PostgreSQL refuses a payload of 8,000 bytes or more; ours stay well under.</summary>
     internal const int MaxPayloadBytes = 7_000;
@@ -32,6 +34,17 @@ public sealed class ClusterSignals
     internal sealed record InboxMessage(Guid Origin, IReadOnlyList<string> Users);
 
     internal sealed record ActivityMessage(Guid Origin, IncidentActivity Activity);
+
+    internal sealed record SessionsMessage(Guid Origin, int UserId);
+
+    /// <summary>
+    /// Tells every node that sessions of this user were revoked, inside the revoking transaction (delivered only if it
+    /// commits): each forgets what it remembers of the user's sessions and has their open pages check again. The
+    /// message names the user, never a session token.
+    /// </summary>
+    public Task AnnounceSessionsRevokedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int userId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@SessionsChannel, @payload)",
+            new { SessionsChannel, payload = JsonSerializer.Serialize(new SessionsMessage(Origin, userId), Json) }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Tells every node that these people's inboxes changed, inside the caller's transaction: PostgreSQL delivers the
@@ -147,14 +160,16 @@ public sealed class ActivityRelay(IncidentActivityFeed activity, ClusterSignals 
 
 /// <summary>
 /// On a web node: one dedicated PostgreSQL connection that LISTENs for the other nodes' signals and passes them to this
-/// node's pages (<see cref="NotificationHub"/>, <see cref="IncidentActivityFeed"/>). When the connection is lost it
-/// reconnects with backoff and, having maybe missed something meanwhile, tells every open inbox to read its count again.
+/// node's pages (<see cref="NotificationHub"/>, <see cref="IncidentActivityFeed"/>) and its session checks
+/// (<see cref="SessionStore"/>). When the connection is lost it reconnects with backoff and, having maybe missed something
+/// meanwhile, tells every open inbox to read its count again and drops every session it remembers.
 /// </summary>
 public sealed class ClusterListener(
     NpgsqlDataSource dataSource,
     ClusterSignals signals,
     NotificationHub inbox,
     ActivityRelay activity,
+    SessionStore sessions,
     TimeProvider time,
     ILogger<ClusterListener> logger) : BackgroundService
 {
@@ -174,8 +189,12 @@ public sealed class ClusterListener(
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
-                await connection.ExecuteAsync($"LISTEN {ClusterSignals.InboxChannel}; LISTEN {ClusterSignals.ActivityChannel}");
+                await connection.ExecuteAsync(
+                    $"LISTEN {ClusterSignals.InboxChannel}; LISTEN {ClusterSignals.ActivityChannel}; LISTEN {ClusterSignals.SessionsChannel}");
                 failures = 0;
+                // Until now this node was not listening (a gap, or the start, when it may already have served requests):
+                // a revocation made meanwhile was not heard, so nothing it remembers of sessions can be trusted.
+                sessions.ForgetEveryone();
                 if (Interlocked.Increment(ref _connects) > 1)
                 {
                     logger.LogInformation("Listening to the other nodes again");
@@ -214,6 +233,11 @@ public sealed class ClusterListener(
                     break;
                 case ClusterSignals.ActivityChannel:
                     activity.Receive(payload);
+                    break;
+                case ClusterSignals.SessionsChannel:
+                    // The node that revoked has already forgotten them itself, after its commit.
+                    if (JsonSerializer.Deserialize<ClusterSignals.SessionsMessage>(payload, ClusterSignals.Json) is { } revoked && revoked.Origin != signals.Origin)
+                        sessions.Forget(revoked.UserId);
                     break;
             }
         }
