@@ -251,7 +251,7 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
             if (c >= FoldFirst && c - FoldFirst < Folded.Length && Folded[c - FoldFirst] != '\0')
                 c = Folded[c - FoldFirst];
             else if (c is >= '\u0300' and <= '\u036F')
-                continue; // a combining accent on a Latin letter
+                continue; // a combining accent (U+0300..U+036F), written apart from its letter
             if (n >= 2 && into[n - 1] == c && into[n - 2] == c && char.IsLetter(c))
                 continue;
             into[n++] = c;
