@@ -11,17 +11,26 @@ namespace CrisisDesk.Training;
 /// <param name="Trainer"><c>sdca</c> (SdcaMaximumEntropy) or <c>lbfgs</c> (LbfgsMaximumEntropy).</param>
 /// <param name="L2">SDCA's L2 regularisation (per example; L-BFGS gets it times the number of rows).</param>
 /// <param name="TypeL2">The type model's own L2, when it differs from the informativeness model's.</param>
-public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced, float L2 = 1e-4f, float? TypeL2 = null)
+/// <param name="InnerFolds">
+/// 0: each model decides its likeliest class. Otherwise the decision offsets (the informativeness threshold, the types'
+/// per-class offsets) are tuned for each held-out event inside its 21 training events, split into this many groups of
+/// events (train on the others, predict the group): the held-out event is never seen while choosing them.
+/// </param>
+/// <param name="Iterations">SDCA's most passes over the data.</param>
+public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced, float L2 = 1e-4f, float? TypeL2 = null, int InnerFolds = 0,
+    int Iterations = 30)
 {
     public const float DefaultL2 = 1e-4f; // the default of the parameter above
 
     public string Name => $"{Featurizer} {(Trainer == "sdca" ? "SDCA maxent" : "L-BFGS maxent")}{(Balanced ? ", balanced" : "")}"
         + (L2 == DefaultL2 && TypeL2 is null ? "" : FormattableString.Invariant($", L2 {L2:0.#####}"))
-        + (TypeL2 is { } t ? FormattableString.Invariant($" (types {t:0.#####})") : "");
+        + (TypeL2 is { } t ? FormattableString.Invariant($" (types {t:0.#####})") : "")
+        + (Iterations != 30 ? $", {Iterations} SDCA passes" : "")
+        + (InnerFolds > 0 ? $", offsets tuned ({InnerFolds} inner folds)" : "");
 
     /// <summary>The same but for the L2 of each task: the two models are trained apart, on the same features.</summary>
     public bool SameButRegularisation(Candidate other) =>
-        Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced;
+        Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced && InnerFolds == other.InnerFolds && Iterations == other.Iterations;
 
     public float L2For(bool types) => types ? TypeL2 ?? L2 : L2;
 }
@@ -80,7 +89,7 @@ public static class Trainer
                 FeatureColumnName = nameof(Example.Features),
                 ExampleWeightColumnName = nameof(Example.Weight),
                 NumberOfThreads = 1,
-                MaximumNumberOfIterations = 30,
+                MaximumNumberOfIterations = candidate.Iterations,
                 // Explicit: the defaults' L1 threshold zeroed almost every hashed feature.
                 L1Regularization = 0,
                 L2Regularization = l2,

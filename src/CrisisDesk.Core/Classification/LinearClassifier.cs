@@ -69,7 +69,14 @@ public sealed class LinearClassifier
     public float Weight(int feature, int c) => _table[(feature * _stride) + _offset + c];
 
     /// <summary>Writes each class's probability into <paramref name="probabilities"/> and returns the likeliest class.</summary>
-    public int Predict(FeatureVector features, Span<float> probabilities)
+    public int Predict(FeatureVector features, Span<float> probabilities) => Predict(features, probabilities, default);
+
+    /// <summary>
+    /// As <see cref="Predict(FeatureVector, Span{float})"/>, but the class returned is the one whose score plus its
+    /// offset is highest: offsets move the decision between classes (a threshold, chosen in training) and leave the
+    /// probabilities as the model gives them. No offsets: the likeliest class.
+    /// </summary>
+    public int Predict(FeatureVector features, Span<float> probabilities, ReadOnlySpan<float> offsets)
     {
         var scores = probabilities[..Classes];
         _biases.CopyTo(scores);
@@ -81,6 +88,7 @@ public sealed class LinearClassifier
             for (var c = 0; c < scores.Length; c++)
                 scores[c] += row[c] * value;
         }
+        var decided = offsets.IsEmpty ? -1 : ArgMaxWithOffsets(scores, offsets);
         var best = ArgMax(scores);
         var max = scores[best];
         var sum = 0f;
@@ -91,6 +99,17 @@ public sealed class LinearClassifier
         }
         for (var c = 0; c < scores.Length; c++)
             scores[c] /= sum;
+        return decided >= 0 ? decided : best;
+    }
+
+    private static int ArgMaxWithOffsets(ReadOnlySpan<float> scores, ReadOnlySpan<float> offsets)
+    {
+        var best = 0;
+        for (var c = 1; c < scores.Length; c++)
+        {
+            if (scores[c] + offsets[c] > scores[best] + offsets[best])
+                best = c;
+        }
         return best;
     }
 

@@ -17,19 +17,22 @@ public readonly record struct PostClassification(Informativeness Informativeness
 /// the featuriser reuses its buffers; the models and the lexicon are shared (the bundled two in one table,
 /// <see cref="LinearClassifier.Interleave"/>).
 /// </summary>
-public sealed class PostClassifier(TextFeaturizer featurizer, LinearClassifier informativeness, LinearClassifier informationType, VaderSentiment sentiment)
+/// <param name="informativenessOffsets">Added to the informativeness model's class scores before the decision (the
+/// threshold chosen in training, see docs/classification.md); null: the likeliest class.</param>
+public sealed class PostClassifier(TextFeaturizer featurizer, LinearClassifier informativeness, LinearClassifier informationType, VaderSentiment sentiment,
+    float[]? informativenessOffsets = null)
 {
     private readonly FeatureVector _features = new();
     private readonly float[] _probabilities = new float[Math.Max(informativeness.Classes, informationType.Classes)];
 
     /// <summary>The same models with a featuriser of its own, for another thread.</summary>
-    public PostClassifier ForAnotherThread() => new(new TextFeaturizer(featurizer.Options), informativeness, informationType, sentiment);
+    public PostClassifier ForAnotherThread() => new(new TextFeaturizer(featurizer.Options), informativeness, informationType, sentiment, informativenessOffsets);
 
     public PostClassification Classify(string text)
     {
         featurizer.Extract(text, _features);
         // Model classes are in code order: informativeness 0..2, types 1..6 (see CrisisLexLabels).
-        var related = informativeness.Predict(_features, _probabilities);
+        var related = informativeness.Predict(_features, _probabilities, informativenessOffsets);
         var type = informationType.Predict(_features, _probabilities);
         return new PostClassification((Informativeness)related, (InformationType)(type + 1), (float)sentiment.Score(text));
     }

@@ -7,13 +7,17 @@ namespace CrisisDesk.Core.Classification;
 /// <param name="WordNgrams">1: words; 2: words and pairs of adjacent words.</param>
 /// <param name="CharMin">Shortest character n-gram taken inside a word (0: none).</param>
 /// <param name="CharMax">Longest character n-gram.</param>
-public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int CharMin = 3, int CharMax = 5)
+/// <param name="Normalise">
+/// Also: Latin letters without their accents, runs of one letter squashed to two ("sooo" → "soo"), a retweet's "RT" one
+/// token, and each hashtag a feature of its own beside its word, with its CamelCase parts as words ("#PrayForBoston").
+/// </param>
+public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int CharMin = 3, int CharMax = 5, bool Normalise = false)
 {
     public int Dimension => 1 << Bits;
 
-    /// <summary>A short name for reports: <c>w2+c3-5/2^18</c>.</summary>
+    /// <summary>A short name for reports: <c>w2+c3-5/2^18</c>, <c>+norm</c> when normalised.</summary>
     public override string ToString() =>
-        $"w{WordNgrams}{(CharMin > 0 ? $"+c{CharMin}-{CharMax}" : "")}/2^{Bits}";
+        $"w{WordNgrams}{(CharMin > 0 ? $"+c{CharMin}-{CharMax}" : "")}{(Normalise ? "+norm" : "")}/2^{Bits}";
 }
 
 /// <summary>A sparse feature vector: indices ascending and distinct, values L2-normalised. Reused between posts.</summary>
@@ -59,10 +63,17 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     public const string UrlToken = "_url_";
     public const string MentionToken = "_user_";
     public const string NumberToken = "_num_";
+    public const string RetweetToken = "_rt_";
 
     private const uint WordSeed = 0x811C9DC5;
     private const uint BigramSeed = 0x2F6B3C1D;
     private const uint CharSeed = 0x5BD1E995;
+    private const uint HashtagSeed = 0x27D4EB2F;
+
+    // Each Latin letter of U+00C0..U+024F lower-cased and without its accents ("É" → 'e'); '\0' where it is not one
+    // letter plus marks (æ, ß, ø stay as they are). Built once from Unicode's canonical decompositions.
+    private const char FoldFirst = '\u00C0';
+    private static readonly char[] Folded = BuildFoldTable();
 
     // log(1 + count) for the counts a post has, computed once (the same float Math.Log gives).
     private static readonly float[] LogOnePlus = [.. Enumerable.Range(0, 64).Select(k => (float)Math.Log(1 + k))];
@@ -73,6 +84,9 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     private int[] _wordLengths = new int[64];
     private int _wordCount;
     private int[] _hashes = new int[512];
+    // Features beyond the words' own (hashtags and their parts, when normalising), hashed before masking.
+    private uint[] _extra = new uint[16];
+    private int _extraCount;
 
     public FeaturizerOptions Options => options;
 
@@ -101,6 +115,8 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
             if (options.CharMin > 0 && word[0] != '_')
                 AddCharNgrams(ref n, i, mask);
         }
+        for (var i = 0; i < _extraCount; i++)
+            Add(ref n, Mix(_extra[i]) & mask);
         Finish(n, vector);
     }
 
@@ -161,6 +177,7 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     {
         _wordCount = 0;
         _charCount = 0;
+        _extraCount = 0;
         // Each word takes its length plus its two marks; a folded token takes at most 8 for 2 characters of text ("@a").
         if (_chars.Length < (text.Length * 4) + 16)
             _chars = new char[(text.Length * 4) + 16];
@@ -180,7 +197,11 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
                 var start = i;
                 while (i < text.Length && (IsWordChar(text[i]) || (text[i] == '\'' && i + 1 < text.Length && char.IsLetter(text[i + 1]))))
                     i++;
-                AddWord(text.AsSpan(start, i - start), mention: start > 0 && text[start - 1] == '@');
+                var word = text.AsSpan(start, i - start);
+                var mention = start > 0 && text[start - 1] == '@';
+                if (options.Normalise && !mention && start > 0 && text[start - 1] == '#' && !AllDigits(word))
+                    AddHashtag(word);
+                AddWord(word, mention);
                 continue;
             }
             i++;
@@ -199,10 +220,83 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
             AddToken(NumberToken);
             return;
         }
+        if (options.Normalise && word.Length == 2 && word[0] is 'R' && word[1] is 'T')
+        {
+            AddToken(RetweetToken);
+            return;
+        }
         var start = BeginWord();
-        foreach (var c in word)
-            _chars[_charCount++] = char.ToLowerInvariant(c);
+        if (options.Normalise)
+            _charCount += Fold(word, _chars.AsSpan(_charCount));
+        else
+        {
+            foreach (var c in word)
+                _chars[_charCount++] = char.ToLowerInvariant(c);
+        }
+        if (_charCount == start)
+            _chars[_charCount++] = '_'; // only marks: keep a word, so that every word has a character
         EndWord(start);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="word"/> lower-cased, Latin letters without accents, combining accents dropped and a
+    /// letter repeated more than twice written twice; returns how many characters it wrote.
+    /// </summary>
+    public static int Fold(ReadOnlySpan<char> word, Span<char> into)
+    {
+        var n = 0;
+        foreach (var raw in word)
+        {
+            var c = char.ToLowerInvariant(raw);
+            if (c >= FoldFirst && c - FoldFirst < Folded.Length && Folded[c - FoldFirst] != '\0')
+                c = Folded[c - FoldFirst];
+            else if (c is >= '\u0300' and <= '\u036F')
+                continue; // a combining accent (U+0300..U+036F), written apart from its letter
+            if (n >= 2 && into[n - 1] == c && into[n - 2] == c && char.IsLetter(c))
+                continue;
+            into[n++] = c;
+        }
+        return n;
+    }
+
+    /// <summary>A hashtag's own feature, and its CamelCase parts as words when it has more than one ("#PrayForBoston").</summary>
+    private void AddHashtag(ReadOnlySpan<char> tag)
+    {
+        Span<char> folded = tag.Length <= 256 ? stackalloc char[tag.Length] : new char[tag.Length];
+        EnsureExtra(1);
+        _extra[_extraCount++] = Hash(HashtagSeed, folded[..Fold(tag, folded)]);
+        var parts = 0;
+        var start = 0;
+        for (var i = 1; i <= tag.Length; i++)
+        {
+            if (i < tag.Length && !(char.IsUpper(tag[i]) && char.IsLower(tag[i - 1])))
+                continue;
+            if (i == tag.Length && parts == 0)
+                return; // one part: the word itself
+            EnsureExtra(1);
+            _extra[_extraCount++] = Hash(WordSeed, folded[..Fold(tag[start..i], folded)]);
+            parts++;
+            start = i;
+        }
+    }
+
+    private void EnsureExtra(int more)
+    {
+        if (_extraCount + more > _extra.Length)
+            Array.Resize(ref _extra, (_extraCount + more) * 2);
+    }
+
+    private static char[] BuildFoldTable()
+    {
+        var table = new char[0x0250 - FoldFirst];
+        for (var i = 0; i < table.Length; i++)
+        {
+            var decomposed = char.ToLowerInvariant((char)(FoldFirst + i)).ToString().Normalize(System.Text.NormalizationForm.FormD);
+            if (decomposed.Length > 1 && decomposed[0] < 0x80 && char.IsLetter(decomposed[0])
+                && decomposed.AsSpan(1).IndexOfAnyExceptInRange('\u0300', '\u036F') < 0)
+                table[i] = decomposed[0];
+        }
+        return table;
     }
 
     private static bool AllDigits(ReadOnlySpan<char> word)

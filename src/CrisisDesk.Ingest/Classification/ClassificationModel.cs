@@ -8,9 +8,13 @@ using Microsoft.ML.Trainers;
 namespace CrisisDesk.Ingest.Classification;
 
 /// <summary>How the committed models were made: the featuriser they expect and what they were trained on.</summary>
-public sealed record ClassificationManifest(int Bits, int WordNgrams, int CharMin, int CharMax, string Trainer, int TrainingPosts, int Events)
+/// <param name="Normalise">The featuriser's further normalisation (<see cref="FeaturizerOptions.Normalise"/>).</param>
+/// <param name="InformativenessOffsets">Added to the informativeness model's class scores before deciding: the threshold
+/// chosen in training (null: the likeliest class).</param>
+public sealed record ClassificationManifest(int Bits, int WordNgrams, int CharMin, int CharMax, string Trainer, int TrainingPosts, int Events,
+    bool Normalise = false, float[]? InformativenessOffsets = null)
 {
-    public FeaturizerOptions Featurizer => new(Bits, WordNgrams, CharMin, CharMax);
+    public FeaturizerOptions Featurizer => new(Bits, WordNgrams, CharMin, CharMax, Normalise);
 }
 
 /// <summary>
@@ -35,7 +39,8 @@ public sealed class ClassificationModel
 
     /// <summary>A classifier for one thread over these models, with VADER's bundled lexicon.</summary>
     public PostClassifier CreateClassifier() =>
-        new(new TextFeaturizer(Manifest.Featurizer), Informativeness, InformationType, VaderSentiment.Default);
+        new(new TextFeaturizer(Manifest.Featurizer), Informativeness, InformationType, VaderSentiment.Default,
+            Manifest.InformativenessOffsets);
 
     /// <summary>Loads the three files through <paramref name="open"/> (a file name to a stream).</summary>
     public static ClassificationModel Load(Func<string, Stream> open)

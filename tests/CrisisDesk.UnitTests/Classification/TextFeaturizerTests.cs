@@ -95,6 +95,50 @@ public class TextFeaturizerTests
     }
 
     [Fact]
+    public void Normalising_strips_accents_squashes_repeated_letters_and_folds_a_retweet()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions(Normalise: true));
+        Assert.Equal(
+            [TextFeaturizer.RetweetToken, TextFeaturizer.MentionToken, "terremoto", "en", "canas", "sismo", "soo", "fuerte", "ayudaa", TextFeaturizer.NumberToken],
+            featurizer.Words("RT @CNE: Terremoto en CAÑAS: ¡sismo SOOOO fuerte! AYUDAAAA 112"));
+        // Accents written as combining marks go too; letters that are not a letter plus accents stay; digits are not squashed.
+        Assert.Equal(["cafe", "straße", "ærø", "a1000"], featurizer.Words("cafe\u0301 Straße Ærø a1000"));
+        // Other scripts are left alone; "rt" inside a sentence in lower case is a word.
+        Assert.Equal(["метеорит", "rt"], featurizer.Words("Метеорит rt"));
+    }
+
+    [Fact]
+    public void Without_normalising_accents_and_repeats_stay()
+    {
+        var featurizer = new TextFeaturizer(new FeaturizerOptions());
+        Assert.Equal(["rt", "cañas", "soooo"], featurizer.Words("RT Cañas SOOOO"));
+    }
+
+    [Fact]
+    public void A_hashtag_adds_its_own_feature_and_its_CamelCase_parts_as_words()
+    {
+        var options = new FeaturizerOptions(20, 1, 0, 0, Normalise: true);
+        var featurizer = new TextFeaturizer(options);
+        HashSet<int> Features(string text)
+        {
+            var vector = new FeatureVector();
+            featurizer.Extract(text, vector);
+            return [.. vector.Indices.Take(vector.Count)];
+        }
+
+        var tag = Features("#PrayForBoston");
+        var word = Features("PrayForBoston");
+        // The word itself, the hashtag's feature, and "pray", "for", "boston" as the words they are.
+        Assert.Single(word);
+        Assert.Equal(5, tag.Count);
+        Assert.Superset(word, tag);
+        Assert.Superset(Features("pray for boston"), tag);
+        // One part: the word and the hashtag's feature only; the hashtag differs from the word.
+        Assert.Equal(2, Features("#yycflood").Count);
+        Assert.Equal(["prayforboston"], new TextFeaturizer(options with { Normalise = false }).Words("#PrayForBoston"));
+    }
+
+    [Fact]
     public void Hashing_is_stable_across_runs()
     {
         // FNV-1a of "a" from the standard offset basis; string.GetHashCode would differ per process.
