@@ -101,6 +101,16 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         Assert.True(early >= 4, $"{early} posts drawn before the circuit");
         Assert.Equal(0, await page.Locator("#components-reconnect-modal .circuit-connected:visible").CountAsync());
         await canvas.Locator(".map-leaflet").EvaluateAsync("e => e.dataset.drawnEarly = 'yes'");
+        // Whether the map ever leaves the page once the circuit renders (a skeleton in place of the prerendered page
+        // would take it away until the page came back).
+        await page.EvaluateAsync("""
+            () => {
+              const map = document.querySelector('[data-testid=map-panel] .map-leaflet');
+              window.mapLeftThePage = false;
+              new MutationObserver(() => { if (!map.isConnected) window.mapLeftThePage = true; })
+                .observe(document.body, { childList: true, subtree: true });
+            }
+            """);
 
         // A post opened before the circuit is up: the click waits for it.
         var marker = panel.Locator(".post-marker");
@@ -111,6 +121,7 @@ public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
         await page.WaitForCircuitAsync();
         await page.GetByTestId("selected-post").WaitForAsync();
 
+        Assert.False(await page.EvaluateAsync<bool>("() => window.mapLeftThePage"), "the map left the page when the circuit came up");
         Assert.Equal(1, await panel.Locator(".leaflet-container").CountAsync());
         Assert.Equal("yes", await canvas.Locator(".map-leaflet").GetAttributeAsync("data-drawn-early"));
         await PageActions.EventuallyAsync(async () => int.Parse(await canvas.GetAttributeAsync("data-markers") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
