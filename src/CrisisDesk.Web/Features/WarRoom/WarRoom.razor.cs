@@ -56,6 +56,13 @@ public sealed partial class WarRoom
 
     private WarRoomView View => Kept ??= new WarRoomView();
 
+    /// <summary>
+    /// The incident as the prerendered page showed it. The interactive page starts from it and reads it again; without
+    /// it, its first render (while the incident is read) would be a skeleton in place of the whole prerendered page,
+    /// the map drawn before the circuit included.
+    /// </summary>
+    [PersistentState] public WarRoomIncident? Shown { get; set; }
+
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     [Inject] private WarRoomQueries Queries { get; set; } = default!;
@@ -79,7 +86,8 @@ public sealed partial class WarRoom
         if (_loadedIncidentId is not null)
             Kept = new WarRoomView(); // another incident: its own view
         _loadedIncidentId = IncidentId;
-        _incident = await Queries.IncidentAsync(IncidentId);
+        _incident = Shown?.Id == IncidentId ? Shown : null;
+        _incident = Shown = await Queries.IncidentAsync(IncidentId);
         _notFound = _incident is null;
         if (_incident is null)
             return;
