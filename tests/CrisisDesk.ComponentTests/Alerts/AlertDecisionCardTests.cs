@@ -67,7 +67,7 @@ public sealed class AlertDecisionCardTests : ComponentTest
 
         card.Find("textarea").Change("Checked with the Environment Agency");
         var click = card.Find("[data-testid='approve']").ClickAsync(new());
-        dialogs.WaitForAssertion(() => Assert.Contains("Public CAP feed, Webhook", dialogs.Markup, StringComparison.Ordinal));
+        await dialogs.WaitForAssertionAsync(() => Assert.Contains("Public CAP feed, Webhook", dialogs.Markup, StringComparison.Ordinal));
         Assert.Contains("real alert (CAP status Actual)", dialogs.Markup, StringComparison.Ordinal);
         Assert.Null(_approvedWith);
 

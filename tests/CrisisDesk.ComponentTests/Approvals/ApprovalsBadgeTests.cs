@@ -10,27 +10,27 @@ public sealed class ApprovalsBadgeTests : ApprovalsTest
         new(ApprovalItem.Rebuttal, id, 5, "Dam rumour", $"Rebuttal {id}", "op.one", DateTime.UtcNow.AddMinutes(-3));
 
     [Fact]
-    public void The_count_follows_submissions_and_decisions_announced_in_any_incident()
+    public async Task The_count_follows_submissions_and_decisions_announced_in_any_incident()
     {
         SignIn(Roles.Approver, Policies.Viewer, Policies.Operator, Policies.Approver);
         var badge = Context.Render<ApprovalsBadge>();
-        badge.WaitForAssertion(() => Assert.Equal("0", badge.Find("[data-testid=approvals-count]").TextContent));
+        await badge.WaitForAssertionAsync(() => Assert.Equal("0", badge.Find("[data-testid=approvals-count]").TextContent));
         Assert.Equal(1, Feed.SubscriberCount);
 
         // Someone submits a rebuttal in incident 5, then an alert in incident 9: the badge counts again each time.
         Approvals.Items.Add(Rebuttal(1));
         Feed.Publish(new IncidentActivity(5, "rebuttal.submitted", "op.one", DateTimeOffset.UtcNow));
-        badge.WaitForAssertion(() => Assert.Equal("1", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
+        await badge.WaitForAssertionAsync(() => Assert.Equal("1", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
         Assert.Contains("1 item waits for your decision", badge.Find("[data-testid=approvals-badge]").GetAttribute("aria-label"), StringComparison.Ordinal);
 
         Approvals.Items.Add(Rebuttal(2));
         Feed.Publish(new IncidentActivity(9, "alert.submitted", "op.two", DateTimeOffset.UtcNow));
-        badge.WaitForAssertion(() => Assert.Equal("2", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
+        await badge.WaitForAssertionAsync(() => Assert.Equal("2", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
 
         // Another approver decides one of them.
         Approvals.Items.RemoveAt(0);
         Feed.Publish(new IncidentActivity(5, "rebuttal.approved", "approver.two", DateTimeOffset.UtcNow));
-        badge.WaitForAssertion(() => Assert.Equal("1", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
+        await badge.WaitForAssertionAsync(() => Assert.Equal("1", badge.Find("[data-testid=approvals-count]").TextContent), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class ApprovalsBadgeTests : ApprovalsTest
     {
         SignIn(Roles.Approver, Policies.Viewer, Policies.Operator, Policies.Approver);
         var badge = Context.Render<ApprovalsBadge>();
-        badge.WaitForAssertion(() => Assert.Equal(1, Approvals.Queries));
+        await badge.WaitForAssertionAsync(() => Assert.Equal(1, Approvals.Queries));
 
         Feed.Publish(new IncidentActivity(5, "post.flagged", "op.one", DateTimeOffset.UtcNow));
         Feed.Publish(new IncidentActivity(5, "presence.changed", "op.one", DateTimeOffset.UtcNow));
@@ -59,11 +59,11 @@ public sealed class ApprovalsBadgeTests : ApprovalsTest
     }
 
     [Fact]
-    public void Leaving_the_page_ends_the_subscription()
+    public async Task Leaving_the_page_ends_the_subscription()
     {
         SignIn(Roles.Admin, Policies.Viewer, Policies.Operator, Policies.Approver, Policies.Admin);
         var badge = Context.Render<ApprovalsBadge>();
-        badge.WaitForAssertion(() => Assert.Equal(1, Feed.SubscriberCount));
+        await badge.WaitForAssertionAsync(() => Assert.Equal(1, Feed.SubscriberCount));
 
         badge.Instance.Dispose();
 

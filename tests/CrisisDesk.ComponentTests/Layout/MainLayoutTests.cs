@@ -77,7 +77,7 @@ public sealed class MainLayoutTests : LayoutTest
     }
 
     [Fact]
-    public void The_theme_switch_turns_the_dark_palette_on_and_stores_the_choice()
+    public async Task The_theme_switch_turns_the_dark_palette_on_and_stores_the_choice()
     {
         SignInAs(Roles.Operator);
         var layout = RenderLayout(dark: false);
@@ -87,12 +87,12 @@ public sealed class MainLayoutTests : LayoutTest
         layout.Find(".mud-switch input[type=checkbox]").Change(true);
 
         // MudSwitch hands the change on after an await of its own: wait for the layout to hear it.
-        layout.WaitForAssertion(() => Assert.True(IsDark(layout)));
+        await layout.WaitForAssertionAsync(() => Assert.True(IsDark(layout)));
         var stored = Context.JSInterop.VerifyInvoke("crisisDesk.setTheme");
         Assert.Equal("dark", stored.Arguments[0]);
 
         layout.Find(".mud-switch input[type=checkbox]").Change(false);
-        layout.WaitForAssertion(() => Assert.False(IsDark(layout)));
+        await layout.WaitForAssertionAsync(() => Assert.False(IsDark(layout)));
         Assert.Equal("light", Context.JSInterop.VerifyInvoke("crisisDesk.setTheme", calledTimes: 2)[1].Arguments[0]);
     }
 

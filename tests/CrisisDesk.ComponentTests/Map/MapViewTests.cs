@@ -202,7 +202,7 @@ public sealed class MapViewTests : ComponentTest
     }
 
     [Fact]
-    public void Markers_given_while_the_browser_still_makes_the_map_are_sent_once_it_exists()
+    public async Task Markers_given_while_the_browser_still_makes_the_map_are_sent_once_it_exists()
     {
         var module = SetupModule();
         var create = module.SetupVoid("create", _ => true);
@@ -212,7 +212,7 @@ public sealed class MapViewTests : ComponentTest
         Assert.DoesNotContain(module.Invocations, i => i.Identifier == "setMarkers");
 
         create.SetVoidResult();
-        map.WaitForAssertion(() =>
+        await map.WaitForAssertionAsync(() =>
         {
             var sent = Argument(module.VerifyInvoke("setMarkers"), 1);
             Assert.Equal([42, 48.1, 6.2], sent.EnumerateArray().Select(v => v.GetDouble()));

@@ -21,11 +21,11 @@ public sealed class InboxBadgeTests : ComponentTest
     }
 
     [Fact]
-    public void The_bell_counts_the_unread_and_moves_when_the_hub_says_so()
+    public async Task The_bell_counts_the_unread_and_moves_when_the_hub_says_so()
     {
         _inbox.Items.Add(FakeInbox.Item(1, "Alert waiting for your approval: Flood"));
         var bell = Context.Render<InboxBadge>();
-        bell.WaitForAssertion(() => Assert.Equal("1", bell.Find("[data-testid=inbox-count]").TextContent));
+        await bell.WaitForAssertionAsync(() => Assert.Equal("1", bell.Find("[data-testid=inbox-count]").TextContent));
         Assert.Equal("Notifications: 1 unread", bell.Find("[data-testid=inbox-badge]").GetAttribute("aria-label"));
 
         _inbox.Items.Add(FakeInbox.Item(2, "Rebuttal waiting for your approval: Bridge"));
@@ -33,8 +33,8 @@ public sealed class InboxBadgeTests : ComponentTest
         Assert.Equal("1", bell.Find("[data-testid=inbox-count]").TextContent);
         _hub.Changed(["Duty.Officer"]); // names are matched without case, as sign-in does
 
-        bell.WaitForAssertion(() => Assert.Equal("2", bell.Find("[data-testid=inbox-count]").TextContent));
+        await bell.WaitForAssertionAsync(() => Assert.Equal("2", bell.Find("[data-testid=inbox-count]").TextContent));
         // The new one is also shown by the browser (when the person allowed it): the module is asked once.
-        bell.WaitForAssertion(() => Assert.Single(Context.JSInterop.Invocations, i => i.Identifier == "show"));
+        await bell.WaitForAssertionAsync(() => Assert.Single(Context.JSInterop.Invocations, i => i.Identifier == "show"));
     }
 }

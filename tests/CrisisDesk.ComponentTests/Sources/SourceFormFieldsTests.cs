@@ -19,25 +19,25 @@ public sealed class SourceFormFieldsTests : ComponentTest
     /// Types into a field and waits until the field has taken the text: MudTextField applies input asynchronously, so a
     /// second field typed at once could otherwise race the first.
     /// </summary>
-    private static void Type(IRenderedComponent<SourceFormFields> fields, string selector, string text)
+    private static async Task TypeAsync(IRenderedComponent<SourceFormFields> fields, string selector, string text)
     {
         fields.Find(selector).Input(text);
-        fields.WaitForAssertion(() => Assert.Equal(text, fields.Find(selector).GetAttribute("value")));
+        await fields.WaitForAssertionAsync(() => Assert.Equal(text, fields.Find(selector).GetAttribute("value")));
     }
 
     private static string Json(SourceForm form) => form.ToConfig().GetRawText();
 
     [Fact]
-    public void An_rss_feed_maps_address_keywords_and_interval_to_its_config()
+    public async Task An_rss_feed_maps_address_keywords_and_interval_to_its_config()
     {
         var form = new SourceForm { Kind = "rss", Name = "Wessex News" };
         var fields = Render(form);
 
-        Type(fields, "#source-url", "https://example.org/news.rss");
-        Type(fields, "#source-keywords", "flood, River Wey , #A34");
-        Type(fields, "#source-poll", "300");
+        await TypeAsync(fields, "#source-url", "https://example.org/news.rss");
+        await TypeAsync(fields, "#source-keywords", "flood, River Wey , #A34");
+        await TypeAsync(fields, "#source-poll", "300");
 
-        fields.WaitForAssertion(() => Assert.Equal("""{"url":"https://example.org/news.rss","keywords":["flood","River Wey","#A34"],"pollIntervalSeconds":300}""", Json(form)));
+        await fields.WaitForAssertionAsync(() => Assert.Equal("""{"url":"https://example.org/news.rss","keywords":["flood","River Wey","#A34"],"pollIntervalSeconds":300}""", Json(form)));
     }
 
     [Fact]
@@ -50,43 +50,43 @@ public sealed class SourceFormFieldsTests : ComponentTest
     }
 
     [Fact]
-    public void X_rules_are_added_typed_and_mapped_with_the_credential_name()
+    public async Task X_rules_are_added_typed_and_mapped_with_the_credential_name()
     {
         var form = new SourceForm { Kind = "x" };
         var fields = Render(form);
 
-        Type(fields, "#source-secret", "X:BearerToken");
-        Type(fields, "#source-rule-value-0", "flood -is:retweet");
-        Type(fields, "#source-rule-tag-0", "flood");
+        await TypeAsync(fields, "#source-secret", "X:BearerToken");
+        await TypeAsync(fields, "#source-rule-value-0", "flood -is:retweet");
+        await TypeAsync(fields, "#source-rule-tag-0", "flood");
         fields.Find("[data-testid=add-rule] button, button[data-testid=add-rule]").Click();
-        Type(fields, "#source-rule-value-1", "A38 closed");
+        await TypeAsync(fields, "#source-rule-value-1", "A38 closed");
 
-        fields.WaitForAssertion(() => Assert.Equal("""{"tokenSecret":"X:BearerToken","rules":[{"value":"flood -is:retweet","tag":"flood"},{"value":"A38 closed","tag":null}],"backfill":false}""", Json(form)));
+        await fields.WaitForAssertionAsync(() => Assert.Equal("""{"tokenSecret":"X:BearerToken","rules":[{"value":"flood -is:retweet","tag":"flood"},{"value":"A38 closed","tag":null}],"backfill":false}""", Json(form)));
         Assert.Contains("Configured on the server.", fields.Markup, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Mastodon_and_bluesky_and_replay_fields_map_to_their_keys()
+    public async Task Mastodon_and_bluesky_and_replay_fields_map_to_their_keys()
     {
         var mastodon = new SourceForm { Kind = "mastodon" };
         var fields = Render(mastodon);
-        Type(fields, "#source-instance", "https://mastodon.social/");
-        Type(fields, "#source-secret", "Mastodon:Token");
-        Type(fields, "#source-hashtag", "flood");
-        fields.WaitForAssertion(() => Assert.Equal("""{"instance":"https://mastodon.social/","tokenSecret":"Mastodon:Token","stream":"hashtag","hashtag":"flood"}""", Json(mastodon)));
+        await TypeAsync(fields, "#source-instance", "https://mastodon.social/");
+        await TypeAsync(fields, "#source-secret", "Mastodon:Token");
+        await TypeAsync(fields, "#source-hashtag", "flood");
+        await fields.WaitForAssertionAsync(() => Assert.Equal("""{"instance":"https://mastodon.social/","tokenSecret":"Mastodon:Token","stream":"hashtag","hashtag":"flood"}""", Json(mastodon)));
         Assert.Contains("Not configured on the server yet.", fields.Markup, StringComparison.Ordinal);
 
         var bluesky = new SourceForm { Kind = "bluesky" };
         fields = Render(bluesky);
-        Type(fields, "#source-keywords", "flood");
-        Type(fields, "#source-rewind", "10");
-        fields.WaitForAssertion(() => Assert.Equal("""{"keywords":["flood"],"rewindSeconds":10}""", Json(bluesky)));
+        await TypeAsync(fields, "#source-keywords", "flood");
+        await TypeAsync(fields, "#source-rewind", "10");
+        await fields.WaitForAssertionAsync(() => Assert.Equal("""{"keywords":["flood"],"rewindSeconds":10}""", Json(bluesky)));
 
         var replay = new SourceForm { Kind = "replay", Format = "post.jsonl" };
         fields = Render(replay);
-        Type(fields, "#source-file", "/data/drill.jsonl");
-        Type(fields, "#source-speed", "60");
-        fields.WaitForAssertion(() => Assert.Equal("""{"file":"/data/drill.jsonl","format":"post.jsonl","speed":60}""", Json(replay)));
+        await TypeAsync(fields, "#source-file", "/data/drill.jsonl");
+        await TypeAsync(fields, "#source-speed", "60");
+        await fields.WaitForAssertionAsync(() => Assert.Equal("""{"file":"/data/drill.jsonl","format":"post.jsonl","speed":60}""", Json(replay)));
     }
 
     [Fact]
