@@ -5,7 +5,7 @@ using Microsoft.Playwright;
 namespace CrisisDesk.EndToEndTests;
 
 /// <summary>A newcomer's first minutes: sign in, open the drill, watch posts arrive live in two browsers.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
 {
     private const int DrillPosts = 238;
@@ -22,6 +22,10 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
     {
         var admin = await NewPageAsync();
         await admin.SignInAsync("admin", AdminPassword);
+        // The drill is held while the two people get their pages open (it replays in about 30 s, which a loaded machine
+        // can spend on the setting up alone), then goes on: what is tested is what arrives while they watch.
+        var drill = await DrillSourceAsync(admin);
+        await SetDrillRunningAsync(admin, drill, running: false);
 
         // The admin adds a viewer through the Users page, who then watches from a second browser.
         await admin.AddUserAsync("duty.officer", "Duty Officer", "Viewer", "duty-officer-password");
@@ -41,6 +45,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         var viewerFirst = await viewer.FeedTotalAsync();
         Assert.True(first < DrillPosts && viewerFirst < DrillPosts,
             $"the drill should still be replaying while both war rooms are open, but they show {first} and {viewerFirst} of {DrillPosts} posts");
+        await SetDrillRunningAsync(admin, drill, running: true);
 
         // New posts appear in both open pages: no reload, no navigation.
         await admin.FeedTotalEventuallyAsync(total => total > first, "the feed total to grow without a reload");
@@ -287,5 +292,20 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
 
         await page.GetByRole(AriaRole.Alert).WaitForAsync();
         Assert.Contains("do not match", await page.GetByRole(AriaRole.Alert).InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The drill incident's one source (the replay), by the same HTTP API a script would use.</summary>
+    private static async Task<int> DrillSourceAsync(IPage admin)
+    {
+        var response = await admin.Context.APIRequest.GetAsync("/api/incidents/1/sources");
+        Assert.True(response.Ok, $"listing the drill's sources answered {response.Status}");
+        using var sources = System.Text.Json.JsonDocument.Parse(await response.TextAsync());
+        return sources.RootElement.EnumerateArray().Single().GetProperty("id").GetInt32();
+    }
+
+    private static async Task SetDrillRunningAsync(IPage admin, int sourceId, bool running)
+    {
+        var response = await admin.Context.APIRequest.PostAsync($"/api/incidents/1/sources/{sourceId}/{(running ? "start" : "stop")}", new() { Headers = PageActions.ScriptHeaders });
+        Assert.True(response.Ok, $"{(running ? "starting" : "stopping")} the drill answered {response.Status}: {await response.TextAsync()}");
     }
 }
