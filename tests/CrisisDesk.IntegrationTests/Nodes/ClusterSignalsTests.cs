@@ -31,7 +31,7 @@ public sealed class ClusterSignalsTests(TestDatabase database) : IClassFixture<T
         foreach (var node in new[] { a, b })
         {
             var listener = node.Services.GetRequiredService<ClusterListener>();
-            await WaitUntilAsync(() => listener.Connects >= 1, "a node's listener to start");
+            await Eventually.WaitUntilAsync(() => listener.Connects >= 1, "a node's listener to start", Patience);
         }
         return (a, b);
     }
@@ -41,17 +41,6 @@ public sealed class ClusterSignalsTests(TestDatabase database) : IClassFixture<T
     {
         await using var connection = await database.DataSource.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES (@name) RETURNING id", new { name });
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Waited {Patience} for {what}.");
-            await Task.Delay(20);
-        }
     }
 
     private static NotificationTrigger Trigger(int incidentId, string key) => new(NotificationKinds.Source, incidentId, key,
@@ -83,7 +72,7 @@ public sealed class ClusterSignalsTests(TestDatabase database) : IClassFixture<T
 
         // Read on node B: node A's bell moves.
         Assert.True(await inboxB.MarkReadAsync(Admin, null) >= 1);
-        await WaitUntilAsync(() => Volatile.Read(ref firedOnA) >= 2, "node A's bell to hear of the read on node B");
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref firedOnA) >= 2, "node A's bell to hear of the read on node B", Patience);
         Assert.Equal(0, await a.Services.GetRequiredService<NotificationInbox>().UnreadCountAsync(Admin));
     }
 
@@ -111,7 +100,7 @@ public sealed class ClusterSignalsTests(TestDatabase database) : IClassFixture<T
             await signals.AnnounceInboxAsync(connection, transaction, [CrisisDeskFactory.AdminUser], CancellationToken.None);
             await transaction.CommitAsync();
         }
-        await WaitUntilAsync(() => Volatile.Read(ref firedOnB) >= 1, "the committed announcement");
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref firedOnB) >= 1, "the committed announcement", Patience);
         await Task.Delay(300);
         Assert.Equal(1, Volatile.Read(ref firedOnB));
         Assert.True(incidentId > 0);
@@ -136,7 +125,7 @@ public sealed class ClusterSignalsTests(TestDatabase database) : IClassFixture<T
             "alice moved rumour 3 to Investigating");
         feedA.Publish(action);
 
-        await WaitUntilAsync(() => !onB.IsEmpty, "node B to hear of node A's action");
+        await Eventually.WaitUntilAsync(() => !onB.IsEmpty, "node B to hear of node A's action", Patience);
         await Task.Delay(500);
         var received = Assert.Single(onB);
         Assert.Equal(action.Action, received.Action);
@@ -162,17 +151,17 @@ public sealed class ClusterSignalsTests(TestDatabase database) : IClassFixture<T
         {
             var cut = await connection.ExecuteScalarAsync<int>("""
                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN crisisdesk%'
-                """);
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = @name
+                """, new { name = ClusterListener.ApplicationName });
             Assert.Equal(2, cut); // both nodes' listeners
         }
 
-        await WaitUntilAsync(() => listenerB.Connects >= 2 && Volatile.Read(ref firedOnB) >= 1, "node B's listener to come back and refresh its inboxes");
+        await Eventually.WaitUntilAsync(() => listenerB.Connects >= 2 && Volatile.Read(ref firedOnB) >= 1, "node B's listener to come back and refresh its inboxes", Patience);
         // And it hears the other node again.
         var incidentId = await IncidentAsync("After the cut");
         var before = Volatile.Read(ref firedOnB);
         var watcherA = a.Services.GetServices<IHostedService>().OfType<SignalWatcher>().Single();
         await watcherA.RaiseAsync(Trigger(incidentId, $"cluster-cut:{Guid.NewGuid():N}"), CancellationToken.None);
-        await WaitUntilAsync(() => Volatile.Read(ref firedOnB) > before, "node B to hear node A after reconnecting");
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref firedOnB) > before, "node B to hear node A after reconnecting", Patience);
     }
 }

@@ -48,20 +48,9 @@ public sealed class SessionRevocationTests(TestDatabase database, ITestOutputHel
         foreach (var node in new[] { a, b })
         {
             var listener = node.Services.GetRequiredService<ClusterListener>();
-            await WaitUntilAsync(() => listener.Connects >= 1, "a node's listener to start");
+            await Eventually.WaitUntilAsync(() => listener.Connects >= 1, "a node's listener to start", Patience);
         }
         return (a, b);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Waited {Patience} for {what}.");
-            await Task.Delay(20);
-        }
     }
 
     private static HttpClient Client(NodeFactory node)
@@ -190,7 +179,7 @@ public sealed class SessionRevocationTests(TestDatabase database, ITestOutputHel
             await transaction.CommitAsync();
         }
 
-        await WaitUntilAsync(() => Volatile.Read(ref toldB) >= 1, "node B to hear of the committed revocation");
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref toldB) >= 1, "node B to hear of the committed revocation", Patience);
         await Task.Delay(300);
         Assert.Equal(1, Volatile.Read(ref toldB));
         // Node A's listener skipped its own message (the revoking node forgets by itself after its commit).
@@ -218,13 +207,13 @@ public sealed class SessionRevocationTests(TestDatabase database, ITestOutputHel
         {
             var cut = await connection.ExecuteScalarAsync<int>("""
                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN crisisdesk%'
-                """);
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = @name
+                """, new { name = ClusterListener.ApplicationName });
             Assert.Equal(2, cut); // both nodes' listeners
         }
         var cutAt = Stopwatch.StartNew();
 
-        await WaitUntilAsync(() => listenerB.Connects >= 2, "node B's listener to come back");
+        await Eventually.WaitUntilAsync(() => listenerB.Connects >= 2, "node B's listener to come back", Patience);
         Assert.Equal(HttpStatusCode.Unauthorized, await GetWithCookieAsync(b, cookie));
         Assert.True(await signedOut.WaitAsync(Patience));
         output.WriteLine($"open page signed out {cutAt.Elapsed.TotalMilliseconds:F0} ms after the cut");

@@ -176,6 +176,12 @@ public sealed class ClusterListener(
     /// <summary>How long the connection may sit silent before a query checks that it is still there.</summary>
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The connection's application_name, so that an operator (and the tests that cut it) can tell it in
+    /// pg_stat_activity whatever it ran last: LISTEN, or the keep-alive's query.
+    /// </summary>
+    public const string ApplicationName = "crisisdesk cluster listener";
+
     private int _connects;
 
     /// <summary>How many times it has started listening (the first time counts 1): for the tests and health.</summary>
@@ -190,7 +196,7 @@ public sealed class ClusterListener(
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
                 await connection.ExecuteAsync(
-                    $"LISTEN {ClusterSignals.InboxChannel}; LISTEN {ClusterSignals.ActivityChannel}; LISTEN {ClusterSignals.SessionsChannel}");
+                    $"SET application_name = '{ApplicationName}'; LISTEN {ClusterSignals.InboxChannel}; LISTEN {ClusterSignals.ActivityChannel}; LISTEN {ClusterSignals.SessionsChannel}");
                 failures = 0;
                 // Until now this node was not listening (a gap, or the start, when it may already have served requests):
                 // a revocation made meanwhile was not heard, so nothing it remembers of sessions can be trusted.
