@@ -22,13 +22,6 @@ public sealed class FeedByPlaceTests(TestDatabase database) : IClassFixture<Test
     private const string LShape = "44.1,6.1 44.45,6.1 44.45,6.25 44.25,6.25 44.25,6.45 44.1,6.45 44.1,6.1";
     private const string Circle = "44.8,6.8 5";
 
-    private static Post Tweet(string id, double lat, double lon)
-    {
-        var point = FormattableString.Invariant($"[{lon},{lat}]");
-        var json = $$$"""{"id_str":"{{{id}}}","created_at":"Tue Mar 24 10:00:00 +0000 2015","text":"Seen at {{{id}}}","user":{"screen_name":"u{{{id}}}"},"coordinates":{"type":"Point","coordinates":{{{point}}}}}""";
-        return Assert.IsType<Post>(new XV1TweetFormat().Normalise(Encoding.UTF8.GetBytes(json)).Post);
-    }
-
     [Fact]
     public async Task The_database_and_the_code_agree_on_what_lies_in_an_area_point_by_point()
     {
@@ -71,12 +64,12 @@ public sealed class FeedByPlaceTests(TestDatabase database) : IClassFixture<Test
         }
         var posts = new List<Post>
         {
-            Tweet("in-l", 44.2, 6.2),
-            Tweet("notch", 44.35, 6.35),        // in the area's box, outside its shape
-            Tweet("in-circle", 44.81, 6.79),
-            Tweet("far", 48.85, 2.35),
-            Tweet("east-of-dateline", -17.7, 178.4),
-            Tweet("west-of-dateline", -13.8, -171.8),
+            TestPosts.LocatedTweet("in-l", 44.2, 6.2),
+            TestPosts.LocatedTweet("notch", 44.35, 6.35),        // in the area's box, outside its shape
+            TestPosts.LocatedTweet("in-circle", 44.81, 6.79),
+            TestPosts.LocatedTweet("far", 48.85, 2.35),
+            TestPosts.LocatedTweet("east-of-dateline", -17.7, 178.4),
+            TestPosts.LocatedTweet("west-of-dateline", -13.8, -171.8),
             new() { Platform = "mastodon", ExternalId = "unlocated", CreatedAt = DateTimeOffset.UtcNow, Text = "No place" },
         };
         await new PostWriter(database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, posts, [], null, null));

@@ -18,18 +18,12 @@ namespace CrisisDesk.IntegrationTests.Map;
 /// </summary>
 public sealed class MapPointsEndpointTests(CrisisDeskFactory app) : IClassFixture<CrisisDeskFactory>
 {
-    private static Post Tweet(string id, double lat, double lon)
-    {
-        var point = FormattableString.Invariant($"[{lon},{lat}]");
-        var json = $$$"""{"id_str":"{{{id}}}","created_at":"Tue Mar 24 10:00:00 +0000 2015","text":"Seen at {{{id}}}","user":{"screen_name":"u{{{id}}}"},"coordinates":{"type":"Point","coordinates":{{{point}}}}}""";
-        return Assert.IsType<Post>(new XV1TweetFormat().Normalise(Encoding.UTF8.GetBytes(json)).Post);
-    }
 
     private async Task<int> IncidentWithLocatedPostsAsync(int located)
     {
         var (incidentId, sourceId) = await app.Database.NewIncidentAsync("Map points");
         var random = new Random(7);
-        var posts = Enumerable.Range(0, located).Select(i => Tweet($"p{i}", 40 + random.NextDouble() * 10, -3 + random.NextDouble() * 10)).ToList();
+        var posts = Enumerable.Range(0, located).Select(i => TestPosts.LocatedTweet($"p{i}", 40 + random.NextDouble() * 10, -3 + random.NextDouble() * 10)).ToList();
         posts.Add(new Post { Platform = "mastodon", ExternalId = "unlocated", CreatedAt = DateTimeOffset.UtcNow, Text = "No place" });
         await new PostWriter(app.Database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, posts, [], null, null));
         return incidentId;

@@ -35,7 +35,7 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
             ["CrisisDesk:Nodes:SweepSeconds"] = "0",
         }).Start();
         var subscriber = web.Services.GetRequiredService<FeedFollower>();
-        await WaitUntilAsync(() => subscriber.Connects == 1, "the web node connected to the hub");
+        await Eventually.WaitUntilAsync(() => subscriber.Connects == 1, "the web node connected to the hub", Patience);
 
         var received = new ConcurrentQueue<long>();
         using var watch = web.Services.GetRequiredService<LiveFeed>().Subscribe(incidentId, update =>
@@ -48,21 +48,21 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
 
         // Pushed live: the first 300 posts.
         await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 300)), null), CancellationToken.None);
-        await WaitUntilAsync(() => received.Count >= 300, "the first posts reached the web node");
+        await Eventually.WaitUntilAsync(() => received.Count >= 300, "the first posts reached the web node", Patience);
 
         // The hub drops; 500 more posts are committed while the web node cannot reach it.
         proxy.Cut();
-        await WaitUntilAsync(() => subscriber.State != HubConnectionState.Connected, "the web node noticed the drop");
+        await Eventually.WaitUntilAsync(() => subscriber.State != HubConnectionState.Connected, "the web node noticed the drop", Patience);
         await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 800)), "300"), CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(300, received.Count);
 
         // Back: it reconnects by itself and reads what it missed from PostgreSQL, then receives live again.
         proxy.Resume();
-        await WaitUntilAsync(() => subscriber.Connects == 2, "the web node reconnected");
-        await WaitUntilAsync(() => received.Count >= 800, "the missed posts reached the web node");
+        await Eventually.WaitUntilAsync(() => subscriber.Connects == 2, "the web node reconnected", Patience);
+        await Eventually.WaitUntilAsync(() => received.Count >= 800, "the missed posts reached the web node", Patience);
         await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 1000)), "800"), CancellationToken.None);
-        await WaitUntilAsync(() => received.Count >= 1000, "the posts after the reconnect reached the web node");
+        await Eventually.WaitUntilAsync(() => received.Count >= 1000, "the posts after the reconnect reached the web node", Patience);
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         var stored = await AssertReceivedExactlyWhatIsStoredAsync(incidentId, received, expected: 1000);
@@ -89,7 +89,7 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
 
         // Written by a pipeline that is not the followed node's (as another ingest node's would be): no push reaches the web node.
         await new CrisisDesk.Data.Posts.PostWriter(database.DataSource).WriteAsync(TestIncidents.Batch(incidentId, sourceId, "elsewhere", 25, DateTimeOffset.UtcNow));
-        await WaitUntilAsync(() => received.Count >= 25, "the sweep read the other node's posts");
+        await Eventually.WaitUntilAsync(() => received.Count >= 25, "the sweep read the other node's posts", Patience);
         await Task.Delay(TimeSpan.FromSeconds(2.5));
 
         await AssertReceivedExactlyWhatIsStoredAsync(incidentId, received, expected: 25);
@@ -114,7 +114,7 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
             ["CrisisDesk:Nodes:SweepSeconds"] = "0",
         }).Start();
         var follower = web.Services.GetRequiredService<FeedFollower>();
-        await WaitUntilAsync(() => follower.Connects == 1, "the web node followed the first hub");
+        await Eventually.WaitUntilAsync(() => follower.Connects == 1, "the web node followed the first hub", Patience);
         Assert.Equal(proxy.Address.Port, follower.FollowedUrl.Port);
         var received = new ConcurrentQueue<long>();
         using var watch = web.Services.GetRequiredService<LiveFeed>().Subscribe(incidentId, update =>
@@ -126,16 +126,16 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
 
         // The source runs on the first node, then (its node dead) on the second, from the same cursor.
         await first.Services.GetRequiredService<IngestPipeline>().RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 300)), null), CancellationToken.None);
-        await WaitUntilAsync(() => received.Count >= 300, "the first posts reached the web node");
+        await Eventually.WaitUntilAsync(() => received.Count >= 300, "the first posts reached the web node", Patience);
         proxy.Cut();
         var pipeline = second.Services.GetRequiredService<IngestPipeline>();
         await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 800)), "300"), CancellationToken.None);
-        await WaitUntilAsync(() => follower.Connects == 2, "the web node followed the second hub");
+        await Eventually.WaitUntilAsync(() => follower.Connects == 2, "the web node followed the second hub", Patience);
         Assert.Equal(second.Address.Port, follower.FollowedUrl.Port);
-        await WaitUntilAsync(() => received.Count >= 800, "the posts committed during the loss reached the web node");
+        await Eventually.WaitUntilAsync(() => received.Count >= 800, "the posts committed during the loss reached the web node", Patience);
         // And live again, pushed by the second hub.
         await pipeline.RunAsync(new SourceRun(sourceId, incidentId, new ListSource(Lines(1, 1000)), "800"), CancellationToken.None);
-        await WaitUntilAsync(() => received.Count >= 1000, "the posts after the failover reached the web node");
+        await Eventually.WaitUntilAsync(() => received.Count >= 1000, "the posts after the failover reached the web node", Patience);
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         await AssertReceivedExactlyWhatIsStoredAsync(incidentId, received, expected: 1000);
@@ -160,14 +160,4 @@ public sealed class FeedHubTests(TestDatabase database) : IClassFixture<TestData
             Text = $"Water over the road at junction {n}",
         })), n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var patience = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            if (patience.IsCancellationRequested)
-                Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
 }

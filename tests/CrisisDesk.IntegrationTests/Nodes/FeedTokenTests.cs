@@ -56,7 +56,7 @@ public sealed class FeedTokenTests(TestDatabase database) : IClassFixture<TestDa
         var pipeline = node.Services.GetRequiredService<IngestPipeline>();
         await pipeline.RunAsync(new SourceRun(sourceB, incidentB, new ListSource(Lines("b", 40)), null), CancellationToken.None);
         await pipeline.RunAsync(new SourceRun(sourceA, incidentA, new ListSource(Lines("a", 30)), null), CancellationToken.None);
-        await WaitUntilAsync(() => everything.Sum(b => b.Posts.Count) >= 70 && received.Sum(b => b.Posts.Count) >= 30, "the batches went out");
+        await Eventually.WaitUntilAsync(() => everything.Sum(b => b.Posts.Count) >= 70 && received.Sum(b => b.Posts.Count) >= 30, "the batches went out", TimeSpan.FromSeconds(60));
 
         Assert.All(received, batch => Assert.Equal(incidentA, batch.IncidentId));
         Assert.All(received.SelectMany(b => b.Posts), post => Assert.Equal(incidentA, post.IncidentId));
@@ -71,7 +71,7 @@ public sealed class FeedTokenTests(TestDatabase database) : IClassFixture<TestDa
         var cut = await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(10)));
         Assert.Same(closed.Task, cut);
         await pipeline.RunAsync(new SourceRun(sourceA, incidentA, new ListSource(Lines("a", 45)), "30"), CancellationToken.None);
-        await WaitUntilAsync(() => everything.Sum(b => b.Posts.Count) >= 85, "the later batch went out");
+        await Eventually.WaitUntilAsync(() => everything.Sum(b => b.Posts.Count) >= 85, "the later batch went out", TimeSpan.FromSeconds(60));
         Assert.Equal(30, received.Sum(b => b.Posts.Count));
         var again = await Assert.ThrowsAsync<HttpRequestException>(async () => await ConnectAsync(node, created.Token, received));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, again.StatusCode);
@@ -130,14 +130,4 @@ public sealed class FeedTokenTests(TestDatabase database) : IClassFixture<TestDa
             Text = $"Incident {prefix} report {n}",
         })), n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -145,7 +145,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
         var versions = (await connection.QueryAsync<(string Version, bool Original)>(
             "SELECT version, original FROM post_versions WHERE post_id = @Id ORDER BY version_at", new { post.Id })).ToList();
         Assert.Equal([(VersionOf(4), false), (VersionOf(6), false)], versions);
-        await WaitUntilAsync(() => announced.Any(u => u.Posts.Any(p => p.Id == post.Id)));
+        await Eventually.WaitUntilAsync(() => announced.Any(u => u.Posts.Any(p => p.Id == post.Id)), "the edited post was announced");
         Assert.DoesNotContain(announced, u => u.Changes.Count > 0);
     }
 
@@ -168,7 +168,7 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
 
         await using var connection = await database.DataSource.OpenConnectionAsync();
         var ids = (await connection.QueryAsync<long>("SELECT id FROM posts WHERE incident_id = @incidentId ORDER BY external_id", new { incidentId })).ToList();
-        await WaitUntilAsync(() => changes.Count >= 2);
+        await Eventually.WaitUntilAsync(() => changes.Count >= 2, "both changes were announced");
         Assert.Equal([(ids[0], PostChangeKind.Edited, (string?)VersionOf(1)), (ids[1], PostChangeKind.Deleted, null)],
             changes.Select(c => (c.PostId, c.Kind, c.Version)).OrderBy(c => c.PostId));
     }
@@ -338,10 +338,4 @@ public sealed class EditsAndDeletionsTests(TestDatabase database) : IClassFixtur
         return (pipeline, monitor, writer, feed);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-            await Task.Delay(20, guard.Token);
-    }
 }
