@@ -21,9 +21,11 @@ public static class DecisionOffsets
     /// </summary>
     public static float[] TuneInformative(IReadOnlyList<Scored> rows)
     {
-        const int informative = (int)Informativeness.RelatedInformative;
-        // Informative when its log-probability plus o beats both others (Predict keeps the earlier class on a tie).
-        var margins = rows.Select(r => r.LogProbabilities[informative] - Math.Max(r.LogProbabilities[0], r.LogProbabilities[1])).ToArray();
+        // Informative is the model's last class (of three, or of two when it learns informative against not); it is
+        // decided when its log-probability plus o beats every other's (Predict keeps the earlier class on a tie).
+        var classes = rows.Count == 0 ? 3 : rows[0].LogProbabilities.Length;
+        var informative = classes - 1;
+        var margins = rows.Select(r => r.LogProbabilities[informative] - r.LogProbabilities[..informative].Max()).ToArray();
         var best = 0f;
         var bestF1 = double.MinValue;
         foreach (var o in Grid())
@@ -35,7 +37,7 @@ public static class DecisionOffsets
             if (f1 > bestF1 + 1e-12 || (Math.Abs(f1 - bestF1) <= 1e-12 && Math.Abs(o) < Math.Abs(best)))
                 (best, bestF1) = (o, f1);
         }
-        var offsets = new float[3];
+        var offsets = new float[classes];
         offsets[informative] = best;
         return offsets;
     }

@@ -17,20 +17,25 @@ namespace CrisisDesk.Training;
 /// events (train on the others, predict the group): the held-out event is never seen while choosing them.
 /// </param>
 /// <param name="Iterations">SDCA's most passes over the data.</param>
+/// <param name="BinaryInformative">The informativeness model learns informative against not (two classes), not CrisisLexT26's three.</param>
 public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced, float L2 = 1e-4f, float? TypeL2 = null, int InnerFolds = 0,
-    int Iterations = 30)
+    int Iterations = 30, bool BinaryInformative = false)
 {
+    public int InformativenessClasses => BinaryInformative ? 2 : 3;
+
     public const float DefaultL2 = 1e-4f; // the default of the parameter above
 
     public string Name => $"{Featurizer} {(Trainer == "sdca" ? "SDCA maxent" : "L-BFGS maxent")}{(Balanced ? ", balanced" : "")}"
         + (L2 == DefaultL2 && TypeL2 is null ? "" : FormattableString.Invariant($", L2 {L2:0.#####}"))
         + (TypeL2 is { } t ? FormattableString.Invariant($" (types {t:0.#####})") : "")
         + (Iterations != 30 ? $", {Iterations} SDCA passes" : "")
+        + (BinaryInformative ? ", informative against not" : "")
         + (InnerFolds > 0 ? $", offsets tuned ({InnerFolds} inner folds)" : "");
 
     /// <summary>The same but for the L2 of each task: the two models are trained apart, on the same features.</summary>
     public bool SameButRegularisation(Candidate other) =>
-        Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced && InnerFolds == other.InnerFolds && Iterations == other.Iterations;
+        Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced && InnerFolds == other.InnerFolds && Iterations == other.Iterations
+        && BinaryInformative == other.BinaryInformative;
 
     public float L2For(bool types) => types ? TypeL2 ?? L2 : L2;
 }

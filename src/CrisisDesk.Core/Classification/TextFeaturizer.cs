@@ -11,13 +11,22 @@ namespace CrisisDesk.Core.Classification;
 /// Also: Latin letters without their accents, runs of one letter squashed to two ("sooo" → "soo"), a retweet's "RT" one
 /// token, and each hashtag a feature of its own beside its word, with its CamelCase parts as words ("#PrayForBoston").
 /// </param>
-public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int CharMin = 3, int CharMax = 5, bool Normalise = false)
+/// <param name="WordShare">
+/// 0: one L2 normalisation over all features. Otherwise the word features (words, pairs, hashtags) and the character
+/// n-grams are normalised apart, the words' block to a squared length of this share and the characters' to the rest: a
+/// tweet has ten or twenty times more character n-grams than words, which otherwise drown the words' weight.
+/// </param>
+public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int CharMin = 3, int CharMax = 5, bool Normalise = false, float WordShare = 0)
 {
     public int Dimension => 1 << Bits;
 
-    /// <summary>A short name for reports: <c>w2+c3-5/2^18</c>, <c>+norm</c> when normalised.</summary>
+    /// <summary>Whether words and character n-grams are normalised apart (<see cref="WordShare"/>).</summary>
+    public bool SplitsBlocks => WordShare > 0 && CharMin > 0;
+
+    /// <summary>A short name for reports: <c>w2+c3-5/2^18</c>, <c>+norm</c> when normalised, <c>,words 0.5</c> for the word share.</summary>
     public override string ToString() =>
-        $"w{WordNgrams}{(CharMin > 0 ? $"+c{CharMin}-{CharMax}" : "")}{(Normalise ? "+norm" : "")}/2^{Bits}";
+        $"w{WordNgrams}{(CharMin > 0 ? $"+c{CharMin}-{CharMax}" : "")}{(Normalise ? "+norm" : "")}/2^{Bits}"
+        + (SplitsBlocks ? FormattableString.Invariant($" (words {WordShare:0.##} of the norm)") : "");
 }
 
 /// <summary>A sparse feature vector: indices ascending and distinct, values L2-normalised. Reused between posts.</summary>
@@ -84,6 +93,10 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     private int[] _wordLengths = new int[64];
     private int _wordCount;
     private int[] _hashes = new int[512];
+    // The character n-grams' buckets, when they are normalised apart from the words' (FeaturizerOptions.WordShare).
+    private int[] _charHashes = new int[512];
+    private readonly FeatureVector _wordBlock = new();
+    private readonly FeatureVector _charBlock = new();
     // Features beyond the words' own (hashtags and their parts, when normalising), hashed before masking.
     private uint[] _extra = new uint[16];
     private int _extraCount;
@@ -105,44 +118,77 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     {
         Tokenise(text);
         var n = 0;
+        var nc = 0;
+        var split = options.SplitsBlocks;
         var mask = (uint)(options.Dimension - 1);
         for (var i = 0; i < _wordCount; i++)
         {
             var word = Word(i);
-            Add(ref n, Mix(Hash(WordSeed, word)) & mask);
+            Add(ref _hashes, ref n, Mix(Hash(WordSeed, word)) & mask);
             if (options.WordNgrams >= 2 && i + 1 < _wordCount)
-                Add(ref n, Mix(Hash(Hash(BigramSeed, word) ^ 0x9E3779B9, Word(i + 1))) & mask);
+                Add(ref _hashes, ref n, Mix(Hash(Hash(BigramSeed, word) ^ 0x9E3779B9, Word(i + 1))) & mask);
             if (options.CharMin > 0 && word[0] != '_')
-                AddCharNgrams(ref n, i, mask);
+            {
+                if (split)
+                    AddCharNgrams(ref _charHashes, ref nc, i, mask);
+                else
+                    AddCharNgrams(ref _hashes, ref n, i, mask);
+            }
         }
         for (var i = 0; i < _extraCount; i++)
-            Add(ref n, Mix(_extra[i]) & mask);
-        Finish(n, vector);
+            Add(ref _hashes, ref n, Mix(_extra[i]) & mask);
+        if (!split)
+        {
+            Finish(_hashes, n, vector, 1);
+            return;
+        }
+        Finish(_hashes, n, _wordBlock, MathF.Sqrt(options.WordShare));
+        Finish(_charHashes, nc, _charBlock, MathF.Sqrt(1 - options.WordShare));
+        Merge(_wordBlock, _charBlock, vector);
+    }
+
+    /// <summary>The sum of two sparse vectors (indices ascending), a bucket both hold adding their values.</summary>
+    private static void Merge(FeatureVector a, FeatureVector b, FeatureVector into)
+    {
+        into.EnsureCapacity(a.Count + b.Count);
+        int i = 0, j = 0, n = 0;
+        while (i < a.Count || j < b.Count)
+        {
+            if (j == b.Count || (i < a.Count && a.Indices[i] < b.Indices[j]))
+                (into.Indices[n], into.Values[n], i) = (a.Indices[i], a.Values[i], i + 1);
+            else if (i == a.Count || b.Indices[j] < a.Indices[i])
+                (into.Indices[n], into.Values[n], j) = (b.Indices[j], b.Values[j], j + 1);
+            else
+                (into.Indices[n], into.Values[n], i, j) = (a.Indices[i], a.Values[i] + b.Values[j], i + 1, j + 1);
+            n++;
+        }
+        into.Count = n;
     }
 
     private ReadOnlySpan<char> Word(int i) => _chars.AsSpan(_wordStarts[i], _wordLengths[i]);
 
-    private void AddCharNgrams(ref int n, int word, uint mask)
+    private void AddCharNgrams(ref int[] hashes, ref int n, int word, uint mask)
     {
         // The word with its boundary marks, so that prefixes and suffixes are features of their own.
         var padded = _chars.AsSpan(_wordStarts[word] - 1, _wordLengths[word] + 2);
         for (var length = options.CharMin; length <= options.CharMax; length++)
         {
             for (var start = 0; start + length <= padded.Length; start++)
-                Add(ref n, Mix(Hash(CharSeed + (uint)length, padded.Slice(start, length))) & mask);
+                Add(ref hashes, ref n, Mix(Hash(CharSeed + (uint)length, padded.Slice(start, length))) & mask);
         }
     }
 
-    private void Add(ref int n, uint bucket)
+    private static void Add(ref int[] hashes, ref int n, uint bucket)
     {
-        if (n == _hashes.Length)
-            Array.Resize(ref _hashes, n * 2);
-        _hashes[n++] = (int)bucket;
+        if (n == hashes.Length)
+            Array.Resize(ref hashes, n * 2);
+        hashes[n++] = (int)bucket;
     }
 
-    private void Finish(int n, FeatureVector vector)
+    /// <summary>Counts the buckets, weights each log(1 + count) and scales the vector to length <paramref name="length"/>.</summary>
+    private static void Finish(int[] buffer, int n, FeatureVector vector, float length)
     {
-        var hashes = _hashes.AsSpan(0, n);
+        var hashes = buffer.AsSpan(0, n);
         hashes.Sort();
         vector.EnsureCapacity(n);
         var count = 0;
@@ -163,7 +209,7 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
         vector.Count = count;
         if (sumSquares > 0)
         {
-            var scale = (float)(1 / Math.Sqrt(sumSquares));
+            var scale = (float)(length / Math.Sqrt(sumSquares));
             for (var i = 0; i < count; i++)
                 vector.Values[i] *= scale;
         }

@@ -11,10 +11,11 @@ namespace CrisisDesk.Ingest.Classification;
 /// <param name="Normalise">The featuriser's further normalisation (<see cref="FeaturizerOptions.Normalise"/>).</param>
 /// <param name="InformativenessOffsets">Added to the informativeness model's class scores before deciding: the threshold
 /// chosen in training (null: the likeliest class).</param>
+/// <param name="WordShare">The featuriser's share of the norm for word features (<see cref="FeaturizerOptions.WordShare"/>).</param>
 public sealed record ClassificationManifest(int Bits, int WordNgrams, int CharMin, int CharMax, string Trainer, int TrainingPosts, int Events,
-    bool Normalise = false, float[]? InformativenessOffsets = null)
+    bool Normalise = false, float[]? InformativenessOffsets = null, float WordShare = 0)
 {
-    public FeaturizerOptions Featurizer => new(Bits, WordNgrams, CharMin, CharMax, Normalise);
+    public FeaturizerOptions Featurizer => new(Bits, WordNgrams, CharMin, CharMax, Normalise, WordShare);
 }
 
 /// <summary>

@@ -78,6 +78,33 @@ public class TextFeaturizerTests
     }
 
     [Fact]
+    public void With_a_word_share_words_and_character_ngrams_are_normalised_apart()
+    {
+        const string text = "Roads closed near the river, roads flooded";
+        var words = new FeatureVector();
+        var chars = new FeatureVector();
+        var both = new FeatureVector();
+        new TextFeaturizer(new FeaturizerOptions(20, 2, 0, 0)).Extract(text, words);
+        // Character n-grams alone: the same text's features less its words' (no word is a trigram's bucket here).
+        var all = new FeatureVector();
+        new TextFeaturizer(new FeaturizerOptions(20, 2, 3, 4)).Extract(text, all);
+        new TextFeaturizer(new FeaturizerOptions(20, 2, 3, 4, WordShare: 0.36f)).Extract(text, both);
+
+        var wordBuckets = words.Indices.Take(words.Count).ToHashSet();
+        Assert.Equal(all.Indices.Take(all.Count), both.Indices.Take(both.Count));
+        double SquaredLength(Func<int, bool> keep) =>
+            Enumerable.Range(0, both.Count).Where(i => keep(both.Indices[i])).Sum(i => (double)both.Values[i] * both.Values[i]);
+        // The words' block has length sqrt(0.36) = 0.6 and keeps the proportions of the words' own vector.
+        Assert.Equal(0.36, SquaredLength(wordBuckets.Contains), 5);
+        Assert.Equal(0.64, SquaredLength(i => !wordBuckets.Contains(i)), 5);
+        var first = Array.IndexOf(both.Indices, words.Indices[0], 0, both.Count);
+        Assert.Equal(words.Values[0] * 0.6f, both.Values[first], 5);
+        // Without a share the character n-grams, many more, take most of the length.
+        var wordsInAll = Enumerable.Range(0, all.Count).Where(i => wordBuckets.Contains(all.Indices[i])).Sum(i => (double)all.Values[i] * all.Values[i]);
+        Assert.InRange(wordsInAll, 0.05, 0.3);
+    }
+
+    [Fact]
     public void Folded_tokens_longer_than_their_text_and_a_long_post_fit_the_reused_buffers()
     {
         var featurizer = new TextFeaturizer(new FeaturizerOptions());
