@@ -21,6 +21,35 @@ public readonly record struct CommandSpec(string Policy, string What, int? Incid
 /// </summary>
 public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer)
 {
+    /// <summary>Runs of one command that meet a concurrent change before it gives up (each run sees the newer row).</summary>
+    public const int ConcurrentChangeAttempts = 3;
+
+    /// <summary>
+    /// Runs a command whose rows are saved under their xmin token (<see cref="RunAsync{T}"/> or
+    /// <see cref="RunOnAsync{TRow, T}"/> inside <paramref name="run"/>), and runs it again from the start when its save
+    /// finds a row someone changed since it was read. The failed run rolled back whole; the next one reads the row as it
+    /// now is, so its checks answer as they did when the two queued on a row lock ("This alert is approved: …").
+    /// </summary>
+    /// <param name="givingUp">What the person hears after <see cref="ConcurrentChangeAttempts"/> runs each met a concurrent change.</param>
+    public static async Task<T> RunWithRetryAsync<T>(Func<Task<T>> run, Func<CommandException> givingUp)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await run();
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
+            {
+                // Rolled back whole; the next run reads the newer row.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                throw givingUp();
+            }
+        }
+    }
+
     public async Task<T> RunAsync<T>(ClaimsPrincipal user, CommandSpec spec, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
     {
         await authorizer.RequireAsync(user, spec.Policy, spec.What, spec.IncidentId, cancellationToken);
