@@ -53,12 +53,21 @@ public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> context
     public async Task<T> RunAsync<T>(ClaimsPrincipal user, CommandSpec spec, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
     {
         await authorizer.RequireAsync(user, spec.Policy, spec.What, spec.IncidentId, cancellationToken);
+        return await RunAsSystemAsync(user.ActorName(), change, cancellationToken);
+    }
+
+    /// <summary>
+    /// A command CrisisDesk runs on its own behalf (the drill opened at first run): no person to authorise, the actor
+    /// named by the caller; otherwise as <see cref="RunAsync{T}"/>.
+    /// </summary>
+    public async Task<T> RunAsSystemAsync<T>(string actor, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
+    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // A command that fails rolls back whole, so EF's automatic savepoint around each save (two more round trips)
         // buys nothing; a command that must survive a failed save turns it on for that save.
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var command = new CommandTransaction(db, transaction, user.ActorName(), cancellationToken);
+        var command = new CommandTransaction(db, transaction, actor, cancellationToken);
         var result = await change(command);
         if (command.Skipped)
             return result; // nothing changed, nothing to record: rolled back on dispose
