@@ -53,14 +53,15 @@ public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> context
     public async Task<T> RunAsync<T>(ClaimsPrincipal user, CommandSpec spec, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
     {
         await authorizer.RequireAsync(user, spec.Policy, spec.What, spec.IncidentId, cancellationToken);
-        return await RunAsSystemAsync(user.ActorName(), change, cancellationToken);
+        return await RunAsAsync(user.ActorName(), change, cancellationToken);
     }
 
     /// <summary>
-    /// A command CrisisDesk runs on its own behalf (the drill opened at first run): no person to authorise, the actor
-    /// named by the caller; otherwise as <see cref="RunAsync{T}"/>.
+    /// As <see cref="RunAsync{T}"/>, without authorising here: a command CrisisDesk runs on its own behalf (the drill
+    /// opened at first run), or one its caller authorised already because it had to read something before the
+    /// transaction (a source's change stops the source first).
     /// </summary>
-    public async Task<T> RunAsSystemAsync<T>(string actor, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
+    public async Task<T> RunAsAsync<T>(string actor, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // A command that fails rolls back whole, so EF's automatic savepoint around each save (two more round trips)

@@ -110,7 +110,7 @@ public sealed class IncidentCommands(IDbContextFactory<CrisisDeskDbContext> cont
 
     /// <summary>Opens a drill incident on behalf of the system at first run; the ingest host starts its source when it starts.</summary>
     internal async Task<int> CreateDrillAsync(string actor, CancellationToken cancellationToken) =>
-        (await commands.RunAsSystemAsync(actor, CreateDrillAsync, cancellationToken)).IncidentId;
+        (await commands.RunAsAsync(actor, CreateDrillAsync, cancellationToken)).IncidentId;
 
     private async Task<(int IncidentId, int SourceId)> CreateDrillAsync(CommandTransaction command)
     {

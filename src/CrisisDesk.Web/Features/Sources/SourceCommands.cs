@@ -219,7 +219,7 @@ public sealed class SourceCommands(
                 if (resetCursor)
                     source.Cursor = null;
                 return await command.RecordAsync(incidentId, new SourceChanged(sourceId, existing.Kind, name, existing.Name, newConfig, resetCursor, wasRunning));
-            }, cancellationToken);
+            }, cancellationToken, authorised: true);
         }
         finally
         {
@@ -292,17 +292,24 @@ public sealed class SourceCommands(
     /// read, tracked, in the command's transaction, changed and saved under its xmin token, its event appended; run again
     /// on the row as it now is when a concurrent write reached it first.
     /// </summary>
+    /// <param name="authorised">The caller authorised the command already (before a read it needed first): not again here.</param>
     private Task<T> OnSourceAsync<T>(ClaimsPrincipal user, string what, int incidentId, int sourceId,
-        Func<CommandTransaction, SourceForChange, Task<T>> change, CancellationToken cancellationToken) =>
-        CommandRunner.RunWithRetryAsync(() => commands.RunAsync(user, new CommandSpec(Policies.Admin, what, incidentId), async command =>
+        Func<CommandTransaction, SourceForChange, Task<T>> change, CancellationToken cancellationToken, bool authorised = false)
+    {
+        async Task<T> ChangeLoadedAsync(CommandTransaction command)
         {
             var loaded = await SourceForChangeQuery(command.Db, sourceId, incidentId, command.CancellationToken)
                 ?? throw new SourceNotFoundException($"Incident {incidentId} has no source {sourceId}.");
             if (loaded.Source.RemovedAt is not null)
                 throw new SourceConflictException($"Source {sourceId} was removed.");
             return await change(command, loaded);
-        }, cancellationToken),
-        () => new SourceConflictException($"Others changed source {sourceId} at the same moment, several times over: look at it again and retry."));
+        }
+
+        return CommandRunner.RunWithRetryAsync(() => authorised
+                ? commands.RunAsAsync(user.ActorName(), ChangeLoadedAsync, cancellationToken)
+                : commands.RunAsync(user, new CommandSpec(Policies.Admin, what, incidentId), ChangeLoadedAsync, cancellationToken),
+            () => new SourceConflictException($"Others changed source {sourceId} at the same moment, several times over: look at it again and retry."));
+    }
 
     /// <summary>A source loaded for change, tracked, with when its incident was closed (read in the same query).</summary>
     private sealed class SourceForChange
