@@ -1,11 +1,13 @@
 // The commonest operator commands, timed one at a time against the real host (all its services, a real PostgreSQL):
-// flag a post, create a rumour, change its status, submit and approve a rebuttal, approve an alert with three channels.
+// flag a post, create a rumour, change its status, submit and approve a rebuttal, approve an alert with three channels;
+// and the Admin's and Operator's rarer ones: add a source, rename it, open an incident.
 // Each command is called as the pages and the API call it (the command classes, with a signed-in person), so the
 // figures are the command's own cost: authorisation (the role read afresh), its reads and writes, the event append
 // and the commit. Set-up steps (drafting what is then submitted or approved) are not timed.
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Core.Rebuttals;
@@ -14,8 +16,10 @@ using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Alerts;
+using CrisisDesk.Web.Features.Incidents;
 using CrisisDesk.Web.Features.Rebuttals;
 using CrisisDesk.Web.Features.Rumours;
+using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Triage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -107,8 +111,13 @@ internal static class CommandBench
         var rumours = services.GetRequiredService<RumourCommands>();
         var rebuttals = services.GetRequiredService<RebuttalCommands>();
         var alerts = services.GetRequiredService<AlertCommands>();
+        var sources = services.GetRequiredService<SourceCommands>();
+        var incidents = services.GetRequiredService<IncidentCommands>();
+        // An RSS feed on the fake server: added stopped, so nothing polls it.
+        using var feed = JsonDocument.Parse(JsonSerializer.Serialize(new { url = new Uri(channels.Address, "feed.rss").ToString(), keywords = new[] { "flood" }, pollIntervalSeconds = 3600 }));
 
-        var names = new[] { "flag a post", "create a rumour", "change its status", "submit a rebuttal", "approve a rebuttal", "approve an alert (3 channels)" };
+        var names = new[] { "flag a post", "create a rumour", "change its status", "submit a rebuttal", "approve a rebuttal", "approve an alert (3 channels)",
+            "add a source", "rename a source", "open an incident" };
         var timings = names.ToDictionary(n => n, _ => new List<double>());
         var clock = new Stopwatch();
         async Task<T> Time<T>(string name, bool keep, Func<Task<T>> command)
@@ -144,6 +153,11 @@ internal static class CommandBench
             var (alertId, _) = await alerts.DraftAsync(op, incidentId, Flood($"Keep away from the river ({i})"));
             await alerts.SubmitAsync(op, alertId);
             await Time(names[5], keep, async () => { await alerts.ApproveAsync(approver, alertId, null); return 0; });
+
+            var sourceId = await Time(names[6], keep, () => sources.AddAsync(admin, incidentId, "rss", $"Bench feed {i}", feed.RootElement));
+            await Time(names[7], keep, async () => await sources.ChangeAsync(admin, incidentId, sourceId, $"Bench feed {i}, renamed", feed.RootElement)
+                ? 0 : throw new InvalidOperationException("The rename changed nothing."));
+            await Time(names[8], keep, () => incidents.OpenAsync(op, $"Bench incident {i}", ["flood"], "Lower Town"));
         }
         total.Stop();
 

@@ -24,6 +24,14 @@ public sealed class IncidentRow
     public bool IsDrill { get; set; }
     public DateTime OpenedAt { get; set; }
     public DateTime? ClosedAt { get; set; }
+    /// <summary>The area as drawn: CAP polygons and circles, as text, as CAP writes them.</summary>
+    public string[] AreaPolygons { get; set; } = [];
+    public string[] AreaCircles { get; set; } = [];
+    /// <summary>The drawn area's bounding box; null when none was drawn.</summary>
+    public double? AreaSouth { get; set; }
+    public double? AreaWest { get; set; }
+    public double? AreaNorth { get; set; }
+    public double? AreaEast { get; set; }
 }
 
 public sealed class SourceRow

@@ -64,9 +64,6 @@ public sealed class TwoPersonRuleException(string message) : CommandException(me
 public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands,
     IOptions<PublishingOptions> publishing, ConfiguredChannels channels, DeliverySignal signal, TimeProvider clock, IncidentActivityFeed activity)
 {
-    /// <summary>Runs of one command that meet a concurrent change before it gives up (each run sees the newer row).</summary>
-    private const int ConcurrentChangeAttempts = 3;
-
     public async Task<IReadOnlyList<AlertRecord>> ListAsync(int incidentId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -310,28 +307,15 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory
     private async Task<(AlertRow Alert, T Result)> ChangeAsync<T>(ClaimsPrincipal user, string policy, string what, int alertId,
         Func<CommandTransaction, AlertForChange, Task<T>> change, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
+        var (loaded, result) = await CommandRunner.RunWithRetryAsync(() => commands.RunOnAsync(user, policy, what,
+            (db, token) => AlertForChangeQuery(db, alertId, token), l => l.Alert.IncidentId, () => NotFound(alertId),
+            async (command, loaded) =>
             {
-                var (loaded, result) = await commands.RunOnAsync(user, policy, what,
-                    (db, token) => AlertForChangeQuery(db, alertId, token), l => l.Alert.IncidentId, () => NotFound(alertId),
-                    async (command, loaded) =>
-                    {
-                        loaded.Alert.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-                        return await change(command, loaded);
-                    }, cancellationToken);
-                return (loaded.Alert, result);
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
-            {
-                // Rolled back whole; the next run reads the newer row.
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                throw new AlertInputException("Others changed this alert at the same moment, several times over: look at it again and retry.");
-            }
-        }
+                loaded.Alert.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+                return await change(command, loaded);
+            }, cancellationToken),
+            () => new AlertInputException("Others changed this alert at the same moment, several times over: look at it again and retry."));
+        return (loaded.Alert, result);
     }
 
     /// <summary>An alert loaded for change, tracked, with whether its incident is a drill (read in the same query).</summary>

@@ -21,15 +21,54 @@ public readonly record struct CommandSpec(string Policy, string What, int? Incid
 /// </summary>
 public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer)
 {
+    /// <summary>Runs of one command that meet a concurrent change before it gives up (each run sees the newer row).</summary>
+    public const int ConcurrentChangeAttempts = 3;
+
+    /// <summary>
+    /// Runs a command whose rows are saved under their xmin token (<see cref="RunAsync{T}"/> or
+    /// <see cref="RunOnAsync{TRow, T}"/> inside <paramref name="run"/>), and runs it again from the start when its save
+    /// finds a row someone changed since it was read. The failed run rolled back whole; the next one reads the row as it
+    /// now is, so its checks answer as they did when the two queued on a row lock ("This alert is approved: …").
+    /// </summary>
+    /// <param name="givingUp">What the person hears after <see cref="ConcurrentChangeAttempts"/> runs each met a concurrent change.</param>
+    public static async Task<T> RunWithRetryAsync<T>(Func<Task<T>> run, Func<CommandException> givingUp)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await run();
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
+            {
+                // Rolled back whole; the next run reads the newer row.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                throw givingUp();
+            }
+        }
+    }
+
     public async Task<T> RunAsync<T>(ClaimsPrincipal user, CommandSpec spec, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
     {
         await authorizer.RequireAsync(user, spec.Policy, spec.What, spec.IncidentId, cancellationToken);
+        return await RunAsAsync(user.ActorName(), change, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="RunAsync{T}"/>, without authorising here: a command CrisisDesk runs on its own behalf (the drill
+    /// opened at first run), or one its caller authorised already because it had to read something before the
+    /// transaction (a source's change stops the source first).
+    /// </summary>
+    public async Task<T> RunAsAsync<T>(string actor, Func<CommandTransaction, Task<T>> change, CancellationToken cancellationToken)
+    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // A command that fails rolls back whole, so EF's automatic savepoint around each save (two more round trips)
         // buys nothing; a command that must survive a failed save turns it on for that save.
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var command = new CommandTransaction(db, transaction, user.ActorName(), cancellationToken);
+        var command = new CommandTransaction(db, transaction, actor, cancellationToken);
         var result = await change(command);
         if (command.Skipped)
             return result; // nothing changed, nothing to record: rolled back on dispose

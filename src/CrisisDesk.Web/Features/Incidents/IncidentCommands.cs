@@ -3,20 +3,19 @@ using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Events;
-using CrisisDesk.Data.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Drill;
-using Dapper;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using CrisisDesk.Web.Features.Commands;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CrisisDesk.Web.Features.Incidents;
 
-/// <summary>An incident as lists and headers show it. A class with setters: Dapper fills it by column name.</summary>
+/// <summary>An incident as lists and headers show it, with the posts its sources stored.</summary>
 public sealed class IncidentSummary
 {
     public int Id { get; init; }
@@ -35,58 +34,57 @@ public sealed record IncidentAreaShapes(IReadOnlyList<string> Polygons, IReadOnl
 /// <summary>A command input that cannot be accepted; the message says what to change.</summary>
 public sealed class IncidentInputException(string message) : CommandException(message, StatusCodes.Status400BadRequest);
 
-/// <summary>Opening incidents and drills: authorised, and recorded with their events in one transaction.</summary>
-public sealed class IncidentCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, IngestHost ingest, IOptions<DrillOptions> drill)
+/// <summary>
+/// Opening incidents and drills: authorised, and recorded with their events in one transaction, through
+/// <see cref="CommandRunner"/> on the domain's DbContext.
+/// </summary>
+public sealed class IncidentCommands(IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands, IngestHost ingest, IOptions<DrillOptions> drill)
 {
     public async Task<IReadOnlyList<IncidentSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<IncidentSummary>("""
-            SELECT i.id, i.name, i.keywords, i.area, i.is_drill AS IsDrill, i.opened_at AS OpenedAt, i.closed_at AS ClosedAt,
-                   coalesce((SELECT sum(posts_stored) FROM sources s WHERE s.incident_id = i.id), 0)::bigint AS Posts
-              FROM incidents i ORDER BY i.closed_at IS NOT NULL, i.opened_at DESC
-            """);
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await SummariesOf(db).OrderBy(i => i.ClosedAt != null).ThenByDescending(i => i.OpenedAt).ToListAsync(cancellationToken);
     }
 
     public async Task<IncidentSummary?> GetAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<IncidentSummary>("""
-            SELECT i.id, i.name, i.keywords, i.area, i.is_drill AS IsDrill, i.opened_at AS OpenedAt, i.closed_at AS ClosedAt,
-                   coalesce((SELECT sum(posts_stored) FROM sources s WHERE s.incident_id = i.id), 0)::bigint AS Posts
-              FROM incidents i WHERE i.id = @incidentId
-            """, new { incidentId });
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await SummariesOf(db).SingleOrDefaultAsync(i => i.Id == incidentId, cancellationToken);
     }
+
+    /// <summary>Incidents as lists show them, untracked, with the posts their sources stored (removed sources' too).</summary>
+    private static IQueryable<IncidentSummary> SummariesOf(CrisisDeskDbContext db) =>
+        db.Incidents.AsNoTracking().Select(i => new IncidentSummary
+        {
+            Id = i.Id, Name = i.Name, Keywords = i.Keywords, Area = i.Area, IsDrill = i.IsDrill, OpenedAt = i.OpenedAt, ClosedAt = i.ClosedAt,
+            Posts = db.Sources.Where(s => s.IncidentId == i.Id).Sum(s => (long?)s.PostsStored) ?? 0,
+        });
 
     /// <summary>Opens a live incident (Operator).</summary>
     /// <param name="shapes">The area drawn on the map: CAP polygons and circles as text; each must be one an alert could carry.</param>
     public async Task<int> OpenAsync(ClaimsPrincipal user, string name, IReadOnlyList<string> keywords, string? area, IncidentAreaShapes? shapes = null,
-        CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Operator, "open an incident", cancellationToken: cancellationToken);
-        name = (name ?? "").Trim();
-        if (name.Length is < 3 or > 200)
-            throw new IncidentInputException("An incident needs a name of 3 to 200 characters.");
-        var cleanKeywords = keywords.Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        var drawn = ReadArea(shapes ?? new IncidentAreaShapes([], []));
-        var box = PostPlace.Of(drawn.Polygons, drawn.Circles);
-        string[] polygons = [.. drawn.Polygons.Select(p => p.ToString())];
-        string[] circles = [.. drawn.Circles.Select(c => c.ToString())];
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<int>("""
-            INSERT INTO incidents (name, keywords, area, area_polygons, area_circles, area_south, area_west, area_north, area_east)
-            VALUES (@name, @keywords, @area, @polygons, @circles, @south, @west, @north, @east) RETURNING id
-            """,
-            new { name, keywords = cleanKeywords, area = string.IsNullOrWhiteSpace(area) ? null : area.Trim(), polygons, circles,
-                  south = box?.South, west = box?.West, north = box?.North, east = box?.East }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), id,
-            new IncidentOpened(name, cleanKeywords, area, AreaPolygons: polygons.Length > 0 ? polygons : null,
-                AreaCircles: circles.Length > 0 ? circles : null), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return id;
-    }
+        CancellationToken cancellationToken = default) =>
+        await commands.RunAsync(user, new CommandSpec(Policies.Operator, "open an incident", null), async command =>
+        {
+            name = (name ?? "").Trim();
+            if (name.Length is < 3 or > 200)
+                throw new IncidentInputException("An incident needs a name of 3 to 200 characters.");
+            var cleanKeywords = keywords.Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+            var drawn = ReadArea(shapes ?? new IncidentAreaShapes([], []));
+            var box = PostPlace.Of(drawn.Polygons, drawn.Circles);
+            string[] polygons = [.. drawn.Polygons.Select(p => p.ToString())];
+            string[] circles = [.. drawn.Circles.Select(c => c.ToString())];
+            var incident = new IncidentRow
+            {
+                Name = name, Keywords = cleanKeywords, Area = string.IsNullOrWhiteSpace(area) ? null : area.Trim(), AreaPolygons = polygons, AreaCircles = circles,
+                AreaSouth = box?.South, AreaWest = box?.West, AreaNorth = box?.North, AreaEast = box?.East,
+            };
+            command.Db.Incidents.Add(incident);
+            await command.SaveAsync();
+            await command.RecordAsync(incident.Id, new IncidentOpened(name, cleanKeywords, area, AreaPolygons: polygons.Length > 0 ? polygons : null,
+                AreaCircles: circles.Length > 0 ? circles : null));
+            return incident.Id;
+        }, cancellationToken);
 
     /// <summary>The drawn area as CAP shapes, or the first thing wrong with it, said as the composer says it.</summary>
     private static MapShapes ReadArea(IncidentAreaShapes shapes)
@@ -105,32 +103,31 @@ public sealed class IncidentCommands(NpgsqlDataSource dataSource, CommandAuthori
     /// <summary>Opens a drill incident that replays the bundled real incident (Operator).</summary>
     public async Task<int> StartDrillAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
     {
-        await authorizer.RequireAsync(user, Policies.Operator, "start a drill", cancellationToken: cancellationToken);
-        var (incidentId, sourceId) = await CreateDrillCoreAsync(user.ActorName(), cancellationToken);
+        var (incidentId, sourceId) = await commands.RunAsync(user, new CommandSpec(Policies.Operator, "start a drill", null), CreateDrillAsync, cancellationToken);
         await ingest.StartSourceAsync(sourceId, cancellationToken);
         return incidentId;
     }
 
     /// <summary>Opens a drill incident on behalf of the system at first run; the ingest host starts its source when it starts.</summary>
     internal async Task<int> CreateDrillAsync(string actor, CancellationToken cancellationToken) =>
-        (await CreateDrillCoreAsync(actor, cancellationToken)).IncidentId;
+        (await commands.RunAsAsync(actor, CreateDrillAsync, cancellationToken)).IncidentId;
 
-    private async Task<(int IncidentId, int SourceId)> CreateDrillCoreAsync(string actor, CancellationToken cancellationToken)
+    private async Task<(int IncidentId, int SourceId)> CreateDrillAsync(CommandTransaction command)
     {
         var dataSet = DrillDataSet.Germanwings;
-        var config = JsonSerializer.Serialize(new ReplaySourceConfig(dataSet.RelativePath, dataSet.Format));
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var incidentId = await connection.ExecuteScalarAsync<int>(
-            "INSERT INTO incidents (name, keywords, area, is_drill) VALUES (@name, @keywords, @area, true) RETURNING id",
-            new { name = $"Drill: {dataSet.Title}", keywords = dataSet.Keywords, area = dataSet.Area }, transaction);
-        var sourceId = await connection.ExecuteScalarAsync<int>(
-            "INSERT INTO sources (incident_id, kind, name, config) VALUES (@incidentId, @kind, @name, @config::jsonb) RETURNING id",
-            new { incidentId, kind = ReplaySourceFactory.KindName, name = dataSet.SourceName, config }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, incidentId, new IncidentOpened($"Drill: {dataSet.Title}", Drill: true), cancellationToken);
-        await EventLog.AppendAsync(connection, transaction, actor, incidentId,
-            new DrillStarted(dataSet.Title, sourceId, drill.Value.Speed, drill.Value.MaxGapSeconds), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (incidentId, sourceId);
+        var incident = new IncidentRow { Name = $"Drill: {dataSet.Title}", Keywords = [.. dataSet.Keywords], Area = dataSet.Area, IsDrill = true };
+        command.Db.Incidents.Add(incident);
+        await command.SaveAsync();
+        // Enabled: the ingest host starts it (now, or at its own start when the system opens the drill).
+        var source = new SourceRow
+        {
+            IncidentId = incident.Id, Kind = ReplaySourceFactory.KindName, Name = dataSet.SourceName, Enabled = true,
+            Config = JsonSerializer.Serialize(new ReplaySourceConfig(dataSet.RelativePath, dataSet.Format)),
+        };
+        command.Db.Sources.Add(source);
+        await command.SaveAsync();
+        await command.RecordAsync(incident.Id, new IncidentOpened($"Drill: {dataSet.Title}", Drill: true));
+        await command.RecordAsync(incident.Id, new DrillStarted(dataSet.Title, source.Id, drill.Value.Speed, drill.Value.MaxGapSeconds));
+        return (incident.Id, source.Id);
     }
 }

@@ -49,9 +49,6 @@ public sealed class RebuttalInputException(string message) : CommandException(me
 public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands,
     ConfiguredChannels channels, DeliverySignal signal, IncidentActivityFeed activity, TimeProvider time)
 {
-    /// <summary>Runs of one command that meet a concurrent change before it gives up (each run sees the newer row).</summary>
-    private const int ConcurrentChangeAttempts = 3;
-
     public async Task<IReadOnlyList<RebuttalRecord>> ListAsync(int incidentId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -289,29 +286,16 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
     private async Task<(RebuttalRow Rebuttal, T Result)> ChangeAsync<T>(ClaimsPrincipal user, string policy, string what, int rebuttalId,
         Func<CommandTransaction, LoadedRebuttal, Task<T>> change, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
+        var (loaded, result) = await CommandRunner.RunWithRetryAsync(() => commands.RunOnAsync(user, policy, what,
+            (db, token) => LoadForChange(db, rebuttalId, token), l => l.Rebuttal.IncidentId,
+            () => new RebuttalInputException($"There is no rebuttal {rebuttalId}."),
+            async (command, loaded) =>
             {
-                var (loaded, result) = await commands.RunOnAsync(user, policy, what,
-                    (db, token) => LoadForChange(db, rebuttalId, token), l => l.Rebuttal.IncidentId,
-                    () => new RebuttalInputException($"There is no rebuttal {rebuttalId}."),
-                    async (command, loaded) =>
-                    {
-                        loaded.Rebuttal.UpdatedAt = time.GetUtcNow().UtcDateTime;
-                        return await change(command, loaded);
-                    }, cancellationToken);
-                return (loaded.Rebuttal, result);
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < ConcurrentChangeAttempts)
-            {
-                // Rolled back whole; the next run reads the newer row.
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                throw new RebuttalInputException("Others changed this rebuttal at the same moment, several times over: look at it again and retry.");
-            }
-        }
+                loaded.Rebuttal.UpdatedAt = time.GetUtcNow().UtcDateTime;
+                return await change(command, loaded);
+            }, cancellationToken),
+            () => new RebuttalInputException("Others changed this rebuttal at the same moment, several times over: look at it again and retry."));
+        return (loaded.Rebuttal, result);
     }
 
     /// <summary>A rebuttal loaded for change, tracked, with the texts of its current version (read in the same query).</summary>

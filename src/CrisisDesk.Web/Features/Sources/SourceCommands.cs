@@ -3,18 +3,17 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Core.Events;
-using CrisisDesk.Data.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Web.Features.Account;
-using Dapper;
-using Npgsql;
 using CrisisDesk.Web.Features.Commands;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Sources;
 
-/// <summary>A source as stored. A class with setters: Dapper fills it by column name.</summary>
+/// <summary>A source as stored, with whether its incident is closed (read in the same query).</summary>
 public sealed class SourceRecord
 {
     public int Id { get; init; }
@@ -64,15 +63,22 @@ public sealed class SourceConflictException(string message) : CommandException(m
 /// <summary>
 /// Managing an incident's sources. Operators may look; only Admins add, change, start, stop and remove, checked on
 /// the server for every command. Each change and its event (<c>source.added</c>, <c>source.changed</c>,
-/// <c>source.started</c>, <c>source.stopped</c>, <c>source.removed</c>) are written in one transaction.
+/// <c>source.started</c>, <c>source.stopped</c>, <c>source.removed</c>) are written in one transaction, through
+/// <see cref="CommandRunner"/> on the domain's DbContext.
 /// </summary>
 /// <remarks>
-/// <c>enabled</c> is the one switch: it is what the ingest host reads when CrisisDesk starts, so Start sets it and
+/// <para><c>enabled</c> is the one switch: it is what the ingest host reads when CrisisDesk starts, so Start sets it and
 /// Stop clears it, and what the page shows as running is what runs after a restart. A new source is added stopped,
-/// so it can be tested first. Removal is soft: the row stays (posts refer to it), disabled and hidden.
+/// so it can be tested first. Removal is soft: the row stays (posts refer to it), disabled and hidden.</para>
+/// <para>A source's row is saved under its xmin token. The pipeline writes the same row with every batch (cursor and
+/// counters) and EF writes only the columns a command changed, so neither overwrites the other; when a save finds the
+/// row changed since it was read, the command runs again on the row as it now is (<see cref="CommandRunner.RunWithRetryAsync{T}"/>):
+/// a start finds the source removed meanwhile, a stop finds it stopped. An edit whose name or settings someone else
+/// changed meanwhile is refused as a conflict rather than laid over theirs.</para>
 /// </remarks>
 public sealed class SourceCommands(
-    NpgsqlDataSource dataSource,
+    IDbContextFactory<CrisisDeskDbContext> contexts,
+    CommandRunner commands,
     CommandAuthorizer authorizer,
     IngestHost ingest,
     SourceMonitor monitor,
@@ -83,12 +89,6 @@ public sealed class SourceCommands(
 {
     private readonly Dictionary<string, ISourceFactory> _factories = factories.ToDictionary(f => f.Kind, StringComparer.Ordinal);
 
-    private const string SelectSource = """
-        SELECT s.id, s.incident_id AS IncidentId, s.kind, s.name, s.config::text AS Config, s.enabled, s.posts_stored AS PostsStored,
-               s.quarantined, s.last_item_at AS LastItemAt, s.created_at AS CreatedAt, s.removed_at AS RemovedAt, i.closed_at AS IncidentClosedAt
-          FROM sources s JOIN incidents i ON i.id = s.incident_id
-        """;
-
     /// <summary>Whether <c>CrisisDesk:Secrets:&lt;name&gt;</c> holds a value.</summary>
     public bool SecretIsConfigured(string name) => secrets.IsConfigured(name);
 
@@ -96,11 +96,10 @@ public sealed class SourceCommands(
     public async Task<IReadOnlyList<SourceRecord>> ListAsync(ClaimsPrincipal user, int incidentId, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Operator, "view an incident's sources", incidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = @incidentId)", new { incidentId }))
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Incidents.AnyAsync(i => i.Id == incidentId, cancellationToken))
             throw new SourceNotFoundException($"There is no incident {incidentId}.");
-        var rows = await connection.QueryAsync<SourceRecord>(SelectSource + " WHERE s.incident_id = @incidentId AND s.removed_at IS NULL ORDER BY s.id", new { incidentId });
-        return rows.ToList();
+        return await RecordsOf(db).Where(s => s.IncidentId == incidentId && s.RemovedAt == null).OrderBy(s => s.Id).ToListAsync(cancellationToken);
     }
 
     /// <summary>The stored source with what this node knows of it now (no database round trip).</summary>
@@ -161,37 +160,36 @@ public sealed class SourceCommands(
     }
 
     /// <summary>Adds a source, stopped (Admin). Returns its id.</summary>
-    public async Task<int> AddAsync(ClaimsPrincipal user, int incidentId, string kind, string? name, JsonElement config, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "add a source", incidentId, cancellationToken);
-        var validated = Check(incidentId, kind, name, config);
-        if (!validated.IsValid)
-            throw new SourceInputException(validated.Errors);
-        name = name!.Trim();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var incident = await connection.QuerySingleOrDefaultAsync<(int Id, DateTime? ClosedAt)?>(
-            "SELECT id, closed_at FROM incidents WHERE id = @incidentId FOR SHARE", new { incidentId }, transaction)
-            ?? throw new SourceNotFoundException($"There is no incident {incidentId}.");
-        if (incident.ClosedAt is not null)
-            throw new SourceConflictException("The incident is closed: it takes no new sources.");
-        var id = await connection.ExecuteScalarAsync<int>(
-            "INSERT INTO sources (incident_id, kind, name, config, enabled) VALUES (@incidentId, @kind, @name, @config::jsonb, false) RETURNING id",
-            new { incidentId, kind, name, config = validated.Json }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
-            new SourceAdded(id, kind, name, JsonNode.Parse(validated.Json), Enabled: false), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return id;
-    }
+    public async Task<int> AddAsync(ClaimsPrincipal user, int incidentId, string kind, string? name, JsonElement config, CancellationToken cancellationToken = default) =>
+        await commands.RunAsync(user, new CommandSpec(Policies.Admin, "add a source", incidentId), async command =>
+        {
+            var validated = Check(incidentId, kind, name, config);
+            if (!validated.IsValid)
+                throw new SourceInputException(validated.Errors);
+            var trimmed = name!.Trim();
+            // Held to commit (FOR SHARE): the incident cannot be closed between this check and the insert.
+            var closedAt = await command.Db.Incidents.FromSql($"SELECT * FROM incidents WHERE id = {incidentId} FOR SHARE")
+                .Select(i => new { i.ClosedAt }).SingleOrDefaultAsync(command.CancellationToken)
+                ?? throw new SourceNotFoundException($"There is no incident {incidentId}.");
+            if (closedAt.ClosedAt is not null)
+                throw new SourceConflictException("The incident is closed: it takes no new sources.");
+            var source = new SourceRow { IncidentId = incidentId, Kind = kind, Name = trimmed, Config = validated.Json, Enabled = false };
+            command.Db.Sources.Add(source);
+            await command.SaveAsync();
+            await command.RecordAsync(incidentId, new SourceAdded(source.Id, kind, trimmed, JsonNode.Parse(validated.Json), Enabled: false));
+            return source.Id;
+        }, cancellationToken);
 
     /// <summary>
     /// Changes a source's name and configuration (Admin); its kind stays. A running source is restarted so the change
     /// applies, and when it now reads from somewhere else (another feed, instance or file) its cursor starts afresh.
     /// Returns false when nothing changed.
     /// </summary>
+    /// <exception cref="SourceConflictException">409 when someone else changed the source's name or settings, or removed it, at the same moment.</exception>
     public async Task<bool> ChangeAsync(ClaimsPrincipal user, int incidentId, int sourceId, string? name, JsonElement config, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Admin, "change a source", incidentId, cancellationToken);
+        // What the change is made against: the kind to validate for, the address the cursor belongs to.
         var existing = await FindLiveAsync(incidentId, sourceId, cancellationToken);
         var validated = Check(incidentId, existing.Kind, name, config);
         if (!validated.IsValid)
@@ -209,14 +207,19 @@ public sealed class SourceCommands(
             await ingest.StopSourceAsync(sourceId);
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(
-                "UPDATE sources SET name = @name, config = @config::jsonb, cursor = CASE WHEN @resetCursor THEN NULL ELSE cursor END WHERE id = @sourceId",
-                new { name, config = validated.Json, resetCursor, sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
-                new SourceChanged(sourceId, existing.Kind, name, existing.Name, newConfig, resetCursor, wasRunning), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await OnSourceAsync(user, "change a source", incidentId, sourceId, async (command, loaded) =>
+            {
+                var source = loaded.Source;
+                // Another Admin's edit landed after ours was read: laying ours over it would lose theirs unseen.
+                if (source.Name != existing.Name || !JsonNode.DeepEquals(JsonNode.Parse(source.Config), oldConfig))
+                    throw new SourceConflictException(
+                        $"Someone else changed source {sourceId} at the same moment (it is now named “{source.Name}”): look at it again and make your change on what it is now.");
+                source.Name = name;
+                source.Config = validated.Json;
+                if (resetCursor)
+                    source.Cursor = null;
+                return await command.RecordAsync(incidentId, new SourceChanged(sourceId, existing.Kind, name, existing.Name, newConfig, resetCursor, wasRunning));
+            }, cancellationToken, authorised: true);
         }
         finally
         {
@@ -230,66 +233,115 @@ public sealed class SourceCommands(
     /// <summary>Starts the source now and on every later start of CrisisDesk (Admin). Returns false when it was already running.</summary>
     public async Task<bool> StartAsync(ClaimsPrincipal user, int incidentId, int sourceId, CancellationToken cancellationToken = default)
     {
-        await authorizer.RequireAsync(user, Policies.Admin, "start a source", incidentId, cancellationToken);
-        var existing = await FindLiveAsync(incidentId, sourceId, cancellationToken);
-        if (existing.IncidentClosedAt is not null)
-            throw new SourceConflictException("The incident is closed: its sources cannot be started.");
-        if (existing.Enabled && ingest.IsRunning(sourceId))
-            return false;
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        var started = await OnSourceAsync(user, "start a source", incidentId, sourceId, async (command, loaded) =>
         {
-            await connection.ExecuteAsync("UPDATE sources SET enabled = true WHERE id = @sourceId", new { sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
-                new SourceStarted(sourceId, existing.Kind, existing.Name), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        await ingest.StartSourceAsync(sourceId, CancellationToken.None);
-        return true;
+            if (loaded.IncidentClosedAt is not null)
+                throw new SourceConflictException("The incident is closed: its sources cannot be started.");
+            var source = loaded.Source;
+            if (source.Enabled && ingest.IsRunning(sourceId))
+            {
+                command.NothingChanged();
+                return false;
+            }
+            source.Enabled = true;
+            await command.RecordAsync(incidentId, new SourceStarted(sourceId, source.Kind, source.Name));
+            return true;
+        }, cancellationToken);
+        if (started)
+            await ingest.StartSourceAsync(sourceId, CancellationToken.None);
+        return started;
     }
 
     /// <summary>Stops the source and keeps it stopped across restarts (Admin); its cursor stays for the next start. Returns false when it was not running.</summary>
     public async Task<bool> StopAsync(ClaimsPrincipal user, int incidentId, int sourceId, CancellationToken cancellationToken = default)
     {
-        await authorizer.RequireAsync(user, Policies.Admin, "stop a source", incidentId, cancellationToken);
-        var existing = await FindLiveAsync(incidentId, sourceId, cancellationToken);
-        if (!existing.Enabled && !ingest.IsRunning(sourceId))
-            return false;
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        var stopped = await OnSourceAsync(user, "stop a source", incidentId, sourceId, async (command, loaded) =>
         {
-            await connection.ExecuteAsync("UPDATE sources SET enabled = false WHERE id = @sourceId", new { sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
-                new SourceStopped(sourceId, existing.Kind, existing.Name), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        await ingest.StopSourceAsync(sourceId);
-        return true;
+            var source = loaded.Source;
+            if (!source.Enabled && !ingest.IsRunning(sourceId))
+            {
+                command.NothingChanged();
+                return false;
+            }
+            source.Enabled = false;
+            await command.RecordAsync(incidentId, new SourceStopped(sourceId, source.Kind, source.Name));
+            return true;
+        }, cancellationToken);
+        if (stopped)
+            await ingest.StopSourceAsync(sourceId);
+        return stopped;
     }
 
     /// <summary>Stops and removes the source (Admin): disabled and hidden (from the monitor too), kept for the posts it brought in.</summary>
     public async Task RemoveAsync(ClaimsPrincipal user, int incidentId, int sourceId, CancellationToken cancellationToken = default)
     {
-        await authorizer.RequireAsync(user, Policies.Admin, "remove a source", incidentId, cancellationToken);
-        var existing = await FindLiveAsync(incidentId, sourceId, cancellationToken);
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        await OnSourceAsync(user, "remove a source", incidentId, sourceId, async (command, loaded) =>
         {
-            await connection.ExecuteAsync("UPDATE sources SET enabled = false, removed_at = now() WHERE id = @sourceId", new { sourceId }, transaction);
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
-                new SourceRemoved(sourceId, existing.Kind, existing.Name, ingest.IsRunning(sourceId)), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
+            var source = loaded.Source;
+            source.Enabled = false;
+            source.RemovedAt = time.GetUtcNow().UtcDateTime;
+            return await command.RecordAsync(incidentId, new SourceRemoved(sourceId, source.Kind, source.Name, ingest.IsRunning(sourceId)));
+        }, cancellationToken);
         await ingest.StopSourceAsync(sourceId);
         // Stopped first (its last batch committed), then gone from /healthz and the war room.
         monitor.Forget(sourceId);
     }
 
+    /// <summary>
+    /// One change to one live source of the incident (Admin), through <see cref="CommandRunner.RunAsync{T}"/>: the row
+    /// read, tracked, in the command's transaction, changed and saved under its xmin token, its event appended; run again
+    /// on the row as it now is when a concurrent write reached it first.
+    /// </summary>
+    /// <param name="authorised">The caller authorised the command already (before a read it needed first): not again here.</param>
+    private Task<T> OnSourceAsync<T>(ClaimsPrincipal user, string what, int incidentId, int sourceId,
+        Func<CommandTransaction, SourceForChange, Task<T>> change, CancellationToken cancellationToken, bool authorised = false)
+    {
+        async Task<T> ChangeLoadedAsync(CommandTransaction command)
+        {
+            var loaded = await SourceForChangeQuery(command.Db, sourceId, incidentId, command.CancellationToken)
+                ?? throw new SourceNotFoundException($"Incident {incidentId} has no source {sourceId}.");
+            if (loaded.Source.RemovedAt is not null)
+                throw new SourceConflictException($"Source {sourceId} was removed.");
+            return await change(command, loaded);
+        }
+
+        return CommandRunner.RunWithRetryAsync(() => authorised
+                ? commands.RunAsAsync(user.ActorName(), ChangeLoadedAsync, cancellationToken)
+                : commands.RunAsync(user, new CommandSpec(Policies.Admin, what, incidentId), ChangeLoadedAsync, cancellationToken),
+            () => new SourceConflictException($"Others changed source {sourceId} at the same moment, several times over: look at it again and retry."));
+    }
+
+    /// <summary>A source loaded for change, tracked, with when its incident was closed (read in the same query).</summary>
+    private sealed class SourceForChange
+    {
+        public required SourceRow Source { get; init; }
+        public DateTime? IncidentClosedAt { get; init; }
+    }
+
+    // Compiled once: every start, stop, change and removal runs it.
+    private static readonly Func<CrisisDeskDbContext, int, int, CancellationToken, Task<SourceForChange?>> SourceForChangeQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, int sourceId, int incidentId, CancellationToken _) =>
+            (from s in db.Sources
+             join i in db.Incidents on s.IncidentId equals i.Id
+             where s.Id == sourceId && s.IncidentId == incidentId
+             select new SourceForChange { Source = s, IncidentClosedAt = i.ClosedAt }).SingleOrDefault());
+
+    /// <summary>Sources as the page and the API show them, untracked, with their incident's closing time.</summary>
+    private static IQueryable<SourceRecord> RecordsOf(CrisisDeskDbContext db) =>
+        from s in db.Sources.AsNoTracking()
+        join i in db.Incidents on s.IncidentId equals i.Id
+        select new SourceRecord
+        {
+            Id = s.Id, IncidentId = s.IncidentId, Kind = s.Kind, Name = s.Name, Config = s.Config, Enabled = s.Enabled,
+            PostsStored = s.PostsStored, Quarantined = s.Quarantined, LastItemAt = s.LastItemAt, CreatedAt = s.CreatedAt,
+            RemovedAt = s.RemovedAt, IncidentClosedAt = i.ClosedAt,
+        };
+
     /// <summary>The source if it belongs to the incident and was not removed.</summary>
     private async Task<SourceRecord> FindLiveAsync(int incidentId, int sourceId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var source = await connection.QuerySingleOrDefaultAsync<SourceRecord>(SelectSource + " WHERE s.id = @sourceId AND s.incident_id = @incidentId", new { sourceId, incidentId })
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var source = await RecordsOf(db).SingleOrDefaultAsync(s => s.Id == sourceId && s.IncidentId == incidentId, cancellationToken)
             ?? throw new SourceNotFoundException($"Incident {incidentId} has no source {sourceId}.");
         return source.RemovedAt is null ? source : throw new SourceConflictException($"Source {sourceId} was removed.");
     }
