@@ -90,6 +90,19 @@ var context = await browser.NewContextAsync(new BrowserNewContextOptions
     ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
 });
 context.SetDefaultTimeout(120_000);
+// When the parser reached the map's element and the body's first classic script, and the main thread's long tasks
+// (over 50 ms): what held the early draw back.
+await context.AddInitScriptAsync("""
+    window.benchMarks = {};
+    window.benchLongTasks = [];
+    new PerformanceObserver(list => { for (const e of list.getEntries()) window.benchLongTasks.push([Math.round(e.startTime), Math.round(e.duration)]); })
+      .observe({ type: 'longtask', buffered: true });
+    new MutationObserver(() => {
+      const m = window.benchMarks;
+      m.mapParsed ??= document.querySelector('.map-canvas') ? Math.round(performance.now()) : undefined;
+      m.scriptsParsed ??= document.querySelector('body > script[src]') ? Math.round(performance.now()) : undefined;
+    }).observe(document, { childList: true, subtree: true });
+    """);
 var signIn = await context.NewPageAsync();
 await signIn.GotoAsync("/login");
 await signIn.FillAsync("#userName", "admin");
@@ -131,14 +144,21 @@ for (var i = 0; i < opens + 1; i++)
     var sentMs = await page.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.markersSentAt");
     var indexMs = await page.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.indexedIn");
     var drawn = await page.EvaluateAsync<string>("() => { const c = document.querySelector('.map-canvas'); return `${c.querySelectorAll('.post-cluster').length} clusters, ${c.querySelectorAll('.post-marker').length} single posts`; }");
-    // The page's own timeline: the HTML (first and last byte), the DOM parsed, the map's points fetched.
+    // The page's own timeline: the HTML (first and last byte, its size), the parser done (domInteractive: the body's
+    // classic scripts have run by then) and DOMContentLoaded's handlers, the map's points fetched, the early draw begun
+    // and Leaflet's scripts evaluated.
     var timeline = await page.EvaluateAsync<string>("""
         () => {
           const n = performance.getEntriesByType('navigation')[0];
           const p = performance.getEntriesByType('resource').find(r => r.name.includes('/map/points'));
           const r = x => Math.round(x);
-          return `HTML ${r(n.responseStart)}–${r(n.responseEnd)} ms, DOM parsed ${r(n.domContentLoadedEventEnd)} ms` +
-            (p ? `, points fetched ${r(p.startTime)}–${r(p.responseEnd)} ms` : '');
+          const c = document.querySelector('.map-canvas');
+          return `HTML ${r(n.responseStart)}–${r(n.responseEnd)} ms (${Math.round(n.decodedBodySize / 1024)} kB), ` +
+            `parsed ${r(n.domInteractive)} ms, DOMContentLoaded done ${r(n.domContentLoadedEventEnd)} ms` +
+            (p ? `, points fetched ${r(p.startTime)}–${r(p.responseEnd)} ms` : '') +
+            (c?.dataset.earlyAt ? `, early draw started ${c.dataset.earlyAt} ms, Leaflet loaded ${c.dataset.leafletAt} ms` : '') +
+            `; parser at the map ${window.benchMarks.mapParsed} ms, at the body's scripts ${window.benchMarks.scriptsParsed} ms` +
+            `; long tasks before 3 s: ${window.benchLongTasks.filter(t => t[0] < 3000).map(t => `${t[0]}+${t[1]}`).join(' ')}`;
         }
         """);
     Console.WriteLine($"  timeline: {timeline}");
