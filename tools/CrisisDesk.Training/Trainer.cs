@@ -18,8 +18,12 @@ namespace CrisisDesk.Training;
 /// </param>
 /// <param name="Iterations">SDCA's most passes over the data.</param>
 /// <param name="BinaryInformative">The informativeness model learns informative against not (two classes), not CrisisLexT26's three.</param>
+/// <param name="InformativeBalancePower">
+/// When balanced, the informativeness model's class weights raised to this power: 1 fully balanced, 0.5 half-way
+/// (square root), 0 unweighted. The type model stays fully balanced.
+/// </param>
 public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced, float L2 = 1e-4f, float? TypeL2 = null, int InnerFolds = 0,
-    int Iterations = 30, bool BinaryInformative = false)
+    int Iterations = 30, bool BinaryInformative = false, float InformativeBalancePower = 1f)
 {
     public int InformativenessClasses => BinaryInformative ? 2 : 3;
 
@@ -30,12 +34,13 @@ public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, boo
         + (TypeL2 is { } t ? FormattableString.Invariant($" (types {t:0.#####})") : "")
         + (Iterations != 30 ? $", {Iterations} SDCA passes" : "")
         + (BinaryInformative ? ", informative against not" : "")
+        + (Balanced && InformativeBalancePower != 1f ? FormattableString.Invariant($", informativeness weights ^{InformativeBalancePower:0.##}") : "")
         + (InnerFolds > 0 ? $", offsets tuned ({InnerFolds} inner folds)" : "");
 
     /// <summary>The same but for the L2 of each task: the two models are trained apart, on the same features.</summary>
     public bool SameButRegularisation(Candidate other) =>
         Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced && InnerFolds == other.InnerFolds && Iterations == other.Iterations
-        && BinaryInformative == other.BinaryInformative;
+        && BinaryInformative == other.BinaryInformative && InformativeBalancePower == other.InformativeBalancePower;
 
     public float L2For(bool types) => types ? TypeL2 ?? L2 : L2;
 }
@@ -72,8 +77,9 @@ public static class Trainer
             var counts = new int[classes];
             foreach (var row in rows)
                 counts[row.Label]++;
+            var power = classes == 6 ? 1f : candidate.InformativeBalancePower;
             for (var c = 0; c < classes; c++)
-                weights[c] = counts[c] == 0 ? 0 : (float)rows.Count / (classes * counts[c]);
+                weights[c] = counts[c] == 0 ? 0 : MathF.Pow((float)rows.Count / (classes * counts[c]), power);
         }
         var examples = rows.Select(r => new Example
         {
