@@ -44,23 +44,10 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 }
 
-/// <summary>
-/// The browser tests run as two collections side by side, each with its own Chromium: most of a browser test's time is
-/// waiting (for a drill's pace, a circuit, a page to settle), which the other collection's test fills. The classes are
-/// split so that each half takes about as long (by the durations of a full run's .trx), with the two heaviest on
-/// servers (the four-node failover and the every-page check) in the same half so that they never overlap.
-/// </summary>
 [CollectionDefinition(Name)]
 public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "browser";
-}
-
-/// <summary>The other half of the browser tests (see <see cref="BrowserCollection"/>).</summary>
-[CollectionDefinition(Name)]
-public sealed class SecondBrowserCollection : ICollectionFixture<BrowserFixture>
-{
-    public const string Name = "browser, second half";
 }
 
 public static class PageActions
