@@ -86,8 +86,10 @@ public sealed partial class WarRoom
         if (_loadedIncidentId is not null)
             Kept = new WarRoomView(); // another incident: its own view
         _loadedIncidentId = IncidentId;
+        // Rendered while the read below is awaited: what the prerendered page showed (when it showed this incident).
         _incident = Shown?.Id == IncidentId ? Shown : null;
-        _incident = Shown = await Queries.IncidentAsync(IncidentId);
+        var read = await Queries.IncidentAsync(IncidentId);
+        _incident = Shown = read;
         _notFound = _incident is null;
         if (_incident is null)
             return;
