@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace CrisisDesk.Data.Domain;
 
 /// <summary>
-/// The domain through EF Core: users, incidents, sources, stories' metadata, triage marks, rumours and their links,
+/// The domain through EF Core: users and their sessions, incidents, sources, stories' metadata, triage marks, rumours and their links,
 /// rebuttals and versions, alerts, deliveries.
 /// </summary>
 /// <remarks>
@@ -16,13 +16,14 @@ namespace CrisisDesk.Data.Domain;
 /// <para><b>The numbered SQL migrations own the schema</b> (<c>Migrations/NNNN_name.sql</c>); nothing here creates or
 /// changes a table. <c>DomainModelMatchesSchemaTests</c> checks every mapped table, column, type, nullability and key
 /// against a migrated database, so a mapping that drifts from the SQL fails a test rather than a command.</para>
-/// <para><b>Concurrency</b>: rumours, rebuttals, alerts and sources carry PostgreSQL's <c>xmin</c> as their
+/// <para><b>Concurrency</b>: users, rumours, rebuttals, alerts and sources carry PostgreSQL's <c>xmin</c> as their
 /// concurrency token (<c>RowVersion</c>): a save over a row someone changed since it was read throws
 /// <see cref="DbUpdateConcurrencyException"/>, which the command turns into the conflict the person sees.</para>
 /// </remarks>
 public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> options) : DbContext(options)
 {
     public DbSet<UserRow> Users => Set<UserRow>();
+    public DbSet<SessionRow> Sessions => Set<SessionRow>();
     public DbSet<IncidentRow> Incidents => Set<IncidentRow>();
     public DbSet<SourceRow> Sources => Set<SourceRow>();
     public DbSet<StoryMetadataRow> Stories => Set<StoryMetadataRow>();
@@ -47,6 +48,14 @@ public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> op
             e.ToTable("users");
             Identity(e.Property(u => u.Id));
             Now(e.Property(u => u.CreatedAt));
+            e.Property(u => u.RowVersion).IsRowVersion();
+        });
+        modelBuilder.Entity<SessionRow>(e =>
+        {
+            e.ToTable("sessions");
+            e.Property(s => s.Id).ValueGeneratedNever();
+            Now(e.Property(s => s.CreatedAt));
+            Now(e.Property(s => s.LastSeenAt));
         });
         modelBuilder.Entity<IncidentRow>(e =>
         {

@@ -13,6 +13,23 @@ public sealed class UserRow
     public string Role { get; set; } = "";
     public bool Disabled { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>The identity provider's issuer and subject of an account single sign-on made; null for a local account.</summary>
+    public string? ExternalIssuer { get; set; }
+    public string? ExternalSubject { get; set; }
+    /// <summary>PostgreSQL's xmin, the concurrency token: two admins' changes to one account cannot overwrite each other unseen.</summary>
+    public uint RowVersion { get; set; }
+}
+
+/// <summary>A server-side sign-in session; its id is the SHA-256 of the cookie's token (never the token itself).</summary>
+public sealed class SessionRow
+{
+    public string Id { get; set; } = "";
+    public int UserId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime LastSeenAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
+    public string? RevokedReason { get; set; }
+    public string? RemoteAddress { get; set; }
 }
 
 public sealed class IncidentRow

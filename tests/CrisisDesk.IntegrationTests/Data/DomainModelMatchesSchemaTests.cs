@@ -71,7 +71,7 @@ public sealed class DomainModelMatchesSchemaTests(TestDatabase database) : IClas
         // The domain, every table of it: a table dropped from the model would otherwise pass unnoticed.
         Assert.Equal(
             ["alerts", "deliveries", "incidents", "post_triage", "posts", "rebuttal_templates", "rebuttal_versions", "rebuttals", "rumour_notes",
-             "rumour_posts", "rumour_stories", "rumour_suggestions", "rumours", "sources", "stories", "users"],
+             "rumour_posts", "rumour_stories", "rumour_suggestions", "rumours", "sessions", "sources", "stories", "users"],
             tables.Order(StringComparer.Ordinal));
     }
 
@@ -98,10 +98,10 @@ public sealed class DomainModelMatchesSchemaTests(TestDatabase database) : IClas
     }
 
     [Fact]
-    public async Task Rebuttals_alerts_and_sources_carry_xmin_as_their_concurrency_token()
+    public async Task Users_rumours_rebuttals_alerts_and_sources_carry_xmin_as_their_concurrency_token()
     {
         await using var db = NewContext();
-        foreach (var type in new[] { typeof(RumourRow), typeof(RebuttalRow), typeof(AlertRow), typeof(SourceRow) })
+        foreach (var type in new[] { typeof(UserRow), typeof(RumourRow), typeof(RebuttalRow), typeof(AlertRow), typeof(SourceRow) })
         {
             var token = Assert.Single(db.Model.FindEntityType(type)!.GetProperties(), p => p.IsConcurrencyToken);
             Assert.Equal("xmin", token.GetColumnName());

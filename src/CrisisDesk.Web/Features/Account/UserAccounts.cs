@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
-using Dapper;
+using CrisisDesk.Web.Features.Commands;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Account;
@@ -11,13 +13,21 @@ namespace CrisisDesk.Web.Features.Account;
 public sealed record UserAccount(int Id, string UserName, string DisplayName, string Role, bool Disabled, DateTime CreatedAt);
 
 /// <summary>A change to accounts that cannot be made; the message says why in plain words.</summary>
-public sealed class AccountException(string message) : Exception(message);
+public sealed class AccountException(string message, int statusCode = StatusCodes.Status400BadRequest) : CommandException(message, statusCode);
 
 /// <summary>
-/// Local accounts in PostgreSQL with ASP.NET Core's <see cref="PasswordHasher{TUser}"/>. Every change is written with
-/// its event in one transaction.
+/// Local accounts in PostgreSQL with ASP.NET Core's <see cref="PasswordHasher{TUser}"/>, through the DbContext. Every
+/// change is one <see cref="CommandRunner"/> command: the account read tracked and saved under its xmin token, its
+/// sessions revoked and its event appended in the same transaction. When two admins change one account at once, the
+/// later save finds the row changed and runs again on it as it now is, so both changes land in order, each recorded
+/// with the state it really changed (never one laid over the other unseen).
 /// </summary>
-public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, SessionStore sessions)
+public sealed class UserAccounts(
+    IDbContextFactory<CrisisDeskDbContext> contexts,
+    CommandRunner commands,
+    CommandAuthorizer authorizer,
+    NpgsqlDataSource dataSource,
+    SessionStore sessions)
 {
     public const int MinimumPasswordLength = PasswordPolicy.MinimumLength;
 
@@ -26,27 +36,36 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
     // Verifying against this when the user does not exist keeps failed sign-ins equally slow, so timing does not reveal names.
     private static readonly string DummyHash = Hasher.HashPassword("", Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
 
+    // Compiled once: every sign-in runs it. lower() on both sides, as the unique index users_user_name_key is.
+    private static readonly Func<CrisisDeskDbContext, string, CancellationToken, Task<UserRow?>> ByUserNameQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, string userName, CancellationToken _) =>
+            db.Users.AsNoTracking().SingleOrDefault(u => u.UserName.ToLower() == userName.ToLower()));
+
+    // Compiled once: every change to an account reads it tracked, with its xmin, in the command's transaction.
+    private static readonly Func<CrisisDeskDbContext, int, CancellationToken, Task<UserRow?>> ForChangeQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, int userId, CancellationToken _) => db.Users.SingleOrDefault(u => u.Id == userId));
+
+    private static AccountException Conflict() =>
+        new("Others changed this account at the same moment, several times over: look at it again and retry.", StatusCodes.Status409Conflict);
+
     /// <summary>Checks a sign-in and records it (success or failure) in the event log.</summary>
     public async Task<UserAccount?> SignInAsync(string userName, string password, string? remoteAddress, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(int Id, string UserName, string DisplayName, string Role, bool Disabled, DateTime CreatedAt, string PasswordHash)>(
-            "SELECT id, user_name, display_name, role, disabled, created_at, password_hash FROM users WHERE lower(user_name) = lower(@userName)",
-            new { userName });
-        var verified = Hasher.VerifyHashedPassword("", row.PasswordHash ?? DummyHash, password ?? "") != PasswordVerificationResult.Failed;
-        var ok = row.UserName is not null && verified && !row.Disabled;
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        UserRow? row;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            row = await ByUserNameQuery(db, userName ?? "", cancellationToken);
+        var verified = Hasher.VerifyHashedPassword("", row?.PasswordHash ?? DummyHash, password ?? "") != PasswordVerificationResult.Failed;
+        var ok = row is not null && verified && !row.Disabled;
         if (ok)
         {
-            await EventLog.AppendAsync(connection, transaction, row.UserName!, null, new AccountSignedIn(remoteAddress), cancellationToken);
+            await EventLog.AppendAsync(dataSource, row!.UserName, null, new AccountSignedIn(remoteAddress), cancellationToken);
         }
         else
         {
-            var reason = row.UserName is null ? "unknown user" : row.Disabled ? "account disabled" : "wrong password";
-            await EventLog.AppendAsync(connection, transaction, "anonymous", null, new AccountSignInFailed(userName, reason, remoteAddress), cancellationToken);
+            var reason = row is null ? "unknown user" : row.Disabled ? "account disabled" : "wrong password";
+            await EventLog.AppendAsync(dataSource, "anonymous", null, new AccountSignInFailed(userName!, reason, remoteAddress), cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
-        return ok ? new UserAccount(row.Id, row.UserName!, row.DisplayName, row.Role, row.Disabled, row.CreatedAt) : null;
+        return ok ? new UserAccount(row!.Id, row.UserName, row.DisplayName, row.Role, row.Disabled, row.CreatedAt) : null;
     }
 
     /// <summary>Ends the caller's session on the server (the cookie no longer counts anywhere) and records it.</summary>
@@ -65,31 +84,33 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
     {
         if (!int.TryParse(user.FindFirst(ClaimTypes.NameIdentifier)?.Value, System.Globalization.CultureInfo.InvariantCulture, out var userId))
             throw new AccountException("Sign in to change your password.");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(string UserName, string DisplayName, string PasswordHash)>(
-            "SELECT user_name, display_name, password_hash FROM users WHERE id = @userId AND NOT disabled FOR UPDATE", new { userId }, transaction);
-        if (row.UserName is null)
-            throw new AccountException("Sign in to change your password.");
-        if (Hasher.VerifyHashedPassword("", row.PasswordHash, currentPassword ?? "") == PasswordVerificationResult.Failed)
-            throw new AccountException("The current password is not right.");
-        if (PasswordPolicy.Problem(newPassword, row.UserName, row.DisplayName) is { } problem)
-            throw new AccountException(problem);
-        await connection.ExecuteAsync("UPDATE users SET password_hash = @hash WHERE id = @userId",
-            new { hash = Hasher.HashPassword(row.UserName, newPassword), userId }, transaction);
-        var ended = await sessions.RevokeAllAsync(connection, transaction, userId, "password changed", user.FindFirst(SessionStore.TokenClaim)?.Value, cancellationToken);
-        await EventLog.AppendAsync(connection, transaction, row.UserName, null, new AccountPasswordChanged(ended), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var keepToken = user.FindFirst(SessionStore.TokenClaim)?.Value;
+        await CommandRunner.RunWithRetryAsync(() => commands.RunAsAsync(user.ActorName(), async command =>
+        {
+            var row = await ForChangeQuery(command.Db, userId, cancellationToken);
+            if (row is null || row.Disabled)
+                throw new AccountException("Sign in to change your password.");
+            if (Hasher.VerifyHashedPassword("", row.PasswordHash, currentPassword ?? "") == PasswordVerificationResult.Failed)
+                throw new AccountException("The current password is not right.");
+            if (PasswordPolicy.Problem(newPassword, row.UserName, row.DisplayName) is { } problem)
+                throw new AccountException(problem);
+            row.PasswordHash = Hasher.HashPassword(row.UserName, newPassword);
+            await command.SaveAsync();
+            var ended = await sessions.RevokeAllAsync(command.Connection, command.Transaction, userId, "password changed", keepToken, cancellationToken);
+            await EventLog.AppendAsync(command.Connection, command.Transaction, row.UserName, null, new AccountPasswordChanged(ended), cancellationToken);
+            return true;
+        }, cancellationToken), Conflict);
         sessions.Forget(userId);
     }
 
     public async Task<IReadOnlyList<UserAccount>> ListAsync(ClaimsPrincipal actor, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(actor, Policies.Admin, "list users", cancellationToken: cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var users = await connection.QueryAsync<UserAccount>(
-            "SELECT id, user_name AS UserName, display_name AS DisplayName, role, disabled, created_at AS CreatedAt FROM users ORDER BY lower(user_name)");
-        return users.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AsNoTracking()
+            .OrderBy(u => u.UserName.ToLower())
+            .Select(u => new UserAccount(u.Id, u.UserName, u.DisplayName, u.Role, u.Disabled, u.CreatedAt))
+            .ToListAsync(cancellationToken);
     }
 
     public async Task<UserAccount> CreateAsync(ClaimsPrincipal actor, string userName, string displayName, string role, string password, CancellationToken cancellationToken = default)
@@ -112,71 +133,92 @@ public sealed class UserAccounts(NpgsqlDataSource dataSource, CommandAuthorizer 
             throw new AccountException($"The role must be one of {string.Join(", ", Roles.All)}.");
         if (PasswordPolicy.Problem(password, userName, displayName) is { } problem)
             throw new AccountException(problem);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        int id;
-        try
+        var row = new UserRow { UserName = userName, DisplayName = displayName, PasswordHash = Hasher.HashPassword(userName, password!), Role = role };
+        return await commands.RunAsAsync(actor, async command =>
         {
-            id = await connection.ExecuteScalarAsync<int>(
-                "INSERT INTO users (user_name, display_name, password_hash, role) VALUES (@userName, @displayName, @hash, @role) RETURNING id",
-                new { userName, displayName, hash = Hasher.HashPassword(userName, password!), role }, transaction);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new AccountException($"A user named \"{userName}\" already exists.");
-        }
-        await EventLog.AppendAsync(connection, transaction, actor, null, new UserCreated(userName, role), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return new UserAccount(id, userName, displayName, role, false, DateTime.UtcNow);
+            command.Db.Users.Add(row);
+            try
+            {
+                await command.SaveAsync();
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                throw new AccountException($"A user named \"{userName}\" already exists.");
+            }
+            await command.RecordAsync(null, new UserCreated(userName, role));
+            return new UserAccount(row.Id, userName, displayName, role, false, row.CreatedAt);
+        }, cancellationToken);
     }
 
+    /// <summary>
+    /// Gives an account another role and ends its sessions. Demoting an Admin locks every enabled Admin's row before
+    /// counting them, so two admins demoting each other at once cannot both pass the last-Admin check: the second
+    /// counts after the first commits and is refused.
+    /// </summary>
     public async Task ChangeRoleAsync(ClaimsPrincipal actor, int userId, string role, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(actor, Policies.Admin, "change roles", cancellationToken: cancellationToken);
         if (!Roles.IsKnown(role))
             throw new AccountException($"The role must be one of {string.Join(", ", Roles.All)}.");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await connection.QuerySingleOrDefaultAsync<(string UserName, string Role)>(
-            "SELECT user_name, role FROM users WHERE id = @userId FOR UPDATE", new { userId }, transaction);
-        if (current.UserName is null)
-            throw new AccountException("That user no longer exists.");
-        if (current.Role == role)
-            return;
-        if (current.Role == Roles.Admin && await connection.ExecuteScalarAsync<long>(
-                "SELECT count(*) FROM users WHERE role = 'Admin' AND NOT disabled", transaction: transaction) <= 1)
-            throw new AccountException("This is the last Admin: make someone else Admin first.");
-        await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
-        var ended = await sessions.RevokeAllAsync(connection, transaction, userId, "role changed", cancellationToken: cancellationToken);
-        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), null,
-            new UserRoleChanged(current.UserName, current.Role, role, ended), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        sessions.Forget(userId);
+        var changed = await CommandRunner.RunWithRetryAsync(() => commands.RunAsAsync(actor.ActorName(), async command =>
+        {
+            var user = await ForChangeQuery(command.Db, userId, cancellationToken)
+                ?? throw new AccountException("That user no longer exists.");
+            if (user.Role == role)
+            {
+                command.NothingChanged();
+                return false;
+            }
+            if (user.Role == Roles.Admin && await LockEnabledAdminsAsync(command.Db, cancellationToken) <= 1)
+                throw new AccountException("This is the last Admin: make someone else Admin first.");
+            var from = user.Role;
+            user.Role = role;
+            await command.SaveAsync();
+            var ended = await sessions.RevokeAllAsync(command.Connection, command.Transaction, userId, "role changed", cancellationToken: cancellationToken);
+            await command.RecordAsync(null, new UserRoleChanged(user.UserName, from, role, ended));
+            return true;
+        }, cancellationToken), Conflict);
+        if (changed)
+            sessions.Forget(userId);
     }
 
     public async Task SetDisabledAsync(ClaimsPrincipal actor, int userId, bool disabled, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(actor, Policies.Admin, disabled ? "disable users" : "enable users", cancellationToken: cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var userName = await connection.ExecuteScalarAsync<string?>(
-            "UPDATE users SET disabled = @disabled WHERE id = @userId AND disabled <> @disabled RETURNING user_name", new { disabled, userId }, transaction);
-        if (userName is null)
-            return;
-        if (userName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
-            throw new AccountException("You cannot disable your own account.");
-        var ended = disabled ? await sessions.RevokeAllAsync(connection, transaction, userId, "account disabled", cancellationToken: cancellationToken) : 0;
-        await EventLog.AppendAsync(connection, transaction, actor.ActorName(), null,
-            disabled ? new UserDisabled(userName, ended) : new UserEnabled(userName, ended), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        sessions.Forget(userId);
+        var changed = await CommandRunner.RunWithRetryAsync(() => commands.RunAsAsync(actor.ActorName(), async command =>
+        {
+            var user = await ForChangeQuery(command.Db, userId, cancellationToken);
+            if (user is null || user.Disabled == disabled)
+            {
+                command.NothingChanged();
+                return false;
+            }
+            if (user.UserName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
+                throw new AccountException("You cannot disable your own account.");
+            user.Disabled = disabled;
+            await command.SaveAsync();
+            var ended = disabled ? await sessions.RevokeAllAsync(command.Connection, command.Transaction, userId, "account disabled", cancellationToken: cancellationToken) : 0;
+            await command.RecordAsync(null, disabled ? new UserDisabled(user.UserName, ended) : new UserEnabled(user.UserName, ended));
+            return true;
+        }, cancellationToken), Conflict);
+        if (changed)
+            sessions.Forget(userId);
     }
 
     public async Task<bool> AnyUsersAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users)");
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AnyAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Locks every enabled Admin's row (in id order, so two of these never deadlock) and counts them. Read committed
+    /// re-checks a row it waited for, so an Admin demoted by a transaction that committed meanwhile is not counted.
+    /// </summary>
+    private static async Task<int> LockEnabledAdminsAsync(CrisisDeskDbContext db, CancellationToken cancellationToken) =>
+        (await db.Database.SqlQuery<int>($"""
+            SELECT id AS "Value" FROM users WHERE role = {Roles.Admin} AND NOT disabled ORDER BY id FOR UPDATE
+            """).ToListAsync(cancellationToken)).Count;
 
     /// <summary>
     /// The claims of a signed-in person: their session token (all the cookie needs) and, filled from the account on
