@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using CrisisDesk.Web.Features.Commands;
 
@@ -19,21 +21,26 @@ public sealed class CommandDeniedException(string action, string policy)
 /// The role is read afresh from the database, so a role changed or an account disabled a minute ago counts now,
 /// even in a war room that has been open all day.
 /// </summary>
-public sealed class CommandAuthorizer(IAuthorizationService authorization, NpgsqlDataSource dataSource)
+public sealed class CommandAuthorizer(IAuthorizationService authorization, NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
+    // Compiled once: every command runs it. lower() on both sides, as the unique index users_user_name_key is.
+    private static readonly Func<CrisisDeskDbContext, string, CancellationToken, Task<string?>> RoleQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, string name, CancellationToken _) =>
+            db.Users.Where(u => u.UserName.ToLower() == name.ToLower() && !u.Disabled).Select(u => (string?)u.Role).FirstOrDefault());
+
     /// <exception cref="CommandDeniedException">The person may not run it; the refusal is already recorded.</exception>
     public Task RequireAsync(ClaimsPrincipal user, string policy, string action, int? incidentId = null, CancellationToken cancellationToken = default) =>
         RequireAsync(null, user, policy, action, incidentId, cancellationToken);
 
     /// <summary>
-    /// The same check, reading the role on <paramref name="connection"/> (a command's own, already open) instead of a
-    /// connection of its own: one pool rent less on a command's path. A refusal is still recorded on its own
+    /// The same check, reading the role through <paramref name="db"/> (a command's own DbContext, its transaction open)
+    /// instead of a context of its own: one pool rent less on a command's path. A refusal is still recorded on its own
     /// connection, so it stays when the command rolls back.
     /// </summary>
     /// <exception cref="CommandDeniedException">The person may not run it; the refusal is already recorded.</exception>
-    public async Task RequireAsync(NpgsqlConnection? connection, ClaimsPrincipal user, string policy, string action, int? incidentId, CancellationToken cancellationToken)
+    public async Task RequireAsync(CrisisDeskDbContext? db, ClaimsPrincipal user, string policy, string action, int? incidentId, CancellationToken cancellationToken)
     {
-        var current = await CurrentAsync(connection, user, cancellationToken);
+        var current = await CurrentAsync(db, user, cancellationToken);
         var result = await authorization.AuthorizeAsync(current, resource: null, policy);
         if (result.Succeeded)
             return;
@@ -41,16 +48,12 @@ public sealed class CommandAuthorizer(IAuthorizationService authorization, Npgsq
         throw new CommandDeniedException(action, policy);
     }
 
-    private async Task<ClaimsPrincipal> CurrentAsync(NpgsqlConnection? shared, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private async Task<ClaimsPrincipal> CurrentAsync(CrisisDeskDbContext? shared, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (user.Identity?.IsAuthenticated != true || user.Identity.Name is not { } name)
             return new ClaimsPrincipal(new ClaimsIdentity());
-        await using var own = shared is null ? await dataSource.OpenConnectionAsync(cancellationToken) : null;
-        await using var command = new NpgsqlCommand("SELECT role FROM users WHERE lower(user_name) = lower($1) AND NOT disabled", shared ?? own)
-        {
-            Parameters = { new() { Value = name } },
-        };
-        if (await command.ExecuteScalarAsync(cancellationToken) is not string role)
+        await using var own = shared is null ? await contexts.CreateDbContextAsync(cancellationToken) : null;
+        if (await RoleQuery(shared ?? own!, name, cancellationToken) is not { } role)
             return new ClaimsPrincipal(new ClaimsIdentity());
         return new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], user.Identity.AuthenticationType));
     }

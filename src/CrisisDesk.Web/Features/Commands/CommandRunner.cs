@@ -96,7 +96,7 @@ public sealed class CommandRunner(IDbContextFactory<CrisisDeskDbContext> context
         var row = await load(db, cancellationToken);
         var command = new CommandTransaction(db, transaction, user.ActorName(), cancellationToken);
         // Refused before a missing row is reported, as when authorising came first: a person without the role learns nothing.
-        await authorizer.RequireAsync(command.Connection, user, policy, what, row is null ? null : incidentOf(row), cancellationToken);
+        await authorizer.RequireAsync(db, user, policy, what, row is null ? null : incidentOf(row), cancellationToken);
         if (row is null)
             throw notFound();
         var result = await change(command, row);
