@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
-using Dapper;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,9 +20,10 @@ public sealed class SingleSignOnRefusedException(string code, string reason) : E
 /// <summary>
 /// The accounts behind single sign-on. A person is found by the provider's issuer and subject (never by user name);
 /// the first sign-in creates the account, and every sign-in sets its role from the mapped claim, so a group removed at
-/// the provider takes the role away here at the next sign-in. Each outcome is written with its event in one transaction.
+/// the provider takes the role away here at the next sign-in. Each outcome is written with its event in one transaction,
+/// through the DbContext (the account read with <c>FOR UPDATE</c>, so two sign-ins of one person queue on it).
 /// </summary>
-public sealed class SingleSignOnAccounts(NpgsqlDataSource dataSource, SessionStore sessions, IOptions<SingleSignOnOptions> options)
+public sealed class SingleSignOnAccounts(IDbContextFactory<CrisisDeskDbContext> contexts, NpgsqlDataSource dataSource, SessionStore sessions, IOptions<SingleSignOnOptions> options)
 {
     /// <summary>The refusal codes the sign-in page explains.</summary>
     public static class Refusals
@@ -49,8 +52,12 @@ public sealed class SingleSignOnAccounts(NpgsqlDataSource dataSource, SessionSto
         var claimValues = provider.FindAll(settings.RoleClaim).Select(c => c.Value).ToList();
         var role = settings.RoleFor(claimValues);
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // A sign-in that fails rolls back whole (and is recorded apart): no savepoint around each save.
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var npgsqlTransaction = (NpgsqlTransaction)transaction.GetDbTransaction();
         try
         {
             if (issuer.Length == 0 || subject.Length == 0)
@@ -58,50 +65,54 @@ public sealed class SingleSignOnAccounts(NpgsqlDataSource dataSource, SessionSto
             if (role is null)
                 throw new SingleSignOnRefusedException(Refusals.NoRole,
                     $"no mapped role: {settings.RoleClaim} was {(claimValues.Count == 0 ? "absent" : string.Join(", ", claimValues.Take(10)))}");
-            var row = await connection.QuerySingleOrDefaultAsync<(int Id, string UserName, string DisplayName, string Role, bool Disabled)>(
-                "SELECT id, user_name, display_name, role, disabled FROM users WHERE external_issuer = @issuer AND external_subject = @subject FOR UPDATE",
-                new { issuer, subject }, transaction);
-            int userId;
+            // Locked, as two sign-ins of one person at once must not both change the role (and both end the sessions).
+            var row = await db.Users
+                .FromSql($"SELECT *, xmin FROM users WHERE external_issuer = {issuer} AND external_subject = {subject} FOR UPDATE")
+                .SingleOrDefaultAsync(cancellationToken);
             var rolesChanged = false;
-            if (row.UserName is null)
+            if (row is null)
             {
                 if (userName.Length is < 2 or > 64 || !userName.All(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or '@'))
                     throw new SingleSignOnRefusedException(Refusals.NoName, $"{settings.UserNameClaim} \"{userName}\" is not a usable user name");
-                if (await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users WHERE lower(user_name) = lower(@userName))", new { userName }, transaction))
+                if (await db.Users.AnyAsync(u => u.UserName.ToLower() == userName.ToLower(), cancellationToken))
                     throw new SingleSignOnRefusedException(Refusals.NameTaken, $"an account named \"{userName}\" already exists and is not linked to this provider");
                 // Nobody knows this password: the account signs in only through the provider.
                 var unusable = Hasher.HashPassword(userName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-                userId = await connection.ExecuteScalarAsync<int>("""
-                    INSERT INTO users (user_name, display_name, password_hash, role, external_issuer, external_subject)
-                    VALUES (@userName, @displayName, @unusable, @role, @issuer, @subject) RETURNING id
-                    """, new { userName, displayName, unusable, role, issuer, subject }, transaction);
-                await EventLog.AppendAsync(connection, transaction, "system", null, new UserSsoProvisioned(userName, role, issuer, subject), cancellationToken);
-                row = (userId, userName, displayName, role, false);
+                row = new UserRow
+                {
+                    UserName = userName, DisplayName = displayName, PasswordHash = unusable, Role = role,
+                    ExternalIssuer = issuer, ExternalSubject = subject,
+                };
+                db.Users.Add(row);
+                await db.SaveChangesAsync(cancellationToken);
+                await EventLog.AppendAsync(connection, npgsqlTransaction, "system", null, new UserSsoProvisioned(userName, role, issuer, subject), cancellationToken);
             }
             else
             {
-                userId = row.Id;
                 if (row.Disabled)
                     throw new SingleSignOnRefusedException(Refusals.Disabled, "account disabled");
                 if (row.Role != role)
                 {
                     // The provider is the source of the role: a group removed there takes the role away here, and
                     // the person's other sessions end as with any role change.
-                    await connection.ExecuteAsync("UPDATE users SET role = @role WHERE id = @userId", new { role, userId }, transaction);
-                    var ended = await sessions.RevokeAllAsync(connection, transaction, userId, "role changed at the identity provider", cancellationToken: cancellationToken);
-                    await EventLog.AppendAsync(connection, transaction, "identity provider", null, new UserRoleChanged(row.UserName, row.Role, role, ended), cancellationToken);
+                    var from = row.Role;
+                    row.Role = role;
+                    await db.SaveChangesAsync(cancellationToken);
+                    var ended = await sessions.RevokeAllAsync(connection, npgsqlTransaction, row.Id, "role changed at the identity provider", cancellationToken: cancellationToken);
+                    await EventLog.AppendAsync(connection, npgsqlTransaction, "identity provider", null, new UserRoleChanged(row.UserName, from, role, ended), cancellationToken);
                     rolesChanged = true;
                 }
                 if (row.DisplayName != displayName)
-                    await connection.ExecuteAsync("UPDATE users SET display_name = @displayName WHERE id = @userId", new { displayName, userId }, transaction);
+                    row.DisplayName = displayName;
             }
-            await EventLog.AppendAsync(connection, transaction, row.UserName, null,
+            await db.SaveChangesAsync(cancellationToken);
+            await EventLog.AppendAsync(connection, npgsqlTransaction, row.UserName, null,
                 new AccountSsoSignedIn(settings.DisplayName, issuer, subject, role, remoteAddress), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             if (rolesChanged)
-                sessions.Forget(userId);
-            var token = await sessions.CreateAsync(userId, remoteAddress, cancellationToken);
-            return (new LiveSession(userId, row.UserName, displayName, role), token);
+                sessions.Forget(row.Id);
+            var token = await sessions.CreateAsync(row.Id, remoteAddress, cancellationToken);
+            return (new LiveSession(row.Id, row.UserName, displayName, role), token);
         }
         catch (SingleSignOnRefusedException refused)
         {
@@ -109,7 +120,7 @@ public sealed class SingleSignOnAccounts(NpgsqlDataSource dataSource, SessionSto
             await RecordRefusalAsync(issuer, subject, userName, refused.Message, remoteAddress, CancellationToken.None);
             throw;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             // Two first sign-ins of the same person at once: the second finds the account the first made next time.
             await transaction.RollbackAsync(CancellationToken.None);
