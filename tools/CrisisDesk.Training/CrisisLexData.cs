@@ -8,7 +8,8 @@ namespace CrisisDesk.Training;
 /// <summary>One labelled tweet of CrisisLexT26.</summary>
 /// <param name="Informativeness">Null for "Not applicable".</param>
 /// <param name="Type">Null for "Not labeled" and "Not applicable".</param>
-public sealed record LabelledPost(string Id, string Text, Informativeness? Informativeness, InformationType? Type);
+/// <param name="Source">CrisisLexT26's information source as labelled ("Media", "Outsiders", ..., "Not labeled").</param>
+public sealed record LabelledPost(string Id, string Text, Informativeness? Informativeness, InformationType? Type, string Source = "Not labeled");
 
 /// <summary>One CrisisLexT26 event: its tweets and what kind of event it was (from its event_description.json).</summary>
 public sealed record CrisisEvent(string Name, string Category, string Kind, string Country, IReadOnlyList<LabelledPost> Posts);
@@ -38,7 +39,8 @@ public static class CrisisLexData
                     ?? throw new InvalidDataException($"{Path.GetFileName(file)}: {error} in {record}");
                 if (fields.Count != 5)
                     throw new InvalidDataException($"{Path.GetFileName(file)}: {fields.Count} fields in {record}");
-                posts.Add(new LabelledPost(fields[0].Trim(), fields[1], CrisisLexLabels.ParseInformativeness(fields[4]), CrisisLexLabels.ParseInformationType(fields[3])));
+                posts.Add(new LabelledPost(fields[0].Trim(), fields[1], CrisisLexLabels.ParseInformativeness(fields[4]), CrisisLexLabels.ParseInformationType(fields[3]),
+                    fields[2].Trim()));
             }
             var (category, kind, country) = Describe(Path.Combine(directory, name + "-event_description.json"));
             events.Add(new CrisisEvent(name, category, kind, country, posts));

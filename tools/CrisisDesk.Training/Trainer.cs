@@ -22,10 +22,36 @@ namespace CrisisDesk.Training;
 /// When balanced, the informativeness model's class weights raised to this power: 1 fully balanced, 0.5 half-way
 /// (square root), 0 unweighted. The type model stays fully balanced.
 /// </param>
+/// <param name="BySource">
+/// The informativeness model learns each related class split by its labelled information source (media, government,
+/// eyewitness, outsiders...): "informative" from the media reads unlike "informative" from an eyewitness, and a linear
+/// model separates the parts more easily than the whole. Its probabilities are summed back to the three classes.
+/// </param>
 public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced, float L2 = 1e-4f, float? TypeL2 = null, int InnerFolds = 0,
-    int Iterations = 30, bool BinaryInformative = false, float InformativeBalancePower = 1f)
+    int Iterations = 30, bool BinaryInformative = false, float InformativeBalancePower = 1f, bool BySource = false)
 {
-    public int InformativenessClasses => BinaryInformative ? 2 : 3;
+    /// <summary>CrisisLexT26's information sources, each related class's subclasses in this order.</summary>
+    public static readonly string[] Sources = ["Business", "Eyewitness", "Government", "Media", "NGOs", "Not applicable", "Outsiders"];
+
+    public int InformativenessClasses => BySource ? 1 + (2 * Sources.Length) : BinaryInformative ? 2 : 3;
+
+    /// <summary>The three classes' probabilities (not related, related but not informative, informative) from the model's.</summary>
+    public void ThreeClasses(ReadOnlySpan<float> modelProbabilities, Span<float> three)
+    {
+        if (!BySource)
+        {
+            modelProbabilities.CopyTo(three);
+            return;
+        }
+        three[0] = modelProbabilities[0];
+        three[1] = 0;
+        three[2] = 0;
+        for (var s = 0; s < Sources.Length; s++)
+        {
+            three[1] += modelProbabilities[1 + s];
+            three[2] += modelProbabilities[1 + Sources.Length + s];
+        }
+    }
 
     public const float DefaultL2 = 1e-4f; // the default of the parameter above
 
@@ -34,13 +60,14 @@ public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, boo
         + (TypeL2 is { } t ? FormattableString.Invariant($" (types {t:0.#####})") : "")
         + (Iterations != 30 ? $", {Iterations} SDCA passes" : "")
         + (BinaryInformative ? ", informative against not" : "")
+        + (BySource ? ", related classes split by source" : "")
         + (Balanced && InformativeBalancePower != 1f ? FormattableString.Invariant($", informativeness weights ^{InformativeBalancePower:0.##}") : "")
         + (InnerFolds > 0 ? $", offsets tuned ({InnerFolds} inner folds)" : "");
 
     /// <summary>The same but for the L2 of each task: the two models are trained apart, on the same features.</summary>
     public bool SameButRegularisation(Candidate other) =>
         Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced && InnerFolds == other.InnerFolds && Iterations == other.Iterations
-        && BinaryInformative == other.BinaryInformative && InformativeBalancePower == other.InformativeBalancePower;
+        && BinaryInformative == other.BinaryInformative && InformativeBalancePower == other.InformativeBalancePower && BySource == other.BySource;
 
     public float L2For(bool types) => types ? TypeL2 ?? L2 : L2;
 }
@@ -78,6 +105,8 @@ public static class Trainer
             foreach (var row in rows)
                 counts[row.Label]++;
             var power = classes == 6 ? 1f : candidate.InformativeBalancePower;
+            if (candidate.BySource && classes != 6 && power != 0)
+                throw new NotSupportedException("Split by source, the informativeness model is trained unweighted (InformativeBalancePower 0).");
             for (var c = 0; c < classes; c++)
                 weights[c] = counts[c] == 0 ? 0 : MathF.Pow((float)rows.Count / (classes * counts[c]), power);
         }

@@ -4,7 +4,7 @@ namespace CrisisDesk.Core.Classification;
 
 /// <summary>How a post's text becomes features: which word n-grams and character n-grams, hashed into how many buckets.</summary>
 /// <param name="Bits">The feature space has 2^Bits buckets.</param>
-/// <param name="WordNgrams">1: words; 2: words and pairs of adjacent words.</param>
+/// <param name="WordNgrams">1: words; 2: words and pairs of adjacent words; 3: and runs of three.</param>
 /// <param name="CharMin">Shortest character n-gram taken inside a word (0: none).</param>
 /// <param name="CharMax">Longest character n-gram.</param>
 /// <param name="Normalise">
@@ -16,7 +16,12 @@ namespace CrisisDesk.Core.Classification;
 /// n-grams are normalised apart, the words' block to a squared length of this share and the characters' to the rest: a
 /// tweet has ten or twenty times more character n-grams than words, which otherwise drown the words' weight.
 /// </param>
-public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int CharMin = 3, int CharMax = 5, bool Normalise = false, float WordShare = 0)
+/// <param name="Shape">
+/// Also the post's shape, which its words do not say: how many words (in fours), whether it asks ('?') or exclaims ('!'),
+/// whether it has a word in capitals.
+/// </param>
+public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int CharMin = 3, int CharMax = 5, bool Normalise = false, float WordShare = 0,
+    bool Shape = false)
 {
     public int Dimension => 1 << Bits;
 
@@ -25,7 +30,7 @@ public sealed record FeaturizerOptions(int Bits = 18, int WordNgrams = 2, int Ch
 
     /// <summary>A short name for reports: <c>w2+c3-5/2^18</c>, <c>+norm</c> when normalised, <c>,words 0.5</c> for the word share.</summary>
     public override string ToString() =>
-        $"w{WordNgrams}{(CharMin > 0 ? $"+c{CharMin}-{CharMax}" : "")}{(Normalise ? "+norm" : "")}/2^{Bits}"
+        $"w{WordNgrams}{(CharMin > 0 ? $"+c{CharMin}-{CharMax}" : "")}{(Normalise ? "+norm" : "")}{(Shape ? "+shape" : "")}/2^{Bits}"
         + (SplitsBlocks ? FormattableString.Invariant($" (words {WordShare:0.##} of the norm)") : "");
 }
 
@@ -76,8 +81,10 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
 
     private const uint WordSeed = 0x811C9DC5;
     private const uint BigramSeed = 0x2F6B3C1D;
+    private const uint TrigramSeed = 0x165667B1;
     private const uint CharSeed = 0x5BD1E995;
     private const uint HashtagSeed = 0x27D4EB2F;
+    private const uint ShapeSeed = 0x61C88647;
 
     // Each Latin letter of U+00C0..U+024F lower-cased and without its accents ("É" → 'e'); '\0' where it is not one
     // letter plus marks (æ, ß, ø stay as they are). Built once from Unicode's canonical decompositions.
@@ -117,6 +124,8 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
     public void Extract(string text, FeatureVector vector)
     {
         Tokenise(text);
+        if (options.Shape)
+            AddShape(text);
         var n = 0;
         var nc = 0;
         var split = options.SplitsBlocks;
@@ -127,6 +136,8 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
             Add(ref _hashes, ref n, Mix(Hash(WordSeed, word)) & mask);
             if (options.WordNgrams >= 2 && i + 1 < _wordCount)
                 Add(ref _hashes, ref n, Mix(Hash(Hash(BigramSeed, word) ^ 0x9E3779B9, Word(i + 1))) & mask);
+            if (options.WordNgrams >= 3 && i + 2 < _wordCount)
+                Add(ref _hashes, ref n, Mix(Hash(Hash(Hash(TrigramSeed, word) ^ 0x9E3779B9, Word(i + 1)) ^ 0x9E3779B9, Word(i + 2))) & mask);
             if (options.CharMin > 0 && word[0] != '_')
             {
                 if (split)
@@ -145,6 +156,29 @@ public sealed class TextFeaturizer(FeaturizerOptions options)
         Finish(_hashes, n, _wordBlock, MathF.Sqrt(options.WordShare));
         Finish(_charHashes, nc, _charBlock, MathF.Sqrt(1 - options.WordShare));
         Merge(_wordBlock, _charBlock, vector);
+    }
+
+    private void AddShape(string text)
+    {
+        EnsureExtra(4);
+        _extra[_extraCount++] = ShapeSeed + (uint)Math.Min(_wordCount / 4, 8);
+        var asks = false;
+        var exclaims = false;
+        var capitals = false;
+        var run = 0;
+        foreach (var c in text)
+        {
+            asks |= c == '?';
+            exclaims |= c == '!';
+            run = char.IsUpper(c) ? run + 1 : 0;
+            capitals |= run >= 3;
+        }
+        if (asks)
+            _extra[_extraCount++] = ShapeSeed + 100;
+        if (exclaims)
+            _extra[_extraCount++] = ShapeSeed + 101;
+        if (capitals)
+            _extra[_extraCount++] = ShapeSeed + 102;
     }
 
     /// <summary>The sum of two sparse vectors (indices ascending), a bucket both hold adding their values.</summary>

@@ -78,6 +78,39 @@ public class TextFeaturizerTests
     }
 
     [Fact]
+    public void Word_trigrams_add_one_feature_per_run_of_three_words()
+    {
+        static int Count(int ngrams)
+        {
+            var vector = new FeatureVector();
+            new TextFeaturizer(new FeaturizerOptions(20, ngrams, 0, 0)).Extract("all roads closed now", vector);
+            return vector.Count;
+        }
+
+        Assert.Equal(4 + 3, Count(2));
+        Assert.Equal(4 + 3 + 2, Count(3));
+    }
+
+    [Theory]
+    [InlineData("roads closed", 0)]
+    [InlineData("roads closed?", 1)]
+    [InlineData("roads closed!", 1)]
+    [InlineData("roads CLOSED", 1)]
+    [InlineData("ROADS closed?!", 3)]
+    [InlineData("Roads Closed", 0)]
+    public void The_shape_adds_its_length_and_one_feature_each_for_a_question_an_exclamation_and_capitals(string text, int marks)
+    {
+        static int Count(string text, bool shape)
+        {
+            var vector = new FeatureVector();
+            new TextFeaturizer(new FeaturizerOptions(20, 1, 0, 0, Shape: shape)).Extract(text, vector);
+            return vector.Count;
+        }
+
+        Assert.Equal(Count(text, false) + 1 + marks, Count(text, true));
+    }
+
+    [Fact]
     public void With_a_word_share_words_and_character_ngrams_are_normalised_apart()
     {
         const string text = "Roads closed near the river, roads flooded";
