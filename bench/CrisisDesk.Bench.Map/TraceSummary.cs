@@ -3,7 +3,8 @@
 // - what the renderer did, by kind (the timeline's events: HTML parsed, scripts evaluated, functions called, style and
 //   layout, paint, GC), as self time, i.e. each event's time less that of the events inside it;
 // - which JavaScript ran, as self time by function and by script (the CPU profile's samples);
-// - each long task (over 50 ms) of that window with what filled it.
+// - each long task (over 50 ms) of that window with what filled it, and how much of it the thread actually ran (the
+//   trace's thread time): on a loaded machine a task's length is partly waiting for a core.
 // The trace's events and the profile's samples share one clock (microseconds); navigation start is the trace's
 // navigationStart mark of the war room's document, so the window is the same one the page's performance.now() measures.
 using System.Text.Json;
@@ -19,7 +20,9 @@ static class TraceSummary
     ];
 
     // Kind: the event's name (RunTask: one task of the main thread's scheduler); Detail: its script, function or event.
-    sealed record Span(double Start, double End, string Kind, string Detail)
+    // Cpu: the thread's own running time within the span (the trace's tdur), when the trace has it; the rest of the
+    // span the thread waited for a core.
+    sealed record Span(double Start, double End, string Kind, string Detail, double Cpu = double.NaN)
     {
         public double Self { get; set; }
         public double Duration => End - Start;
@@ -51,8 +54,10 @@ static class TraceSummary
         Nest(spans);
 
         output.WriteLine($"profile: the renderer's main thread (pid {pid}, tid {tid}) from navigation start to the posts first drawn ({drawnAtMs:N0} ms)");
-        var busy = spans.Where(s => s.Kind == "RunTask").Sum(s => Overlap(s, start, end));
-        output.WriteLine($"  busy in tasks: {busy / 1000:N0} ms of {drawnAtMs:N0} ms");
+        var tasks = spans.Where(s => s.Kind == "RunTask" && s.Start < end && s.End > start).ToList();
+        var busy = tasks.Sum(s => Overlap(s, start, end));
+        var running = tasks.Where(s => !double.IsNaN(s.Cpu)).Sum(s => s.Cpu * Overlap(s, start, end) / s.Duration);
+        output.WriteLine($"  in tasks: {busy / 1000:N0} ms of {drawnAtMs:N0} ms, of which the thread ran {running / 1000:N0} ms (the rest it waited for a core)");
         output.WriteLine("  self time by kind (timeline events; RunTask = a task's time in no finer event):");
         foreach (var group in spans.GroupBy(s => s.Kind).Select(g => (Kind: g.Key, Ms: g.Sum(s => SelfIn(s, start, end)) / 1000))
                      .Where(g => g.Ms >= 1).OrderByDescending(g => g.Ms).Take(15))
@@ -84,7 +89,7 @@ static class TraceSummary
             var js = samples.Where(s => s.At >= task.Start && s.At < task.End && s.Function != "(idle)")
                 .GroupBy(s => (s.Function, s.Script)).Select(g => (g.Key.Function, g.Key.Script, Ms: g.Sum(s => s.Duration) / 1000))
                 .Where(f => f.Ms >= 3).OrderByDescending(f => f.Ms).Take(4);
-            output.WriteLine($"    {(task.Start - start) / 1000,6:N0} + {task.Duration / 1000,4:N0} ms: " +
+            output.WriteLine($"    {(task.Start - start) / 1000,6:N0} + {task.Duration / 1000,4:N0} ms (ran {task.Cpu / 1000,3:N0} ms): " +
                 string.Join("; ", inside.Select(g => $"{g.What} {g.Ms:N0}")) +
                 " | js: " + string.Join("; ", js.Select(f => $"{f.Function} ({Short(f.Script)}) {f.Ms:N0}")));
         }
@@ -107,7 +112,8 @@ static class TraceSummary
             if (phase == "X" && e.TryGetProperty("dur", out var dur))
             {
                 var at = e.GetProperty("ts").GetDouble();
-                spans.Add(new Span(at, at + dur.GetDouble(), name, Detail(name, e)));
+                var cpu = e.TryGetProperty("tdur", out var tdur) ? tdur.GetDouble() : double.NaN;
+                spans.Add(new Span(at, at + dur.GetDouble(), name, Detail(name, e), cpu));
             }
             else if (phase == "B")
                 open.Push((e.GetProperty("ts").GetDouble(), name, Detail(name, e)));
@@ -130,7 +136,8 @@ static class TraceSummary
         string Text(string property) => data.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
         return name switch
         {
-            "EvaluateScript" or "v8.compile" or "v8.compileModule" or "v8.evaluateModule" or "ParseHTML" or "ParseAuthorStyleSheet" => Short(Text("url")),
+            "EvaluateScript" or "v8.compile" or "v8.compileModule" or "v8.evaluateModule" or "ParseHTML" => Short(Text("url")),
+            "ParseAuthorStyleSheet" => Short(Text("styleSheetUrl")),
             "FunctionCall" => $"{Text("functionName")} ({Short(Text("url"))})",
             "EventDispatch" => Text("type"),
             _ => "",
