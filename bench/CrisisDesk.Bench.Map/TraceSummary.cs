@@ -54,6 +54,7 @@ static class TraceSummary
         Nest(spans);
 
         output.WriteLine($"profile: the renderer's main thread (pid {pid}, tid {tid}) from navigation start to the posts first drawn ({drawnAtMs:N0} ms)");
+        output.WriteLine("  " + DrawingTask(trace, drawnAtMs, documentPath));
         var tasks = spans.Where(s => s.Kind == "RunTask" && s.Start < end && s.End > start).ToList();
         var busy = tasks.Sum(s => Overlap(s, start, end));
         var running = tasks.Where(s => !double.IsNaN(s.Cpu)).Sum(s => s.Cpu * Overlap(s, start, end) / s.Duration);
@@ -93,6 +94,23 @@ static class TraceSummary
                 string.Join("; ", inside.Select(g => $"{g.What} {g.Ms:N0}")) +
                 " | js: " + string.Join("; ", js.Select(f => $"{f.Function} ({Short(f.Script)}) {f.Ms:N0}")));
         }
+    }
+
+    // The main thread's task in which the posts were first drawn (the one holding drawnAt): its length and how much of
+    // it the thread ran.
+    public static string DrawingTask(JsonElement trace, double drawnAtMs, string documentPath)
+    {
+        var list = (trace.ValueKind == JsonValueKind.Array ? trace : trace.GetProperty("traceEvents")).EnumerateArray().ToList();
+        var navigation = list.LastOrDefault(e => Name(e) == "navigationStart"
+            && e.TryGetProperty("args", out var a) && a.TryGetProperty("data", out var d)
+            && d.TryGetProperty("documentLoaderURL", out var url) && (url.GetString() ?? "").Contains(documentPath, StringComparison.Ordinal));
+        if (navigation.ValueKind == JsonValueKind.Undefined) return "the drawing task: no navigationStart in the trace";
+        var (pid, tid) = (Pid(navigation), Tid(navigation));
+        var drawn = navigation.GetProperty("ts").GetDouble() + drawnAtMs * 1000;
+        var task = Spans(list.Where(e => Pid(e) == pid && Tid(e) == tid).ToList())
+            .Where(s => s.Kind == "RunTask" && s.Start <= drawn && s.End >= drawn - 1000).OrderByDescending(s => s.Duration).FirstOrDefault();
+        return task is null ? "the drawing task: not found"
+            : $"the task that drew the posts: {task.Duration / 1000:N0} ms, of which the thread ran {task.Cpu / 1000:N0} ms (posts drawn at {drawnAtMs:N0} ms)";
     }
 
     static string? Name(JsonElement e) => e.TryGetProperty("name", out var n) ? n.GetString() : null;
