@@ -114,22 +114,6 @@ function pressable(marker, action) {
     });
 }
 
-// A post as supercluster reads it (a GeoJSON point feature: geometry.coordinates, properties.id), its parts made when
-// read. The index keeps its features for as long as it lives: as four objects each (feature, properties, geometry,
-// coordinates), ten thousand posts were forty thousand objects that every collection during the first draw had to copy
-// (a sixth of that draw in the profile). held: the posts' arrays of this generation (take() only appends to them, and
-// set() replaces them), so that an older index still reads its own posts.
-class PostFeature {
-    constructor(held, i) {
-        this.held = held;
-        this.i = i;
-    }
-
-    get type() { return "Feature"; }
-    get properties() { return { id: this.held.ids[this.i] }; }
-    get geometry() { return { type: "Point", coordinates: [this.held.lons[this.i], this.held.lats[this.i]] }; }
-}
-
 class PostMarkers {
     constructor(owner) {
         this.owner = owner;
@@ -138,9 +122,8 @@ class PostMarkers {
         this.ids = [];
         this.lats = [];
         this.lons = [];
-        // The ids held, as a set: made when live additions first need it (see take).
-        this.known = null;
-        this.clearBounds();
+        this.known = new Set();
+        this.bounds = this.L.latLngBounds([]);
         // zoom → supercluster index of that zoom; all dropped when posts are added (a new generation).
         this.indexes = new Map();
         this.generation = 0;
@@ -161,24 +144,11 @@ class PostMarkers {
         this.ids = [];
         this.lats = [];
         this.lons = [];
-        this.known = null;
-        this.clearBounds();
+        this.known.clear();
+        this.bounds = this.L.latLngBounds([]);
         this.spider.clearLayers();
         this.take(markers);
         return true;
-    }
-
-    clearBounds() {
-        this.south = Infinity;
-        this.west = Infinity;
-        this.north = -Infinity;
-        this.east = -Infinity;
-    }
-
-    // The posts' bounds (invalid when there are none), made when asked for: a LatLng per post, as extend() makes,
-    // was a fifth of the first draw's work for ten thousand posts.
-    get bounds() {
-        return this.ids.length ? this.L.latLngBounds([this.south, this.west], [this.north, this.east]) : this.L.latLngBounds([]);
     }
 
     // Whether these are exactly the posts held, in the same order.
@@ -198,35 +168,18 @@ class PostMarkers {
     }
 
     // markers: a flat array of id, latitude, longitude for each post. Returns how many were new.
-    // Into an empty map (the first draw: ten thousand posts) the posts are taken without looking each one up: they are
-    // distinct posts (the server's list has each id once), and a set of their ids is only needed, and only made, when
-    // live additions arrive.
     take(markers) {
-        const first = this.ids.length === 0;
-        this.known = first ? null : this.known ?? new Set(this.ids);
-        const ids = this.ids, lats = this.lats, lons = this.lons;
         let added = 0;
-        let south = this.south, west = this.west, north = this.north, east = this.east;
         for (let k = 0; k + 2 < markers.length; k += 3) {
             const id = markers[k];
-            if (!first) {
-                if (this.known.has(id)) continue;
-                this.known.add(id);
-            }
-            const lat = markers[k + 1], lon = markers[k + 2];
-            ids.push(id);
-            lats.push(lat);
-            lons.push(lon);
-            if (lat < south) south = lat;
-            if (lat > north) north = lat;
-            if (lon < west) west = lon;
-            if (lon > east) east = lon;
+            if (this.known.has(id)) continue;
+            this.known.add(id);
+            this.ids.push(id);
+            this.lats.push(markers[k + 1]);
+            this.lons.push(markers[k + 2]);
+            this.bounds.extend([markers[k + 1], markers[k + 2]]);
             added++;
         }
-        this.south = south;
-        this.west = west;
-        this.north = north;
-        this.east = east;
         this.owner.element.dataset.markers = String(this.ids.length);
         if (added) {
             this.indexes.clear();
@@ -241,9 +194,10 @@ class PostMarkers {
         if (index) return index;
         const started = performance.now();
         if (!this.features) {
-            const held = { ids: this.ids, lats: this.lats, lons: this.lons };
             this.features = new Array(this.ids.length);
-            for (let i = 0; i < this.ids.length; i++) this.features[i] = new PostFeature(held, i);
+            for (let i = 0; i < this.ids.length; i++) {
+                this.features[i] = { type: "Feature", properties: { id: this.ids[i] }, geometry: { type: "Point", coordinates: [this.lons[i], this.lats[i]] } };
+            }
         }
         // extent 256: Leaflet's tile size, so that the radius is in screen pixels (supercluster's default is 512).
         index = new window.Supercluster({ radius: ClusterRadius, extent: 256, minZoom: zoom, maxZoom: zoom }).load(this.features);
