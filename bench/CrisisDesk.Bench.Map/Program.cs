@@ -302,7 +302,11 @@ async Task<bool> ProfileOpenAsync(string dir, bool full)
     await devtools.SendAsync("Tracing.start", new Dictionary<string, object>
     {
         ["transferMode"] = "ReturnAsStream",
-        ["traceConfig"] = new Dictionary<string, object> { ["includedCategories"] = TraceSummary.Categories },
+        // --no-sampling: the timeline alone; V8's sampling profiler changes how the page's code is compiled and run.
+        ["traceConfig"] = new Dictionary<string, object>
+        {
+            ["includedCategories"] = args.Contains("--no-sampling") ? TraceSummary.Categories.Where(c => !c.Contains("cpu_profiler", StringComparison.Ordinal)).ToArray() : TraceSummary.Categories,
+        },
     });
     var cpuBefore = CpuShares.Read();
     var response = await traced.GotoAsync($"/incidents/{incidentId}");
