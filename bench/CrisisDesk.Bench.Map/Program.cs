@@ -13,7 +13,7 @@
 //    DIR and summarised: where the main thread's time went from navigation start to the posts first drawn
 //    (TraceSummary). --summarise DIR prints the summary of a trace saved so, without running anything.
 // Usage: dotnet run -c Release --project bench/CrisisDesk.Bench.Map -- [--posts 10000] [--opens 5] [--updates 500]
-//        [--screenshots DIR] [--profile DIR] | --summarise DIR
+//        [--screenshots DIR] [--profile DIR [--profile-opens N] [--no-sampling]] | --summarise DIR
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
