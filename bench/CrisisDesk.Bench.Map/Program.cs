@@ -7,10 +7,16 @@
 // 4. The server's cost per live update: the map panel's three queries (new located posts after the newest held, the
 //    incident area, the agencies' alerts) timed in process, U times, against the same database.
 // 5. With --screenshots DIR: the war room with its clustered posts at 1440x900 and 390x844, as PNGs in DIR.
+// 6. For each open, CPU time by process from before navigation to the posts drawn (CpuShares): on a machine with
+//    few cores the page's main thread spends much of its long tasks waiting for one.
+// 7. With --profile DIR: one more open, traced (Chromium's devtools timeline and V8's sampling profiler), the trace saved in
+//    DIR and summarised: where the main thread's time went from navigation start to the posts first drawn
+//    (TraceSummary). --summarise DIR prints the summary of a trace saved so, without running anything.
 // Usage: dotnet run -c Release --project bench/CrisisDesk.Bench.Map -- [--posts 10000] [--opens 5] [--updates 500]
-//        [--screenshots DIR]
+//        [--screenshots DIR] [--profile DIR [--profile-opens N] [--no-sampling]] | --summarise DIR
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.TestSupport;
@@ -21,7 +27,13 @@ using Npgsql;
 var posts = Option("--posts", 10_000);
 var opens = Option("--opens", 5);
 var updates = Option("--updates", 500);
-var screenshots = Array.IndexOf(args, "--screenshots") is var shotsAt && shotsAt >= 0 && shotsAt + 1 < args.Length ? args[shotsAt + 1] : null;
+var screenshots = Text("--screenshots");
+var profile = Text("--profile");
+if (Text("--summarise") is { } saved)
+{
+    SummariseSaved(saved);
+    return 0;
+}
 const string ChromiumPath = "/usr/bin/chromium";
 const string AdminPassword = "map-bench-admin-password";
 if (!File.Exists(ChromiumPath))
@@ -123,7 +135,9 @@ for (var i = 0; i < opens + 1; i++)
         if (message.Type is "error" or "warning")
             Console.Error.WriteLine($"browser {message.Type}: {message.Text}");
     };
+    var cpuBefore = CpuShares.Read();
     await page.GotoAsync($"/incidents/{incidentId}");
+    var cpuToDrawn = await CpuWhenDrawnAsync(page, cpuBefore);
     // Where the time goes: the circuit up, Leaflet drawn (empty), then the markers.
     await page.Locator("#components-reconnect-modal .circuit-connected").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
     var circuitMs = await page.EvaluateAsync<double>("() => performance.now()");
@@ -162,6 +176,7 @@ for (var i = 0; i < opens + 1; i++)
         }
         """);
     Console.WriteLine($"  timeline: {timeline}");
+    Console.WriteLine($"  CPU from before navigation to the posts drawn: {cpuToDrawn}");
     if (i > 0)
         firstRenders.Add(ms);
     Console.WriteLine($"open {i}{(i == 0 ? " (warm-up, not counted)" : "")}: the map drawn with its markers {ms:N0} ms after navigation start, " +
@@ -202,6 +217,14 @@ var frames = (await page.EvaluateAsync<double[]>("() => { window.benchStop = tru
 Console.WriteLine($"pan and zoom (5 rounds of 2 drags and 2 wheel zooms): {frames.Count} frames, p50 {Percentile(frames, 50):N1} ms, " +
     $"p99 {Percentile(frames, 99):N1} ms, max {frames.Max():N1} ms, {frames.Count(f => f > 50)} over 50 ms");
 Console.WriteLine($"first render over {firstRenders.Count} opens: median {Percentile(firstRenders, 50):N0} ms, max {firstRenders.Max():N0} ms");
+
+// --profile-opens N: more traced opens, each saying how long the task that drew the posts took and how much of it the
+// page's thread ran (thread time does not count the waits for a core that a loaded machine adds).
+for (var traced = 0; profile is not null && traced < Option("--profile-opens", 1); traced++)
+{
+    if (!await ProfileOpenAsync(profile, full: traced == 0))
+        return 1;
+}
 
 if (screenshots is not null)
 {
@@ -264,6 +287,95 @@ static double Percentile(List<double> values, double p)
 {
     var sorted = values.Order().ToList();
     return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+// One more open, traced from before navigation until the map is drawn and the circuit up; the trace and the open's
+// figures saved in dir, then summarised for the window navigation start → posts first drawn.
+async Task<bool> ProfileOpenAsync(string dir, bool full)
+{
+    Directory.CreateDirectory(dir);
+    var traced = await context.NewPageAsync();
+    // Playwright .NET has no browser tracing of its own: the browser's DevTools protocol, the trace returned as a stream.
+    var devtools = await browser.NewBrowserCDPSessionAsync();
+    var complete = new TaskCompletionSource<string>();
+    devtools.Event("Tracing.tracingComplete").OnEvent += (_, e) => complete.TrySetResult(e!.Value.GetProperty("stream").GetString()!);
+    await devtools.SendAsync("Tracing.start", new Dictionary<string, object>
+    {
+        ["transferMode"] = "ReturnAsStream",
+        // --no-sampling: the timeline alone; V8's sampling profiler changes how the page's code is compiled and run.
+        ["traceConfig"] = new Dictionary<string, object>
+        {
+            ["includedCategories"] = args.Contains("--no-sampling") ? TraceSummary.Categories.Where(c => !c.Contains("cpu_profiler", StringComparison.Ordinal)).ToArray() : TraceSummary.Categories,
+        },
+    });
+    var cpuBefore = CpuShares.Read();
+    var response = await traced.GotoAsync($"/incidents/{incidentId}");
+    var cpuToDrawn = await CpuWhenDrawnAsync(traced, cpuBefore);
+    // The prerendered page as it arrived: what the browser parsed, styled and laid out before the map.
+    await File.WriteAllTextAsync(Path.Combine(dir, "war-room.html"), await response!.TextAsync());
+    var drawn = await MapDrawnAsync(traced);
+    await traced.Locator("#components-reconnect-modal .circuit-connected").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+    await devtools.SendAsync("Tracing.end");
+    var stream = await complete.Task.WaitAsync(TimeSpan.FromSeconds(60));
+    using var trace = new MemoryStream();
+    while (true)
+    {
+        var chunk = (await devtools.SendAsync("IO.read", new Dictionary<string, object> { ["handle"] = stream, ["size"] = 1 << 20 }))!.Value;
+        var data = chunk.GetProperty("data").GetString() ?? "";
+        var bytes = chunk.TryGetProperty("base64Encoded", out var encoded) && encoded.GetBoolean() ? Convert.FromBase64String(data) : System.Text.Encoding.UTF8.GetBytes(data);
+        trace.Write(bytes);
+        if (chunk.TryGetProperty("eof", out var eof) && eof.GetBoolean())
+            break;
+    }
+    await devtools.SendAsync("IO.close", new Dictionary<string, object> { ["handle"] = stream });
+    await devtools.DetachAsync();
+    if (!drawn)
+        return false;
+    var drawnAt = double.Parse(await traced.EvaluateAsync<string>("() => document.querySelector('.map-canvas').dataset.drawnAt"), CultureInfo.InvariantCulture);
+    var longTasks = await traced.EvaluateAsync<string>("() => window.benchLongTasks.map(t => `${t[0]}+${t[1]}`).join(' ')");
+    await traced.CloseAsync();
+    await File.WriteAllBytesAsync(Path.Combine(dir, "map-open.trace.json"), trace.ToArray());
+    await File.WriteAllTextAsync(Path.Combine(dir, "map-open.json"),
+        $$"""{"drawnAtMs":{{drawnAt.ToString(CultureInfo.InvariantCulture)}},"documentPath":"/incidents/{{incidentId}}"}""");
+    Console.WriteLine($"profiled open: posts first drawn at {drawnAt:N0} ms; the page's long tasks (start+duration ms): {longTasks}; trace in {dir}");
+    Console.WriteLine($"  CPU from before navigation to the posts drawn (the tracing's own cost included): {cpuToDrawn}");
+    if (full)
+        SummariseSaved(dir);
+    else
+    {
+        using var saved = JsonDocument.Parse(trace.ToArray());
+        Console.WriteLine("  " + TraceSummary.DrawingTask(saved.RootElement, drawnAt, $"/incidents/{incidentId}"));
+    }
+    return true;
+}
+
+// Who used the cores from before the navigation until the page said its posts were drawn (seen within ~10 ms).
+static async Task<string> CpuWhenDrawnAsync(IPage page, CpuShares before)
+{
+    try
+    {
+        await page.WaitForFunctionAsync("() => document.querySelector('.map-canvas')?.dataset.drawnAt", null,
+            new PageWaitForFunctionOptions { PollingInterval = 10, Timeout = 30_000 });
+        return CpuShares.Read().Since(before);
+    }
+    catch (TimeoutException)
+    {
+        return "not read: the posts were not drawn within 30 s";
+    }
+}
+
+static void SummariseSaved(string dir)
+{
+    using var open = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "map-open.json")));
+    using var trace = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "map-open.trace.json")));
+    TraceSummary.Print(trace.RootElement, open.RootElement.GetProperty("drawnAtMs").GetDouble(),
+        open.RootElement.GetProperty("documentPath").GetString()!, Console.Out);
+}
+
+string? Text(string name)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 }
 
 int Option(string name, int fallback)
