@@ -5,7 +5,7 @@ using System.Xml;
 namespace CrisisDesk.Core.Alerts;
 
 /// <summary>What the public CAP feed says about one alert: its identity, its headline and the CAP fields aggregators filter on.</summary>
-public sealed record CapAlertSummary
+public sealed record CapFeedEntry
 {
     public required string Identifier { get; init; }
     public required string Sender { get; init; }
@@ -32,13 +32,13 @@ public sealed record CapAlertSummary
     public EquatableList<CapCircle> Circles { get; init; } = [];
 
     /// <summary>The feed's view of an alert: its first info block, the way CAP feeds index alerts.</summary>
-    public static CapAlertSummary From(CapAlert alert)
+    public static CapFeedEntry From(CapAlert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var info = alert.Infos.Count > 0
             ? alert.Infos[0]
             : throw new ArgumentException($"alert {alert.Identifier} has no info block: a feed entry needs its headline and event", nameof(alert));
-        return new CapAlertSummary
+        return new CapFeedEntry
         {
             Identifier = alert.Identifier,
             Sender = alert.Sender,
@@ -83,14 +83,14 @@ public static class CapAtomFeed
     /// <param name="authorName">Who publishes the feed.</param>
     /// <param name="alerts">Newest first, as feed readers expect.</param>
     /// <param name="updated">When the feed last changed; defaults to the newest alert's sent time.</param>
-    public static string Write(Uri baseUrl, string title, string authorName, IReadOnlyList<CapAlertSummary> alerts, DateTimeOffset? updated = null)
+    public static string Write(Uri baseUrl, string title, string authorName, IReadOnlyList<CapFeedEntry> alerts, DateTimeOffset? updated = null)
     {
         using var text = new Utf8StringWriter();
         WriteTo(text, baseUrl, title, authorName, alerts, updated);
         return text.ToString();
     }
 
-    public static void WriteTo(TextWriter output, Uri baseUrl, string title, string authorName, IReadOnlyList<CapAlertSummary> alerts, DateTimeOffset? updated = null)
+    public static void WriteTo(TextWriter output, Uri baseUrl, string title, string authorName, IReadOnlyList<CapFeedEntry> alerts, DateTimeOffset? updated = null)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         ArgumentNullException.ThrowIfNull(alerts);

@@ -1,7 +1,7 @@
 namespace CrisisDesk.Core.Review;
 
 /// <summary>A rumour as it stood at a moment: folded from <c>rumour.*</c> and <c>post.flagged</c> events.</summary>
-public sealed record RumourState(
+public sealed record ReplayedRumour(
     string Id, string? Claim, string? Severity, string? Owner, string Status,
     DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? StatusChangedAt,
     IReadOnlyList<long> PostIds, IReadOnlyList<long> StoryIds);
@@ -18,7 +18,7 @@ public sealed record DeliveryState(string Id, string? AlertId, string? Channel, 
 /// <summary>What the war room knew at <see cref="AsOf"/>: everything an event had recorded by then, and nothing later.</summary>
 public sealed record IncidentState(
     DateTimeOffset AsOf,
-    IReadOnlyList<RumourState> Rumours,
+    IReadOnlyList<ReplayedRumour> Rumours,
     IReadOnlyList<DraftState> Rebuttals,
     IReadOnlyList<DraftState> Alerts,
     IReadOnlyList<DeliveryState> Deliveries,

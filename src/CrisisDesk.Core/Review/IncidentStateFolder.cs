@@ -147,7 +147,7 @@ public static class IncidentStateFolder
     /// <summary>The state after every event at or before <paramref name="asOf"/>; <paramref name="events"/> in log order.</summary>
     public static IncidentState Fold(IEnumerable<ReviewEvent> events, DateTimeOffset asOf)
     {
-        var rumours = new Dictionary<string, RumourState>(StringComparer.Ordinal);
+        var rumours = new Dictionary<string, ReplayedRumour>(StringComparer.Ordinal);
         var rebuttals = new Dictionary<string, DraftState>(StringComparer.Ordinal);
         var alerts = new Dictionary<string, DraftState>(StringComparer.Ordinal);
         var deliveries = new Dictionary<string, DeliveryState>(StringComparer.Ordinal);
@@ -205,14 +205,14 @@ public static class IncidentStateFolder
             yield return id;
     }
 
-    private static void ApplyRumour(Dictionary<string, RumourState> rumours, FoldRule rule, ReviewEvent e)
+    private static void ApplyRumour(Dictionary<string, ReplayedRumour> rumours, FoldRule rule, ReviewEvent e)
     {
         if (e.Text("rumourId") is not { } id)
             return;
         if (rule == FoldRule.RumourCreate || !rumours.ContainsKey(id))
         {
             // A rumour seen first through a later event (its creation predates the log) still appears.
-            rumours[id] = new RumourState(id, e.Text("claim"), e.Text("severity"), e.Text("owner"), e.Text("status") ?? "open",
+            rumours[id] = new ReplayedRumour(id, e.Text("claim"), e.Text("severity"), e.Text("owner"), e.Text("status") ?? "open",
                 e.At, e.Actor, null, PostIdsOf(e).Distinct().ToList(), StoryIdsOf(e).Distinct().ToList());
             if (rule == FoldRule.RumourCreate)
                 return;

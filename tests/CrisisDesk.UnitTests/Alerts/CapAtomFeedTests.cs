@@ -12,7 +12,7 @@ public class CapAtomFeedTests
     [Fact]
     public void Entry_links_to_the_alerts_own_cap_document()
     {
-        var feed = XDocument.Parse(CapAtomFeed.Write(Base, "Alerts", "Riverside Council", [CapAlertSummary.From(CapSamples.Simple())]));
+        var feed = XDocument.Parse(CapAtomFeed.Write(Base, "Alerts", "Riverside Council", [CapFeedEntry.From(CapSamples.Simple())]));
 
         var entry = Assert.Single(feed.Root!.Elements(Atom + "entry"));
         var link = Assert.Single(entry.Elements(Atom + "link"));
@@ -36,7 +36,7 @@ public class CapAtomFeedTests
         };
 
         var feed = XDocument.Parse(CapAtomFeed.Write(Base, "Alerts", "Riverside Council",
-            [CapAlertSummary.From(alert with { Infos = [alert.Infos[0] with { Areas = [area] }] })]));
+            [CapFeedEntry.From(alert with { Infos = [alert.Infos[0] with { Areas = [area] }] })]));
 
         var entry = feed.Root!.Element(Atom + "entry")!;
         Assert.Equal("53.95,-1.1 53.96,-1.09 53.94,-1.08 53.95,-1.1", entry.Element(Cap + "polygon")!.Value);
@@ -46,7 +46,7 @@ public class CapAtomFeedTests
     [Fact]
     public void Identifiers_are_escaped_in_urls_and_text_is_escaped_in_xml()
     {
-        var summary = CapAlertSummary.From(CapSamples.Simple()) with { Identifier = "tag:rfs.nsw.gov.au,2011:40184/a", Headline = "Fire <now> & later" };
+        var summary = CapFeedEntry.From(CapSamples.Simple()) with { Identifier = "tag:rfs.nsw.gov.au,2011:40184/a", Headline = "Fire <now> & later" };
 
         var feed = XDocument.Parse(CapAtomFeed.Write(Base, "Alerts", "Riverside Council", [summary]));
 
@@ -58,7 +58,7 @@ public class CapAtomFeedTests
     [Fact]
     public void Feed_updated_is_the_newest_alert_unless_given()
     {
-        var older = CapAlertSummary.From(CapSamples.Simple());
+        var older = CapFeedEntry.From(CapSamples.Simple());
         var newer = older with { Identifier = "newer", Sent = older.Sent.AddHours(2) };
 
         var feed = XDocument.Parse(CapAtomFeed.Write(Base, "Alerts", "Riverside Council", [newer, older]));
@@ -80,13 +80,13 @@ public class CapAtomFeedTests
     [Fact]
     public void Relative_base_url_is_refused()
     {
-        Assert.Throws<ArgumentException>(() => CapAtomFeed.Write(new Uri("/alerts", UriKind.Relative), "Alerts", "x", [CapAlertSummary.From(CapSamples.Simple())]));
+        Assert.Throws<ArgumentException>(() => CapAtomFeed.Write(new Uri("/alerts", UriKind.Relative), "Alerts", "x", [CapFeedEntry.From(CapSamples.Simple())]));
     }
 
     [Fact]
     public void Alert_without_info_cannot_become_a_feed_entry()
     {
-        var e = Assert.Throws<ArgumentException>(() => CapAlertSummary.From(CapSamples.Simple() with { Infos = [] }));
+        var e = Assert.Throws<ArgumentException>(() => CapFeedEntry.From(CapSamples.Simple() with { Infos = [] }));
 
         Assert.Contains("has no info block", e.Message, StringComparison.Ordinal);
     }

@@ -113,7 +113,7 @@ public sealed class CapIndependentCheckTests : IDisposable
             new Uri("https://alerts.riverside.example.gov/"),
             "Riverside Council emergency alerts",
             "Riverside Council",
-            [CapAlertSummary.From(full), CapAlertSummary.From(simple)]);
+            [CapFeedEntry.From(full), CapFeedEntry.From(simple)]);
         var file = Save("feed.atom", feed);
 
         var result = ExternalTool.Run(python, "-c", FeedparserScript, file);

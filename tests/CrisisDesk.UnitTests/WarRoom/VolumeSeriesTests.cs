@@ -9,7 +9,7 @@ public sealed class VolumeSeriesTests
     [Fact]
     public void Live_posts_add_to_their_minute_and_the_window_keeps_sixty_minutes_with_zeros()
     {
-        var series = new VolumeSeries([new MinuteVolume(Start, 3)]);
+        var series = new VolumeSeries([new VolumeChartMinute(Start, 3)]);
 
         series.Add([Stored(Start.AddSeconds(30)), Stored(Start.AddMinutes(2).AddSeconds(5))]);
         var minutes = series.Minutes();
@@ -24,7 +24,7 @@ public sealed class VolumeSeriesTests
     [Fact]
     public void Minutes_older_than_the_window_fall_out()
     {
-        var series = new VolumeSeries([new MinuteVolume(Start, 7)]);
+        var series = new VolumeSeries([new VolumeChartMinute(Start, 7)]);
 
         series.Add([Stored(Start.AddMinutes(90))]);
 
@@ -35,7 +35,7 @@ public sealed class VolumeSeriesTests
     [Fact]
     public void On_the_wall_clock_the_window_ends_now_and_an_hour_old_minute_has_left_it()
     {
-        var series = new VolumeSeries([new MinuteVolume(Start, 7), new MinuteVolume(Start.AddMinutes(30), 2)]);
+        var series = new VolumeSeries([new VolumeChartMinute(Start, 7), new VolumeChartMinute(Start.AddMinutes(30), 2)]);
 
         var minutes = series.Minutes(now: Start.AddMinutes(75).AddSeconds(20));
 

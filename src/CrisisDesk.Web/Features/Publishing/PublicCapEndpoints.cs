@@ -32,7 +32,7 @@ public static class PublicCapEndpoints
                      ORDER BY coalesce(a.thread_root_id, a.id), a.id DESC) latest
                  ORDER BY delivered_at DESC, id DESC LIMIT @limit
                 """, new { limit = FeedSize }, cancellationToken: ct));
-            var summaries = documents.Select(CapXml.Read).Where(a => a.Infos.Count > 0).Select(CapAlertSummary.From)
+            var summaries = documents.Select(CapXml.Read).Where(a => a.Infos.Count > 0).Select(CapFeedEntry.From)
                 .OrderByDescending(s => s.Sent).ToList();
             var settings = options.Value;
             var feed = CapAtomFeed.Write(publicUrl.For(request), settings.FeedTitle, settings.FeedAuthor, summaries,

@@ -9,7 +9,7 @@ namespace CrisisDesk.Web.Features.WarRoom;
 /// <param name="initial">The minutes as read.</param>
 /// <param name="readUpToId">The newest post of the incident when they were read: the read counted every post up to it
 /// (an incident's posts commit in id order) and none above it, so live posts up to it are not counted twice.</param>
-public sealed class VolumeSeries(IEnumerable<MinuteVolume> initial, long readUpToId = 0)
+public sealed class VolumeSeries(IEnumerable<VolumeChartMinute> initial, long readUpToId = 0)
 {
     private readonly SortedDictionary<DateTime, int> _counts = new(initial.ToDictionary(m => Truncate(m.Minute), m => m.Count));
 
@@ -37,15 +37,15 @@ public sealed class VolumeSeries(IEnumerable<MinuteVolume> initial, long readUpT
     /// Every minute of the window, oldest first, zeros included so that bars keep their place. The window ends at
     /// <paramref name="now"/> (the incident's clock, <see cref="IncidentClock"/>) or, without it, at the latest post.
     /// </summary>
-    public IReadOnlyList<MinuteVolume> Minutes(DateTime? now = null)
+    public IReadOnlyList<VolumeChartMinute> Minutes(DateTime? now = null)
     {
         if (_counts.Count == 0)
             return [];
         var last = now is { } end ? Truncate(end) : _counts.Keys.Last();
         var first = last.AddMinutes(-WarRoomQueries.VolumeMinutes + 1);
-        var minutes = new List<MinuteVolume>(WarRoomQueries.VolumeMinutes);
+        var minutes = new List<VolumeChartMinute>(WarRoomQueries.VolumeMinutes);
         for (var minute = first; minute <= last; minute = minute.AddMinutes(1))
-            minutes.Add(new MinuteVolume(minute, _counts.GetValueOrDefault(minute)));
+            minutes.Add(new VolumeChartMinute(minute, _counts.GetValueOrDefault(minute)));
         return minutes;
     }
 

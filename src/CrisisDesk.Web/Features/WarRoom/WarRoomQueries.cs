@@ -23,7 +23,7 @@ public static class FeedPostCards
 }
 
 /// <summary>Posts in one minute of event time.</summary>
-public sealed record MinuteVolume(DateTime Minute, int Count)
+public sealed record VolumeChartMinute(DateTime Minute, int Count)
 {
     public string Label => Minute.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 }
@@ -106,6 +106,6 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
              WHERE p.incident_id = @incidentId AND p.created_at > latest.at - make_interval(mins => @minutes)
              GROUP BY 1 ORDER BY 1
             """, new { incidentId, minutes = VolumeMinutes }, cancellationToken: cancellationToken))).ToList();
-        return new VolumeSeries(rows.Select(r => new MinuteVolume(r.Minute, r.Count)), rows.Count == 0 ? 0 : rows[0].UpToId);
+        return new VolumeSeries(rows.Select(r => new VolumeChartMinute(r.Minute, r.Count)), rows.Count == 0 ? 0 : rows[0].UpToId);
     }
 }
