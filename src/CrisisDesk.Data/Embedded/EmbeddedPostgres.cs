@@ -22,6 +22,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 {
     private const string ServerUser = "crisisdesk";
     private const string RootFallbackOsUser = "postgres";
+    private const string ClusterSubdirectory = "postgres";
+    private const string CredentialsFileName = "postgres.credentials.json";
 
     private readonly string _dataDirectory;
     private readonly string _clusterDirectory;
@@ -35,7 +37,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     {
         _serverSettings = serverSettings ?? new Dictionary<string, string>();
         _dataDirectory = dataDirectory;
-        _clusterDirectory = Path.Combine(dataDirectory, "postgres");
+        _clusterDirectory = Path.Combine(dataDirectory, ClusterSubdirectory);
         _binDirectory = binDirectory;
         _logger = logger;
         _runAs = Environment.UserName == "root" || IsRoot() ? RootFallbackOsUser : null;
@@ -66,6 +68,46 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var server = new EmbeddedPostgres(Path.GetFullPath(dataDirectory), bin, logger ?? NullLogger.Instance, serverSettings);
         await server.StartCoreAsync(database, cancellationToken).ConfigureAwait(false);
         return server;
+    }
+
+    /// <summary>
+    /// The connection string of a cluster already running under <paramref name="dataDirectory"/> (started by a CrisisDesk
+    /// server: its port is in <c>postmaster.pid</c>, its password in the credentials file), or null when none answers. For
+    /// tools that must not stop the server's cluster by starting it afresh.
+    /// </summary>
+    public static async Task<string?> ConnectionStringOfRunningAsync(string dataDirectory, string database = "crisisdesk", CancellationToken cancellationToken = default)
+    {
+        var pidFile = Path.Combine(dataDirectory, ClusterSubdirectory, "postmaster.pid");
+        var credentialsFile = Path.Combine(dataDirectory, CredentialsFileName);
+        if (!File.Exists(pidFile) || !File.Exists(credentialsFile))
+            return null;
+        // postmaster.pid: line 4 is the port the server listens on.
+        var lines = await File.ReadAllLinesAsync(pidFile, cancellationToken).ConfigureAwait(false);
+        if (lines.Length < 4 || !int.TryParse(lines[3], out var port))
+            return null;
+        var credentials = JsonSerializer.Deserialize<Credentials>(await File.ReadAllTextAsync(credentialsFile, cancellationToken).ConfigureAwait(false));
+        if (credentials is null)
+            return null;
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = credentials.User,
+            Password = credentials.Password,
+            Database = database,
+            Timeout = 5,
+        }.ConnectionString;
+        try
+        {
+            await using var probe = new NpgsqlConnection(connectionString);
+            await probe.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connectionString;
+        }
+        catch (NpgsqlException)
+        {
+            // A pid file left by a server that was killed.
+            return null;
+        }
     }
 
     private string ExtraSettings() =>
@@ -102,7 +144,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private async Task StartCoreAsync(string database, CancellationToken ct)
     {
         Directory.CreateDirectory(_dataDirectory);
-        var secretsFile = Path.Combine(_dataDirectory, "postgres.credentials.json");
+        var secretsFile = Path.Combine(_dataDirectory, CredentialsFileName);
         string password;
         if (!File.Exists(Path.Combine(_clusterDirectory, "PG_VERSION")))
         {

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using CrisisDesk.Data;
+using CrisisDesk.Data.Embedded;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -36,7 +36,7 @@ public static class AuditCommand
             await (result.Holds ? Console.Out : Console.Error).WriteLineAsync(AuditVerifier.Describe(result));
             return result.Holds ? 0 : 1;
         }
-        catch (Exception e) when (e is NpgsqlException or Data.Embedded.EmbeddedPostgresException or IOException)
+        catch (Exception e) when (e is NpgsqlException or EmbeddedPostgresException or IOException)
         {
             await Console.Error.WriteLineAsync($"The event log cannot be checked: {e.Message}");
             return 2;
@@ -69,39 +69,8 @@ public static class AuditCommand
         return new DatabaseConnection(endpoint.ConnectionString, endpoint);
     }
 
-    private static async Task<string?> RunningEmbeddedAsync(CrisisDeskDataOptions options)
-    {
-        var directory = string.IsNullOrWhiteSpace(options.DataDirectory) ? CrisisDeskDataOptions.DefaultDataDirectory() : options.DataDirectory;
-        var pidFile = Path.Combine(directory, "postgres", "postmaster.pid");
-        var credentialsFile = Path.Combine(directory, "postgres.credentials.json");
-        if (!File.Exists(pidFile) || !File.Exists(credentialsFile))
-            return null;
-        // postmaster.pid: line 4 is the port the server listens on.
-        var lines = await File.ReadAllLinesAsync(pidFile);
-        if (lines.Length < 4 || !int.TryParse(lines[3], out var port))
-            return null;
-        using var credentials = JsonDocument.Parse(await File.ReadAllTextAsync(credentialsFile));
-        var connectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = credentials.RootElement.GetProperty("User").GetString(),
-            Password = credentials.RootElement.GetProperty("Password").GetString(),
-            Database = "crisisdesk",
-            Timeout = 5,
-        }.ConnectionString;
-        try
-        {
-            await using var probe = new NpgsqlConnection(connectionString);
-            await probe.OpenAsync();
-            return connectionString;
-        }
-        catch (NpgsqlException)
-        {
-            // A pid file left by a server that was killed: start the cluster instead.
-            return null;
-        }
-    }
+    private static Task<string?> RunningEmbeddedAsync(CrisisDeskDataOptions options) =>
+        EmbeddedPostgres.ConnectionStringOfRunningAsync(string.IsNullOrWhiteSpace(options.DataDirectory) ? CrisisDeskDataOptions.DefaultDataDirectory() : options.DataDirectory);
 
     private static async Task<bool> HasEventLogAsync(NpgsqlDataSource dataSource)
     {
