@@ -8,8 +8,7 @@ namespace CrisisDesk.IntegrationTests.Host;
 /// <summary>The password rule where accounts are made: common, repetitive and own-name passwords are refused, passphrases taken.</summary>
 public sealed class PasswordRuleTests(CrisisDeskFactory app) : IClassFixture<CrisisDeskFactory>
 {
-    private static readonly ClaimsPrincipal Admin =
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, CrisisDeskFactory.AdminUser), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
+    private static readonly ClaimsPrincipal Admin = CrisisDeskFactory.Admin;
 
     private static string NewName() => $"pw-{Guid.NewGuid():N}"[..16];
 

@@ -14,8 +14,7 @@ namespace CrisisDesk.IntegrationTests.Host;
 /// </summary>
 public sealed class UserAccountRaceTests(CrisisDeskFactory app) : IClassFixture<CrisisDeskFactory>
 {
-    private static readonly ClaimsPrincipal Admin =
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, CrisisDeskFactory.AdminUser), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
+    private static readonly ClaimsPrincipal Admin = CrisisDeskFactory.Admin;
 
     private UserAccounts Accounts => app.Services.GetRequiredService<UserAccounts>();
 

@@ -23,8 +23,7 @@ namespace CrisisDesk.IntegrationTests.Nodes;
 /// </summary>
 public sealed class FeedTokenTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
-    private static readonly ClaimsPrincipal Admin = new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, CrisisDeskFactory.AdminUser), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
+    private static readonly ClaimsPrincipal Admin = CrisisDeskFactory.Admin;
 
     [Fact]
     public async Task A_token_scoped_to_incident_A_receives_A_and_nothing_of_B_and_once_revoked_is_cut_off()

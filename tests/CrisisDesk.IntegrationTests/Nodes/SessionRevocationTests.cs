@@ -31,8 +31,7 @@ public sealed class SessionRevocationTests(TestDatabase database, ITestOutputHel
     /// <summary>What "at once" means here: well under the five-second cache and the ten-second circuit re-check.</summary>
     private static readonly TimeSpan AtOnce = TimeSpan.FromSeconds(2);
 
-    private static readonly ClaimsPrincipal Admin =
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, CrisisDeskFactory.AdminUser), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
+    private static readonly ClaimsPrincipal Admin = CrisisDeskFactory.Admin;
 
     private static readonly Dictionary<string, string?> LongCache = new()
     {

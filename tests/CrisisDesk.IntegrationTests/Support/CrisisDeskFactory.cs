@@ -20,6 +20,10 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
     public const string AdminUser = "admin";
     public const string AdminPassword = "integration-admin-password";
 
+    /// <summary>The first-run admin, as a command sees the person signed in.</summary>
+    public static readonly ClaimsPrincipal Admin =
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, AdminUser), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
+
     public TestDatabase Database { get; } = new();
 
     /// <summary>What the host logged at Error and above.</summary>
@@ -104,8 +108,7 @@ public partial class CrisisDeskFactory : WebApplicationFactory<Program>, IAsyncL
     {
         var userName = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}"[..20];
         const string password = "a-long-enough-password";
-        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, AdminUser), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
-        await Services.GetRequiredService<UserAccounts>().CreateAsync(admin, userName, userName, role, password);
+        await Services.GetRequiredService<UserAccounts>().CreateAsync(Admin, userName, userName, role, password);
         return (userName, password);
     }
 
