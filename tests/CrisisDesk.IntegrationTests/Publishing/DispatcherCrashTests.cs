@@ -1,11 +1,12 @@
 using CrisisDesk.Core.Alerts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Publishing;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 namespace CrisisDesk.IntegrationTests.Publishing;
 
@@ -33,6 +34,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
             ["CrisisDesk:Network:AllowedHosts"] = "127.0.0.1",
         });
         builder.Services.AddSingleton(database.DataSource);
+        builder.Services.AddPooledDbContextFactory<CrisisDeskDbContext>(options => options.UseNpgsql(database.DataSource));
         builder.AddPublishing();
         host = builder.Build();
     }
@@ -45,7 +47,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     }
 
     /// <summary>A store whose receipt write fails after the channel answered, as a crash at that instant would.</summary>
-    private sealed class CrashingStore(NpgsqlDataSource dataSource) : DeliveryStore(dataSource)
+    private sealed class CrashingStore(IDbContextFactory<CrisisDeskDbContext> contexts) : DeliveryStore(contexts)
     {
         public int Crashes;
 
@@ -55,6 +57,8 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
             throw new IOException("process killed between send and receipt");
         }
     }
+
+    private IDbContextFactory<CrisisDeskDbContext> Contexts => host.Services.GetRequiredService<IDbContextFactory<CrisisDeskDbContext>>();
 
     private DeliveryDispatcher Dispatcher(DeliveryStore store) =>
         ActivatorUtilities.CreateInstance<DeliveryDispatcher>(host.Services, store);
@@ -88,18 +92,39 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
             "SELECT status, attempts, receipt FROM deliveries WHERE alert_id = @alertId AND channel = @channel", new { alertId, channel });
     }
 
+    /// <summary>
+    /// Several nodes run a dispatcher on one outbox: claims made at the same moment split the due deliveries between
+    /// them (FOR UPDATE SKIP LOCKED inside the claiming UPDATE), so no delivery is sent by two, and none is left behind.
+    /// </summary>
+    [Fact]
+    public async Task Dispatchers_claiming_at_the_same_moment_never_take_the_same_delivery()
+    {
+        string[] channels = [ChannelNames.Webhook, ChannelNames.Mastodon, ChannelNames.X, ChannelNames.Bluesky];
+        for (var i = 0; i < 5; i++)
+            await ApprovedAlertWithDeliveriesAsync(channels);
+        var stores = Enumerable.Range(0, 4).Select(_ => new DeliveryStore(Contexts)).ToList();
+
+        var claims = await Task.WhenAll(stores.Select(s => Task.Run(() => s.ClaimDueAsync(20, TimeSpan.FromMinutes(1), CancellationToken.None))));
+
+        var claimedIds = claims.SelectMany(c => c.Select(d => d.Id)).ToList();
+        Assert.Equal(claimedIds.Count, claimedIds.Distinct().Count());
+        Assert.Equal(20, claimedIds.Count);
+        Assert.All(claims.SelectMany(c => c), d => Assert.Equal(1, d.Attempts));
+        Assert.Empty(await new DeliveryStore(Contexts).ClaimDueAsync(20, TimeSpan.FromMinutes(1), CancellationToken.None));
+    }
+
     [Fact]
     public async Task Mastodon_posts_once_when_the_dispatcher_dies_between_send_and_receipt()
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Mastodon);
-        var crashing = new CrashingStore(database.DataSource);
+        var crashing = new CrashingStore(Contexts);
 
         await Assert.ThrowsAsync<IOException>(() => Dispatcher(crashing).RunOnceAsync(CancellationToken.None));
         Assert.Single(fakes.MastodonStatuses);
         Assert.Equal("pending", (await DeliveryAsync(alertId, ChannelNames.Mastodon)).Status);
 
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         var delivery = await DeliveryAsync(alertId, ChannelNames.Mastodon);
         Assert.Equal(1, crashing.Crashes);
@@ -114,9 +139,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Bluesky);
 
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         var delivery = await DeliveryAsync(alertId, ChannelNames.Bluesky);
         var rkey = Assert.Single(fakes.BlueskyRecords.Keys);
@@ -129,9 +154,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Webhook);
 
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         // At-least-once by design (docs/publishing.md): two requests, one delivery id, both correctly signed.
         var received = fakes.Webhooks.ToList();
@@ -147,9 +172,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.X);
 
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         // The limit docs/publishing.md states: X is at-least-once. The delivery ends succeeded with one receipt.
         Assert.Equal(2, fakes.Tweets.Count);
@@ -160,9 +185,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     public async Task A_leased_delivery_is_not_taken_by_a_second_dispatcher_while_the_first_may_still_be_sending()
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Mastodon);
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
 
-        var claimed = await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        var claimed = await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         Assert.Equal(0, claimed);
         Assert.Equal(("pending", 1), ((await DeliveryAsync(alertId, ChannelNames.Mastodon)).Status, (await DeliveryAsync(alertId, ChannelNames.Mastodon)).Attempts));
@@ -174,7 +199,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.X);
         fakes.XFailuresToServe = 2;
 
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         Assert.Single(fakes.Tweets);
         Assert.Equal("succeeded", (await DeliveryAsync(alertId, ChannelNames.X)).Status);
@@ -189,7 +214,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         var wrongToken = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ChannelOptions>>().CurrentValue;
         wrongToken.Mastodon.AccessToken = "revoked-token";
 
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         await using var check = await database.DataSource.OpenConnectionAsync();
         var (status, error) = await check.QuerySingleAsync<(string, string)>("SELECT status, last_error FROM deliveries WHERE alert_id = @alertId", new { alertId });
