@@ -68,13 +68,12 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         await using var connection = await database.DataSource.OpenConnectionAsync();
         var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Crash test') RETURNING id");
         var alert = AlertSamples.Issued("crash-" + Guid.NewGuid().ToString("N")[..12]);
-        await using var transaction = await connection.BeginTransactionAsync();
         var alertId = await connection.ExecuteScalarAsync<int>("""
             INSERT INTO alerts (incident_id, identifier, msg_type, cap_status, headline, cap_xml, state, author, editors, approver)
             VALUES (@incidentId, @identifier, 'Alert', 'Actual', 'Flood', @xml, 'approved', 'writer', ARRAY['writer'], 'approver') RETURNING id
-            """, new { incidentId, identifier = alert.Identifier, xml = CapXml.Write(alert) }, transaction);
-        await DeliveryStore.EnqueueAsync(connection, transaction, incidentId, alertId, null, channels);
-        await transaction.CommitAsync();
+            """, new { incidentId, identifier = alert.Identifier, xml = CapXml.Write(alert) });
+        await using var db = await Contexts.CreateDbContextAsync();
+        await DeliveryStore.EnqueueAsync(db, incidentId, alertId, null, channels, CancellationToken.None);
         return alertId;
     }
 

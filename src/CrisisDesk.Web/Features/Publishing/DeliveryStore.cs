@@ -1,7 +1,6 @@
 using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -29,20 +28,17 @@ public class DeliveryStore(IDbContextFactory<CrisisDeskDbContext> contexts)
 
     protected IDbContextFactory<CrisisDeskDbContext> Contexts { get; } = contexts;
 
-    /// <summary>Adds one pending delivery per channel inside the caller's transaction; returns their ids.</summary>
-    /// <remarks>Still on Npgsql: its callers (rebuttals' approval, the crash tests) hand it their open Npgsql transaction; it moves with them.</remarks>
-    public static async Task<IReadOnlyList<long>> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        int incidentId, int? alertId, int? rebuttalId, IEnumerable<string> channels)
+    /// <summary>Adds one pending delivery per channel inside the caller's transaction (its DbContext); returns their ids.</summary>
+    /// <remarks>Saved at once: the caller's event names the new ids. Due now, attempts 0, times stamped by the database.</remarks>
+    public static async Task<IReadOnlyList<long>> EnqueueAsync(CrisisDeskDbContext db,
+        int incidentId, int? alertId, int? rebuttalId, IEnumerable<string> channels, CancellationToken cancellationToken)
     {
-        var ids = new List<long>();
-        foreach (var channel in channels.Distinct(StringComparer.Ordinal))
-        {
-            ids.Add(await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO deliveries (incident_id, alert_id, rebuttal_id, channel, idempotency_key)
-                VALUES (@incidentId, @alertId, @rebuttalId, @channel, @key) RETURNING id
-                """, new { incidentId, alertId, rebuttalId, channel, key = Guid.NewGuid() }, transaction));
-        }
-        return ids;
+        var rows = channels.Distinct(StringComparer.Ordinal)
+            .Select(channel => new DeliveryRow { IncidentId = incidentId, AlertId = alertId, RebuttalId = rebuttalId, Channel = channel, IdempotencyKey = Guid.NewGuid() })
+            .ToList();
+        db.Deliveries.AddRange(rows);
+        await db.SaveChangesAsync(cancellationToken);
+        return [.. rows.Select(r => r.Id)];
     }
 
     /// <summary>Takes up to <paramref name="max"/> due deliveries for <paramref name="lease"/>; a dispatcher that dies lets the lease run out.</summary>
