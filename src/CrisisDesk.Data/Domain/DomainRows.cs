@@ -243,4 +243,6 @@ public sealed class DeliveryRow
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? DeliveredAt { get; set; }
+    /// <summary>The recipient list an email or SMS delivery goes to (null for a channel post).</summary>
+    public int? RecipientListId { get; set; }
 }

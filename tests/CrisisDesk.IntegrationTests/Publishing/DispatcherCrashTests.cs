@@ -1,11 +1,12 @@
 using CrisisDesk.Core.Alerts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Publishing;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 namespace CrisisDesk.IntegrationTests.Publishing;
 
@@ -33,6 +34,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
             ["CrisisDesk:Network:AllowedHosts"] = "127.0.0.1",
         });
         builder.Services.AddSingleton(database.DataSource);
+        builder.Services.AddPooledDbContextFactory<CrisisDeskDbContext>(options => options.UseNpgsql(database.DataSource));
         builder.AddPublishing();
         host = builder.Build();
     }
@@ -45,7 +47,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     }
 
     /// <summary>A store whose receipt write fails after the channel answered, as a crash at that instant would.</summary>
-    private sealed class CrashingStore(NpgsqlDataSource dataSource) : DeliveryStore(dataSource)
+    private sealed class CrashingStore(IDbContextFactory<CrisisDeskDbContext> contexts) : DeliveryStore(contexts)
     {
         public int Crashes;
 
@@ -56,6 +58,8 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         }
     }
 
+    private IDbContextFactory<CrisisDeskDbContext> Contexts => host.Services.GetRequiredService<IDbContextFactory<CrisisDeskDbContext>>();
+
     private DeliveryDispatcher Dispatcher(DeliveryStore store) =>
         ActivatorUtilities.CreateInstance<DeliveryDispatcher>(host.Services, store);
 
@@ -64,13 +68,12 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         await using var connection = await database.DataSource.OpenConnectionAsync();
         var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Crash test') RETURNING id");
         var alert = AlertSamples.Issued("crash-" + Guid.NewGuid().ToString("N")[..12]);
-        await using var transaction = await connection.BeginTransactionAsync();
         var alertId = await connection.ExecuteScalarAsync<int>("""
             INSERT INTO alerts (incident_id, identifier, msg_type, cap_status, headline, cap_xml, state, author, editors, approver)
             VALUES (@incidentId, @identifier, 'Alert', 'Actual', 'Flood', @xml, 'approved', 'writer', ARRAY['writer'], 'approver') RETURNING id
-            """, new { incidentId, identifier = alert.Identifier, xml = CapXml.Write(alert) }, transaction);
-        await DeliveryStore.EnqueueAsync(connection, transaction, incidentId, alertId, null, channels);
-        await transaction.CommitAsync();
+            """, new { incidentId, identifier = alert.Identifier, xml = CapXml.Write(alert) });
+        await using var db = await Contexts.CreateDbContextAsync();
+        await DeliveryStore.EnqueueAsync(db, incidentId, alertId, null, channels, CancellationToken.None);
         return alertId;
     }
 
@@ -88,18 +91,44 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
             "SELECT status, attempts, receipt FROM deliveries WHERE alert_id = @alertId AND channel = @channel", new { alertId, channel });
     }
 
+    /// <summary>
+    /// Several nodes run a dispatcher on one outbox. While another node is claiming some deliveries (their rows locked
+    /// in its open transaction), a claim takes the rest at once and none of those (FOR UPDATE SKIP LOCKED in the
+    /// claiming UPDATE): it neither waits on the other node nor takes a delivery the other is about to send.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_skips_the_deliveries_another_dispatcher_is_claiming_and_takes_the_rest_without_waiting()
+    {
+        string[] channels = [ChannelNames.Webhook, ChannelNames.Mastodon, ChannelNames.X, ChannelNames.Bluesky];
+        for (var i = 0; i < 5; i++)
+            await ApprovedAlertWithDeliveriesAsync(channels);
+        await using var otherNode = await database.DataSource.OpenConnectionAsync();
+        await using var otherClaim = await otherNode.BeginTransactionAsync();
+        var held = (await otherNode.QueryAsync<long>("SELECT id FROM deliveries ORDER BY id LIMIT 5 FOR UPDATE", transaction: otherClaim)).ToList();
+
+        // Only a guard: a claim that waited on the held rows would never return while otherClaim stays open.
+        using var waitedOnTheOtherNode = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var claimed = await new DeliveryStore(Contexts).ClaimDueAsync(20, TimeSpan.FromMinutes(1), waitedOnTheOtherNode.Token);
+
+        Assert.Equal(15, claimed.Count);
+        Assert.Empty(claimed.Select(d => d.Id).Intersect(held));
+        await otherClaim.RollbackAsync();
+        var rest = await new DeliveryStore(Contexts).ClaimDueAsync(20, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(held, rest.Select(d => d.Id));
+    }
+
     [Fact]
     public async Task Mastodon_posts_once_when_the_dispatcher_dies_between_send_and_receipt()
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Mastodon);
-        var crashing = new CrashingStore(database.DataSource);
+        var crashing = new CrashingStore(Contexts);
 
         await Assert.ThrowsAsync<IOException>(() => Dispatcher(crashing).RunOnceAsync(CancellationToken.None));
         Assert.Single(fakes.MastodonStatuses);
         Assert.Equal("pending", (await DeliveryAsync(alertId, ChannelNames.Mastodon)).Status);
 
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         var delivery = await DeliveryAsync(alertId, ChannelNames.Mastodon);
         Assert.Equal(1, crashing.Crashes);
@@ -114,9 +143,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Bluesky);
 
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         var delivery = await DeliveryAsync(alertId, ChannelNames.Bluesky);
         var rkey = Assert.Single(fakes.BlueskyRecords.Keys);
@@ -129,9 +158,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Webhook);
 
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         // At-least-once by design (docs/publishing.md): two requests, one delivery id, both correctly signed.
         var received = fakes.Webhooks.ToList();
@@ -147,9 +176,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.X);
 
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
         await ExpireLeasesAsync();
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         // The limit docs/publishing.md states: X is at-least-once. The delivery ends succeeded with one receipt.
         Assert.Equal(2, fakes.Tweets.Count);
@@ -160,9 +189,9 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
     public async Task A_leased_delivery_is_not_taken_by_a_second_dispatcher_while_the_first_may_still_be_sending()
     {
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.Mastodon);
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
 
-        var claimed = await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        var claimed = await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         Assert.Equal(0, claimed);
         Assert.Equal(("pending", 1), ((await DeliveryAsync(alertId, ChannelNames.Mastodon)).Status, (await DeliveryAsync(alertId, ChannelNames.Mastodon)).Attempts));
@@ -174,7 +203,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         var alertId = await ApprovedAlertWithDeliveriesAsync(ChannelNames.X);
         fakes.XFailuresToServe = 2;
 
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         Assert.Single(fakes.Tweets);
         Assert.Equal("succeeded", (await DeliveryAsync(alertId, ChannelNames.X)).Status);
@@ -189,7 +218,7 @@ public sealed class DispatcherCrashTests : IAsyncLifetime
         var wrongToken = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ChannelOptions>>().CurrentValue;
         wrongToken.Mastodon.AccessToken = "revoked-token";
 
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         await using var check = await database.DataSource.OpenConnectionAsync();
         var (status, error) = await check.QuerySingleAsync<(string, string)>("SELECT status, last_error FROM deliveries WHERE alert_id = @alertId", new { alertId });

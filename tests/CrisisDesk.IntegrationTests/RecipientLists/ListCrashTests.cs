@@ -1,4 +1,5 @@
 using CrisisDesk.Core.Alerts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.IntegrationTests.Notifications;
 using CrisisDesk.IntegrationTests.Publishing;
 using CrisisDesk.TestSupport;
@@ -6,6 +7,7 @@ using CrisisDesk.Web.Features.Notifications;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.RecipientLists;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -63,6 +65,7 @@ public sealed class ListCrashTests : IAsyncLifetime
             ["CrisisDesk:Channels:Sms:From"] = FakeTwilio.From,
         });
         builder.Services.AddSingleton(database.DataSource);
+        builder.Services.AddPooledDbContextFactory<CrisisDeskDbContext>(options => options.UseNpgsql(database.DataSource));
         builder.AddPublishing();
         // The two senders the Notifications feature owns, without its watchers.
         builder.Services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section);

@@ -1,12 +1,13 @@
+using CrisisDesk.Data.Domain;
 using CrisisDesk.IntegrationTests.Publishing;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.Replies;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 namespace CrisisDesk.IntegrationTests.Replies;
 
@@ -35,6 +36,7 @@ public sealed class ReplyCrashTests : IAsyncLifetime
             ["CrisisDesk:Testing:AllowCredentialsOverHttpOnLoopback"] = "true",
         });
         builder.Services.AddSingleton(database.DataSource);
+        builder.Services.AddPooledDbContextFactory<CrisisDeskDbContext>(options => options.UseNpgsql(database.DataSource));
         builder.AddPublishing();
         builder.AddReplies();
         host = builder.Build();
@@ -47,11 +49,13 @@ public sealed class ReplyCrashTests : IAsyncLifetime
         await database.DisposeAsync();
     }
 
-    private sealed class CrashingStore(NpgsqlDataSource dataSource) : DeliveryStore(dataSource)
+    private sealed class CrashingStore(IDbContextFactory<CrisisDeskDbContext> contexts) : DeliveryStore(contexts)
     {
         public override Task RecordSucceededAsync(ClaimedDelivery delivery, string receipt, CancellationToken cancellationToken) =>
             throw new IOException("process killed between send and receipt");
     }
+
+    private IDbContextFactory<CrisisDeskDbContext> Contexts => host.Services.GetRequiredService<IDbContextFactory<CrisisDeskDbContext>>();
 
     private DeliveryDispatcher Dispatcher(DeliveryStore store) => ActivatorUtilities.CreateInstance<DeliveryDispatcher>(host.Services, store);
 
@@ -76,10 +80,10 @@ public sealed class ReplyCrashTests : IAsyncLifetime
 
     private async Task CrashThenRedispatchAsync()
     {
-        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(database.DataSource)).RunOnceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => Dispatcher(new CrashingStore(Contexts)).RunOnceAsync(CancellationToken.None));
         await using (var connection = await database.DataSource.OpenConnectionAsync())
             await connection.ExecuteAsync("UPDATE deliveries SET lease_until = now() - interval '1 second' WHERE lease_until IS NOT NULL");
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
     }
 
     private async Task<(string Status, string? Receipt, string? Error)> DeliveryAsync(long id)
@@ -132,7 +136,7 @@ public sealed class ReplyCrashTests : IAsyncLifetime
         // The person checked the account and chose to send again: a retry starts a new generation and sends.
         await using (var connection = await database.DataSource.OpenConnectionAsync())
             await connection.ExecuteAsync("UPDATE deliveries SET status = 'pending', next_attempt_at = now(), retry_base = attempts, lease_until = NULL WHERE id = @deliveryId", new { deliveryId });
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
         Assert.Equal(2, fakes.TweetReplies.Count);
         Assert.Equal("succeeded", (await DeliveryAsync(deliveryId)).Status);
     }
@@ -144,7 +148,7 @@ public sealed class ReplyCrashTests : IAsyncLifetime
         fakes.XFailuresToServe = 2;
         var deliveryId = await QueuedReplyAsync("x", "1802", new ThreadRef { TweetId = "1802" }.ToJson());
 
-        await Dispatcher(new DeliveryStore(database.DataSource)).RunOnceAsync(CancellationToken.None);
+        await Dispatcher(new DeliveryStore(Contexts)).RunOnceAsync(CancellationToken.None);
 
         Assert.Single(fakes.TweetReplies);
         Assert.Equal("succeeded", (await DeliveryAsync(deliveryId)).Status);

@@ -1,6 +1,8 @@
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Publishing;
@@ -16,66 +18,77 @@ public sealed record DeliveryView(long Id, string Channel, string Status, int At
 
 /// <summary>
 /// The outbox table: rows are added in the same transaction as the approval that asks for them, claimed under a
-/// lease by a dispatcher, and closed with a receipt (or a failure) together with their event.
+/// lease by a dispatcher, and closed with a receipt (or a failure) together with their event. On the domain's
+/// DbContext; every time written here is the database's <c>now()</c> (<c>DateTime.UtcNow</c> in an
+/// <c>ExecuteUpdate</c>), the one clock the claim compares leases and due times with, whichever node wrote them.
 /// </summary>
-public class DeliveryStore(NpgsqlDataSource dataSource)
+public class DeliveryStore(IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     public const string DispatcherActor = "dispatcher";
 
-    protected NpgsqlDataSource DataSource { get; } = dataSource;
+    protected IDbContextFactory<CrisisDeskDbContext> Contexts { get; } = contexts;
 
-    /// <summary>Adds one pending delivery per channel inside the caller's transaction; returns their ids.</summary>
-    public static async Task<IReadOnlyList<long>> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        int incidentId, int? alertId, int? rebuttalId, IEnumerable<string> channels)
+    /// <summary>Adds one pending delivery per channel inside the caller's transaction (its DbContext); returns their ids.</summary>
+    /// <remarks>Saved at once: the caller's event names the new ids. Due now, attempts 0, times stamped by the database.</remarks>
+    public static async Task<IReadOnlyList<long>> EnqueueAsync(CrisisDeskDbContext db,
+        int incidentId, int? alertId, int? rebuttalId, IEnumerable<string> channels, CancellationToken cancellationToken)
     {
-        var ids = new List<long>();
-        foreach (var channel in channels.Distinct(StringComparer.Ordinal))
-        {
-            ids.Add(await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO deliveries (incident_id, alert_id, rebuttal_id, channel, idempotency_key)
-                VALUES (@incidentId, @alertId, @rebuttalId, @channel, @key) RETURNING id
-                """, new { incidentId, alertId, rebuttalId, channel, key = Guid.NewGuid() }, transaction));
-        }
-        return ids;
+        var rows = channels.Distinct(StringComparer.Ordinal)
+            .Select(channel => new DeliveryRow { IncidentId = incidentId, AlertId = alertId, RebuttalId = rebuttalId, Channel = channel, IdempotencyKey = Guid.NewGuid() })
+            .ToList();
+        db.Deliveries.AddRange(rows);
+        await db.SaveChangesAsync(cancellationToken);
+        return [.. rows.Select(r => r.Id)];
     }
 
     /// <summary>Takes up to <paramref name="max"/> due deliveries for <paramref name="lease"/>; a dispatcher that dies lets the lease run out.</summary>
+    /// <remarks>
+    /// Raw SQL through EF Core on purpose: several nodes' dispatchers claim from one table, and what keeps them from
+    /// sending one delivery twice is <c>FOR UPDATE SKIP LOCKED</c> inside one <c>UPDATE … RETURNING</c> (a row another
+    /// node is claiming is skipped, not waited for, and the lease is set in the same statement). LINQ has no locking
+    /// clause, and a claim split into a read and a write would lose exactly that; the joins bring the content in the
+    /// same round trip. Columns are aliased to <see cref="ClaimedDelivery"/>'s names, which is how SqlQuery binds them.
+    /// </remarks>
     public virtual async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
-        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition("""
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Database.SqlQuery<ClaimedDelivery>($"""
             WITH claimed AS (
-                UPDATE deliveries d SET lease_until = now() + @lease, attempts = attempts + 1, updated_at = now()
+                UPDATE deliveries d SET lease_until = now() + {lease}, attempts = attempts + 1, updated_at = now()
                  WHERE d.id IN (SELECT id FROM deliveries
                                  WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
-                                 ORDER BY id FOR UPDATE SKIP LOCKED LIMIT @max)
+                                 ORDER BY id FOR UPDATE SKIP LOCKED LIMIT {max})
                 RETURNING d.*)
-            SELECT c.id, c.incident_id AS IncidentId, c.channel, c.idempotency_key AS IdempotencyKey, c.attempts, c.created_at AS CreatedAt,
-                   c.alert_id AS AlertId, a.identifier AS AlertIdentifier, a.cap_xml AS CapXml, c.rebuttal_id AS RebuttalId,
-                   v.variants ->> (CASE c.channel WHEN 'x' THEN 'X' WHEN 'mastodon' THEN 'Mastodon' WHEN 'bluesky' THEN 'Bluesky' ELSE c.channel END) AS Variant,
-                   i.is_drill AS IsDrill, c.notification_id AS NotificationId
+            SELECT c.id AS "Id", c.incident_id AS "IncidentId", c.channel AS "Channel", c.idempotency_key AS "IdempotencyKey",
+                   c.attempts AS "Attempts", c.created_at AS "CreatedAt", c.alert_id AS "AlertId", a.identifier AS "AlertIdentifier",
+                   a.cap_xml AS "CapXml", c.rebuttal_id AS "RebuttalId",
+                   v.variants ->> (CASE c.channel WHEN 'x' THEN 'X' WHEN 'mastodon' THEN 'Mastodon' WHEN 'bluesky' THEN 'Bluesky' ELSE c.channel END) AS "Variant",
+                   i.is_drill AS "IsDrill", c.notification_id AS "NotificationId"
               FROM claimed c
               JOIN incidents i ON i.id = c.incident_id
               LEFT JOIN alerts a ON a.id = c.alert_id
               LEFT JOIN rebuttals r ON r.id = c.rebuttal_id
               LEFT JOIN rebuttal_versions v ON v.rebuttal_id = r.id AND v.version = r.version
              ORDER BY c.id
-            """, new { max, lease }, cancellationToken: cancellationToken));
-        return rows.ToList();
+            """).ToListAsync(cancellationToken);
     }
 
     /// <summary>Closes the delivery with its receipt and appends <c>delivery.succeeded</c>, in one transaction.</summary>
     public virtual async Task RecordSucceededAsync(ClaimedDelivery delivery, string receipt, CancellationToken cancellationToken)
     {
-        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync("""
-            UPDATE deliveries SET status = 'succeeded', receipt = @receipt, delivered_at = now(), updated_at = now(), lease_until = NULL, last_error = NULL
-             WHERE id = @id AND status = 'pending'
-            """, new { id = delivery.Id, receipt }, transaction);
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Only a delivery still pending is closed: one a person abandoned meanwhile stays abandoned, with no event.
+        var changed = await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == "pending").ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Status, "succeeded")
+            .SetProperty(d => d.Receipt, receipt)
+            .SetProperty(d => d.DeliveredAt, d => DateTime.UtcNow)
+            .SetProperty(d => d.UpdatedAt, d => DateTime.UtcNow)
+            .SetProperty(d => d.LeaseUntil, (DateTime?)null)
+            .SetProperty(d => d.LastError, (string?)null), cancellationToken);
         if (changed == 1)
         {
-            await EventLog.AppendAsync(connection, transaction, DispatcherActor, delivery.IncidentId,
+            await AppendAsync(db, transaction, delivery.IncidentId,
                 new DeliverySucceeded(delivery.Id, delivery.Channel, receipt, delivery.AlertId, delivery.AlertIdentifier, delivery.RebuttalId, delivery.Attempts),
                 cancellationToken);
         }
@@ -88,19 +101,23 @@ public class DeliveryStore(NpgsqlDataSource dataSource)
     /// </summary>
     public virtual async Task RecordFailedAsync(ClaimedDelivery delivery, string error, bool permanent, int maxDispatches, TimeSpan redispatchDelay, CancellationToken cancellationToken)
     {
-        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var used = await connection.ExecuteScalarAsync<int>("SELECT attempts - retry_base FROM deliveries WHERE id = @id FOR UPDATE", new { id = delivery.Id }, transaction);
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Locked (LINQ has no FOR UPDATE): a person's retry of this row waits for our decision, so the dispatches counted
+        // here are the ones the update below judges.
+        var used = await db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE id = {delivery.Id} FOR UPDATE")
+            .Select(d => d.Attempts - d.RetryBase).SingleOrDefaultAsync(cancellationToken);
         var final = permanent || used >= maxDispatches;
         var wait = TimeSpan.FromTicks(redispatchDelay.Ticks * (1L << Math.Clamp(used - 1, 0, 10)));
-        await connection.ExecuteAsync("""
-            UPDATE deliveries SET status = CASE WHEN @final THEN 'failed' ELSE 'pending' END, last_error = @error,
-                   next_attempt_at = now() + @wait, lease_until = NULL, updated_at = now()
-             WHERE id = @id AND status = 'pending'
-            """, new { id = delivery.Id, error, final, wait }, transaction);
+        await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == "pending").ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Status, final ? "failed" : "pending")
+            .SetProperty(d => d.LastError, error)
+            .SetProperty(d => d.NextAttemptAt, d => DateTime.UtcNow + wait)
+            .SetProperty(d => d.LeaseUntil, (DateTime?)null)
+            .SetProperty(d => d.UpdatedAt, d => DateTime.UtcNow), cancellationToken);
         if (final)
         {
-            await EventLog.AppendAsync(connection, transaction, DispatcherActor, delivery.IncidentId,
+            await AppendAsync(db, transaction, delivery.IncidentId,
                 new DeliveryFailed(delivery.Id, delivery.Channel, error, permanent, delivery.Attempts, delivery.AlertId, delivery.RebuttalId),
                 cancellationToken);
         }
@@ -109,15 +126,19 @@ public class DeliveryStore(NpgsqlDataSource dataSource)
 
     public async Task<IReadOnlyList<DeliveryView>> ListAsync(int? alertId, int? rebuttalId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<DeliveryView>(new CommandDefinition("""
-            SELECT id, channel, status, attempts, receipt, last_error AS LastError, created_at AS CreatedAt, delivered_at AS DeliveredAt,
-                   next_attempt_at AS NextAttemptAt, alert_id AS AlertId, rebuttal_id AS RebuttalId, recipient_list_id AS RecipientListId
-              FROM deliveries WHERE (@alertId::integer IS NOT NULL AND alert_id = @alertId) OR (@rebuttalId::integer IS NOT NULL AND rebuttal_id = @rebuttalId)
-             ORDER BY id
-            """, new { alertId, rebuttalId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Deliveries.AsNoTracking()
+            .Where(d => (alertId != null && d.AlertId == alertId) || (rebuttalId != null && d.RebuttalId == rebuttalId))
+            .OrderBy(d => d.Id)
+            .Select(d => new DeliveryView(d.Id, d.Channel, d.Status, d.Attempts, d.Receipt, d.LastError, d.CreatedAt, d.DeliveredAt,
+                d.NextAttemptAt, d.AlertId, d.RebuttalId, d.RecipientListId))
+            .ToListAsync(cancellationToken);
     }
+
+    /// <summary>The event log stays on Npgsql: it appends on the DbContext's own connection, in its transaction.</summary>
+    private static Task<long> AppendAsync(CrisisDeskDbContext db, IDbContextTransaction transaction, int incidentId, EventPayload payload, CancellationToken cancellationToken) =>
+        EventLog.AppendAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(),
+            DispatcherActor, incidentId, payload, cancellationToken);
 }
 
 /// <summary>Wakes the dispatcher as soon as a transaction has queued deliveries, instead of at its next poll.</summary>

@@ -257,8 +257,8 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
             rebuttal.State = RebuttalRecord.Published;
             rebuttal.PublishedAt = time.GetUtcNow().UtcDateTime;
             await SaveFirstAsync(command, rebuttal);
-            // The outbox and the recipient lists stay on Npgsql (they are written by the dispatcher too), in this transaction.
-            var deliveryIds = (await DeliveryStore.EnqueueAsync(command.Connection, command.Transaction, rebuttal.IncidentId, null, rebuttalId, targets)).ToList();
+            // The outbox through the command's DbContext; the recipient lists stay on Npgsql, both in this transaction.
+            var deliveryIds = (await DeliveryStore.EnqueueAsync(command.Db, rebuttal.IncidentId, null, rebuttalId, targets, command.CancellationToken)).ToList();
             if (lists.Count > 0)
             {
                 var kinds = (await command.Connection.QueryAsync<string>("SELECT DISTINCT kind FROM recipient_lists WHERE id = ANY(@ids)",
