@@ -23,7 +23,7 @@ namespace CrisisDesk.Ingest.Connectors;
 /// </example>
 public sealed class StreamingSourceFactory(HttpClient http, Func<string, SourceSecret?> secrets, TimeProvider? time = null, HttpMessageInvoker? webSockets = null)
 {
-    public static readonly IReadOnlyList<string> Kinds = ["x", "mastodon", "bluesky"];
+    public static readonly IReadOnlyList<string> Kinds = SourceKinds.Streaming;
 
     /// <summary>The normalisers of what these connectors emit, for the pipeline's format lookup.</summary>
     public static IReadOnlyList<IPostNormaliser> Normalisers => PostFormats.Streams;
@@ -47,7 +47,7 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, SourceS
             var config = doc.RootElement;
             return kind switch
             {
-                "x" => new XFilteredStreamSource(http, XOptions(config, kind) with
+                SourceKinds.X => new XFilteredStreamSource(http, XOptions(config, kind) with
                 {
                     Rules = config.TryGetProperty("rules", out var rules) && rules.ValueKind == JsonValueKind.Array
                         ? rules.EnumerateArray().Select(r => new XStreamRule(
@@ -56,13 +56,13 @@ public sealed class StreamingSourceFactory(HttpClient http, Func<string, SourceS
                     BackfillOnReconnect = config.TryGetProperty("backfill", out var backfill) && backfill.ValueKind == JsonValueKind.True,
                     Timings = timings ?? new StreamTimings(),
                 }, status, time),
-                "mastodon" => new MastodonStreamingSource(http, MastodonOptions(config, kind) with
+                SourceKinds.Mastodon => new MastodonStreamingSource(http, MastodonOptions(config, kind) with
                 {
                     Stream = config.String("stream") is "public" ? MastodonStream.Public : MastodonStream.Hashtag,
                     Hashtag = config.String("hashtag"),
                     Timings = timings ?? MastodonStreamingOptions.DefaultTimings,
                 }, status, time),
-                "bluesky" => new JetstreamSource(new JetstreamOptions
+                SourceKinds.Bluesky => new JetstreamSource(new JetstreamOptions
                 {
                     Endpoint = Address(config, "endpoint") ?? JetstreamOptions.DefaultEndpoint,
                     Keywords = config.TryGetProperty("keywords", out var keywords) && keywords.ValueKind == JsonValueKind.Array

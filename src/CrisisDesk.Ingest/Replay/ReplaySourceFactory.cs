@@ -12,7 +12,7 @@ public sealed record ReplaySourceConfig(string File, string Format, double? Spee
 
 public sealed class ReplaySourceFactory(ReplayPace defaultPace, ReplayFiles files) : ISourceFactory
 {
-    public const string KindName = "replay";
+    public const string KindName = SourceKinds.Replay;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -5,7 +5,7 @@ namespace CrisisDesk.Ingest.Connectors.Feeds;
 /// <summary>Creates a feed connector from a source's kind (<c>rss</c>, <c>atom</c>, <c>cap-feed</c>) and JSON configuration.</summary>
 public static class FeedSourceFactory
 {
-    public static IReadOnlyList<string> Kinds { get; } = ["rss", "atom", "cap-feed"];
+    public static IReadOnlyList<string> Kinds => SourceKinds.Feeds;
 
     public static bool Handles(string kind) => Kinds.Contains(kind, StringComparer.OrdinalIgnoreCase);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CrisisDesk.Core.Ingest;
 
 namespace CrisisDesk.Ingest.Connectors.Feeds;
 
@@ -57,9 +58,9 @@ public sealed record FeedSourceOptions
 
     public static FeedSourceKind ParseKind(string kind) => kind.Trim().ToLowerInvariant() switch
     {
-        "rss" => FeedSourceKind.Rss,
-        "atom" => FeedSourceKind.Atom,
-        "cap-feed" or "cap" => FeedSourceKind.CapFeed,
+        SourceKinds.Rss => FeedSourceKind.Rss,
+        SourceKinds.Atom => FeedSourceKind.Atom,
+        SourceKinds.CapFeed or "cap" => FeedSourceKind.CapFeed,
         _ => throw new ArgumentException($"unknown feed kind '{kind}': expected rss, atom or cap-feed", nameof(kind)),
     };
 

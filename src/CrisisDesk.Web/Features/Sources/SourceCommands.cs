@@ -349,7 +349,7 @@ public sealed class SourceCommands(
     /// <summary>Where a source reads from, as far as its cursor is concerned: a cursor from one place means nothing at another.</summary>
     private static string AddressOf(string kind, JsonNode? config) => kind switch
     {
-        "rss" or "atom" or "cap-feed" => $"{config?["url"]}",
+        SourceKinds.Rss or SourceKinds.Atom or SourceKinds.CapFeed => $"{config?["url"]}",
         "mastodon" => $"{config?["instance"]}|{config?["stream"]}|{config?["hashtag"]}",
         SourceConfigValidator.Replay => $"{config?["file"]}|{config?["format"]}",
         // X's and Jetstream's cursors are times and ids valid across rule and keyword changes.

@@ -6,6 +6,7 @@ using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Connectors.Feeds;
 using CrisisDesk.Ingest.Replay;
+using CrisisDesk.Core.Ingest;
 
 namespace CrisisDesk.Web.Features.Sources;
 
@@ -27,13 +28,13 @@ public sealed record ValidatedSourceConfig(string Kind, string Json, IReadOnlyDi
 /// </summary>
 public sealed partial class SourceConfigValidator(SourceSecrets secrets, ReplayFiles replayFiles)
 {
-    public const string Replay = "replay";
+    public const string Replay = SourceKinds.Replay;
 
     /// <summary>Every kind the Sources page can add, in the order its menu lists them.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["rss", "atom", "cap-feed", "x", "mastodon", "bluesky", Replay];
+    public static IReadOnlyList<string> Kinds => SourceKinds.All;
 
     /// <summary>Kinds whose connector needs a credential, named by <c>tokenSecret</c>.</summary>
-    public static bool NeedsSecret(string kind) => kind is "x" or "mastodon";
+    public static bool NeedsSecret(string kind) => kind is SourceKinds.X or SourceKinds.Mastodon;
 
     public const int MaxNameLength = 100;
     public const int MaxKeywords = 100;
@@ -66,15 +67,15 @@ public sealed partial class SourceConfigValidator(SourceSecrets secrets, ReplayF
         {
             switch (kind)
             {
-                case "rss" or "atom" or "cap-feed":
+                case SourceKinds.Rss or SourceKinds.Atom or SourceKinds.CapFeed:
                     ReadFeed(reader, canonical);
                     break;
-                case "x":
+                case SourceKinds.X:
                     secretName = ReadSecret(reader, canonical);
                     ReadX(reader, canonical);
                     CheckBinding(reader, "x", secretName, canonical["baseAddress"]?.GetValue<string>() ?? CrisisDesk.Ingest.Connectors.X.XFilteredStreamOptions.DefaultBaseAddress.ToString(), "baseAddress");
                     break;
-                case "mastodon":
+                case SourceKinds.Mastodon:
                     ReadMastodon(reader, canonical, out secretName);
                     CheckBinding(reader, "mastodon", secretName, canonical["instance"]?.GetValue<string>(), "instance");
                     break;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CrisisDesk.Core.Ingest;
 
 namespace CrisisDesk.Web.Features.Sources;
 
@@ -18,7 +19,7 @@ public sealed class RuleRow
 /// </summary>
 public sealed class SourceForm
 {
-    public string Kind { get; set; } = "rss";
+    public string Kind { get; set; } = SourceKinds.Rss;
     public string Name { get; set; } = "";
 
     // rss, atom, cap-feed
@@ -51,14 +52,14 @@ public sealed class SourceForm
     public string Speed { get; set; } = "";
     public string MaxGapSeconds { get; set; } = "";
 
-    public bool IsFeed => Kind is "rss" or "atom" or "cap-feed";
+    public bool IsFeed => SourceKinds.IsFeed(Kind);
 
     public JsonElement ToConfig()
     {
         var config = new JsonObject();
         switch (Kind)
         {
-            case "rss" or "atom" or "cap-feed":
+            case SourceKinds.Rss or SourceKinds.Atom or SourceKinds.CapFeed:
                 Text(config, "url", Url);
                 config["keywords"] = KeywordArray();
                 Number(config, "pollIntervalSeconds", PollIntervalSeconds);
@@ -143,8 +144,8 @@ public sealed class SourceForm
             : null;
         return kind switch
         {
-            "rss" or "atom" => $"{S("url")} · {keywords ?? "every item"}",
-            "cap-feed" => $"{S("url")} · every alert",
+            SourceKinds.Rss or SourceKinds.Atom => $"{S("url")} · {keywords ?? "every item"}",
+            SourceKinds.CapFeed => $"{S("url")} · every alert",
             "x" => config.TryGetProperty("rules", out var rules) && rules.ValueKind == JsonValueKind.Array
                 ? string.Join("; ", rules.EnumerateArray().Select(r => r.GetProperty("value").GetString() + (r.TryGetProperty("tag", out var tag) ? $" [{tag.GetString()}]" : "")))
                 : "",

@@ -13,25 +13,25 @@ public static class SourceLabels
 {
     public static string Kind(string kind) => kind switch
     {
-        "rss" => "News feed (RSS)",
-        "atom" => "News feed (Atom)",
-        "cap-feed" => "Another agency's CAP alerts",
-        "x" => "X (filtered stream)",
-        "mastodon" => "Mastodon",
-        "bluesky" => "Bluesky",
-        SourceConfigValidator.Replay => "Replay of a file",
+        SourceKinds.Rss => "News feed (RSS)",
+        SourceKinds.Atom => "News feed (Atom)",
+        SourceKinds.CapFeed => "Another agency's CAP alerts",
+        SourceKinds.X => "X (filtered stream)",
+        SourceKinds.Mastodon => "Mastodon",
+        SourceKinds.Bluesky => "Bluesky",
+        SourceKinds.Replay => "Replay of a file",
         _ => kind,
     };
 
     /// <summary>One line under the kind in the "Add a source" menu: what the kind reads.</summary>
     public static string KindHelp(string kind) => kind switch
     {
-        "rss" or "atom" => "Polls a newsroom's feed and keeps the items that mention your keywords.",
-        "cap-feed" => "Polls another agency's Common Alerting Protocol index and keeps every alert.",
-        "x" => "X's filtered stream: posts matching your rules arrive as they are written.",
-        "mastodon" => "One hashtag, or everything an instance sees, as it is posted.",
-        "bluesky" => "Bluesky's public firehose (Jetstream), kept where it mentions your keywords.",
-        SourceConfigValidator.Replay => "Plays a recorded file back, for drills and reviews.",
+        SourceKinds.Rss or SourceKinds.Atom => "Polls a newsroom's feed and keeps the items that mention your keywords.",
+        SourceKinds.CapFeed => "Polls another agency's Common Alerting Protocol index and keeps every alert.",
+        SourceKinds.X => "X's filtered stream: posts matching your rules arrive as they are written.",
+        SourceKinds.Mastodon => "One hashtag, or everything an instance sees, as it is posted.",
+        SourceKinds.Bluesky => "Bluesky's public firehose (Jetstream), kept where it mentions your keywords.",
+        SourceKinds.Replay => "Plays a recorded file back, for drills and reviews.",
         _ => "",
     };
 

@@ -5,6 +5,7 @@ using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Connectors.Feeds;
 using CrisisDesk.Ingest.Connectors.X;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Core.Ingest;
 
 namespace CrisisDesk.Web.Features.Sources;
 
@@ -61,7 +62,7 @@ public sealed class SourceTester(SourceCommands commands, CommandAuthorizer auth
         {
             return kind switch
             {
-                "rss" or "atom" or "cap-feed" => await TestFeedAsync(kind, validated.Json, limit.Token),
+                SourceKinds.Rss or SourceKinds.Atom or SourceKinds.CapFeed => await TestFeedAsync(kind, validated.Json, limit.Token),
                 "x" => await TestXAsync(validated.Json, limit.Token),
                 _ => new SourceTestResult(true, ConfigOnlySummary(kind, validated.SecretName), new Dictionary<string, string>(), [], [], 0, []),
             };
@@ -96,8 +97,8 @@ public sealed class SourceTester(SourceCommands commands, CommandAuthorizer auth
         problems.Remove(readLine ?? "");
         var matcher = new KeywordMatcher(options.Keywords);
         var items = Lines(stdout.ToString()).Select(line => ToItem(line, matcher)).Reverse().ToList();
-        var kept = kind == "cap-feed" ? items.Count : items.Count(i => matcher.Keywords.Count == 0 || i.Matched.Count > 0);
-        var summary = kind == "cap-feed"
+        var kept = kind == SourceKinds.CapFeed ? items.Count : items.Count(i => matcher.Keywords.Count == 0 || i.Matched.Count > 0);
+        var summary = kind == SourceKinds.CapFeed
             ? $"Read {Describe(readLine)}: {items.Count} alert(s)."
             : matcher.Keywords.Count == 0
                 ? $"Read {Describe(readLine)}: {items.Count} item(s); with no keywords, all are kept."
