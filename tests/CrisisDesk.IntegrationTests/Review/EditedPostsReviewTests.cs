@@ -75,10 +75,11 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         var reports = new IncidentReports(database.DataSource, replay);
         var report = (await reports.LoadAsync(incidentId))!;
 
+        var export = new IncidentDataExport(database.DataSource);
         var csv = new StringWriter();
-        await reports.WriteCsvAsync(report, "posts", csv);
+        await export.WriteCsvAsync(report, "posts", csv);
         var json = new StringWriter();
-        await reports.WriteJsonAsync(report, json);
+        await export.WriteJsonAsync(report, json);
 
         var lines = csv.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.EndsWith(",erased,edited_at,deleted_at", lines[0], StringComparison.Ordinal);

@@ -240,8 +240,8 @@ public sealed class EventContractTests
         var events = Samples.Select((s, i) => Written(i + 1, i, s)).ToList();
         var report = Report(events);
 
-        var html = IncidentReports.Html(report);
-        var markdown = IncidentReports.Markdown(report);
+        var html = IncidentReportDocuments.Html(report);
+        var markdown = IncidentReportDocuments.Markdown(report);
         foreach (var kind in EventContract.All)
         {
             Assert.Contains(kind.Action, html, StringComparison.Ordinal);
@@ -263,9 +263,9 @@ public sealed class EventContractTests
     private static string RumoursCsv(IReadOnlyList<ReviewEvent> events)
     {
         // The rumours table is written from the folded state alone: no database is read for it.
-        var reports = new IncidentReports(null!, null!);
+        var export = new IncidentDataExport(null!);
         using var output = new StringWriter();
-        reports.WriteCsvAsync(Report(events), "rumours", output).GetAwaiter().GetResult();
+        export.WriteCsvAsync(Report(events), "rumours", output).GetAwaiter().GetResult();
         return output.ToString();
     }
 }

@@ -15,13 +15,13 @@ internal static class ReportEndpoints
     public static void Map(RouteGroupBuilder group)
     {
         group.MapGet("/incidents/{incidentId:int}/report.html", (int incidentId, HttpContext http, IncidentReports reports, NpgsqlDataSource dataSource) =>
-            ReportAsync(incidentId, "html", "text/html; charset=utf-8", IncidentReports.Html, http, reports, dataSource));
+            ReportAsync(incidentId, "html", "text/html; charset=utf-8", IncidentReportDocuments.Html, http, reports, dataSource));
         group.MapGet("/incidents/{incidentId:int}/report.md", (int incidentId, HttpContext http, IncidentReports reports, NpgsqlDataSource dataSource) =>
-            ReportAsync(incidentId, "md", "text/markdown; charset=utf-8", IncidentReports.Markdown, http, reports, dataSource));
-        group.MapGet("/incidents/{incidentId:int}/data.json", (int incidentId, HttpContext http, IncidentReports reports, NpgsqlDataSource dataSource) =>
-            DataAsync(incidentId, "json", null, http, reports, dataSource));
-        group.MapGet("/incidents/{incidentId:int}/data.csv", (int incidentId, string? table, HttpContext http, IncidentReports reports, NpgsqlDataSource dataSource) =>
-            DataAsync(incidentId, "csv", table ?? "posts", http, reports, dataSource));
+            ReportAsync(incidentId, "md", "text/markdown; charset=utf-8", IncidentReportDocuments.Markdown, http, reports, dataSource));
+        group.MapGet("/incidents/{incidentId:int}/data.json", (int incidentId, HttpContext http, IncidentReports reports, IncidentDataExport export, NpgsqlDataSource dataSource) =>
+            DataAsync(incidentId, "json", null, http, reports, export, dataSource));
+        group.MapGet("/incidents/{incidentId:int}/data.csv", (int incidentId, string? table, HttpContext http, IncidentReports reports, IncidentDataExport export, NpgsqlDataSource dataSource) =>
+            DataAsync(incidentId, "csv", table ?? "posts", http, reports, export, dataSource));
     }
 
     private static async Task<IResult> ReportAsync(int incidentId, string format, string contentType, Func<ReportData, string> render,
@@ -38,10 +38,11 @@ internal static class ReportEndpoints
         return Results.Text(body, contentType, Encoding.UTF8);
     }
 
-    private static async Task<IResult> DataAsync(int incidentId, string format, string? table, HttpContext http, IncidentReports reports, NpgsqlDataSource dataSource)
+    private static async Task<IResult> DataAsync(int incidentId, string format, string? table, HttpContext http, IncidentReports reports, IncidentDataExport export,
+        NpgsqlDataSource dataSource)
     {
-        if (table is not null && !IncidentReports.CsvTables.Contains(table, StringComparer.Ordinal))
-            return Results.Problem($"There is no table '{table}': choose one of {string.Join(", ", IncidentReports.CsvTables)}.", statusCode: StatusCodes.Status400BadRequest);
+        if (table is not null && !IncidentDataExport.CsvTables.Contains(table, StringComparer.Ordinal))
+            return Results.Problem($"There is no table '{table}': choose one of {string.Join(", ", IncidentDataExport.CsvTables)}.", statusCode: StatusCodes.Status400BadRequest);
         var report = await reports.LoadAsync(incidentId, http.RequestAborted);
         if (report is null)
             return Results.NotFound();
@@ -54,8 +55,8 @@ internal static class ReportEndpoints
         {
             await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), bufferSize: 64 * 1024);
             rows = format == "json"
-                ? await reports.WriteJsonAsync(report, writer, http.RequestAborted)
-                : await reports.WriteCsvAsync(report, table!, writer, http.RequestAborted);
+                ? await export.WriteJsonAsync(report, writer, http.RequestAborted)
+                : await export.WriteCsvAsync(report, table!, writer, http.RequestAborted);
             await writer.FlushAsync(http.RequestAborted);
             completed = true;
         }

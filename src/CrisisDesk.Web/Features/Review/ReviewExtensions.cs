@@ -10,6 +10,7 @@ public static class ReviewExtensions
     {
         builder.Services.AddSingleton<ReplayQueries>();
         builder.Services.AddSingleton<IncidentReports>();
+        builder.Services.AddSingleton<IncidentDataExport>();
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RetentionJob>();
         builder.Services.AddHostedService<RetentionService>();
