@@ -246,3 +246,19 @@ public sealed class DeliveryRow
     /// <summary>The recipient list an email or SMS delivery goes to (null for a channel post).</summary>
     public int? RecipientListId { get; set; }
 }
+
+/// <summary>A post that asks the organisation something, or one an operator marked "needs an answer" (one per post).</summary>
+public sealed class EnquiryRow
+{
+    public int Id { get; set; }
+    public int IncidentId { get; set; }
+    public long PostId { get; set; }
+    public string Reason { get; set; } = "";
+    public string Status { get; set; } = "open";
+    public string? AssignedTo { get; set; }
+    public DateTime? AssignedAt { get; set; }
+    public string OpenedBy { get; set; } = "";
+    public DateTime OpenedAt { get; set; }
+    public DateTime? FirstAnsweredAt { get; set; }
+    public DateTime? ClosedAt { get; set; }
+}
