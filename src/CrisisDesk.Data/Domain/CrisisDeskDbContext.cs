@@ -6,7 +6,7 @@ namespace CrisisDesk.Data.Domain;
 
 /// <summary>
 /// The domain through EF Core: users and their sessions, incidents, sources, stories' metadata, triage marks, rumours and their links,
-/// rebuttals and versions, alerts, deliveries, enquiries.
+/// rebuttals and versions, alerts, deliveries, enquiries and their rule.
 /// </summary>
 /// <remarks>
 /// <para><b>EF Core for the domain, Npgsql for posts at volume.</b> Commands and queries over these tables use this
@@ -43,6 +43,7 @@ public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> op
     public DbSet<AlertRow> Alerts => Set<AlertRow>();
     public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
     public DbSet<EnquiryRow> Enquiries => Set<EnquiryRow>();
+    public DbSet<EnquiryRuleRow> EnquiryRules => Set<EnquiryRuleRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -166,6 +167,13 @@ public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> op
             e.ToTable("enquiries");
             Identity(e.Property(q => q.Id));
             Now(e.Property(q => q.OpenedAt));
+        });
+        modelBuilder.Entity<EnquiryRuleRow>(e =>
+        {
+            e.ToTable("enquiry_rule");
+            // The one row the migration inserted (id is always true): never added here.
+            e.Property(r => r.Id).ValueGeneratedNever();
+            Now(e.Property(r => r.UpdatedAt));
         });
 
         // Columns are the properties' names in snake_case (IncidentId → incident_id), as the SQL migrations name them.

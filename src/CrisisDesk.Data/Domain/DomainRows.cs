@@ -94,6 +94,8 @@ public sealed class PostReferenceRow
     public long Id { get; set; }
     public int IncidentId { get; set; }
     public long? StoryId { get; set; }
+    /// <summary>The platform the post came from: the enquiry metrics count per platform.</summary>
+    public string Platform { get; set; } = "";
 }
 
 public sealed class PostTriageRow
@@ -261,4 +263,15 @@ public sealed class EnquiryRow
     public DateTime OpenedAt { get; set; }
     public DateTime? FirstAnsweredAt { get; set; }
     public DateTime? ClosedAt { get; set; }
+}
+
+/// <summary>What makes a post an enquiry, and how long an answer may take (one row, Admin-tunable).</summary>
+public sealed class EnquiryRuleRow
+{
+    public bool Id { get; set; } = true;
+    public bool RequireQuestion { get; set; }
+    public string[] QuestionWords { get; set; } = [];
+    public int SlaMinutes { get; set; }
+    public string? UpdatedBy { get; set; }
+    public DateTime UpdatedAt { get; set; }
 }

@@ -263,7 +263,7 @@ public sealed class EventContractTests
     private static string RumoursCsv(IReadOnlyList<ReviewEvent> events)
     {
         // The rumours table is written from the folded state alone: no database is read for it.
-        var reports = new IncidentReports(null!, null!);
+        var reports = new IncidentReports(null!, null!, null!);
         using var output = new StringWriter();
         reports.WriteCsvAsync(Report(events), "rumours", output).GetAwaiter().GetResult();
         return output.ToString();

@@ -22,7 +22,7 @@ public sealed record ReportData(ReplayTimeline Timeline, IncidentMetrics Metrics
 /// Incident reports (HTML and Markdown, charts as inline SVG drawn here) and data exports (CSV per table, JSON of all),
 /// the data streamed row by row so that an incident of a million posts exports in constant memory.
 /// </summary>
-public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries replay)
+public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries replay, EnquiryQueries enquiryQueries)
 {
     /// <summary>The tables a CSV export can hold, one per file.</summary>
     public static IReadOnlyList<string> CsvTables { get; } = ["posts", "actions", "rumours", "rebuttals", "alerts", "deliveries", "stories"];
@@ -42,7 +42,7 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         var start = timeline.Events.FirstOrDefault(e => e.Action == EventActions.IncidentOpened)?.At ?? timeline.Start;
         var metrics = ReviewMetrics.Compute(timeline.Events, start, firstPost, arrivals);
         var generatedAt = DateTimeOffset.UtcNow;
-        var enquiries = await new EnquiryQueries(dataSource).MetricsAsync(incidentId, generatedAt.UtcDateTime, cancellationToken);
+        var enquiries = await enquiryQueries.MetricsAsync(incidentId, generatedAt.UtcDateTime, cancellationToken);
         return new ReportData(timeline, metrics, final, generatedAt) { Enquiries = enquiries };
     }
 
