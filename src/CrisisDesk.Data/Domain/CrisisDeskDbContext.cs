@@ -6,7 +6,7 @@ namespace CrisisDesk.Data.Domain;
 
 /// <summary>
 /// The domain through EF Core: users and their sessions, incidents, sources, stories' metadata, triage marks, rumours and their links,
-/// rebuttals and versions, alerts, deliveries.
+/// rebuttals and versions, alerts, deliveries, enquiries and their rule.
 /// </summary>
 /// <remarks>
 /// <para><b>EF Core for the domain, Npgsql for posts at volume.</b> Commands and queries over these tables use this
@@ -42,6 +42,8 @@ public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> op
     public DbSet<RebuttalTemplateRow> RebuttalTemplates => Set<RebuttalTemplateRow>();
     public DbSet<AlertRow> Alerts => Set<AlertRow>();
     public DbSet<DeliveryRow> Deliveries => Set<DeliveryRow>();
+    public DbSet<EnquiryRow> Enquiries => Set<EnquiryRow>();
+    public DbSet<EnquiryRuleRow> EnquiryRules => Set<EnquiryRuleRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -159,6 +161,19 @@ public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> op
             Now(e.Property(d => d.NextAttemptAt));
             e.Property(d => d.CreatedAt).HasDefaultValueSql("clock_timestamp()");
             Now(e.Property(d => d.UpdatedAt));
+        });
+        modelBuilder.Entity<EnquiryRow>(e =>
+        {
+            e.ToTable("enquiries");
+            Identity(e.Property(q => q.Id));
+            Now(e.Property(q => q.OpenedAt));
+        });
+        modelBuilder.Entity<EnquiryRuleRow>(e =>
+        {
+            e.ToTable("enquiry_rule");
+            // The one row the migration inserted (id is always true): never added here.
+            e.Property(r => r.Id).ValueGeneratedNever();
+            Now(e.Property(r => r.UpdatedAt));
         });
 
         // Columns are the properties' names in snake_case (IncidentId → incident_id), as the SQL migrations name them.

@@ -94,6 +94,8 @@ public sealed class PostReferenceRow
     public long Id { get; set; }
     public int IncidentId { get; set; }
     public long? StoryId { get; set; }
+    /// <summary>The platform the post came from: the enquiry metrics count per platform.</summary>
+    public string Platform { get; set; } = "";
 }
 
 public sealed class PostTriageRow
@@ -245,4 +247,31 @@ public sealed class DeliveryRow
     public DateTime? DeliveredAt { get; set; }
     /// <summary>The recipient list an email or SMS delivery goes to (null for a channel post).</summary>
     public int? RecipientListId { get; set; }
+}
+
+/// <summary>A post that asks the organisation something, or one an operator marked "needs an answer" (one per post).</summary>
+public sealed class EnquiryRow
+{
+    public int Id { get; set; }
+    public int IncidentId { get; set; }
+    public long PostId { get; set; }
+    public string Reason { get; set; } = "";
+    public string Status { get; set; } = "open";
+    public string? AssignedTo { get; set; }
+    public DateTime? AssignedAt { get; set; }
+    public string OpenedBy { get; set; } = "";
+    public DateTime OpenedAt { get; set; }
+    public DateTime? FirstAnsweredAt { get; set; }
+    public DateTime? ClosedAt { get; set; }
+}
+
+/// <summary>What makes a post an enquiry, and how long an answer may take (one row, Admin-tunable).</summary>
+public sealed class EnquiryRuleRow
+{
+    public bool Id { get; set; } = true;
+    public bool RequireQuestion { get; set; }
+    public string[] QuestionWords { get; set; } = [];
+    public int SlaMinutes { get; set; }
+    public string? UpdatedBy { get; set; }
+    public DateTime UpdatedAt { get; set; }
 }

@@ -4,7 +4,9 @@ using System.Text.Json;
 using CrisisDesk.IntegrationTests.Publishing;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Enquiries;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CrisisDesk.IntegrationTests.Replies;
 
@@ -90,6 +92,28 @@ public sealed class EnquiryTests(PublishingFactory app) : IClassFixture<Publishi
         var holder = await ScalarAsync<string>("SELECT assigned_to FROM enquiries WHERE id = @enquiryId", new { enquiryId });
         Assert.Equal(results[0].StatusCode == HttpStatusCode.NoContent ? a : b, holder);
         Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM events WHERE action = 'enquiry.assigned' AND (payload->>'enquiryId')::int = @enquiryId", new { enquiryId }));
+    }
+
+    [Fact]
+    public async Task The_inbox_finds_a_post_s_enquiry_and_lists_the_people_and_the_time_limit_as_the_database_holds_them()
+    {
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        var incidentId = await ReplyPosts.IncidentWithAccountsAsync(app, admin, "Enquiry reads");
+        var postId = await ReplyPosts.StoreAsync(app.Database, incidentId, "x", "17970000000000" + Random.Shared.Next(10000, 99999), "not mentioning anyone");
+        var (a, aPassword) = await app.CreateUserAsync(Roles.Operator);
+        var (viewer, _) = await app.CreateUserAsync(Roles.Viewer);
+        var operatorA = await app.SignedInClientAsync(a, aPassword);
+        var enquiryId = (await (await operatorA.PostAsync($"/api/posts/{postId}/enquiry", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var queries = app.Services.GetRequiredService<EnquiryQueries>();
+
+        var view = await queries.ForPostAsync(postId);
+        Assert.Equal((enquiryId, incidentId, "marked", "open", a), (view!.Id, view.IncidentId, view.Reason, view.Status, view.OpenedBy));
+        Assert.Null(await queries.ForPostAsync(long.MaxValue));
+        var operators = await queries.OperatorsAsync();
+        Assert.Contains(a, operators);
+        Assert.DoesNotContain(viewer, operators);
+        Assert.Equal(await QueryAsync("SELECT user_name FROM users WHERE NOT disabled AND role IN ('Operator', 'Approver', 'Admin') ORDER BY lower(user_name)", new { }), operators);
+        Assert.Equal(await ScalarAsync<int>("SELECT sla_minutes FROM enquiry_rule"), await queries.SlaMinutesAsync());
     }
 
     private async Task<IEnumerable<string>> QueryAsync(string sql, object args)

@@ -1,11 +1,15 @@
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Posts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
+using CrisisDesk.Web.Features.Enquiries;
 using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Review;
 
@@ -72,7 +76,8 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Original("m1", "Ferry cancelled"), Original("m2", "Bridge shut")], [], "1", null));
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Edit("m1", "Ferry running again", 3), StreamPostMarkers.Deletion("mastodon", "m2", T0)], [], "2", null));
         var replay = new ReplayQueries(database.DataSource);
-        var reports = new IncidentReports(database.DataSource, replay);
+        var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
+        var reports = new IncidentReports(database.DataSource, replay, new EnquiryQueries(database.DataSource, contexts));
         var report = (await reports.LoadAsync(incidentId))!;
 
         var export = new IncidentDataExport(database.DataSource);

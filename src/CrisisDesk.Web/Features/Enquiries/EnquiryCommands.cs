@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
-using CrisisDesk.Data.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Enquiries;
@@ -16,33 +16,40 @@ public sealed class EnquiryInputException(string message) : CommandException(mes
 
 /// <summary>
 /// What operators do with enquiries: mark a post as needing an answer, take one or give it to someone, and close it.
-/// Each command locks the enquiry's row (<c>FOR UPDATE</c>) and checks who holds it in the same transaction, so two
-/// operators acting at once get one success and one clear conflict, never two answers.
+/// Each runs through <see cref="CommandRunner"/>. The enquiry's row is read <c>FOR UPDATE</c> in the command's
+/// transaction and who holds it is checked there, so two operators acting at once get one success and one clear
+/// conflict, never two answers (enquiries carry no xmin token: the row lock is the concurrency rule, as before).
 /// </summary>
-public sealed class EnquiryCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, IncidentActivityFeed activity, TimeProvider time)
+public sealed class EnquiryCommands(CommandRunner commands, IncidentActivityFeed activity, TimeProvider time)
 {
     public static IReadOnlyList<string> Statuses { get; } = ["open", "answered", "no-answer-needed"];
 
-    private sealed record EnquiryRow(int Id, int IncidentId, long PostId, string Status, string? AssignedTo);
+    /// <summary>The roles an enquiry can be given to.</summary>
+    private static readonly string[] AssignableRoles = ["Operator", "Approver", "Admin"];
 
     /// <summary>Makes a post an enquiry ("needs an answer") (Operator).</summary>
     public async Task<int> MarkAsync(ClaimsPrincipal user, long postId, CancellationToken cancellationToken = default)
     {
-        var incidentId = await IncidentOfPostAsync(postId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "mark a post as needing an answer", incidentId, cancellationToken);
-        if (incidentId is null)
-            throw new CommandException($"There is no post {postId}.", StatusCodes.Status404NotFound);
-        var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<int?>("""
-            INSERT INTO enquiries (incident_id, post_id, reason, opened_by) VALUES (@incidentId, @postId, 'marked', @actor)
-            ON CONFLICT (incident_id, post_id) DO NOTHING RETURNING id
-            """, new { incidentId, postId, actor }, transaction)
-            ?? throw new EnquiryConflictException("This post is already an enquiry.");
-        await EventLog.AppendAsync(connection, transaction, actor, incidentId, new EnquiryOpened(id, postId, EnquiryMatcher.Marked), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(incidentId.Value, EventActions.EnquiryOpened, actor, postId, $"{actor} marked a post as needing an answer");
+        var (post, id) = await commands.RunOnAsync(user, Policies.Operator, "mark a post as needing an answer",
+            (db, token) => db.PostReferences.Where(p => p.Id == postId).FirstOrDefaultAsync(token),
+            p => p.IncidentId, () => new CommandException($"There is no post {postId}.", StatusCodes.Status404NotFound),
+            async (command, post) =>
+            {
+                var enquiry = new EnquiryRow { IncidentId = post.IncidentId, PostId = postId, Reason = EnquiryMatcher.Marked, Status = "open", OpenedBy = command.Actor };
+                command.Db.Enquiries.Add(enquiry);
+                try
+                {
+                    await command.SaveAsync();
+                }
+                catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+                {
+                    // The insert's ON CONFLICT DO NOTHING answered this before: the detector or another operator was first.
+                    throw new EnquiryConflictException("This post is already an enquiry.");
+                }
+                await command.RecordAsync(post.IncidentId, new EnquiryOpened(enquiry.Id, postId, EnquiryMatcher.Marked));
+                return enquiry.Id;
+            }, cancellationToken);
+        Announce(post.IncidentId, EventActions.EnquiryOpened, user.ActorName(), postId, $"{user.ActorName()} marked a post as needing an answer");
         return id;
     }
 
@@ -52,75 +59,78 @@ public sealed class EnquiryCommands(NpgsqlDataSource dataSource, CommandAuthoriz
     /// </summary>
     public async Task AssignAsync(ClaimsPrincipal user, int enquiryId, string? assignee, bool takeOver = false, CancellationToken cancellationToken = default)
     {
-        var stored = await GetAsync(enquiryId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "assign an enquiry", stored?.IncidentId, cancellationToken);
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var enquiry = await LockAsync(connection, transaction, enquiryId);
-        if (assignee is not null)
-        {
-            assignee = await connection.ExecuteScalarAsync<string?>(
-                "SELECT user_name FROM users WHERE lower(user_name) = lower(@assignee) AND NOT disabled AND role IN ('Operator', 'Approver', 'Admin')",
-                new { assignee = assignee.Trim() }, transaction)
-                ?? throw new EnquiryInputException($"There is no operator called {assignee}.");
-        }
-        if (string.Equals(enquiry.AssignedTo, assignee, StringComparison.OrdinalIgnoreCase))
-            return; // already so: nothing to record
-        if (enquiry.AssignedTo is { } holder && !string.Equals(holder, actor, StringComparison.OrdinalIgnoreCase) && !takeOver)
-            throw new EnquiryConflictException($"{holder} has already taken this enquiry.");
-        await connection.ExecuteAsync("UPDATE enquiries SET assigned_to = @assignee, assigned_at = CASE WHEN @assignee::text IS NULL THEN NULL ELSE now() END WHERE id = @enquiryId",
-            new { assignee, enquiryId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, enquiry.IncidentId, new EnquiryAssigned(enquiryId, assignee, enquiry.AssignedTo), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(enquiry.IncidentId, EventActions.EnquiryAssigned, actor, enquiry.PostId,
-            assignee is null ? $"{actor} gave up enquiry {enquiryId}" : $"{actor} gave enquiry {enquiryId} to {assignee}");
+        var (enquiry, changedTo) = await commands.RunOnAsync(user, Policies.Operator, "assign an enquiry",
+            (db, token) => LockAsync(db, enquiryId, token), e => e.IncidentId, () => NotFound(enquiryId),
+            async (command, enquiry) =>
+            {
+                if (assignee is not null)
+                {
+                    var wanted = assignee.Trim().ToLowerInvariant();
+                    assignee = await command.Db.Users.AsNoTracking()
+                        .Where(u => u.UserName.ToLower() == wanted && !u.Disabled && AssignableRoles.Contains(u.Role))
+                        .Select(u => u.UserName).FirstOrDefaultAsync(command.CancellationToken)
+                        ?? throw new EnquiryInputException($"There is no operator called {assignee}.");
+                }
+                if (string.Equals(enquiry.AssignedTo, assignee, StringComparison.OrdinalIgnoreCase))
+                {
+                    command.NothingChanged(); // already so: nothing to record
+                    return (Changed: false, Assignee: assignee);
+                }
+                if (enquiry.AssignedTo is { } holder && !string.Equals(holder, actor, StringComparison.OrdinalIgnoreCase) && !takeOver)
+                    throw new EnquiryConflictException($"{holder} has already taken this enquiry.");
+                var row = command.Db.Enquiries.Where(e => e.Id == enquiryId);
+                // ExecuteUpdate so assigned_at is the database's now(), as before.
+                if (assignee is null)
+                    await row.ExecuteUpdateAsync(s => s.SetProperty(e => e.AssignedTo, (string?)null).SetProperty(e => e.AssignedAt, (DateTime?)null), command.CancellationToken);
+                else
+                    await row.ExecuteUpdateAsync(s => s.SetProperty(e => e.AssignedTo, assignee).SetProperty(e => e.AssignedAt, e => DateTime.UtcNow), command.CancellationToken);
+                await command.RecordAsync(enquiry.IncidentId, new EnquiryAssigned(enquiryId, assignee, enquiry.AssignedTo));
+                return (Changed: true, Assignee: assignee);
+            }, cancellationToken);
+        if (changedTo.Changed)
+            Announce(enquiry.IncidentId, EventActions.EnquiryAssigned, actor, enquiry.PostId,
+                changedTo.Assignee is null ? $"{actor} gave up enquiry {enquiryId}" : $"{actor} gave enquiry {enquiryId} to {changedTo.Assignee}");
     }
 
     /// <summary>Opens, closes as answered, or closes as needing no answer (Operator; the holder, or anyone while nobody holds it).</summary>
     public async Task SetStatusAsync(ClaimsPrincipal user, int enquiryId, string status, CancellationToken cancellationToken = default)
     {
-        var stored = await GetAsync(enquiryId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "change an enquiry's status", stored?.IncidentId, cancellationToken);
-        if (!Statuses.Contains(status, StringComparer.Ordinal))
-            throw new EnquiryInputException("An enquiry is open, answered or no-answer-needed.");
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var enquiry = await LockAsync(connection, transaction, enquiryId);
-        if (enquiry.AssignedTo is { } holder && !string.Equals(holder, actor, StringComparison.OrdinalIgnoreCase))
-            throw new EnquiryConflictException($"{holder} has this enquiry: only they can change it (or take it over first).");
-        if (enquiry.Status == status)
-            return;
-        await connection.ExecuteAsync("""
-            UPDATE enquiries SET status = @status, closed_at = CASE WHEN @status = 'open' THEN NULL ELSE now() END,
-                   first_answered_at = CASE WHEN @status = 'answered' THEN coalesce(first_answered_at, now()) ELSE first_answered_at END
-             WHERE id = @enquiryId
-            """, new { status, enquiryId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, enquiry.IncidentId, new EnquiryStatusChanged(enquiryId, enquiry.Status, status), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Announce(enquiry.IncidentId, EventActions.EnquiryStatusChanged, actor, enquiry.PostId, $"{actor} moved enquiry {enquiryId} to {status}");
+        var (enquiry, changed) = await commands.RunOnAsync(user, Policies.Operator, "change an enquiry's status",
+            (db, token) => LockAsync(db, enquiryId, token), e => e.IncidentId, () => NotFound(enquiryId),
+            async (command, enquiry) =>
+            {
+                if (!Statuses.Contains(status, StringComparer.Ordinal))
+                    throw new EnquiryInputException("An enquiry is open, answered or no-answer-needed.");
+                if (enquiry.AssignedTo is { } holder && !string.Equals(holder, actor, StringComparison.OrdinalIgnoreCase))
+                    throw new EnquiryConflictException($"{holder} has this enquiry: only they can change it (or take it over first).");
+                if (enquiry.Status == status)
+                {
+                    command.NothingChanged();
+                    return false;
+                }
+                var row = command.Db.Enquiries.Where(e => e.Id == enquiryId);
+                // ExecuteUpdate so closed_at and first_answered_at are the database's now(), as before; the first answer is kept.
+                await (status switch
+                {
+                    "open" => row.ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, status).SetProperty(e => e.ClosedAt, (DateTime?)null), command.CancellationToken),
+                    "answered" => row.ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, status).SetProperty(e => e.ClosedAt, e => DateTime.UtcNow)
+                        .SetProperty(e => e.FirstAnsweredAt, e => e.FirstAnsweredAt ?? DateTime.UtcNow), command.CancellationToken),
+                    _ => row.ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, status).SetProperty(e => e.ClosedAt, e => DateTime.UtcNow), command.CancellationToken),
+                });
+                await command.RecordAsync(enquiry.IncidentId, new EnquiryStatusChanged(enquiryId, enquiry.Status, status));
+                return true;
+            }, cancellationToken);
+        if (changed)
+            Announce(enquiry.IncidentId, EventActions.EnquiryStatusChanged, actor, enquiry.PostId, $"{actor} moved enquiry {enquiryId} to {status}");
     }
 
-    private static async Task<EnquiryRow> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int enquiryId) =>
-        await connection.QuerySingleOrDefaultAsync<EnquiryRow>(
-            "SELECT id, incident_id AS IncidentId, post_id AS PostId, status, assigned_to AS AssignedTo FROM enquiries WHERE id = @enquiryId FOR UPDATE",
-            new { enquiryId }, transaction)
-        ?? throw new CommandException($"There is no enquiry {enquiryId}.", StatusCodes.Status404NotFound);
+    /// <summary>The enquiry, locked until the command's transaction ends: a second operator's command waits, then sees the first one's change.</summary>
+    private static Task<EnquiryRow?> LockAsync(CrisisDeskDbContext db, int enquiryId, CancellationToken cancellationToken) =>
+        db.Enquiries.FromSql($"SELECT * FROM enquiries WHERE id = {enquiryId} FOR UPDATE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
 
-    private async Task<EnquiryRow?> GetAsync(int enquiryId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<EnquiryRow>(new CommandDefinition(
-            "SELECT id, incident_id AS IncidentId, post_id AS PostId, status, assigned_to AS AssignedTo FROM enquiries WHERE id = @enquiryId",
-            new { enquiryId }, cancellationToken: cancellationToken));
-    }
-
-    private async Task<int?> IncidentOfPostAsync(long postId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT incident_id FROM posts WHERE id = @postId", new { postId }, cancellationToken: cancellationToken));
-    }
+    private static CommandException NotFound(int enquiryId) => new($"There is no enquiry {enquiryId}.", StatusCodes.Status404NotFound);
 
     private void Announce(int incidentId, string action, string actor, long postId, string summary) =>
         activity.Publish(new IncidentActivity(incidentId, action, actor, time.GetUtcNow(), PostIds: [postId], Summary: summary));

@@ -1,4 +1,6 @@
+using CrisisDesk.Data.Domain;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Enquiries;
@@ -59,9 +61,13 @@ public sealed record EnquiryMetrics(int Total, int Open, int Overdue, int Answer
 }
 
 /// <summary>The enquiries inbox's reads.</summary>
-public sealed class EnquiryQueries(NpgsqlDataSource dataSource)
+public sealed class EnquiryQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
+    /// <summary>The roles an enquiry can be given to.</summary>
+    private static readonly string[] AssignableRoles = ["Operator", "Approver", "Admin"];
+
     /// <summary>The incident's enquiries: open ones first (oldest first, the longest wait on top), then the closed, newest first.</summary>
+    /// <remarks>Stays on Npgsql: it joins each enquiry's latest reply (LATERAL) and that reply's outbox row, and replies are not mapped in EF Core.</remarks>
     public async Task<IReadOnlyList<EnquiryView>> ListAsync(int incidentId, bool includeClosed, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -82,34 +88,41 @@ public sealed class EnquiryQueries(NpgsqlDataSource dataSource)
 
     public async Task<EnquiryView?> ForPostAsync(long postId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var incidentId = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT incident_id FROM enquiries WHERE post_id = @postId", new { postId }, cancellationToken: cancellationToken));
+        int? incidentId;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            incidentId = await db.Enquiries.AsNoTracking().Where(e => e.PostId == postId).Select(e => (int?)e.IncidentId).FirstOrDefaultAsync(cancellationToken);
+        }
         return incidentId is null ? null : (await ListAsync(incidentId.Value, includeClosed: true, cancellationToken)).FirstOrDefault(e => e.PostId == postId);
     }
 
     public async Task<EnquiryMetrics> MetricsAsync(int incidentId, DateTime now, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var sla = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT sla_minutes FROM enquiry_rule", cancellationToken: cancellationToken));
-        var rows = (await connection.QueryAsync<EnquiryTimes>(new CommandDefinition("""
-            SELECT p.platform, e.status, e.opened_at AS OpenedAt, e.first_answered_at AS FirstAnsweredAt, e.closed_at AS ClosedAt
-              FROM enquiries e JOIN posts p ON p.id = e.post_id WHERE e.incident_id = @incidentId
-            """, new { incidentId }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var sla = await SlaMinutesAsync(db, cancellationToken);
+        var rows = await (from e in db.Enquiries.AsNoTracking()
+                          join p in db.PostReferences on e.PostId equals p.Id
+                          where e.IncidentId == incidentId
+                          select new EnquiryTimes(p.Platform, e.Status, e.OpenedAt, e.FirstAnsweredAt, e.ClosedAt)).ToListAsync(cancellationToken);
         return EnquiryMetrics.Compute(rows, now, TimeSpan.FromMinutes(sla));
     }
 
     public async Task<int> SlaMinutesAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT sla_minutes FROM enquiry_rule", cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await SlaMinutesAsync(db, cancellationToken);
     }
+
+    private static Task<int> SlaMinutesAsync(CrisisDeskDbContext db, CancellationToken cancellationToken) =>
+        db.EnquiryRules.AsNoTracking().Select(r => r.SlaMinutes).FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>The people an enquiry can be given to.</summary>
     public async Task<IReadOnlyList<string>> OperatorsAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT user_name FROM users WHERE NOT disabled AND role IN ('Operator', 'Approver', 'Admin') ORDER BY lower(user_name)",
-            cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AsNoTracking()
+            .Where(u => !u.Disabled && AssignableRoles.Contains(u.Role))
+            .OrderBy(u => u.UserName.ToLower())
+            .Select(u => u.UserName).ToListAsync(cancellationToken);
     }
 }

@@ -17,7 +17,7 @@ public sealed record ReportData(ReplayTimeline Timeline, IncidentMetrics Metrics
 /// metrics. <see cref="IncidentReportDocuments"/> renders it as HTML or Markdown; <see cref="IncidentDataExport"/> streams
 /// its data as CSV or JSON.
 /// </summary>
-public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries replay)
+public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries replay, EnquiryQueries enquiryQueries)
 {
     public async Task<ReportData?> LoadAsync(int incidentId, CancellationToken cancellationToken = default)
     {
@@ -32,7 +32,7 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         var start = timeline.Events.FirstOrDefault(e => e.Action == EventActions.IncidentOpened)?.At ?? timeline.Start;
         var metrics = ReviewMetrics.Compute(timeline.Events, start, firstPost, arrivals);
         var generatedAt = DateTimeOffset.UtcNow;
-        var enquiries = await new EnquiryQueries(dataSource).MetricsAsync(incidentId, generatedAt.UtcDateTime, cancellationToken);
+        var enquiries = await enquiryQueries.MetricsAsync(incidentId, generatedAt.UtcDateTime, cancellationToken);
         return new ReportData(timeline, metrics, final, generatedAt) { Enquiries = enquiries };
     }
 
