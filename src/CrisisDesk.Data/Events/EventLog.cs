@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using CrisisDesk.Core.Events;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -50,6 +52,17 @@ public static class EventLog
     public static Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         string actor, int? incidentId, EventPayload payload, CancellationToken cancellationToken = default)
         => AppendCoreAsync(connection, transaction, actor, EventContract.ActionOf(payload), incidentId, EventContract.Serialize(payload), cancellationToken);
+
+    /// <summary>
+    /// Appends an event in the DbContext's open transaction, on its own connection: the domain's change and its event
+    /// commit together.
+    /// </summary>
+    public static Task<long> AppendAsync(DbContext db, string actor, int? incidentId, EventPayload payload, CancellationToken cancellationToken = default)
+    {
+        var transaction = db.Database.CurrentTransaction
+            ?? throw new InvalidOperationException("The event log appends inside the DbContext's transaction: begin one first.");
+        return AppendAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(), actor, incidentId, payload, cancellationToken);
+    }
 
     /// <summary>
     /// Appends an event that is not in the contract: only for tests and benches that write what an older or newer

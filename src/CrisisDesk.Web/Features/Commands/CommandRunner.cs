@@ -139,7 +139,7 @@ public sealed class CommandTransaction(CrisisDeskDbContext db, IDbContextTransac
     {
         if (Db.ChangeTracker.HasChanges())
             await Db.SaveChangesAsync(CancellationToken);
-        LastSeq = await EventLog.AppendAsync(Connection, Transaction, Actor, incidentId, payload, CancellationToken);
+        LastSeq = await EventLog.AppendAsync(Db, Actor, incidentId, payload, CancellationToken);
         return LastSeq;
     }
 

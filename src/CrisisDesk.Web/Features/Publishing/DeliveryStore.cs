@@ -2,7 +2,6 @@ using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Publishing;
@@ -88,7 +87,7 @@ public class DeliveryStore(IDbContextFactory<CrisisDeskDbContext> contexts)
             .SetProperty(d => d.LastError, (string?)null), cancellationToken);
         if (changed == 1)
         {
-            await AppendAsync(db, transaction, delivery.IncidentId,
+            await AppendAsync(db, delivery.IncidentId,
                 new DeliverySucceeded(delivery.Id, delivery.Channel, receipt, delivery.AlertId, delivery.AlertIdentifier, delivery.RebuttalId, delivery.Attempts),
                 cancellationToken);
         }
@@ -117,7 +116,7 @@ public class DeliveryStore(IDbContextFactory<CrisisDeskDbContext> contexts)
             .SetProperty(d => d.UpdatedAt, d => DateTime.UtcNow), cancellationToken);
         if (final)
         {
-            await AppendAsync(db, transaction, delivery.IncidentId,
+            await AppendAsync(db, delivery.IncidentId,
                 new DeliveryFailed(delivery.Id, delivery.Channel, error, permanent, delivery.Attempts, delivery.AlertId, delivery.RebuttalId),
                 cancellationToken);
         }
@@ -135,10 +134,8 @@ public class DeliveryStore(IDbContextFactory<CrisisDeskDbContext> contexts)
             .ToListAsync(cancellationToken);
     }
 
-    /// <summary>The event log stays on Npgsql: it appends on the DbContext's own connection, in its transaction.</summary>
-    private static Task<long> AppendAsync(CrisisDeskDbContext db, IDbContextTransaction transaction, int incidentId, EventPayload payload, CancellationToken cancellationToken) =>
-        EventLog.AppendAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(),
-            DispatcherActor, incidentId, payload, cancellationToken);
+    private static Task<long> AppendAsync(CrisisDeskDbContext db, int incidentId, EventPayload payload, CancellationToken cancellationToken) =>
+        EventLog.AppendAsync(db, DispatcherActor, incidentId, payload, cancellationToken);
 }
 
 /// <summary>Wakes the dispatcher as soon as a transaction has queued deliveries, instead of at its next poll.</summary>
