@@ -64,11 +64,6 @@ public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, boo
         + (Balanced && InformativeBalancePower != 1f ? FormattableString.Invariant($", informativeness weights ^{InformativeBalancePower:0.##}") : "")
         + (InnerFolds > 0 ? $", offsets tuned ({InnerFolds} inner folds)" : "");
 
-    /// <summary>The same but for the L2 of each task: the two models are trained apart, on the same features.</summary>
-    public bool SameButRegularisation(Candidate other) =>
-        Featurizer == other.Featurizer && Trainer == other.Trainer && Balanced == other.Balanced && InnerFolds == other.InnerFolds && Iterations == other.Iterations
-        && BinaryInformative == other.BinaryInformative && InformativeBalancePower == other.InformativeBalancePower && BySource == other.BySource;
-
     public float L2For(bool types) => types ? TypeL2 ?? L2 : L2;
 }
 
