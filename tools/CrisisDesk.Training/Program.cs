@@ -132,8 +132,8 @@ if (trying)
 // type model of another that differs from it only in L2 (the two models are trained apart on the same features).
 if (!quick)
 {
-    foreach (var siblings in results.GroupBy(r => (r.Candidate.Featurizer, r.Candidate.Trainer, r.Candidate.Balanced, r.Candidate.InnerFolds, r.Candidate.Iterations,
-        r.Candidate.BinaryInformative, r.Candidate.InformativeBalancePower)).ToList())
+    // Siblings: the same candidate but for its two L2s (record equality over every other setting, new ones included).
+    foreach (var siblings in results.GroupBy(r => r.Candidate with { L2 = 0, TypeL2 = null }).ToList())
     {
         var bestInformative = siblings.MaxBy(r => r.InformativeMacroF1)!;
         var bestTypes = siblings.MaxBy(r => r.TypeMacroF1)!;
