@@ -22,7 +22,7 @@ namespace CrisisDesk.Data.Domain;
 /// concurrency token (<c>RowVersion</c>): a save over a row someone changed since it was read throws
 /// <see cref="DbUpdateConcurrencyException"/>, which the command turns into the conflict the person sees.</para>
 /// </remarks>
-public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> options) : DbContext(options)
+public sealed partial class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> options) : DbContext(options)
 {
     public DbSet<UserRow> Users => Set<UserRow>();
     public DbSet<SessionRow> Sessions => Set<SessionRow>();
@@ -176,6 +176,9 @@ public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> op
             Now(e.Property(r => r.UpdatedAt));
         });
 
+        // Areas mapped in files of their own (Domain/*Rows.cs) configure their rows with IEntityTypeConfiguration<T>.
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(CrisisDeskDbContext).Assembly);
+
         // Columns are the properties' names in snake_case (IncidentId → incident_id), as the SQL migrations name them.
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {
@@ -188,10 +191,10 @@ public sealed class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbContext> op
     }
 
     /// <summary><c>GENERATED ALWAYS AS IDENTITY</c>: the database numbers new rows.</summary>
-    private static void Identity<T>(PropertyBuilder<T> property) => property.UseIdentityAlwaysColumn();
+    internal static void Identity<T>(PropertyBuilder<T> property) => property.UseIdentityAlwaysColumn();
 
     /// <summary>A time the database stamps (<c>DEFAULT now()</c>) when the command leaves it unset.</summary>
-    private static void Now(PropertyBuilder<DateTime> property) => property.HasDefaultValueSql("now()");
+    internal static void Now(PropertyBuilder<DateTime> property) => property.HasDefaultValueSql("now()");
 
     internal static string SnakeCase(string name)
     {
