@@ -29,7 +29,7 @@ public sealed class SingleSignOnApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Provider = await FakeOidcProvider.StartAsync(ClientId, ClientSecret);
-        Database = await TestDatabase.CreateEmptyAsync();
+        Database = await TestDatabase.CreateMigratedAsync();
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0))
         {
