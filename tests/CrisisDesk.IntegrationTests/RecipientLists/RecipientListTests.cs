@@ -114,6 +114,9 @@ public sealed class RecipientListTests(NotificationsFactory app) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("malformed email address", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var recipient = await CreatedIdAsync(await admin.PostAsJsonAsync($"/api/lists/{id}/recipients", new { name = "Head", address = "head@school.example.org" }));
+        var repeated = await admin.PostAsJsonAsync($"/api/lists/{id}/recipients", new { name = "Head again", address = "HEAD@school.example.org" });
+        Assert.Equal(HttpStatusCode.Conflict, repeated.StatusCode);
+        Assert.Contains("already on this list", await repeated.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/lists/{id}/recipients/{recipient}")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PutAsJsonAsync($"/api/lists/{id}", new { name = name + " (all)" })).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/lists/{id}")).StatusCode);

@@ -4,7 +4,6 @@ using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.RecipientLists;
 
@@ -109,17 +108,13 @@ public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext>
             var (normalised, problem) = RecipientCsv.Check((address ?? "").Trim(), list.Kind);
             if (problem is not null)
                 throw new RecipientListException($"\"{address}\": {problem}.");
+            // Compared as the unique index compares (PostgreSQL's lower()); the list is locked, so nobody adds it meanwhile.
+            // Checked rather than caught from the insert: a person's repeated address is no database error to log.
+            if (await command.Db.ListRecipients.AnyAsync(r => r.ListId == listId && r.Address.ToLower() == normalised!.ToLower(), command.CancellationToken))
+                throw new RecipientListException($"{normalised} is already on this list.", StatusCodes.Status409Conflict);
             var recipient = new ListRecipientRow { ListId = listId, Name = (name ?? "").Trim(), Address = normalised! };
             command.Db.ListRecipients.Add(recipient);
-            try
-            {
-                await command.SaveAsync();
-            }
-            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-            {
-                // The unique index on (list_id, lower(address)) answers, as ON CONFLICT DO NOTHING did; the command rolls back whole.
-                throw new RecipientListException($"{normalised} is already on this list.", StatusCodes.Status409Conflict);
-            }
+            await command.SaveAsync();
             await command.RecordAsync(null, new RecipientListMembersChanged(listId, "manual", 1, 0, 0));
             return recipient.Id;
         }, cancellationToken);
