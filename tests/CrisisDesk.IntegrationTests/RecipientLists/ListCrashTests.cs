@@ -90,12 +90,13 @@ public sealed class ListCrashTests : IAsyncLifetime
             await connection.ExecuteAsync("INSERT INTO list_recipients (list_id, name, address) VALUES (@emailList, 'Resident', @email)", new { emailList, email });
         foreach (var phone in phones)
             await connection.ExecuteAsync("INSERT INTO list_recipients (list_id, name, address) VALUES (@smsList, 'Resident', @phone)", new { smsList, phone });
-        await using var transaction = await connection.BeginTransactionAsync();
         var alertId = await connection.ExecuteScalarAsync<int>("""
             INSERT INTO alerts (incident_id, identifier, msg_type, cap_status, headline, cap_xml, state, author, editors, approver)
             VALUES (@incidentId, @identifier, 'Alert', 'Actual', 'Flood', @xml, 'approved', 'writer', ARRAY['writer'], 'approver') RETURNING id
-            """, new { incidentId, identifier = alert.Identifier, xml = CapXml.Write(alert) }, transaction);
-        await ListDeliveries.EnqueueAsync(connection, transaction, incidentId, alertId, null, [emailList, smsList]);
+            """, new { incidentId, identifier = alert.Identifier, xml = CapXml.Write(alert) });
+        await using var db = new CrisisDeskDbContext(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await ListDeliveries.EnqueueAsync(db, incidentId, alertId, null, [emailList, smsList], CancellationToken.None);
         await transaction.CommitAsync();
         return alertId;
     }

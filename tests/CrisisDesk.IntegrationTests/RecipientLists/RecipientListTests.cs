@@ -6,7 +6,9 @@ using CrisisDesk.Core.Alerts;
 using CrisisDesk.IntegrationTests.Notifications;
 using CrisisDesk.IntegrationTests.Publishing;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.RecipientLists;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CrisisDesk.IntegrationTests.RecipientLists;
 
@@ -112,6 +114,9 @@ public sealed class RecipientListTests(NotificationsFactory app) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("malformed email address", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var recipient = await CreatedIdAsync(await admin.PostAsJsonAsync($"/api/lists/{id}/recipients", new { name = "Head", address = "head@school.example.org" }));
+        var repeated = await admin.PostAsJsonAsync($"/api/lists/{id}/recipients", new { name = "Head again", address = "HEAD@school.example.org" });
+        Assert.Equal(HttpStatusCode.Conflict, repeated.StatusCode);
+        Assert.Contains("already on this list", await repeated.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/lists/{id}/recipients/{recipient}")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PutAsJsonAsync($"/api/lists/{id}", new { name = name + " (all)" })).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/lists/{id}")).StatusCode);
@@ -202,6 +207,42 @@ public sealed class RecipientListTests(NotificationsFactory app) : IClassFixture
         var published2 = await connection.ExecuteScalarAsync<string>("SELECT payload::text FROM events WHERE action = 'alert.published' AND (payload->>'alertId')::int = @AlertId", new { published.AlertId });
         Assert.Contains("email-list", published2!, StringComparison.Ordinal);
         Assert.Contains("sms-list", published2!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_update_goes_to_the_lists_its_thread_went_to_except_a_deleted_one_and_each_list_delivery_reports_its_progress()
+    {
+        var published = await ApproveToListsAsync();
+        var admin = await SignedInAsync(Roles.Admin);
+        var op = await SignedInAsync(Roles.Operator);
+        var approver = await SignedInAsync(Roles.Approver);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/lists/{published.SmsList}")).StatusCode);
+
+        // Approved without naming a list: the Update follows the thread to its email list; the deleted SMS list is left out.
+        var updateId = await CreatedIdAsync(await op.PostAsync($"/api/alerts/{published.AlertId}/update", null));
+        Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsync($"/api/alerts/{updateId}/submit", null)).StatusCode);
+        var approve = await approver.PostAsJsonAsync($"/api/alerts/{updateId}/approve", new { comment = "zone grown" });
+        Assert.True(approve.StatusCode == HttpStatusCode.NoContent, await approve.Content.ReadAsStringAsync());
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var queued = (await connection.QueryAsync<(long Id, int AlertId, string Channel, int ListId)>("""
+            SELECT id, alert_id, channel, recipient_list_id FROM deliveries WHERE alert_id = ANY(@ids) AND recipient_list_id IS NOT NULL ORDER BY id
+            """, new { ids = new[] { published.AlertId, updateId } })).ToList();
+        var update = Assert.Single(queued, d => d.AlertId == updateId);
+        Assert.Equal(("email-list", published.EmailList), (update.Channel, update.ListId));
+
+        // The delivery panel asks for several list deliveries at once: each has its list's name and its own counts.
+        await PublishingFactory.EventuallyAsync(async () => (await ListDeliveriesAsync(published.AlertId)).Values.All(d => d.Status == "succeeded")
+                                                             && (await ListDeliveriesAsync(updateId))["email-list"].Status == "succeeded", "every list delivered");
+        var progress = await app.Services.GetRequiredService<ListReceipts>().ProgressAsync([.. queued.Select(d => d.Id)]);
+        Assert.Equal(queued.Select(d => d.Id).Order(), progress.Keys.Order());
+        foreach (var delivery in queued)
+        {
+            var people = delivery.Channel == "sms-list" ? published.Phones.Length : published.Emails.Length;
+            var listed = progress[delivery.Id];
+            Assert.Equal((people, people, 0), (listed.Total, listed.Sent, listed.Failed));
+            Assert.StartsWith(delivery.Channel == "sms-list" ? "sms list " : "email list ", listed.ListName, StringComparison.Ordinal);
+            Assert.Empty(listed.FailedRecipients);
+        }
     }
 
     [Fact]

@@ -194,16 +194,15 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory
             command.Db.Deliveries.AddRange(deliveries);
             await command.SaveAsync();
             var deliveryIds = deliveries.Select(d => d.Id).ToList();
-            // Recipient lists stay on Npgsql (written by the dispatcher too), in this transaction.
+            // The recipient list deliveries, through the same DbContext, in this transaction.
             var lists = (listIds ?? []).ToList();
             if (stored.ThreadRootId is { } root)
-                lists.AddRange(await ListDeliveries.ThreadListsAsync(command.Connection, command.Transaction, root));
+                lists.AddRange(await ListDeliveries.ThreadListsAsync(command.Db, root, command.CancellationToken));
             if (lists.Count > 0)
             {
-                var listDeliveries = await ListDeliveries.EnqueueAsync(command.Connection, command.Transaction, stored.IncidentId, alertId, null, lists);
-                deliveryIds.AddRange(listDeliveries);
-                channelNames.AddRange((await command.Connection.QueryAsync<string>("SELECT DISTINCT channel FROM deliveries WHERE id = ANY(@ids)",
-                    new { ids = listDeliveries.ToArray() }, command.Transaction)).Where(c => !channelNames.Contains(c)));
+                var listDeliveries = await ListDeliveries.EnqueueAsync(command.Db, stored.IncidentId, alertId, null, lists, command.CancellationToken);
+                deliveryIds.AddRange(listDeliveries.Select(d => d.Id));
+                channelNames.AddRange(listDeliveries.Select(d => d.Channel).Distinct(StringComparer.Ordinal).Where(c => !channelNames.Contains(c)).ToList());
             }
             await command.RecordAsync(stored.IncidentId, new AlertApproved(alertId, alert.Identifier, stored.Author, comment));
             return await command.RecordAsync(stored.IncidentId, new AlertPublished(
@@ -216,7 +215,7 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory
 
     /// <summary>The email and SMS recipient lists an approver may add to an approval.</summary>
     public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
-        ListDeliveries.ChoicesAsync(dataSource, cancellationToken);
+        ListDeliveries.ChoicesAsync(contexts, cancellationToken);
 
     /// <summary>
     /// The channels approving this alert would send it to (shown to the approver before they decide): every

@@ -8,7 +8,6 @@ using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.RecipientLists;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using CrisisDesk.Web.Features.Commands;
@@ -257,15 +256,14 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
             rebuttal.State = RebuttalRecord.Published;
             rebuttal.PublishedAt = time.GetUtcNow().UtcDateTime;
             await SaveFirstAsync(command, rebuttal);
-            // The outbox through the command's DbContext; the recipient lists stay on Npgsql, both in this transaction.
+            // The outbox and the recipient lists through the command's DbContext, in this transaction.
             var deliveryIds = (await DeliveryStore.EnqueueAsync(command.Db, rebuttal.IncidentId, null, rebuttalId, targets, command.CancellationToken)).ToList();
             if (lists.Count > 0)
             {
-                var kinds = (await command.Connection.QueryAsync<string>("SELECT DISTINCT kind FROM recipient_lists WHERE id = ANY(@ids)",
-                    new { ids = lists.ToArray() }, command.Transaction)).ToList();
+                var kinds = await ListDeliveries.KindsAsync(command.Db, lists, command.CancellationToken);
                 if (kinds.Contains(RecipientListKinds.Sms) && !variants.ContainsKey(TextChannel.Sms))
                     throw new RebuttalInputException("Write the rebuttal's SMS text before publishing it to an SMS list.");
-                deliveryIds.AddRange(await ListDeliveries.EnqueueAsync(command.Connection, command.Transaction, rebuttal.IncidentId, null, rebuttalId, lists));
+                deliveryIds.AddRange((await ListDeliveries.EnqueueAsync(command.Db, rebuttal.IncidentId, null, rebuttalId, lists, command.CancellationToken)).Select(d => d.Id));
                 targets.AddRange(kinds.Select(ListDeliveries.ChannelOf).Distinct());
             }
             await command.RecordAsync(rebuttal.IncidentId, new RebuttalPublished(rebuttalId, rebuttal.Version, rebuttal.RumourId, targets, deliveryIds));
@@ -323,7 +321,7 @@ public sealed class RebuttalCommands(NpgsqlDataSource dataSource, IDbContextFact
 
     /// <summary>The email and SMS recipient lists a rebuttal can also be published to.</summary>
     public Task<IReadOnlyList<ListChoice>> ListChoicesAsync(CancellationToken cancellationToken = default) =>
-        ListDeliveries.ChoicesAsync(dataSource, cancellationToken);
+        ListDeliveries.ChoicesAsync(contexts, cancellationToken);
 
     /// <summary>The configured social channels that have a text among <paramref name="variants"/>: where publishing can go.</summary>
     public IReadOnlyList<string> PublishableChannels(IReadOnlyDictionary<TextChannel, string> variants) =>

@@ -1,10 +1,10 @@
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Rebuttals;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.Rebuttals;
 using CrisisDesk.Web.Features.Startup;
-using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.RecipientLists;
 
@@ -17,6 +17,9 @@ public sealed record ListChoice(int Id, string Name, string Kind, int Recipients
 /// <summary>How far one list delivery has got: recipients sent, failed (with who and why), and in all.</summary>
 public sealed record ListProgress(long DeliveryId, string ListName, int Total, int Sent, int Failed, IReadOnlyList<string> FailedRecipients);
 
+/// <summary>A list delivery queued: its outbox row and the channel it goes out on.</summary>
+public sealed record QueuedListDelivery(long Id, string Channel);
+
 /// <summary>
 /// Deliveries to recipient lists: one outbox row per (alert or rebuttal, list), with the list copied into
 /// <c>delivery_recipients</c> in the same transaction as the approval or publication that asks for it.
@@ -25,92 +28,115 @@ public static class ListDeliveries
 {
     public static string ChannelOf(string kind) => kind == RecipientListKinds.Sms ? ChannelNames.SmsList : ChannelNames.EmailList;
 
-    /// <summary>Queues one delivery per list inside the caller's transaction; refuses a deleted, unknown or empty list.</summary>
-    public static async Task<IReadOnlyList<long>> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        int incidentId, int? alertId, int? rebuttalId, IEnumerable<int> listIds)
+    /// <summary>Queues one delivery per list inside the caller's transaction (its DbContext); refuses a deleted, unknown or empty list.</summary>
+    public static async Task<IReadOnlyList<QueuedListDelivery>> EnqueueAsync(CrisisDeskDbContext db,
+        int incidentId, int? alertId, int? rebuttalId, IEnumerable<int> listIds, CancellationToken cancellationToken)
     {
-        var ids = new List<long>();
+        var queued = new List<QueuedListDelivery>();
         foreach (var listId in listIds.Distinct())
         {
-            var list = await connection.QuerySingleOrDefaultAsync<(string Name, string Kind)?>(
-                "SELECT name, kind FROM recipient_lists WHERE id = @listId AND deleted_at IS NULL FOR SHARE", new { listId }, transaction)
+            // FOR SHARE: an Admin's delete or edit of the list waits until this transaction has copied it.
+            var list = await db.RecipientLists.FromSql($"SELECT * FROM recipient_lists WHERE id = {listId} AND deleted_at IS NULL FOR SHARE")
+                .AsNoTracking().Select(l => new { l.Name, l.Kind }).SingleOrDefaultAsync(cancellationToken)
                 ?? throw new RecipientListException($"There is no recipient list {listId}.");
-            var id = await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO deliveries (incident_id, alert_id, rebuttal_id, channel, idempotency_key, recipient_list_id)
-                VALUES (@incidentId, @alertId, @rebuttalId, @channel, @key, @listId) RETURNING id
-                """, new { incidentId, alertId, rebuttalId, channel = ChannelOf(list.Kind), key = Guid.NewGuid(), listId }, transaction);
-            var copied = await connection.ExecuteAsync("""
+            var delivery = new DeliveryRow
+            {
+                IncidentId = incidentId, AlertId = alertId, RebuttalId = rebuttalId, Channel = ChannelOf(list.Kind),
+                IdempotencyKey = Guid.NewGuid(), RecipientListId = listId,
+            };
+            db.Deliveries.Add(delivery);
+            await db.SaveChangesAsync(cancellationToken);
+            // Kept as one INSERT … SELECT on purpose: the list (thousands of people) is copied inside the database in one
+            // statement. EF Core has no set-based insert, and reading the list out to add it back row by row would carry
+            // every address through the app twice inside the approval's transaction.
+            var copied = await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO delivery_recipients (delivery_id, position, name, address, idempotency_key)
-                SELECT @id, row_number() OVER (ORDER BY r.id), r.name, r.address, gen_random_uuid() FROM list_recipients r WHERE r.list_id = @listId
-                """, new { id, listId }, transaction);
+                SELECT {delivery.Id}, row_number() OVER (ORDER BY r.id), r.name, r.address, gen_random_uuid() FROM list_recipients r WHERE r.list_id = {listId}
+                """, cancellationToken);
             if (copied == 0)
                 throw new RecipientListException($"The {RecipientListKinds.Label(list.Kind)} list \"{list.Name}\" has nobody on it.");
-            ids.Add(id);
+            queued.Add(new QueuedListDelivery(delivery.Id, delivery.Channel));
         }
-        return ids;
+        return queued;
     }
 
     /// <summary>The lists queued for an earlier message of an alert thread (an Update or Cancel goes to them too).</summary>
-    public static async Task<IReadOnlyList<int>> ThreadListsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int threadRootId) =>
-        (await connection.QueryAsync<int>("""
-            SELECT DISTINCT d.recipient_list_id FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-              JOIN recipient_lists l ON l.id = d.recipient_list_id AND l.deleted_at IS NULL
-             WHERE coalesce(a.thread_root_id, a.id) = @threadRootId
-            """, new { threadRootId }, transaction)).ToList();
+    public static async Task<IReadOnlyList<int>> ThreadListsAsync(CrisisDeskDbContext db, int threadRootId, CancellationToken cancellationToken) =>
+        await (from d in db.Deliveries
+               join a in db.Alerts on d.AlertId equals a.Id
+               join l in db.RecipientLists on d.RecipientListId equals l.Id
+               where l.DeletedAt == null && (a.ThreadRootId ?? a.Id) == threadRootId
+               select l.Id).Distinct().ToListAsync(cancellationToken);
 
-    public static async Task<IReadOnlyList<ListChoice>> ChoicesAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    /// <summary>The kinds (email, sms) among <paramref name="listIds"/>.</summary>
+    public static async Task<IReadOnlyList<string>> KindsAsync(CrisisDeskDbContext db, IReadOnlyCollection<int> listIds, CancellationToken cancellationToken) =>
+        await db.RecipientLists.Where(l => listIds.Contains(l.Id)).Select(l => l.Kind).Distinct().ToListAsync(cancellationToken);
+
+    public static async Task<IReadOnlyList<ListChoice>> ChoicesAsync(IDbContextFactory<CrisisDeskDbContext> contexts, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ListChoice>(new CommandDefinition("""
-            SELECT l.id, l.name, l.kind, (SELECT count(*)::int FROM list_recipients r WHERE r.list_id = l.id) AS Recipients
-              FROM recipient_lists l WHERE l.deleted_at IS NULL ORDER BY l.kind, lower(l.name)
-            """, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.RecipientLists.AsNoTracking()
+            .Where(l => l.DeletedAt == null)
+            .OrderBy(l => l.Kind).ThenBy(l => l.Name.ToLower())
+            .Select(l => new ListChoice(l.Id, l.Name, l.Kind, db.ListRecipients.Count(r => r.ListId == l.Id)))
+            .ToListAsync(cancellationToken);
     }
 }
 
 /// <summary>
 /// Per-recipient receipts of a list delivery. A recipient is claimed (status <c>sending</c>, under a lease) before it
 /// is sent and closed with its receipt straight after, each in its own short transaction: a dispatcher that dies
-/// mid-list leaves everyone sent recorded, and the next dispatch goes on with the rest.
+/// mid-list leaves everyone sent recorded, and the next dispatch goes on with the rest. Times written are the
+/// database's <c>now()</c> (<c>DateTime.UtcNow</c> in an <c>ExecuteUpdate</c>), the clock the claim compares leases with.
 /// </summary>
-public sealed class ListReceipts(NpgsqlDataSource dataSource)
+public sealed class ListReceipts(IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     public sealed record Recipient(long DeliveryId, int Position, string Name, string Address, Guid IdempotencyKey, int Attempts);
 
     /// <summary>The next recipient to send to, not already tried in this dispatch; null when none is left.</summary>
+    /// <remarks>
+    /// Raw SQL through EF Core on purpose, as <c>DeliveryStore.ClaimDueAsync</c>: several nodes may dispatch one list (a
+    /// lease ran out), and what keeps them from sending to one person twice is <c>FOR UPDATE SKIP LOCKED</c> inside one
+    /// <c>UPDATE … RETURNING</c> (a recipient another node is claiming is skipped, not waited for; the lease is set in
+    /// the same statement). LINQ has no locking clause. Not composed (an UPDATE cannot be a subquery): read as a list.
+    /// </remarks>
     public async Task<Recipient?> ClaimNextAsync(long deliveryId, TimeSpan lease, IReadOnlyCollection<int> triedNow, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Recipient>(new CommandDefinition("""
-            UPDATE delivery_recipients SET status = 'sending', attempts = attempts + 1, lease_until = now() + @lease
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var claimed = await db.Database.SqlQuery<Recipient>($"""
+            UPDATE delivery_recipients SET status = 'sending', attempts = attempts + 1, lease_until = now() + {lease}
              WHERE (delivery_id, position) = (
                    SELECT delivery_id, position FROM delivery_recipients
-                    WHERE delivery_id = @deliveryId AND NOT position = ANY(@triedNow)
+                    WHERE delivery_id = {deliveryId} AND NOT position = ANY({triedNow.ToArray()})
                       AND (status IN ('pending', 'failed') OR (status = 'sending' AND lease_until < now()))
                     ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING delivery_id AS DeliveryId, position, name, address, idempotency_key AS IdempotencyKey, attempts
-            """, new { deliveryId, lease, triedNow = triedNow.ToArray() }, cancellationToken: cancellationToken));
+            RETURNING delivery_id AS "DeliveryId", position AS "Position", name AS "Name", address AS "Address",
+                      idempotency_key AS "IdempotencyKey", attempts AS "Attempts"
+            """).ToListAsync(cancellationToken);
+        return claimed.SingleOrDefault();
     }
 
     public async Task SentAsync(Recipient recipient, string receipt, CancellationToken cancellationToken)
     {
         // Not cancellable: the message went; losing its receipt now would send it again.
-        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE delivery_recipients SET status = 'sent', receipt = @receipt, sent_at = now(), lease_until = NULL, last_error = NULL
-             WHERE delivery_id = @DeliveryId AND position = @Position
-            """, new { recipient.DeliveryId, recipient.Position, receipt }, cancellationToken: CancellationToken.None));
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await db.DeliveryRecipients.Where(r => r.DeliveryId == recipient.DeliveryId && r.Position == recipient.Position).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, "sent")
+            .SetProperty(r => r.Receipt, receipt)
+            .SetProperty(r => r.SentAt, r => DateTime.UtcNow)
+            .SetProperty(r => r.LeaseUntil, (DateTime?)null)
+            .SetProperty(r => r.LastError, (string?)null), CancellationToken.None);
         _ = cancellationToken;
     }
 
     /// <summary>Refused for good (<paramref name="permanent"/>) or to be tried again by the next dispatch.</summary>
     public async Task NotSentAsync(Recipient recipient, string error, bool permanent, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE delivery_recipients SET status = CASE WHEN @permanent THEN 'failed' ELSE 'pending' END, last_error = @error, lease_until = NULL
-             WHERE delivery_id = @DeliveryId AND position = @Position
-            """, new { recipient.DeliveryId, recipient.Position, error, permanent }, cancellationToken: CancellationToken.None));
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await db.DeliveryRecipients.Where(r => r.DeliveryId == recipient.DeliveryId && r.Position == recipient.Position).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, permanent ? "failed" : "pending")
+            .SetProperty(r => r.LastError, error)
+            .SetProperty(r => r.LeaseUntil, (DateTime?)null), CancellationToken.None);
         _ = cancellationToken;
     }
 
@@ -122,17 +148,33 @@ public sealed class ListReceipts(NpgsqlDataSource dataSource)
     {
         if (deliveryIds.Count == 0)
             return new Dictionary<long, ListProgress>();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long DeliveryId, string ListName, int Total, int Sent, int Failed)>(new CommandDefinition("""
-            SELECT d.id, coalesce(l.name, ''), count(r.*)::int, (count(*) FILTER (WHERE r.status = 'sent'))::int, (count(*) FILTER (WHERE r.status = 'failed'))::int
-              FROM deliveries d LEFT JOIN recipient_lists l ON l.id = d.recipient_list_id LEFT JOIN delivery_recipients r ON r.delivery_id = d.id
-             WHERE d.id = ANY(@ids) GROUP BY d.id, l.name
-            """, new { ids = deliveryIds.ToArray() }, cancellationToken: cancellationToken));
-        var failed = (await connection.QueryAsync<(long DeliveryId, string Address, string? Error)>(new CommandDefinition("""
-            SELECT delivery_id, address, last_error FROM delivery_recipients WHERE delivery_id = ANY(@ids) AND status = 'failed' ORDER BY delivery_id, position
-            """, new { ids = deliveryIds.ToArray() }, cancellationToken: cancellationToken))).ToLookup(f => f.DeliveryId);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // One pass over the deliveries' recipients, grouped; a delivery with none still comes back (with 0 of 0).
+        var counts = db.DeliveryRecipients
+            .Where(r => deliveryIds.Contains(r.DeliveryId))
+            .GroupBy(r => r.DeliveryId)
+            .Select(g => new { DeliveryId = g.Key, Total = g.Count(), Sent = g.Count(r => r.Status == "sent"), Failed = g.Count(r => r.Status == "failed") });
+        var rows = await (from d in db.Deliveries.AsNoTracking()
+                          where deliveryIds.Contains(d.Id)
+                          join l in db.RecipientLists on d.RecipientListId equals l.Id into lists
+                          from l in lists.DefaultIfEmpty()
+                          join c in counts on d.Id equals c.DeliveryId into tallies
+                          from c in tallies.DefaultIfEmpty()
+                          select new
+                          {
+                              DeliveryId = d.Id,
+                              ListName = l == null ? "" : l.Name,
+                              Total = c == null ? 0 : c.Total,
+                              Sent = c == null ? 0 : c.Sent,
+                              Failed = c == null ? 0 : c.Failed,
+                          }).ToListAsync(cancellationToken);
+        var failed = (await db.DeliveryRecipients.AsNoTracking()
+            .Where(r => deliveryIds.Contains(r.DeliveryId) && r.Status == "failed")
+            .OrderBy(r => r.DeliveryId).ThenBy(r => r.Position)
+            .Select(r => new { r.DeliveryId, r.Address, r.LastError })
+            .ToListAsync(cancellationToken)).ToLookup(f => f.DeliveryId);
         return rows.ToDictionary(r => r.DeliveryId, r => new ListProgress(r.DeliveryId, r.ListName, r.Total, r.Sent, r.Failed,
-            [.. failed[r.DeliveryId].Select(f => $"{f.Address}: {f.Error}")]));
+            [.. failed[r.DeliveryId].Select(f => $"{f.Address}: {f.LastError}")]));
     }
 }
 
@@ -140,7 +182,7 @@ public sealed class ListReceipts(NpgsqlDataSource dataSource)
 public sealed record ListMessage(string Subject, string EmailBody, string SmsText);
 
 /// <summary>Builds the message a list delivery sends, from the alert's CAP or the rebuttal's approved texts.</summary>
-public sealed class ListMessages(NpgsqlDataSource dataSource, PublicUrl publicUrl)
+public sealed class ListMessages(IDbContextFactory<CrisisDeskDbContext> contexts, PublicUrl publicUrl)
 {
     public async Task<ListMessage> ForAsync(DeliveryWork work, CancellationToken cancellationToken)
     {
@@ -148,11 +190,13 @@ public sealed class ListMessages(NpgsqlDataSource dataSource, PublicUrl publicUr
             return ForAlert(CapXml.Read(xml), CapAtomFeed.AlertUrl(publicUrl.Base, work.AlertIdentifier ?? ""));
         if (work.RebuttalId is not { } rebuttalId)
             throw new PermanentDeliveryException($"{ChannelNames.Label(work.Channel)} sends alerts and rebuttals only; this delivery carries neither");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(string Title, string Variants, bool IsDrill)?>(new CommandDefinition("""
-            SELECT r.title, v.variants::text, i.is_drill FROM rebuttals r JOIN rebuttal_versions v ON v.rebuttal_id = r.id AND v.version = r.version
-              JOIN incidents i ON i.id = r.incident_id WHERE r.id = @rebuttalId
-            """, new { rebuttalId }, cancellationToken: cancellationToken))
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // The rebuttal's title, the texts of its current version and whether its incident is a drill, in one query.
+        var row = await (from r in db.Rebuttals.AsNoTracking()
+                         join v in db.RebuttalVersions on new { RebuttalId = r.Id, r.Version } equals new { v.RebuttalId, v.Version }
+                         join i in db.Incidents on r.IncidentId equals i.Id
+                         where r.Id == rebuttalId
+                         select new { r.Title, v.Variants, i.IsDrill }).SingleOrDefaultAsync(cancellationToken)
             ?? throw new PermanentDeliveryException($"rebuttal {rebuttalId} no longer exists");
         return ForRebuttal(row.Title, RebuttalCommands.ReadVariants(row.Variants), row.IsDrill);
     }

@@ -1,10 +1,9 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
-using CrisisDesk.Data.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
-using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.RecipientLists;
 
@@ -29,140 +28,147 @@ public sealed class RecipientListException(string message, int status = StatusCo
 
 /// <summary>
 /// Email and SMS recipient lists (Admin): create, rename, delete, add and remove recipients, import CSV. Each command
-/// is authorised on the server and written with its event in one transaction; the event counts, never addresses.
+/// runs through <see cref="CommandRunner"/> (authorised on the server, written with its event in one transaction);
+/// the event counts, never addresses. A command that changes a list or its members first locks the list's row
+/// (<c>FOR UPDATE</c>), so two Admins' changes to one list queue, and the second sees the first's.
 /// </summary>
-public sealed class RecipientListCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer)
+public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands, CommandAuthorizer authorizer)
 {
     public async Task<IReadOnlyList<RecipientListView>> ListAsync(string? kind = null, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<RecipientListView>(new CommandDefinition("""
-            SELECT l.id, l.name, l.kind, (SELECT count(*)::int FROM list_recipients r WHERE r.list_id = l.id) AS Recipients, l.created_at AS CreatedAt
-              FROM recipient_lists l WHERE l.deleted_at IS NULL AND (@kind::text IS NULL OR l.kind = @kind) ORDER BY l.kind, lower(l.name)
-            """, new { kind }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.RecipientLists.AsNoTracking()
+            .Where(l => l.DeletedAt == null && (kind == null || l.Kind == kind))
+            .OrderBy(l => l.Kind).ThenBy(l => l.Name.ToLower())
+            .Select(l => new RecipientListView(l.Id, l.Name, l.Kind, db.ListRecipients.Count(r => r.ListId == l.Id), l.CreatedAt))
+            .ToListAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<RecipientView>> RecipientsAsync(ClaimsPrincipal user, int listId, CancellationToken cancellationToken = default)
     {
         // Addresses are personal data: only Admins read them.
         await authorizer.RequireAsync(user, Policies.Admin, "read a recipient list", null, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<RecipientView>(new CommandDefinition("""
-            SELECT id, name, address, added_at AS AddedAt FROM list_recipients WHERE list_id = @listId ORDER BY lower(name), lower(address)
-            """, new { listId }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.ListRecipients.AsNoTracking()
+            .Where(r => r.ListId == listId)
+            .OrderBy(r => r.Name.ToLower()).ThenBy(r => r.Address.ToLower())
+            .Select(r => new RecipientView(r.Id, r.Name, r.Address, r.AddedAt))
+            .ToListAsync(cancellationToken);
     }
 
-    public async Task<int> CreateAsync(ClaimsPrincipal user, string name, string kind, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "create a recipient list", null, cancellationToken);
-        name = CheckName(name);
-        if (kind is not (RecipientListKinds.Email or RecipientListKinds.Sms))
-            throw new RecipientListException("A list is either \"email\" or \"sms\".");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await RequireFreeNameAsync(connection, transaction, name, kind, null);
-        var id = await connection.ExecuteScalarAsync<int>("INSERT INTO recipient_lists (name, kind) VALUES (@name, @kind) RETURNING id", new { name, kind }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RecipientListCreated(id, name, kind), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return id;
-    }
+    public Task<int> CreateAsync(ClaimsPrincipal user, string name, string kind, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "create a recipient list", null), async command =>
+        {
+            name = CheckName(name);
+            if (kind is not (RecipientListKinds.Email or RecipientListKinds.Sms))
+                throw new RecipientListException("A list is either \"email\" or \"sms\".");
+            await RequireFreeNameAsync(command, name, kind, null);
+            var list = new RecipientListRow { Name = name, Kind = kind };
+            command.Db.RecipientLists.Add(list);
+            await command.SaveAsync();
+            await command.RecordAsync(null, new RecipientListCreated(list.Id, name, kind));
+            return list.Id;
+        }, cancellationToken);
 
-    public async Task RenameAsync(ClaimsPrincipal user, int listId, string name, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "rename a recipient list", null, cancellationToken);
-        name = CheckName(name);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var list = await LockAsync(connection, transaction, listId);
-        if (list.Name == name)
-            return;
-        await RequireFreeNameAsync(connection, transaction, name, list.Kind, listId);
-        await connection.ExecuteAsync("UPDATE recipient_lists SET name = @name WHERE id = @listId", new { listId, name }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RecipientListRenamed(listId, list.Name, name), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public Task RenameAsync(ClaimsPrincipal user, int listId, string name, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "rename a recipient list", null), async command =>
+        {
+            name = CheckName(name);
+            var list = await LockAsync(command, listId);
+            if (list.Name == name)
+            {
+                command.NothingChanged();
+                return 0;
+            }
+            await RequireFreeNameAsync(command, name, list.Kind, listId);
+            await command.Db.RecipientLists.Where(l => l.Id == listId)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Name, name), command.CancellationToken);
+            await command.RecordAsync(null, new RecipientListRenamed(listId, list.Name, name));
+            return 0;
+        }, cancellationToken);
 
     /// <summary>Deletes a list and erases its recipients; deliveries already queued keep their own copy of who they go to.</summary>
-    public async Task DeleteAsync(ClaimsPrincipal user, int listId, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "delete a recipient list", null, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var list = await LockAsync(connection, transaction, listId);
-        var erased = await connection.ExecuteAsync("DELETE FROM list_recipients WHERE list_id = @listId", new { listId }, transaction);
-        await connection.ExecuteAsync("UPDATE recipient_lists SET deleted_at = now() WHERE id = @listId", new { listId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RecipientListDeleted(listId, list.Name, list.Kind, erased), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public Task DeleteAsync(ClaimsPrincipal user, int listId, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "delete a recipient list", null), async command =>
+        {
+            var list = await LockAsync(command, listId);
+            var erased = await command.Db.ListRecipients.Where(r => r.ListId == listId).ExecuteDeleteAsync(command.CancellationToken);
+            // The database's now(), as before.
+            await command.Db.RecipientLists.Where(l => l.Id == listId)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.DeletedAt, l => DateTime.UtcNow), command.CancellationToken);
+            await command.RecordAsync(null, new RecipientListDeleted(listId, list.Name, list.Kind, erased));
+            return 0;
+        }, cancellationToken);
 
     /// <summary>Adds one typed recipient; a bad or repeated address is refused with the reason.</summary>
-    public async Task<long> AddAsync(ClaimsPrincipal user, int listId, string? name, string address, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "add a recipient", null, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var list = await LockAsync(connection, transaction, listId);
-        var (normalised, problem) = RecipientCsv.Check((address ?? "").Trim(), list.Kind);
-        if (problem is not null)
-            throw new RecipientListException($"\"{address}\": {problem}.");
-        var id = await connection.ExecuteScalarAsync<long?>("""
-            INSERT INTO list_recipients (list_id, name, address) VALUES (@listId, @name, @address)
-            ON CONFLICT (list_id, lower(address)) DO NOTHING RETURNING id
-            """, new { listId, name = (name ?? "").Trim(), address = normalised }, transaction)
-            ?? throw new RecipientListException($"{normalised} is already on this list.", StatusCodes.Status409Conflict);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RecipientListMembersChanged(listId, "manual", 1, 0, 0), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return id;
-    }
+    public Task<long> AddAsync(ClaimsPrincipal user, int listId, string? name, string address, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "add a recipient", null), async command =>
+        {
+            var list = await LockAsync(command, listId);
+            var (normalised, problem) = RecipientCsv.Check((address ?? "").Trim(), list.Kind);
+            if (problem is not null)
+                throw new RecipientListException($"\"{address}\": {problem}.");
+            // Compared as the unique index compares (PostgreSQL's lower()); the list is locked, so nobody adds it meanwhile.
+            // Checked rather than caught from the insert: a person's repeated address is no database error to log.
+            if (await command.Db.ListRecipients.AnyAsync(r => r.ListId == listId && r.Address.ToLower() == normalised!.ToLower(), command.CancellationToken))
+                throw new RecipientListException($"{normalised} is already on this list.", StatusCodes.Status409Conflict);
+            var recipient = new ListRecipientRow { ListId = listId, Name = (name ?? "").Trim(), Address = normalised! };
+            command.Db.ListRecipients.Add(recipient);
+            await command.SaveAsync();
+            await command.RecordAsync(null, new RecipientListMembersChanged(listId, "manual", 1, 0, 0));
+            return recipient.Id;
+        }, cancellationToken);
 
-    public async Task RemoveAsync(ClaimsPrincipal user, int listId, long recipientId, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "remove a recipient", null, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockAsync(connection, transaction, listId);
-        var removed = await connection.ExecuteAsync("DELETE FROM list_recipients WHERE id = @recipientId AND list_id = @listId", new { listId, recipientId }, transaction);
-        if (removed == 0)
-            throw new RecipientListException("That recipient is not on this list.", StatusCodes.Status404NotFound);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RecipientListMembersChanged(listId, "manual", 0, 1, 0), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public Task RemoveAsync(ClaimsPrincipal user, int listId, long recipientId, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "remove a recipient", null), async command =>
+        {
+            await LockAsync(command, listId);
+            var removed = await command.Db.ListRecipients.Where(r => r.Id == recipientId && r.ListId == listId).ExecuteDeleteAsync(command.CancellationToken);
+            if (removed == 0)
+                throw new RecipientListException("That recipient is not on this list.", StatusCodes.Status404NotFound);
+            await command.RecordAsync(null, new RecipientListMembersChanged(listId, "manual", 0, 1, 0));
+            return 0;
+        }, cancellationToken);
 
     /// <summary>
     /// Imports a CSV file into a list: every good line is added in one transaction (all or, on a database failure,
     /// none: nothing half-imported), every other line is reported with its number, its value and the reason, including
     /// the addresses already on the list.
     /// </summary>
-    public async Task<ImportReport> ImportAsync(ClaimsPrincipal user, int listId, string csv, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "import recipients", null, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var list = await LockAsync(connection, transaction, listId);
-        var reading = RecipientCsv.Read(csv, list.Kind);
-        var rejected = reading.Rejected.ToList();
-        var added = 0;
-        foreach (var recipient in reading.Recipients)
+    public Task<ImportReport> ImportAsync(ClaimsPrincipal user, int listId, string csv, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "import recipients", null), async command =>
         {
-            var inserted = await connection.ExecuteAsync("""
-                INSERT INTO list_recipients (list_id, name, address) VALUES (@listId, @name, @address) ON CONFLICT (list_id, lower(address)) DO NOTHING
-                """, new { listId, recipient.Name, recipient.Address }, transaction);
-            if (inserted == 1)
-                added++;
-            else
-                rejected.Add(new RejectedLine(recipient.Line, recipient.Address, $"duplicate: {recipient.Address} is already on the list"));
-        }
-        rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new RecipientListMembersChanged(listId, "csv", added, 0, rejected.Count), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return new ImportReport(listId, added, rejected);
-    }
+            var list = await LockAsync(command, listId);
+            var reading = RecipientCsv.Read(csv, list.Kind);
+            var rejected = reading.Rejected.ToList();
+            var addresses = reading.Recipients.Select(r => r.Address).ToArray();
+            // The file's addresses already on the list, as the unique index compares them (PostgreSQL's lower() on both
+            // sides), in one query; the list is locked, so nobody adds one between this read and the insert.
+            var onList = (await (from r in command.Db.ListRecipients
+                                 where r.ListId == listId
+                                 join a in addresses on r.Address.ToLower() equals a.ToLower()
+                                 select a).ToListAsync(command.CancellationToken)).ToHashSet(StringComparer.Ordinal);
+            var added = new List<ListRecipientRow>();
+            foreach (var recipient in reading.Recipients)
+            {
+                if (onList.Contains(recipient.Address))
+                    rejected.Add(new RejectedLine(recipient.Line, recipient.Address, $"duplicate: {recipient.Address} is already on the list"));
+                else
+                    added.Add(new ListRecipientRow { ListId = listId, Name = recipient.Name, Address = recipient.Address });
+            }
+            // Saved in EF Core's batches (many rows per round trip), where the Npgsql version sent one INSERT per line.
+            command.Db.ListRecipients.AddRange(added);
+            await command.SaveAsync();
+            rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
+            await command.RecordAsync(null, new RecipientListMembersChanged(listId, "csv", added.Count, 0, rejected.Count));
+            return new ImportReport(listId, added.Count, rejected);
+        }, cancellationToken);
 
-    private sealed record Locked(int Id, string Name, string Kind);
-
-    private static async Task<Locked> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int listId) =>
-        await connection.QuerySingleOrDefaultAsync<Locked>(
-            "SELECT id, name, kind FROM recipient_lists WHERE id = @listId AND deleted_at IS NULL FOR UPDATE", new { listId }, transaction)
+    /// <summary>The list, locked until the command's transaction ends; a deleted or unknown list is a 404.</summary>
+    private static async Task<RecipientListRow> LockAsync(CommandTransaction command, int listId) =>
+        await command.Db.RecipientLists
+            .FromSql($"SELECT * FROM recipient_lists WHERE id = {listId} AND deleted_at IS NULL FOR UPDATE")
+            .AsNoTracking().SingleOrDefaultAsync(command.CancellationToken)
         ?? throw new RecipientListException($"There is no recipient list {listId}.", StatusCodes.Status404NotFound);
 
     private static string CheckName(string? name)
@@ -173,11 +179,10 @@ public sealed class RecipientListCommands(NpgsqlDataSource dataSource, CommandAu
         return name;
     }
 
-    private static async Task RequireFreeNameAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string kind, int? except)
+    private static async Task RequireFreeNameAsync(CommandTransaction command, string name, string kind, int? except)
     {
-        if (await connection.ExecuteScalarAsync<bool>("""
-                SELECT EXISTS (SELECT 1 FROM recipient_lists WHERE kind = @kind AND lower(name) = lower(@name) AND deleted_at IS NULL AND id IS DISTINCT FROM @except)
-                """, new { name, kind, except }, transaction))
+        if (await command.Db.RecipientLists.AnyAsync(l => l.Kind == kind && l.Name.ToLower() == name.ToLower() && l.DeletedAt == null
+                                                          && (except == null || l.Id != except), command.CancellationToken))
             throw new RecipientListException($"There is already an {RecipientListKinds.Label(kind)} list called \"{name}\".", StatusCodes.Status409Conflict);
     }
 }

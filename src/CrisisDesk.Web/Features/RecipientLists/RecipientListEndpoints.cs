@@ -1,5 +1,7 @@
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.RecipientLists;
 
@@ -16,7 +18,7 @@ public static class RecipientListEndpoints
     public static IEndpointRouteBuilder MapRecipientListEndpoints(this IEndpointRouteBuilder endpoints)
     {
         // Publishers choose lists by name and size; only Admins see who is on them.
-        endpoints.MapGet("/api/lists", async (Npgsql.NpgsqlDataSource dataSource, CancellationToken ct) => Results.Ok(await ListDeliveries.ChoicesAsync(dataSource, ct)))
+        endpoints.MapGet("/api/lists", async (IDbContextFactory<CrisisDeskDbContext> contexts, CancellationToken ct) => Results.Ok(await ListDeliveries.ChoicesAsync(contexts, ct)))
             .RequireAuthorization(Policies.Operator);
         // Signed in is enough to reach a command; the command requires Admin itself, so a refusal is recorded in the log.
         var api = endpoints.MapGroup("/api/lists").RequireAuthorization(Policies.Viewer).WithCommandErrors();
