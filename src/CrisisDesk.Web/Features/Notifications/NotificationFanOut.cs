@@ -85,14 +85,15 @@ public sealed class NotificationFanOut(IEnumerable<IDeliveryChannel> channels, T
     /// Raw SQL through EF Core on purpose: <c>ON CONFLICT (user_id, dedupe_key) DO NOTHING</c> is what makes a trigger
     /// raised twice at once (two nodes, a restart) tell each person once without failing either transaction. A LINQ
     /// insert would meet the unique index with an error that aborts the caller's whole transaction (the notifier's batch).
-    /// An email or SMS alone is born read (only the in-app inbox counts unread).
+    /// An email or SMS alone is born read (only the in-app inbox counts unread); an escalation step is numbered.
     /// </remarks>
-    internal static async Task<long?> InsertOnceAsync(CrisisDeskDbContext db, int userId, NotificationTrigger trigger, bool inApp, CancellationToken cancellationToken)
+    internal static async Task<long?> InsertOnceAsync(CrisisDeskDbContext db, int userId, NotificationTrigger trigger, bool inApp, CancellationToken cancellationToken,
+        int escalationStep = 0)
     {
         var ids = await db.Database.SqlQuery<long>($"""
-            INSERT INTO notifications (user_id, incident_id, kind, title, body, link, urgent, dedupe_key, read_at)
+            INSERT INTO notifications (user_id, incident_id, kind, title, body, link, urgent, dedupe_key, read_at, escalation_step)
             VALUES ({userId}, {trigger.IncidentId}, {trigger.Kind}, {trigger.Title}, {trigger.Body}, {trigger.Link}, {trigger.Urgent}, {trigger.DedupeKey},
-                    CASE WHEN {inApp} THEN NULL ELSE now() END)
+                    CASE WHEN {inApp} THEN NULL ELSE now() END, {escalationStep})
             ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id AS "Value"
             """).ToListAsync(cancellationToken);
         return ids is [var id] ? id : null;
