@@ -96,6 +96,10 @@ public sealed class PostReferenceRow
     public long? StoryId { get; set; }
     /// <summary>The platform the post came from: the enquiry metrics count per platform.</summary>
     public string Platform { get; set; } = "";
+    /// <summary>The platform's id for the post, and what the normaliser kept of it (jsonb): a reply names its thread from them.</summary>
+    public string ExternalId { get; set; } = "";
+    [System.ComponentModel.DataAnnotations.Schema.Column(TypeName = "jsonb")]
+    public string? Extra { get; set; }
 }
 
 public sealed class PostTriageRow
@@ -249,6 +253,8 @@ public sealed class DeliveryRow
     public DateTime? DeliveredAt { get; set; }
     /// <summary>The recipient list an email or SMS delivery goes to (null for a channel post).</summary>
     public int? RecipientListId { get; set; }
+    /// <summary>The reply in thread this delivery sends (at most one delivery per reply).</summary>
+    public int? ReplyId { get; set; }
 }
 
 /// <summary>A post that asks the organisation something, or one an operator marked "needs an answer" (one per post).</summary>

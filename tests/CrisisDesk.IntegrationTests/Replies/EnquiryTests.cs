@@ -95,6 +95,28 @@ public sealed class EnquiryTests(PublishingFactory app) : IClassFixture<Publishi
     }
 
     [Fact]
+    public async Task An_answer_sent_twice_at_once_goes_out_once_and_the_second_hears_the_enquiry_is_answered()
+    {
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        var incidentId = await ReplyPosts.IncidentWithAccountsAsync(app, admin, "Answer race");
+        var tweetId = "17980000000000" + Random.Shared.Next(10000, 99999);
+        app.Fakes.KnownTweets[tweetId] = true;
+        var postId = await ReplyPosts.StoreAsync(app.Database, incidentId, "x", tweetId, "not mentioning anyone");
+        // An Approver's reply goes out without waiting for approval (the default rule).
+        var (a, aPassword) = await app.CreateUserAsync(Roles.Approver);
+        var operatorA = await app.SignedInClientAsync(a, aPassword);
+        Assert.Equal(HttpStatusCode.OK, (await operatorA.PostAsync($"/api/posts/{postId}/enquiry", null)).StatusCode);
+
+        // A double click: the same answer, twice, at once.
+        var results = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => operatorA.PostAsJsonAsync($"/api/posts/{postId}/replies", new { text = "The A38 reopens at 18:00." })));
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Conflict], results.Select(r => r.StatusCode).Order().ToArray());
+        Assert.Contains("already answered", await results.Single(r => r.StatusCode == HttpStatusCode.Conflict).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM deliveries d JOIN replies r ON r.id = d.reply_id WHERE r.post_id = @postId", new { postId }));
+        Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM events WHERE incident_id = @incidentId AND action = 'reply.sent'", new { incidentId }));
+    }
+
+    [Fact]
     public async Task The_inbox_finds_a_post_s_enquiry_and_lists_the_people_and_the_time_limit_as_the_database_holds_them()
     {
         var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);

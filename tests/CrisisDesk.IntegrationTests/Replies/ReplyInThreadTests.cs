@@ -101,6 +101,31 @@ public sealed class ReplyInThreadTests(PublishingFactory app) : IClassFixture<Pu
     }
 
     [Fact]
+    public async Task Two_approvers_approving_the_same_reply_at_once_send_it_once_and_the_second_hears_it_is_sent()
+    {
+        var admin = await AdminAsync();
+        var incidentId = await ReplyPosts.IncidentWithAccountsAsync(app, admin, "Approval race");
+        var statusId = "1799" + Random.Shared.Next(100000, 999999);
+        app.Fakes.KnownStatuses[statusId] = true;
+        var postId = await ReplyPosts.StoreAsync(app.Database, incidentId, "mastodon", statusId, "is the rest centre open?");
+        var (op, opPassword) = await app.CreateUserAsync(Roles.Operator);
+        var (first, firstPassword) = await app.CreateUserAsync(Roles.Approver);
+        var (second, secondPassword) = await app.CreateUserAsync(Roles.Approver);
+        var writer = await app.SignedInClientAsync(op, opPassword);
+        var replyId = (await (await writer.PostAsJsonAsync($"/api/posts/{postId}/replies", new { text = "Yes, at the Guildhall." }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replyId").GetInt32();
+        var approvers = new[] { await app.SignedInClientAsync(first, firstPassword), await app.SignedInClientAsync(second, secondPassword) };
+
+        var results = await Task.WhenAll(approvers.Select(approver => approver.PostAsJsonAsync($"/api/replies/{replyId}/approve", new { comment = "fine" })));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], results.Select(r => r.StatusCode).Order().ToArray());
+        Assert.Contains("This reply is sent", await results.Single(r => r.StatusCode == HttpStatusCode.Conflict).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await ScalarAsync<int>("SELECT count(*) FROM deliveries WHERE reply_id = @replyId", new { replyId }));
+        Assert.Equal(["reply.drafted", "reply.approved", "reply.sent"],
+            (await QueryAsync("SELECT action FROM events WHERE incident_id = @incidentId AND action LIKE 'reply.%' ORDER BY seq", new { incidentId })).ToArray());
+    }
+
+    [Fact]
     public async Task A_reply_to_a_post_the_platform_does_not_show_fails_with_the_platforms_reason()
     {
         var admin = await AdminAsync();

@@ -1,11 +1,13 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Replies;
@@ -61,18 +63,23 @@ public static class ReplyPlatforms
 /// <summary>
 /// The organisation's accounts per incident, the reply approval rule and the enquiry rule: read by operators, changed
 /// by Admins, each change recorded in the event log. Credentials are named (<c>CrisisDesk:Secrets:&lt;name&gt;</c>),
-/// never stored, as sources name theirs.
+/// never stored, as sources name theirs. Changes run through <see cref="CommandRunner"/> (the role read afresh, the
+/// change and its event in one transaction); reads are <c>AsNoTracking</c> queries on the domain's DbContext.
 /// </summary>
-public sealed partial class OrgAccountStore(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, SourceSecrets secrets)
+public sealed partial class OrgAccountStore(IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands, SourceSecrets secrets)
 {
-    private const string Columns = "id, incident_id AS IncidentId, platform, handle, base_url AS BaseUrl, secret_name AS SecretName, created_by AS CreatedBy, updated_at AS UpdatedAt";
+    /// <summary>The roles a reply rule names, in the order the rules are listed.</summary>
+    private static readonly string[] RuleRoles = [Roles.Operator, Roles.Approver, Roles.Admin];
 
+    /// <summary>The incident's accounts, X then Mastodon then Bluesky.</summary>
     public async Task<IReadOnlyList<OrgAccount>> ListAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<OrgAccount>(new CommandDefinition(
-            $"SELECT {Columns} FROM org_accounts WHERE incident_id = @incidentId ORDER BY array_position(ARRAY['x','mastodon','bluesky'], platform)",
-            new { incidentId }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.OrgAccounts.AsNoTracking().Where(a => a.IncidentId == incidentId)
+            .Select(a => new OrgAccount(a.Id, a.IncidentId, a.Platform, a.Handle, a.BaseUrl, a.SecretName, a.CreatedBy, a.UpdatedAt))
+            .ToListAsync(cancellationToken);
+        // At most one per platform: ordered here, in the platforms' order, rather than by a CASE in SQL.
+        return [.. rows.OrderBy(a => PlatformOrder(a.Platform))];
     }
 
     /// <summary>Why the input cannot be saved, per field; empty when it can.</summary>
@@ -97,100 +104,104 @@ public sealed partial class OrgAccountStore(NpgsqlDataSource dataSource, Command
     }
 
     /// <summary>Adds or replaces the incident's account on the input's platform (Admin).</summary>
-    public async Task<int> SaveAsync(ClaimsPrincipal user, int incidentId, OrgAccountInput input, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "configure the organisation's accounts", incidentId, cancellationToken);
-        if (Validate(input) is { Count: > 0 } errors)
-            throw new ReplyInputException(string.Join(" ", errors.Values));
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = @incidentId)", new { incidentId }, transaction))
-            throw new CommandException($"There is no incident {incidentId}.", StatusCodes.Status404NotFound);
-        var (handle, baseUrl, secretName) = (input.Handle.Trim(), input.BaseUrl.Trim(), input.SecretName.Trim());
-        var id = await connection.ExecuteScalarAsync<int>("""
-            INSERT INTO org_accounts (incident_id, platform, handle, base_url, secret_name, created_by)
-            VALUES (@incidentId, @platform, @handle, @baseUrl, @secretName, @actor)
-            ON CONFLICT (incident_id, platform) DO UPDATE SET handle = excluded.handle, base_url = excluded.base_url,
-                secret_name = excluded.secret_name, updated_at = now()
-            RETURNING id
-            """, new { incidentId, platform = input.Platform, handle, baseUrl, secretName, actor = user.ActorName() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
-            new OrgAccountSaved(id, input.Platform, handle, baseUrl, secretName), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return id;
-    }
+    public Task<int> SaveAsync(ClaimsPrincipal user, int incidentId, OrgAccountInput input, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "configure the organisation's accounts", incidentId), async command =>
+        {
+            if (Validate(input) is { Count: > 0 } errors)
+                throw new ReplyInputException(string.Join(" ", errors.Values));
+            if (!await command.Db.Incidents.AnyAsync(i => i.Id == incidentId, command.CancellationToken))
+                throw new CommandException($"There is no incident {incidentId}.", StatusCodes.Status404NotFound);
+            var (handle, baseUrl, secretName) = (input.Handle.Trim(), input.BaseUrl.Trim(), input.SecretName.Trim());
+            var id = await OrgAccountUpserts.SaveAsync(command.Db, incidentId, input.Platform, handle, baseUrl, secretName, command.Actor, command.CancellationToken);
+            await command.RecordAsync(incidentId, new OrgAccountSaved(id, input.Platform, handle, baseUrl, secretName));
+            return id;
+        }, cancellationToken);
 
-    public async Task RemoveAsync(ClaimsPrincipal user, int incidentId, int accountId, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "remove an organisation account", incidentId, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var removed = await connection.QuerySingleOrDefaultAsync<RemovedAccount>(
-            "DELETE FROM org_accounts WHERE id = @accountId AND incident_id = @incidentId RETURNING platform, handle", new { accountId, incidentId }, transaction)
-            ?? throw new CommandException($"There is no account {accountId} in this incident.", StatusCodes.Status404NotFound);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId,
-            new OrgAccountRemoved(accountId, removed.Platform, removed.Handle), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public Task RemoveAsync(ClaimsPrincipal user, int incidentId, int accountId, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "remove an organisation account", incidentId), async command =>
+        {
+            // Locked, then deleted: of two Admins removing it at once the second waits, finds no row, and hears so.
+            var removed = await command.Db.OrgAccounts
+                .FromSql($"SELECT * FROM org_accounts WHERE id = {accountId} AND incident_id = {incidentId} FOR UPDATE")
+                .AsNoTracking().SingleOrDefaultAsync(command.CancellationToken)
+                ?? throw new CommandException($"There is no account {accountId} in this incident.", StatusCodes.Status404NotFound);
+            await command.Db.OrgAccounts.Where(a => a.Id == accountId).ExecuteDeleteAsync(command.CancellationToken);
+            return await command.RecordAsync(incidentId, new OrgAccountRemoved(accountId, removed.Platform, removed.Handle));
+        }, cancellationToken);
 
+    /// <summary>The approval rule, by platform (X, Mastodon, Bluesky) and then role (Operator, Approver, Admin).</summary>
     public async Task<IReadOnlyList<ReplyRule>> RulesAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ReplyRule>(new CommandDefinition("""
-            SELECT platform, role, needs_approval AS NeedsApproval FROM reply_rules
-             ORDER BY array_position(ARRAY['x','mastodon','bluesky'], platform), array_position(ARRAY['Operator','Approver','Admin'], role)
-            """, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.ReplyRules.AsNoTracking().Select(r => new ReplyRule(r.Platform, r.Role, r.NeedsApproval)).ToListAsync(cancellationToken);
+        // Nine rows: ordered here, as the platforms and roles are listed, rather than by a CASE in SQL.
+        return [.. rows.OrderBy(r => PlatformOrder(r.Platform)).ThenBy(r => Order(RuleRoles, r.Role))];
     }
 
     /// <summary>Sets whether <paramref name="role"/>'s replies on <paramref name="platform"/> need approval (Admin).</summary>
-    public async Task SetRuleAsync(ClaimsPrincipal user, string platform, string role, bool needsApproval, CancellationToken cancellationToken = default)
-    {
-        await authorizer.RequireAsync(user, Policies.Admin, "change the reply approval rule", null, cancellationToken);
-        if (!ReplyPlatforms.IsKnown(platform) || role is not (Roles.Operator or Roles.Approver or Roles.Admin))
-            throw new ReplyInputException("A rule names X, Mastodon or Bluesky and the Operator, Approver or Admin role.");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync("UPDATE reply_rules SET needs_approval = @needsApproval WHERE platform = @platform AND role = @role",
-            new { platform, role, needsApproval }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new ReplyRuleChanged(platform, role, needsApproval), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public Task SetRuleAsync(ClaimsPrincipal user, string platform, string role, bool needsApproval, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "change the reply approval rule", null), async command =>
+        {
+            if (!ReplyPlatforms.IsKnown(platform) || !RuleRoles.Contains(role, StringComparer.Ordinal))
+                throw new ReplyInputException("A rule names X, Mastodon or Bluesky and the Operator, Approver or Admin role.");
+            await command.Db.ReplyRules.Where(r => r.Platform == platform && r.Role == role)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.NeedsApproval, needsApproval), command.CancellationToken);
+            return await command.RecordAsync(null, new ReplyRuleChanged(platform, role, needsApproval));
+        }, cancellationToken);
 
     public async Task<EnquiryRuleSettings> EnquiryRuleAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await ReadEnquiryRuleAsync(connection, null, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.EnquiryRules.AsNoTracking()
+            .Select(r => new EnquiryRuleSettings(r.RequireQuestion, r.QuestionWords, r.SlaMinutes))
+            .SingleAsync(cancellationToken);
     }
 
+    /// <summary>The enquiry rule, read in the caller's Npgsql transaction.</summary>
+    /// <remarks>
+    /// Stays on Npgsql for the enquiry detector, which reads the rule inside the transaction that holds its scan
+    /// cursor's row lock and reads posts at volume there (the hot path's side of the rule).
+    /// </remarks>
     internal static async Task<EnquiryRuleSettings> ReadEnquiryRuleAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleAsync<EnquiryRuleRow>(new CommandDefinition(
+        var row = await connection.QuerySingleAsync<StoredEnquiryRule>(new CommandDefinition(
             "SELECT require_question AS RequireQuestion, question_words AS QuestionWords, sla_minutes AS SlaMinutes FROM enquiry_rule", transaction: transaction, cancellationToken: cancellationToken));
         return new EnquiryRuleSettings(row.RequireQuestion, row.QuestionWords, row.SlaMinutes);
     }
 
     /// <summary>Tunes what makes a post an enquiry and the answer-time target (Admin).</summary>
-    public async Task SetEnquiryRuleAsync(ClaimsPrincipal user, EnquiryRuleSettings rule, CancellationToken cancellationToken = default)
+    public Task SetEnquiryRuleAsync(ClaimsPrincipal user, EnquiryRuleSettings rule, CancellationToken cancellationToken = default) =>
+        commands.RunAsync(user, new CommandSpec(Policies.Admin, "change the enquiry rule", null), async command =>
+        {
+            var words = rule.QuestionWords.Select(w => w.Trim().ToLowerInvariant()).Where(w => w.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+            if (words.Any(w => w.Length > 40 || w.Any(char.IsWhiteSpace)))
+                throw new ReplyInputException("Question words are single words of at most 40 letters.");
+            if (rule.SlaMinutes is < 1 or > 10080)
+                throw new ReplyInputException("The answer-time target is between 1 minute and 7 days (10,080 minutes).");
+            // ExecuteUpdate so updated_at is the database's now(), as before.
+            await command.Db.EnquiryRules.ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.RequireQuestion, rule.RequireQuestion)
+                .SetProperty(r => r.QuestionWords, words)
+                .SetProperty(r => r.SlaMinutes, rule.SlaMinutes)
+                .SetProperty(r => r.UpdatedBy, command.Actor)
+                .SetProperty(r => r.UpdatedAt, r => DateTime.UtcNow), command.CancellationToken);
+            return await command.RecordAsync(null, new EnquiryRuleChanged(rule.RequireQuestion, words, rule.SlaMinutes));
+        }, cancellationToken);
+
+    private static int PlatformOrder(string platform) => Order(ReplyPlatforms.All, platform);
+
+    private static int Order(IReadOnlyList<string> order, string value)
     {
-        await authorizer.RequireAsync(user, Policies.Admin, "change the enquiry rule", null, cancellationToken);
-        var words = rule.QuestionWords.Select(w => w.Trim().ToLowerInvariant()).Where(w => w.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
-        if (words.Any(w => w.Length > 40 || w.Any(char.IsWhiteSpace)))
-            throw new ReplyInputException("Question words are single words of at most 40 letters.");
-        if (rule.SlaMinutes is < 1 or > 10080)
-            throw new ReplyInputException("The answer-time target is between 1 minute and 7 days (10,080 minutes).");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync("""
-            UPDATE enquiry_rule SET require_question = @requireQuestion, question_words = @words, sla_minutes = @slaMinutes, updated_by = @actor, updated_at = now()
-            """, new { requireQuestion = rule.RequireQuestion, words, slaMinutes = rule.SlaMinutes, actor = user.ActorName() }, transaction);
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new EnquiryRuleChanged(rule.RequireQuestion, words, rule.SlaMinutes), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        for (var i = 0; i < order.Count; i++)
+        {
+            if (string.Equals(order[i], value, StringComparison.Ordinal))
+                return i;
+        }
+        return order.Count;
     }
 
-    private sealed record RemovedAccount(string Platform, string Handle);
-
     /// <summary>Settable properties: Dapper reads a text[] column into a property, not into a record's constructor.</summary>
-    private sealed class EnquiryRuleRow
+    private sealed class StoredEnquiryRule
     {
         public bool RequireQuestion { get; set; }
         public string[] QuestionWords { get; set; } = [];

@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Web.Features.Publishing;
-using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Replies;
 
@@ -14,20 +14,21 @@ namespace CrisisDesk.Web.Features.Replies;
 public sealed record ReplySend(int ReplyId, string Platform, string Text, ThreadRef Thread, int RetryBase, int? UnansweredGeneration,
     string? Handle, string? BaseUrl, string? SecretName);
 
-/// <summary>The reply rows the reply channels read and mark while they send.</summary>
-public sealed class ReplyOutbox(NpgsqlDataSource dataSource)
+/// <summary>The reply rows the reply channels read and mark while they send, on the domain's DbContext.</summary>
+public sealed class ReplyOutbox(IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     public async Task<ReplySend> LoadAsync(long deliveryId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition("""
-            SELECT r.id AS ReplyId, r.platform, r.text, r.parent_ref::text AS ParentRef, d.retry_base AS RetryBase, r.unanswered_send_generation AS Unanswered,
-                   a.handle, a.base_url AS BaseUrl, a.secret_name AS SecretName
-              FROM deliveries d
-              JOIN replies r ON r.id = d.reply_id
-              LEFT JOIN org_accounts a ON a.incident_id = r.incident_id AND a.platform = r.platform
-             WHERE d.id = @deliveryId
-            """, new { deliveryId }, cancellationToken: cancellationToken))
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await (
+            from d in db.Deliveries
+            where d.Id == deliveryId
+            join r in db.Replies on d.ReplyId equals r.Id
+            // The incident's account on the reply's platform, if it still has one (it is checked before sending).
+            from a in db.OrgAccounts.Where(a => a.IncidentId == r.IncidentId && a.Platform == r.Platform).DefaultIfEmpty()
+            select new Row(r.Id, r.Platform, r.Text, r.ParentRef, d.RetryBase, r.UnansweredSendGeneration,
+                a == null ? null : a.Handle, a == null ? null : a.BaseUrl, a == null ? null : a.SecretName))
+            .AsNoTracking().SingleOrDefaultAsync(cancellationToken)
             ?? throw new PermanentDeliveryException("this delivery carries no reply");
         return new ReplySend(row.ReplyId, row.Platform, row.Text, ThreadRef.FromJson(row.ParentRef), row.RetryBase, row.Unanswered,
             row.Handle, row.BaseUrl, row.SecretName);
@@ -38,9 +39,9 @@ public sealed class ReplyOutbox(NpgsqlDataSource dataSource)
     /// <summary>A send without an idempotency key starts (<paramref name="generation"/>) or got an answer (null).</summary>
     public async Task MarkUnansweredAsync(int replyId, int? generation, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("UPDATE replies SET unanswered_send_generation = @generation WHERE id = @replyId",
-            new { replyId, generation }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Replies.Where(r => r.Id == replyId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.UnansweredSendGeneration, generation), cancellationToken);
     }
 }
 

@@ -2,11 +2,12 @@ using System.Security.Claims;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Rebuttals;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
 using CrisisDesk.Web.Features.Publishing;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Replies;
@@ -30,16 +31,16 @@ public sealed record ReusableRebuttal(int Id, string Title, IReadOnlyDictionary<
 /// <summary>
 /// Replies in thread: drafted on a stored X, Mastodon or Bluesky post, counted as the platform counts, approved when the
 /// team's rule (<c>reply_rules</c>, per platform and role) says so, then put in the transactional outbox with the
-/// incident's own account, exactly once per reply (<c>deliveries.reply_id</c> is unique). A post that is an enquiry
-/// assigned to someone else cannot be answered by mistake: its row is locked and checked in the same transaction.
+/// incident's own account, exactly once per reply (<c>deliveries.reply_id</c> is unique). Each runs through
+/// <see cref="CommandRunner"/>. Rows are locked where they were before, and that lock is the concurrency rule (replies
+/// and enquiries carry no xmin token): a post that is an enquiry assigned to someone else cannot be answered by
+/// mistake, because the enquiry's row is read <c>FOR UPDATE</c> and checked in the same transaction; a reply approved
+/// twice at once is read <c>FOR UPDATE</c>, so the second approval waits, sees it sent, and is refused.
 /// </summary>
-public sealed class ReplyCommands(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, DeliverySignal signal, IncidentActivityFeed activity, TimeProvider time)
+public sealed class ReplyCommands(IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands, NpgsqlDataSource dataSource,
+    DeliverySignal signal, IncidentActivityFeed activity, TimeProvider time)
 {
-    private sealed record PostRow(long Id, int IncidentId, string Platform, string ExternalId, string? Extra, bool IsDrill);
-
-    private sealed record ReplyRow(int Id, int IncidentId, long PostId, int? EnquiryId, string Platform, string State, string Author);
-
-    private sealed record EnquiryLock(int Id, string Status, string? AssignedTo);
+    private sealed record PostToAnswer(long Id, int IncidentId, string Platform, string ExternalId, string? Extra, bool IsDrill);
 
     public static TextChannel TextChannelOf(string platform) => platform switch
     {
@@ -52,214 +53,223 @@ public sealed class ReplyCommands(NpgsqlDataSource dataSource, CommandAuthorizer
     /// <summary>Drafts a reply to <paramref name="postId"/>; sends it at once unless the rule asks for approval (Operator).</summary>
     public async Task<ReplyOutcome> ReplyAsync(ClaimsPrincipal user, long postId, string text, int? rebuttalId = null, CancellationToken cancellationToken = default)
     {
-        var post = await PostAsync(postId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Operator, "reply to a post", post?.IncidentId, cancellationToken);
-        if (post is null)
-            throw new CommandException($"There is no post {postId}.", StatusCodes.Status404NotFound);
-        if (post.IsDrill)
-            throw new ReplyStateException("This incident is a drill replaying real posts: replies are never sent to their authors.");
-        var (thread, problem) = ThreadRef.Of(post.Platform, post.ExternalId, post.Extra);
-        if (thread is null)
-            throw new ReplyInputException(problem!);
-        text = (text ?? "").Trim();
-        if (text.Length == 0)
-            throw new ReplyInputException("Write the reply.");
-        var length = ChannelText.Count(TextChannelOf(post.Platform), text);
-        if (!length.Fits)
-            throw new ReplyInputException($"The reply is too long for {ReplyPlatforms.Label(post.Platform)}: {length.Used} of {length.Limit} {length.Unit}.");
-
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM org_accounts WHERE incident_id = @incidentId AND platform = @platform)",
-                new { incidentId = post.IncidentId, platform = post.Platform }, transaction))
-            throw new ReplyInputException($"This incident has no {ReplyPlatforms.Label(post.Platform)} account to reply from: an Admin adds it on the incident's Accounts page.");
-        if (rebuttalId is { } rid && !await connection.ExecuteScalarAsync<bool>(
-                "SELECT EXISTS (SELECT 1 FROM rebuttals WHERE id = @rid AND incident_id = @incidentId AND state IN ('approved', 'published'))",
-                new { rid, incidentId = post.IncidentId }, transaction))
-            throw new ReplyInputException("Only an approved rebuttal of this incident can be reused in a reply.");
+        var (post, outcome) = await commands.RunOnAsync(user, Policies.Operator, "reply to a post",
+            (db, token) => (
+                from p in db.PostReferences
+                where p.Id == postId
+                join i in db.Incidents on p.IncidentId equals i.Id
+                select new PostToAnswer(p.Id, p.IncidentId, p.Platform, p.ExternalId, p.Extra, i.IsDrill)).SingleOrDefaultAsync(token),
+            p => p.IncidentId, () => new CommandException($"There is no post {postId}.", StatusCodes.Status404NotFound),
+            async (command, post) =>
+            {
+                var (db, token) = (command.Db, command.CancellationToken);
+                if (post.IsDrill)
+                    throw new ReplyStateException("This incident is a drill replaying real posts: replies are never sent to their authors.");
+                var (thread, problem) = ThreadRef.Of(post.Platform, post.ExternalId, post.Extra);
+                if (thread is null)
+                    throw new ReplyInputException(problem!);
+                text = (text ?? "").Trim();
+                if (text.Length == 0)
+                    throw new ReplyInputException("Write the reply.");
+                var length = ChannelText.Count(TextChannelOf(post.Platform), text);
+                if (!length.Fits)
+                    throw new ReplyInputException($"The reply is too long for {ReplyPlatforms.Label(post.Platform)}: {length.Used} of {length.Limit} {length.Unit}.");
 
-        var enquiry = await LockEnquiryAsync(connection, transaction, post.IncidentId, postId);
-        var events = new List<EventPayload>();
-        if (enquiry is not null)
-        {
-            if (enquiry.AssignedTo is { } owner && !string.Equals(owner, actor, StringComparison.OrdinalIgnoreCase))
-                throw new ReplyStateException($"{owner} is answering this enquiry: take it over first if you mean to answer it.");
-            if (enquiry.Status != "open")
-                throw new ReplyStateException($"This enquiry is already {StatusWord(enquiry.Status)}.");
-        }
-        if (await connection.ExecuteScalarAsync<bool>(
-                "SELECT EXISTS (SELECT 1 FROM replies WHERE post_id = @postId AND incident_id = @incidentId AND state = 'awaiting-approval')",
-                new { postId, incidentId = post.IncidentId }, transaction))
-            throw new ReplyStateException("A reply to this post already waits for approval: decide it first.");
+                if (!await db.OrgAccounts.AnyAsync(a => a.IncidentId == post.IncidentId && a.Platform == post.Platform, token))
+                    throw new ReplyInputException($"This incident has no {ReplyPlatforms.Label(post.Platform)} account to reply from: an Admin adds it on the incident's Accounts page.");
+                if (rebuttalId is { } rid && !await db.Rebuttals.AnyAsync(r => r.Id == rid && r.IncidentId == post.IncidentId && (r.State == "approved" || r.State == "published"), token))
+                    throw new ReplyInputException("Only an approved rebuttal of this incident can be reused in a reply.");
 
-        var role = await connection.ExecuteScalarAsync<string?>("SELECT role FROM users WHERE lower(user_name) = lower(@actor)", new { actor }, transaction);
-        var needsApproval = await connection.ExecuteScalarAsync<bool?>("SELECT needs_approval FROM reply_rules WHERE platform = @platform AND role = @role",
-            new { platform = post.Platform, role }, transaction) ?? true;
+                var enquiry = await LockEnquiryAsync(db, post.IncidentId, postId, token);
+                if (enquiry is not null)
+                {
+                    if (enquiry.AssignedTo is { } owner && !string.Equals(owner, actor, StringComparison.OrdinalIgnoreCase))
+                        throw new ReplyStateException($"{owner} is answering this enquiry: take it over first if you mean to answer it.");
+                    if (enquiry.Status != "open")
+                        throw new ReplyStateException($"This enquiry is already {StatusWord(enquiry.Status)}.");
+                }
+                if (await db.Replies.AnyAsync(r => r.PostId == postId && r.IncidentId == post.IncidentId && r.State == ReplyView.AwaitingApproval, token))
+                    throw new ReplyStateException("A reply to this post already waits for approval: decide it first.");
 
-        var replyId = await connection.ExecuteScalarAsync<int>("""
-            INSERT INTO replies (incident_id, post_id, enquiry_id, platform, text, rebuttal_id, state, author, parent_ref)
-            VALUES (@incidentId, @postId, @enquiryId, @platform, @text, @rebuttalId, 'awaiting-approval', @actor, @parentRef::jsonb)
-            RETURNING id
-            """, new { incidentId = post.IncidentId, postId, enquiryId = enquiry?.Id, platform = post.Platform, text, rebuttalId, actor, parentRef = thread.ToJson() }, transaction);
-        events.Add(new ReplyDrafted(replyId, postId, post.Platform, text, needsApproval, enquiry?.Id, rebuttalId));
-        if (enquiry is { AssignedTo: null })
-        {
-            // Answering an enquiry nobody holds takes it, so nobody else answers it at the same time.
-            await connection.ExecuteAsync("UPDATE enquiries SET assigned_to = @actor, assigned_at = now() WHERE id = @id", new { actor, id = enquiry.Id }, transaction);
-            events.Add(new EnquiryAssigned(enquiry.Id, actor, null));
-        }
-        long? deliveryId = null;
-        if (!needsApproval)
-            deliveryId = await SendAsync(connection, transaction, new ReplyRow(replyId, post.IncidentId, postId, enquiry?.Id, post.Platform, ReplyView.AwaitingApproval, actor), events);
-        foreach (var payload in events)
-            await EventLog.AppendAsync(connection, transaction, actor, post.IncidentId, payload, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        if (deliveryId is not null)
+                var role = await db.Users.AsNoTracking().Where(u => u.UserName.ToLower() == actor.ToLower()).Select(u => (string?)u.Role).FirstOrDefaultAsync(token);
+                // No rule for the role (or no role): the reply waits for approval.
+                var needsApproval = await db.ReplyRules.AsNoTracking().Where(r => r.Platform == post.Platform && r.Role == role)
+                    .Select(r => (bool?)r.NeedsApproval).FirstOrDefaultAsync(token) ?? true;
+
+                var reply = new ReplyRow
+                {
+                    IncidentId = post.IncidentId, PostId = postId, EnquiryId = enquiry?.Id, Platform = post.Platform, Text = text, RebuttalId = rebuttalId,
+                    State = ReplyView.AwaitingApproval, Author = actor, ParentRef = thread.ToJson(),
+                };
+                db.Replies.Add(reply);
+                await command.SaveAsync();
+                var events = new List<EventPayload> { new ReplyDrafted(reply.Id, postId, post.Platform, text, needsApproval, enquiry?.Id, rebuttalId) };
+                if (enquiry is { AssignedTo: null })
+                {
+                    // Answering an enquiry nobody holds takes it, so nobody else answers it at the same time.
+                    // ExecuteUpdate so assigned_at is the database's now(), as before.
+                    await db.Enquiries.Where(e => e.Id == enquiry.Id)
+                        .ExecuteUpdateAsync(s => s.SetProperty(e => e.AssignedTo, actor).SetProperty(e => e.AssignedAt, e => DateTime.UtcNow), token);
+                    events.Add(new EnquiryAssigned(enquiry.Id, actor, null));
+                }
+                long? deliveryId = needsApproval ? null : await SendAsync(db, reply, events, token);
+                foreach (var payload in events)
+                    await command.RecordAsync(post.IncidentId, payload);
+                return new ReplyOutcome(reply.Id, deliveryId is null ? ReplyView.AwaitingApproval : ReplyView.Sent, deliveryId);
+            }, cancellationToken);
+        if (outcome.DeliveryId is not null)
             signal.Notify();
-        Announce(post.IncidentId, deliveryId is null ? EventActions.ReplyDrafted : EventActions.ReplySent, actor, postId,
-            deliveryId is null ? $"{actor} drafted a reply on {ReplyPlatforms.Label(post.Platform)} for approval" : $"{actor} replied on {ReplyPlatforms.Label(post.Platform)}");
-        return new ReplyOutcome(replyId, deliveryId is null ? ReplyView.AwaitingApproval : ReplyView.Sent, deliveryId);
+        Announce(post.IncidentId, outcome.DeliveryId is null ? EventActions.ReplyDrafted : EventActions.ReplySent, actor, postId,
+            outcome.DeliveryId is null ? $"{actor} drafted a reply on {ReplyPlatforms.Label(post.Platform)} for approval" : $"{actor} replied on {ReplyPlatforms.Label(post.Platform)}");
+        return outcome;
     }
 
     /// <summary>Approves a reply someone else wrote and sends it (Approver).</summary>
     public async Task<long> ApproveAsync(ClaimsPrincipal user, int replyId, string? comment, CancellationToken cancellationToken = default)
     {
-        var stored = await ReplyAsync(replyId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Approver, "approve a reply", stored?.IncidentId, cancellationToken);
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var reply = await LockReplyAsync(connection, transaction, replyId);
-        if (reply.State != ReplyView.AwaitingApproval)
-            throw new ReplyStateException($"This reply is {StatusWord(reply.State)}: only a reply waiting for approval can be approved.");
-        if (string.Equals(reply.Author, actor, StringComparison.OrdinalIgnoreCase))
+        try
         {
-            await EventLog.AppendAsync(dataSource, actor, reply.IncidentId, new AuthorizationDenied("approve a reply they wrote", Rule: "two-person"), cancellationToken);
+            var (reply, deliveryId) = await commands.RunOnAsync(user, Policies.Approver, "approve a reply",
+                (db, token) => LockReplyAsync(db, replyId, token), r => r.IncidentId, () => NotFound(replyId),
+                async (command, reply) =>
+                {
+                    var (db, token) = (command.Db, command.CancellationToken);
+                    if (reply.State != ReplyView.AwaitingApproval)
+                        throw new ReplyStateException($"This reply is {StatusWord(reply.State)}: only a reply waiting for approval can be approved.");
+                    if (string.Equals(reply.Author, actor, StringComparison.OrdinalIgnoreCase))
+                        throw new TwoPersonRefusal(reply.IncidentId);
+                    if (reply.EnquiryId is { } enquiryId)
+                    {
+                        var enquiry = await LockEnquiryAsync(db, reply.IncidentId, reply.PostId, token);
+                        if (enquiry is { Status: not "open" })
+                            throw new ReplyStateException($"Enquiry {enquiryId} is already {StatusWord(enquiry.Status)}: reject this reply instead.");
+                    }
+                    await db.Replies.Where(r => r.Id == replyId)
+                        .ExecuteUpdateAsync(s => s.SetProperty(r => r.Approver, actor).SetProperty(r => r.DecisionComment, comment), token);
+                    var events = new List<EventPayload> { new ReplyApproved(replyId, reply.Author, comment) };
+                    var deliveryId = await SendAsync(db, reply, events, token);
+                    foreach (var payload in events)
+                        await command.RecordAsync(reply.IncidentId, payload);
+                    return deliveryId;
+                }, cancellationToken);
+            signal.Notify();
+            Announce(reply.IncidentId, EventActions.ReplySent, actor, reply.PostId, $"{actor} approved {reply.Author}'s reply on {ReplyPlatforms.Label(reply.Platform)}");
+            return deliveryId;
+        }
+        catch (TwoPersonRefusal refusal)
+        {
+            // The command rolled back (the reply's lock is released); the refusal is recorded on its own.
+            await EventLog.AppendAsync(dataSource, actor, refusal.IncidentId, new AuthorizationDenied("approve a reply they wrote", Rule: "two-person"), cancellationToken);
             throw new CommandException("Someone other than its author approves a reply.", StatusCodes.Status403Forbidden);
         }
-        if (reply.EnquiryId is { } enquiryId)
-        {
-            var enquiry = await LockEnquiryAsync(connection, transaction, reply.IncidentId, reply.PostId);
-            if (enquiry is { Status: not "open" })
-                throw new ReplyStateException($"Enquiry {enquiryId} is already {StatusWord(enquiry.Status)}: reject this reply instead.");
-        }
-        await connection.ExecuteAsync("UPDATE replies SET approver = @actor, decision_comment = @comment WHERE id = @replyId", new { actor, comment, replyId }, transaction);
-        var events = new List<EventPayload> { new ReplyApproved(replyId, reply.Author, comment) };
-        var deliveryId = await SendAsync(connection, transaction, reply, events);
-        foreach (var payload in events)
-            await EventLog.AppendAsync(connection, transaction, actor, reply.IncidentId, payload, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        signal.Notify();
-        Announce(reply.IncidentId, EventActions.ReplySent, actor, reply.PostId, $"{actor} approved {reply.Author}'s reply on {ReplyPlatforms.Label(reply.Platform)}");
-        return deliveryId;
     }
 
     /// <summary>Sends a reply back to its author with a reason (Approver).</summary>
     public async Task RejectAsync(ClaimsPrincipal user, int replyId, string comment, CancellationToken cancellationToken = default)
     {
-        var stored = await ReplyAsync(replyId, cancellationToken);
-        await authorizer.RequireAsync(user, Policies.Approver, "reject a reply", stored?.IncidentId, cancellationToken);
-        if (string.IsNullOrWhiteSpace(comment))
-            throw new ReplyInputException("Say why the reply goes back.");
         var actor = user.ActorName();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var reply = await LockReplyAsync(connection, transaction, replyId);
-        if (reply.State != ReplyView.AwaitingApproval)
-            throw new ReplyStateException($"This reply is {StatusWord(reply.State)}: only a reply waiting for approval can be sent back.");
-        await connection.ExecuteAsync("UPDATE replies SET state = 'rejected', approver = @actor, decision_comment = @comment WHERE id = @replyId",
-            new { actor, comment = comment.Trim(), replyId }, transaction);
-        await EventLog.AppendAsync(connection, transaction, actor, reply.IncidentId, new ReplyRejected(replyId, reply.Author, comment.Trim()), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var (reply, _) = await commands.RunOnAsync(user, Policies.Approver, "reject a reply",
+            (db, token) => LockReplyAsync(db, replyId, token), r => r.IncidentId,
+            // A missing reason is reported before a missing reply, as when the reason was checked before the reply was read.
+            () => string.IsNullOrWhiteSpace(comment) ? MissingReason() : NotFound(replyId),
+            async (command, reply) =>
+            {
+                if (string.IsNullOrWhiteSpace(comment))
+                    throw MissingReason();
+                if (reply.State != ReplyView.AwaitingApproval)
+                    throw new ReplyStateException($"This reply is {StatusWord(reply.State)}: only a reply waiting for approval can be sent back.");
+                await command.Db.Replies.Where(r => r.Id == replyId).ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.State, ReplyView.Rejected)
+                    .SetProperty(r => r.Approver, actor)
+                    .SetProperty(r => r.DecisionComment, comment.Trim()), command.CancellationToken);
+                return await command.RecordAsync(reply.IncidentId, new ReplyRejected(replyId, reply.Author, comment.Trim()));
+            }, cancellationToken);
         Announce(reply.IncidentId, EventActions.ReplyRejected, actor, reply.PostId, $"{actor} sent back {reply.Author}'s reply");
     }
-
-    private const string ViewColumns = """
-        r.id, r.incident_id AS IncidentId, r.post_id AS PostId, r.enquiry_id AS EnquiryId, r.platform, r.text, r.rebuttal_id AS RebuttalId, r.state,
-        r.author, r.approver, r.decision_comment AS DecisionComment, r.created_at AS CreatedAt, r.sent_at AS SentAt, d.id AS DeliveryId,
-        d.status AS DeliveryStatus, d.receipt, d.last_error AS LastError
-        """;
 
     /// <summary>The replies to one post, oldest first.</summary>
     public async Task<IReadOnlyList<ReplyView>> ForPostAsync(long postId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ReplyView>(new CommandDefinition(
-            $"SELECT {ViewColumns} FROM replies r LEFT JOIN deliveries d ON d.reply_id = r.id WHERE r.post_id = @postId ORDER BY r.id",
-            new { postId }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Views(db, db.Replies.Where(r => r.PostId == postId)).ToListAsync(cancellationToken);
     }
 
     /// <summary>The incident's replies waiting for approval, oldest first.</summary>
     public async Task<IReadOnlyList<ReplyView>> AwaitingApprovalAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ReplyView>(new CommandDefinition(
-            $"SELECT {ViewColumns} FROM replies r LEFT JOIN deliveries d ON d.reply_id = r.id WHERE r.incident_id = @incidentId AND r.state = 'awaiting-approval' ORDER BY r.id",
-            new { incidentId }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Views(db, db.Replies.Where(r => r.IncidentId == incidentId && r.State == ReplyView.AwaitingApproval)).ToListAsync(cancellationToken);
     }
+
+    /// <summary>The replies with their delivery (if sent), oldest first.</summary>
+    private static IQueryable<ReplyView> Views(CrisisDeskDbContext db, IQueryable<ReplyRow> replies) =>
+        from r in replies.AsNoTracking()
+        from d in db.Deliveries.AsNoTracking().Where(d => d.ReplyId == r.Id).DefaultIfEmpty()
+        orderby r.Id
+        select new ReplyView(r.Id, r.IncidentId, r.PostId, r.EnquiryId, r.Platform, r.Text, r.RebuttalId, r.State, r.Author, r.Approver, r.DecisionComment,
+            r.CreatedAt, r.SentAt, d == null ? null : d.Id, d == null ? null : d.Status, d == null ? null : d.Receipt, d == null ? null : d.LastError);
 
     /// <summary>The incident's approved rebuttals, whose text a reply can start from.</summary>
     public async Task<IReadOnlyList<ReusableRebuttal>> ReusableRebuttalsAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(int Id, string Title, string Variants)>(new CommandDefinition("""
-            SELECT r.id, r.title, v.variants::text FROM rebuttals r JOIN rebuttal_versions v ON v.rebuttal_id = r.id AND v.version = r.version
-             WHERE r.incident_id = @incidentId AND r.state IN ('approved', 'published') ORDER BY r.id DESC
-            """, new { incidentId }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await (
+            from r in db.Rebuttals
+            where r.IncidentId == incidentId && (r.State == "approved" || r.State == "published")
+            join v in db.RebuttalVersions on new { RebuttalId = r.Id, r.Version } equals new { v.RebuttalId, v.Version }
+            orderby r.Id descending
+            select new { r.Id, r.Title, v.Variants }).AsNoTracking().ToListAsync(cancellationToken);
         return rows.Select(r => new ReusableRebuttal(r.Id, r.Title, Rebuttals.RebuttalCommands.ReadVariants(r.Variants))).ToList();
     }
 
     /// <summary>Whether the incident can send replies on the post's platform (an account is configured).</summary>
     public async Task<bool> HasAccountAsync(int incidentId, string platform, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM org_accounts WHERE incident_id = @incidentId AND platform = @platform)", new { incidentId, platform }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.OrgAccounts.AnyAsync(a => a.IncidentId == incidentId && a.Platform == platform, cancellationToken);
     }
 
-    /// <summary>Puts the reply in the outbox and closes its enquiry as answered, in the caller's transaction.</summary>
-    private static async Task<long> SendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReplyRow reply, List<EventPayload> events)
+    /// <summary>Puts the reply in the outbox and closes its enquiry as answered, in the command's transaction.</summary>
+    /// <remarks>
+    /// The delivery row is added as <see cref="DeliveryStore.EnqueueAsync"/> adds its rows (pending, due now, a new
+    /// idempotency key, times stamped by the database) and saved at once: the event names its id. The unique
+    /// <c>deliveries_reply_key</c> is the last guard that a reply goes to the outbox once. The reply's and the
+    /// enquiry's times are <c>ExecuteUpdate</c>s so they are the database's <c>now()</c>, as before.
+    /// </remarks>
+    private static async Task<long> SendAsync(CrisisDeskDbContext db, ReplyRow reply, List<EventPayload> events, CancellationToken cancellationToken)
     {
-        await connection.ExecuteAsync("UPDATE replies SET state = 'sent', sent_at = now() WHERE id = @id", new { id = reply.Id }, transaction);
-        var deliveryId = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO deliveries (incident_id, reply_id, channel, idempotency_key) VALUES (@incidentId, @replyId, @channel, @key) RETURNING id
-            """, new { incidentId = reply.IncidentId, replyId = reply.Id, channel = ChannelNames.ReplyChannelOf(reply.Platform), key = Guid.NewGuid() }, transaction);
-        events.Add(new ReplySent(reply.Id, reply.PostId, reply.Platform, deliveryId, reply.EnquiryId));
-        if (reply.EnquiryId is { } enquiryId && await connection.ExecuteAsync("""
-                UPDATE enquiries SET status = 'answered', first_answered_at = coalesce(first_answered_at, now()), closed_at = now()
-                 WHERE id = @enquiryId AND status = 'open'
-                """, new { enquiryId }, transaction) == 1)
+        await db.Replies.Where(r => r.Id == reply.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.State, ReplyView.Sent).SetProperty(r => r.SentAt, r => DateTime.UtcNow), cancellationToken);
+        var delivery = new DeliveryRow { IncidentId = reply.IncidentId, ReplyId = reply.Id, Channel = ChannelNames.ReplyChannelOf(reply.Platform), IdempotencyKey = Guid.NewGuid() };
+        db.Deliveries.Add(delivery);
+        await db.SaveChangesAsync(cancellationToken);
+        events.Add(new ReplySent(reply.Id, reply.PostId, reply.Platform, delivery.Id, reply.EnquiryId));
+        if (reply.EnquiryId is { } enquiryId && await db.Enquiries.Where(e => e.Id == enquiryId && e.Status == "open").ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.Status, "answered")
+                .SetProperty(e => e.FirstAnsweredAt, e => e.FirstAnsweredAt ?? DateTime.UtcNow)
+                .SetProperty(e => e.ClosedAt, e => DateTime.UtcNow), cancellationToken) == 1)
             events.Add(new EnquiryStatusChanged(enquiryId, "open", "answered"));
-        return deliveryId;
+        return delivery.Id;
     }
 
-    private static async Task<EnquiryLock?> LockEnquiryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int incidentId, long postId) =>
-        await connection.QuerySingleOrDefaultAsync<EnquiryLock>(
-            "SELECT id, status, assigned_to AS AssignedTo FROM enquiries WHERE incident_id = @incidentId AND post_id = @postId FOR UPDATE",
-            new { incidentId, postId }, transaction);
+    /// <summary>The post's enquiry, locked until the command's transaction ends: a second reply waits, then sees the first one's change.</summary>
+    private static Task<EnquiryRow?> LockEnquiryAsync(CrisisDeskDbContext db, int incidentId, long postId, CancellationToken cancellationToken) =>
+        db.Enquiries.FromSql($"SELECT * FROM enquiries WHERE incident_id = {incidentId} AND post_id = {postId} FOR UPDATE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
 
-    private static async Task<ReplyRow> LockReplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int replyId) =>
-        await connection.QuerySingleOrDefaultAsync<ReplyRow>("""
-            SELECT id, incident_id AS IncidentId, post_id AS PostId, enquiry_id AS EnquiryId, platform, state, author FROM replies WHERE id = @replyId FOR UPDATE
-            """, new { replyId }, transaction)
-        ?? throw new CommandException($"There is no reply {replyId}.", StatusCodes.Status404NotFound);
+    /// <summary>The reply, locked until the command's transaction ends: a second decision waits, then sees the first one's.</summary>
+    private static Task<ReplyRow?> LockReplyAsync(CrisisDeskDbContext db, int replyId, CancellationToken cancellationToken) =>
+        db.Replies.FromSql($"SELECT * FROM replies WHERE id = {replyId} FOR UPDATE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
 
-    private async Task<ReplyRow?> ReplyAsync(int replyId, CancellationToken cancellationToken)
+    private static CommandException NotFound(int replyId) => new($"There is no reply {replyId}.", StatusCodes.Status404NotFound);
+
+    private static ReplyInputException MissingReason() => new("Say why the reply goes back.");
+
+    /// <summary>Leaves the command when the two-person rule refuses, so that the refusal is recorded after the rollback.</summary>
+    private sealed class TwoPersonRefusal(int incidentId) : Exception
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ReplyRow>(new CommandDefinition("""
-            SELECT id, incident_id AS IncidentId, post_id AS PostId, enquiry_id AS EnquiryId, platform, state, author FROM replies WHERE id = @replyId
-            """, new { replyId }, cancellationToken: cancellationToken));
-    }
-
-    private async Task<PostRow?> PostAsync(long postId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<PostRow>(new CommandDefinition("""
-            SELECT p.id, p.incident_id AS IncidentId, p.platform, p.external_id AS ExternalId, p.extra::text AS Extra, i.is_drill AS IsDrill
-              FROM posts p JOIN incidents i ON i.id = p.incident_id WHERE p.id = @postId
-            """, new { postId }, cancellationToken: cancellationToken));
+        public int IncidentId { get; } = incidentId;
     }
 
     internal static string StatusWord(string status) => status switch
