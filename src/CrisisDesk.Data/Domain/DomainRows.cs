@@ -237,6 +237,8 @@ public sealed class DeliveryRow
     public int IncidentId { get; set; }
     public int? AlertId { get; set; }
     public int? RebuttalId { get; set; }
+    /// <summary>The notification an email or SMS to one person carries (0840); exactly one subject per delivery.</summary>
+    public long? NotificationId { get; set; }
     public string Channel { get; set; } = "";
     public Guid IdempotencyKey { get; set; }
     public string Status { get; set; } = "pending";

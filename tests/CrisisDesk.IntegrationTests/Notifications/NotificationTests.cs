@@ -304,4 +304,39 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
             "SELECT count(*) FROM events WHERE action = 'notification.escalated' AND incident_id = @IncidentId AND payload ->> 'to' = @second",
             new { team.IncidentId, second }));
     }
+
+    [Fact]
+    public async Task Marking_chosen_notifications_read_marks_only_the_persons_own_unread_ones_and_records_each_once()
+    {
+        var (viewer, password) = await app.CreateUserAsync(Roles.Viewer);
+        var (other, _) = await app.CreateUserAsync(Roles.Viewer);
+        var client = await app.SignedInClientAsync(viewer, password);
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name, closed_at) VALUES ('Mark read test', now()) RETURNING id");
+        async Task<long> NotifyAsync(string userName, string key) => await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO notifications (user_id, incident_id, kind, title, body, link, dedupe_key)
+            SELECT id, @incidentId, 'source', 'Source stopped', 'A source stopped.', '/incidents/' || @incidentId || '/sources', @key FROM users WHERE user_name = @userName
+            RETURNING id
+            """, new { userName, incidentId, key });
+        var chosen = await NotifyAsync(viewer, "mark-read:chosen");
+        var left = await NotifyAsync(viewer, "mark-read:left");
+        var theirs = await NotifyAsync(other, "mark-read:theirs");
+
+        async Task<int> MarkAsync(params long[] ids)
+        {
+            var response = await client.PostAsJsonAsync("/api/notifications/read", new { ids });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("marked").GetInt32();
+        }
+
+        // Someone else's notification in the list is not theirs to mark.
+        Assert.Equal(1, await MarkAsync(chosen, theirs));
+        Assert.Equal(0, await MarkAsync(chosen));
+        var items = (await InboxAsync(client)).GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetInt64());
+        Assert.NotEqual(JsonValueKind.Null, items[chosen].GetProperty("readAt").ValueKind);
+        Assert.Equal(JsonValueKind.Null, items[left].GetProperty("readAt").ValueKind);
+        Assert.True(await connection.ExecuteScalarAsync<bool>("SELECT read_at IS NULL FROM notifications WHERE id = @theirs", new { theirs }));
+        Assert.Equal(new[] { $"[{chosen}]" }, (await connection.QueryAsync<string>(
+            "SELECT (payload -> 'notificationIds')::text FROM events WHERE action = 'notification.read' AND actor = @viewer", new { viewer })).ToArray());
+    }
 }

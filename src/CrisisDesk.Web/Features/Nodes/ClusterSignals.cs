@@ -7,6 +7,8 @@ using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Notifications;
 using CrisisDesk.Web.Features.Rumours;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Nodes;
@@ -73,6 +75,14 @@ public sealed class ClusterSignals
         payloads.Add(JsonSerializer.Serialize(new InboxMessage(Origin, chunk), Json));
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@InboxChannel, p) FROM unnest(@payloads) p",
             new { InboxChannel, payloads }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>As <see cref="AnnounceInboxAsync(NpgsqlConnection, NpgsqlTransaction, IReadOnlyCollection{string}, CancellationToken)"/>, in the DbContext's open transaction.</summary>
+    public Task AnnounceInboxAsync(DbContext db, IReadOnlyCollection<string> users, CancellationToken cancellationToken)
+    {
+        var transaction = db.Database.CurrentTransaction
+            ?? throw new InvalidOperationException("An inbox is announced inside the transaction that changed it: begin one first.");
+        return AnnounceInboxAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(), users, cancellationToken);
     }
 
     /// <summary>The message for one activity, made to fit: the post ids and a long summary are dropped first.</summary>

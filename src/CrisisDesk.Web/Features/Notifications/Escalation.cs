@@ -1,13 +1,13 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
 using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Publishing;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Notifications;
 
@@ -15,15 +15,20 @@ namespace CrisisDesk.Web.Features.Notifications;
 public sealed class RotaException(string message) : CommandException(message, StatusCodes.Status400BadRequest);
 
 /// <summary>Who is told next when nobody acknowledges: per incident, or the default (Admin sets, recorded in the log).</summary>
-public sealed class EscalationRotas(NpgsqlDataSource dataSource, CommandAuthorizer authorizer)
+/// <remarks>
+/// <c>escalation_rotas</c> has no primary key (the default rota is <c>incident_id</c> NULL, which no EF Core key can
+/// hold, and the migrations own the schema), so EF Core cannot map it: its statements are raw SQL through the DbContext,
+/// in the same transaction as the LINQ around them and the event.
+/// </remarks>
+public sealed class EscalationRotas(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer)
 {
     public async Task<IReadOnlyList<string>> GetAsync(int? incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(new CommandDefinition("""
-            SELECT u.user_name FROM escalation_rotas r JOIN users u ON u.id = r.user_id
-             WHERE r.incident_id IS NOT DISTINCT FROM @incidentId ORDER BY r.position
-            """, new { incidentId }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Database.SqlQuery<string>($"""
+            SELECT u.user_name AS "Value" FROM escalation_rotas r JOIN users u ON u.id = r.user_id
+             WHERE r.incident_id IS NOT DISTINCT FROM {incidentId} ORDER BY r.position
+            """).ToListAsync(cancellationToken);
     }
 
     /// <summary>Replaces the rota of <paramref name="incidentId"/> (null: the default) with these people, in order.</summary>
@@ -32,23 +37,20 @@ public sealed class EscalationRotas(NpgsqlDataSource dataSource, CommandAuthoriz
         await authorizer.RequireAsync(user, Policies.Admin, "set an escalation rota", incidentId, cancellationToken);
         if (userNames.Distinct(StringComparer.OrdinalIgnoreCase).Count() != userNames.Count)
             throw new RotaException("Name each person once on a rota.");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var ids = new List<int>();
         foreach (var name in userNames)
         {
-            ids.Add(await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-                        "SELECT id FROM users WHERE lower(user_name) = lower(@name) AND NOT disabled", new { name }, transaction, cancellationToken: cancellationToken))
+            var wanted = name.ToLowerInvariant();
+            ids.Add(await db.Users.AsNoTracking().Where(u => u.UserName.ToLower() == wanted && !u.Disabled).Select(u => (int?)u.Id).SingleOrDefaultAsync(cancellationToken)
                     ?? throw new RotaException($"\"{name}\" is not an active user."));
         }
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM escalation_rotas WHERE incident_id IS NOT DISTINCT FROM @incidentId",
-            new { incidentId }, transaction, cancellationToken: cancellationToken));
+        await db.Database.ExecuteSqlAsync($"DELETE FROM escalation_rotas WHERE incident_id IS NOT DISTINCT FROM {incidentId}", cancellationToken);
         for (var i = 0; i < ids.Count; i++)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("INSERT INTO escalation_rotas (incident_id, position, user_id) VALUES (@incidentId, @position, @userId)",
-                new { incidentId, position = i + 1, userId = ids[i] }, transaction, cancellationToken: cancellationToken));
-        }
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), incidentId, new EscalationRotaSet([.. userNames]), cancellationToken);
+            await db.Database.ExecuteSqlAsync($"INSERT INTO escalation_rotas (incident_id, position, user_id) VALUES ({incidentId}, {i + 1}, {ids[i]})", cancellationToken);
+        await EventLog.AppendAsync(db, user.ActorName(), incidentId, new EscalationRotaSet([.. userNames]), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 }
@@ -62,7 +64,7 @@ public sealed class EscalationRotas(NpgsqlDataSource dataSource, CommandAuthoriz
 /// taken twice (two nodes) tell nobody twice.
 /// </summary>
 public sealed class EscalationWatcher(
-    NpgsqlDataSource dataSource,
+    IDbContextFactory<CrisisDeskDbContext> contexts,
     IEnumerable<IDeliveryChannel> channels,
     NotificationHub hub,
     ClusterSignals signals,
@@ -100,45 +102,47 @@ public sealed class EscalationWatcher(
     /// <summary>Takes one escalation step for everything overdue; returns how many people it told.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var overdue = (await connection.QueryAsync<Overdue>(new CommandDefinition("""
-            SELECT n.dedupe_key AS DedupeKey, min(n.incident_id) AS IncidentId, min(n.kind) AS Kind, min(n.title) AS Title, min(n.body) AS Body,
-                   min(n.link) AS Link, bool_or(n.urgent) AS Urgent, max(n.escalation_step) AS Step
-              FROM notifications n
-             WHERE n.kind = 'approval' OR n.urgent
-             GROUP BY n.dedupe_key
-            HAVING NOT bool_or(n.acknowledged_at IS NOT NULL) AND max(n.created_at) < now() - @after
-               AND max(n.created_at) > now() - interval '1 day'
-            """, new { after = options.Value.EscalateAfter }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false; // a step that fails rolls back whole
+        var after = options.Value.EscalateAfter;
+        // Per dedupe key (one happening, everyone told of it): nobody has acknowledged, the newest telling is older than
+        // the wait and younger than a day. min() picks the first telling's words (an escalated copy's title and body
+        // carry more); DateTime.UtcNow is the database's now().
+        var overdue = await db.Notifications.AsNoTracking()
+            .Where(n => n.Kind == NotificationKinds.Approval || n.Urgent)
+            .GroupBy(n => n.DedupeKey)
+            .Where(g => g.Count(n => n.AcknowledgedAt != null) == 0
+                        && g.Max(n => n.CreatedAt) < DateTime.UtcNow - after
+                        && g.Max(n => n.CreatedAt) > DateTime.UtcNow.AddDays(-1))
+            .Select(g => new Overdue(g.Key, g.Min(n => n.IncidentId), g.Min(n => n.Kind)!, g.Min(n => n.Title)!, g.Min(n => n.Body)!, g.Min(n => n.Link)!,
+                g.Count(n => n.Urgent) > 0, g.Max(n => n.EscalationStep)))
+            .ToListAsync(cancellationToken);
         var told = 0;
         foreach (var item in overdue)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var next = await connection.QuerySingleOrDefaultAsync<Next>(new CommandDefinition("""
-                SELECT u.id AS UserId, u.user_name AS UserName, s.email, s.phone
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Raw SQL: escalation_rotas has no primary key, so EF Core does not map it (see EscalationRotas).
+            var next = (await db.Database.SqlQuery<Next>($"""
+                SELECT u.id AS "UserId", u.user_name AS "UserName", s.email AS "Email", s.phone AS "Phone"
                   FROM escalation_rotas r JOIN users u ON u.id = r.user_id LEFT JOIN notification_settings s ON s.user_id = u.id
                  WHERE NOT u.disabled
-                   AND r.incident_id IS NOT DISTINCT FROM (CASE WHEN EXISTS (SELECT 1 FROM escalation_rotas WHERE incident_id = @IncidentId) THEN @IncidentId END)
-                   AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.dedupe_key = @DedupeKey)
+                   AND r.incident_id IS NOT DISTINCT FROM (CASE WHEN EXISTS (SELECT 1 FROM escalation_rotas WHERE incident_id = {item.IncidentId}) THEN {item.IncidentId} END)
+                   AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.dedupe_key = {item.DedupeKey})
                  ORDER BY r.position LIMIT 1
-                """, item, transaction, cancellationToken: cancellationToken));
+                """).ToListAsync(cancellationToken)).SingleOrDefault();
             if (next is null)
             {
                 await transaction.RollbackAsync(cancellationToken);
                 continue; // the rota is exhausted: those told keep it in their inbox
             }
             var step = item.Step + 1;
-            var notificationId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
-                INSERT INTO notifications (user_id, incident_id, kind, title, body, link, urgent, dedupe_key, escalation_step)
-                VALUES (@UserId, @IncidentId, @Kind, @title, @body, @Link, @Urgent, @DedupeKey, @step)
-                ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id
-                """, new
-            {
-                next.UserId, item.IncidentId, item.Kind, item.Link, item.Urgent, item.DedupeKey, step,
-                title = item.Title.StartsWith("Escalated: ", StringComparison.Ordinal) ? item.Title : "Escalated: " + item.Title,
-                body = $"{item.Body} Nobody has acknowledged this for {options.Value.EscalateAfter.TotalMinutes:0} minutes; you are next on the rota.",
-            }, transaction, cancellationToken: cancellationToken));
-            if (notificationId is not { } id)
+            var escalation = new NotificationTrigger(item.Kind, item.IncidentId, item.DedupeKey,
+                item.Title.StartsWith("Escalated: ", StringComparison.Ordinal) ? item.Title : "Escalated: " + item.Title,
+                $"{item.Body} Nobody has acknowledged this for {options.Value.EscalateAfter.TotalMinutes:0} minutes; you are next on the rota.",
+                item.Link, item.Urgent);
+            // The per-person dedupe key: a step another node took at the same moment tells nobody twice.
+            if (await NotificationFanOut.InsertOnceAsync(db, next.UserId, escalation, inApp: true, cancellationToken, escalationStep: step) is not { } id)
             {
                 await transaction.RollbackAsync(cancellationToken);
                 continue;
@@ -148,13 +152,13 @@ public sealed class EscalationWatcher(
             {
                 if (contact is null || !channels.Any(c => c.Name == channel && c.IsConfigured))
                     continue;
-                await connection.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO deliveries (incident_id, notification_id, channel, idempotency_key) VALUES (@IncidentId, @id, @channel, @key)
-                    """, new { item.IncidentId, id, channel, key = Guid.NewGuid() }, transaction, cancellationToken: cancellationToken));
+                db.Deliveries.Add(new DeliveryRow { IncidentId = item.IncidentId, NotificationId = id, Channel = channel, IdempotencyKey = Guid.NewGuid() });
                 queued++;
             }
-            await EventLog.AppendAsync(connection, transaction, Actor, item.IncidentId, new NotificationEscalated(item.Kind, item.Title, next.UserName, step, id), cancellationToken);
-            await signals.AnnounceInboxAsync(connection, transaction, [next.UserName], cancellationToken);
+            if (queued > 0)
+                await db.SaveChangesAsync(cancellationToken);
+            await EventLog.AppendAsync(db, Actor, item.IncidentId, new NotificationEscalated(item.Kind, item.Title, next.UserName, step, id), cancellationToken);
+            await signals.AnnounceInboxAsync(db, [next.UserName], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             told++;
             hub.Changed([next.UserName]);

@@ -2,10 +2,13 @@ using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Publishing;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -15,10 +18,12 @@ namespace CrisisDesk.Web.Features.Notifications;
 /// Reads the event log from where it stopped and tells people what concerns them: a rumour at or above their severity,
 /// something waiting for their approval, a delivery that failed or was abandoned, a source stopped. The cursor moves in
 /// the same transaction that writes the notifications and queues their email and SMS, so a crash repeats nothing and
-/// loses nothing; the cursor row is locked, so two nodes never read the same events at once.
+/// loses nothing; the cursor row is locked, so two nodes never read the same events at once. The event log and the
+/// cursor are read on Npgsql (the log is read at volume, in batches); the domain rows it names and the notifications
+/// it writes go through the DbContext, on the same connection and transaction.
 /// </summary>
 public sealed class EventNotifier(
-    NpgsqlDataSource dataSource,
+    IDbContextFactory<CrisisDeskDbContext> contexts,
     NotificationFanOut fanOut,
     NotificationHub hub,
     ClusterSignals signals,
@@ -79,13 +84,17 @@ public sealed class EventNotifier(
     /// <summary>Reads one batch of events past the cursor and notifies; returns how many events it read.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false; // a failed batch rolls back whole; the cursor did not move
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The event log stays on Npgsql (read at volume, not a domain table); the cursor row is locked so two nodes take turns.
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var logTransaction = (NpgsqlTransaction)transaction.GetDbTransaction();
         var last = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT last_seq FROM notifier_cursor FOR UPDATE", transaction: transaction, cancellationToken: cancellationToken));
+            "SELECT last_seq FROM notifier_cursor FOR UPDATE", transaction: logTransaction, cancellationToken: cancellationToken));
         var events = (await connection.QueryAsync<LoggedEvent>(new CommandDefinition("""
             SELECT seq, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events WHERE seq > @last ORDER BY seq LIMIT @BatchSize
-            """, new { last, BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
+            """, new { last, BatchSize }, logTransaction, cancellationToken: cancellationToken))).ToList();
         if (events.Count == 0)
             return 0;
         var told = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -97,16 +106,16 @@ public sealed class EventNotifier(
             using var document = JsonDocument.Parse(e.Payload);
             if (EventContract.TryDeserialize(e.Action, document.RootElement) is not { } payload)
                 continue;
-            var trigger = await TriggerForAsync(connection, transaction, e, incidentId, payload, cancellationToken);
+            var trigger = await TriggerForAsync(db, e, incidentId, payload, cancellationToken);
             if (trigger is null)
                 continue;
-            var result = await fanOut.RaiseAsync(connection, transaction, trigger, cancellationToken);
+            var result = await fanOut.RaiseAsync(db, trigger, cancellationToken);
             told.UnionWith(result.InAppUsers);
             queued += result.QueuedDeliveries;
         }
         await connection.ExecuteAsync(new CommandDefinition("UPDATE notifier_cursor SET last_seq = @seq",
-            new { seq = events[^1].Seq }, transaction, cancellationToken: cancellationToken));
-        await signals.AnnounceInboxAsync(connection, transaction, told, cancellationToken);
+            new { seq = events[^1].Seq }, logTransaction, cancellationToken: cancellationToken));
+        await signals.AnnounceInboxAsync(db, told, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (told.Count > 0)
             hub.Changed(told);
@@ -115,7 +124,7 @@ public sealed class EventNotifier(
         return events.Count;
     }
 
-    private static async Task<NotificationTrigger?> TriggerForAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LoggedEvent e, int incidentId,
+    private static async Task<NotificationTrigger?> TriggerForAsync(CrisisDeskDbContext db, LoggedEvent e, int incidentId,
         EventPayload payload, CancellationToken cancellationToken)
     {
         var key = $"event:{e.Seq}";
@@ -124,29 +133,28 @@ public sealed class EventNotifier(
             case RumourCreated r:
                 return new NotificationTrigger(NotificationKinds.Rumour, incidentId, key,
                     $"New {r.Severity.ToLowerInvariant()} rumour: {Shorten(r.Claim, 80)}",
-                    $"{e.Actor} flagged a {r.Severity} rumour in {await IncidentNameAsync(connection, transaction, incidentId, cancellationToken)}: \"{r.Claim}\".",
+                    $"{e.Actor} flagged a {r.Severity} rumour in {await IncidentNameAsync(db, incidentId, cancellationToken)}: \"{r.Claim}\".",
                     $"/incidents/{incidentId}/rumours/{r.RumourId}",
                     Urgent: r.Severity == "Critical", Severity: r.Severity, MinimumRole: Roles.Viewer, NotFor: e.Actor);
             case AlertSubmitted a:
             {
-                var xml = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT cap_xml FROM alerts WHERE id = @AlertId",
-                    new { a.AlertId }, transaction, cancellationToken: cancellationToken));
+                var xml = await db.Alerts.AsNoTracking().Where(x => x.Id == a.AlertId).Select(x => (string?)x.CapXml).SingleOrDefaultAsync(cancellationToken);
                 var alert = xml is null ? null : CapXml.Read(xml);
                 var info = alert?.Infos.FirstOrDefault();
                 var urgent = info is not null && (info.Severity == CapSeverity.Extreme || info.Urgency == CapUrgency.Immediate);
                 var headline = info?.Headline ?? info?.Event ?? a.Identifier;
                 return new NotificationTrigger(NotificationKinds.Approval, incidentId, key,
                     $"Alert waiting for your approval: {Shorten(headline, 80)}",
-                    $"{e.Actor} submitted the alert \"{headline}\"{(info is null ? "" : $" ({info.Severity}, {info.Urgency})")} in {await IncidentNameAsync(connection, transaction, incidentId, cancellationToken)}. It waits for someone else to approve it.",
+                    $"{e.Actor} submitted the alert \"{headline}\"{(info is null ? "" : $" ({info.Severity}, {info.Urgency})")} in {await IncidentNameAsync(db, incidentId, cancellationToken)}. It waits for someone else to approve it.",
                     $"/incidents/{incidentId}/alerts/{a.AlertId}", Urgent: urgent, MinimumRole: Roles.Approver, NotFor: e.Actor);
             }
             case RebuttalSubmitted b:
             {
-                var title = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT title FROM rebuttals WHERE id = @RebuttalId",
-                    new { b.RebuttalId }, transaction, cancellationToken: cancellationToken)) ?? $"rebuttal {b.RebuttalId}";
+                var title = await db.Rebuttals.AsNoTracking().Where(x => x.Id == b.RebuttalId).Select(x => (string?)x.Title).SingleOrDefaultAsync(cancellationToken)
+                            ?? $"rebuttal {b.RebuttalId}";
                 return new NotificationTrigger(NotificationKinds.Approval, incidentId, key,
                     $"Rebuttal waiting for your approval: {Shorten(title, 80)}",
-                    $"{e.Actor} submitted the rebuttal \"{title}\" (version {b.Version}) in {await IncidentNameAsync(connection, transaction, incidentId, cancellationToken)}. It waits for someone else to approve it.",
+                    $"{e.Actor} submitted the rebuttal \"{title}\" (version {b.Version}) in {await IncidentNameAsync(db, incidentId, cancellationToken)}. It waits for someone else to approve it.",
                     $"/incidents/{incidentId}/rebuttals/{b.RebuttalId}", MinimumRole: Roles.Approver, NotFor: e.Actor);
             }
             // A failed notification is not news about itself (no loop): only alerts' and rebuttals' deliveries count.
@@ -158,9 +166,9 @@ public sealed class EventNotifier(
                     MinimumRole: Roles.Operator);
             case DeliveryAbandoned d:
             {
-                var subject = await connection.QuerySingleOrDefaultAsync<(int? AlertId, int? RebuttalId)>(new CommandDefinition(
-                    "SELECT alert_id, rebuttal_id FROM deliveries WHERE id = @DeliveryId", new { d.DeliveryId }, transaction, cancellationToken: cancellationToken));
-                if (subject.AlertId is null && subject.RebuttalId is null)
+                var subject = await db.Deliveries.AsNoTracking().Where(x => x.Id == d.DeliveryId)
+                    .Select(x => new { x.AlertId, x.RebuttalId }).SingleOrDefaultAsync(cancellationToken);
+                if (subject is null || (subject.AlertId is null && subject.RebuttalId is null))
                     return null;
                 return new NotificationTrigger(NotificationKinds.Delivery, incidentId, key,
                     $"{ChannelNames.Label(d.Channel)} delivery abandoned",
@@ -178,9 +186,8 @@ public sealed class EventNotifier(
         }
     }
 
-    private static Task<string> IncidentNameAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int incidentId, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT name FROM incidents WHERE id = @incidentId",
-            new { incidentId }, transaction, cancellationToken: cancellationToken))!;
+    private static async Task<string> IncidentNameAsync(CrisisDeskDbContext db, int incidentId, CancellationToken cancellationToken) =>
+        (await db.Incidents.AsNoTracking().Where(i => i.Id == incidentId).Select(i => i.Name).SingleOrDefaultAsync(cancellationToken))!;
 
     internal static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

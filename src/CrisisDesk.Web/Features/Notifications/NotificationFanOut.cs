@@ -1,7 +1,7 @@
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
-using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Notifications;
 
@@ -18,8 +18,8 @@ public sealed record FanOutResult(IReadOnlyCollection<string> InAppUsers, int Qu
 
 /// <summary>
 /// Turns a trigger into notifications, one per person whose rule (their own, else their role's default) asks for it,
-/// and queues their email and SMS in the publishing outbox, all inside the caller's transaction: the notification and
-/// its deliveries exist together or not at all. Quiet hours hold back email and SMS but never an urgent one.
+/// and queues their email and SMS in the publishing outbox, all inside the caller's transaction (its DbContext's): the
+/// notification and its deliveries exist together or not at all. Quiet hours hold back email and SMS but never an urgent one.
 /// </summary>
 public sealed class NotificationFanOut(IEnumerable<IDeliveryChannel> channels, TimeProvider time)
 {
@@ -29,18 +29,23 @@ public sealed class NotificationFanOut(IEnumerable<IDeliveryChannel> channels, T
 
     private bool Configured(string name) => channels.Any(c => c.Name == name && c.IsConfigured);
 
-    public async Task<FanOutResult> RaiseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NotificationTrigger trigger, CancellationToken cancellationToken)
+    /// <summary>Raises <paramref name="trigger"/> in <paramref name="db"/>'s open transaction; the caller commits.</summary>
+    public async Task<FanOutResult> RaiseAsync(CrisisDeskDbContext db, NotificationTrigger trigger, CancellationToken cancellationToken)
     {
         var roles = Roles.AtLeast(trigger.MinimumRole ?? Roles.Viewer);
-        var candidates = await connection.QueryAsync<Candidate>(new CommandDefinition("""
-            SELECT u.id AS UserId, u.user_name AS UserName, u.role, s.email, s.phone, s.quiet_from AS QuietFrom, s.quiet_until AS QuietUntil,
-                   s.time_zone AS TimeZone, r.in_app AS InApp, r.email AS ByEmail, r.sms AS BySms, r.min_severity AS MinSeverity
-              FROM users u
-              LEFT JOIN notification_settings s ON s.user_id = u.id
-              LEFT JOIN notification_rules r ON r.user_id = u.id AND r.kind = @kind
-             WHERE NOT u.disabled AND u.role = ANY(@roles) AND (@notFor::text IS NULL OR lower(u.user_name) <> lower(@notFor))
-             ORDER BY u.id
-            """, new { kind = trigger.Kind, roles, notFor = trigger.NotFor }, transaction, cancellationToken: cancellationToken));
+        var kind = trigger.Kind;
+        var notFor = trigger.NotFor?.ToLowerInvariant();
+        var candidates = await (
+                from u in db.Users.AsNoTracking()
+                where !u.Disabled && roles.Contains(u.Role) && (notFor == null || u.UserName.ToLower() != notFor)
+                from s in db.NotificationSettings.AsNoTracking().Where(s => s.UserId == u.Id).DefaultIfEmpty()
+                from r in db.NotificationRules.AsNoTracking().Where(r => r.UserId == u.Id && r.Kind == kind).DefaultIfEmpty()
+                orderby u.Id
+                select new Candidate(u.Id, u.UserName, u.Role,
+                    s == null ? null : s.Email, s == null ? null : s.Phone,
+                    s == null ? null : s.QuietFrom, s == null ? null : s.QuietUntil, s == null ? null : s.TimeZone,
+                    r == null ? null : r.InApp, r == null ? null : r.Email, r == null ? null : r.Sms, r == null ? null : r.MinSeverity))
+            .ToListAsync(cancellationToken);
         var inApp = new List<string>();
         var queued = 0;
         var now = time.GetUtcNow();
@@ -51,13 +56,7 @@ public sealed class NotificationFanOut(IEnumerable<IDeliveryChannel> channels, T
                 : RoleDefaults.For(person.Role).First(r => r.Kind == trigger.Kind);
             if (!rule.Any || (trigger.Severity is { } severity && !RumourSeverities.AtLeast(severity, rule.MinSeverity)))
                 continue;
-            var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
-                INSERT INTO notifications (user_id, incident_id, kind, title, body, link, urgent, dedupe_key, read_at)
-                VALUES (@UserId, @IncidentId, @Kind, @Title, @Body, @Link, @Urgent, @DedupeKey, CASE WHEN @inApp THEN NULL ELSE now() END)
-                ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id
-                """, new { person.UserId, trigger.IncidentId, trigger.Kind, trigger.Title, trigger.Body, trigger.Link, trigger.Urgent, trigger.DedupeKey, inApp = rule.InApp },
-                transaction, cancellationToken: cancellationToken));
-            if (id is not { } notificationId)
+            if (await InsertOnceAsync(db, person.UserId, trigger, rule.InApp, cancellationToken) is not { } notificationId)
                 continue; // told already
             if (rule.InApp)
                 inApp.Add(person.UserName);
@@ -72,12 +71,31 @@ public sealed class NotificationFanOut(IEnumerable<IDeliveryChannel> channels, T
                 ways.Add(ChannelNames.Sms);
             foreach (var channel in ways)
             {
-                await connection.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO deliveries (incident_id, notification_id, channel, idempotency_key) VALUES (@IncidentId, @notificationId, @channel, @key)
-                    """, new { trigger.IncidentId, notificationId, channel, key = Guid.NewGuid() }, transaction, cancellationToken: cancellationToken));
+                db.Deliveries.Add(new DeliveryRow { IncidentId = trigger.IncidentId, NotificationId = notificationId, Channel = channel, IdempotencyKey = Guid.NewGuid() });
                 queued++;
             }
         }
+        if (queued > 0)
+            await db.SaveChangesAsync(cancellationToken); // in the order added: email before SMS, person by person
         return new FanOutResult(inApp, queued);
+    }
+
+    /// <summary>Writes the person's notification unless they have one with this dedupe key; its id, or null when told already.</summary>
+    /// <remarks>
+    /// Raw SQL through EF Core on purpose: <c>ON CONFLICT (user_id, dedupe_key) DO NOTHING</c> is what makes a trigger
+    /// raised twice at once (two nodes, a restart) tell each person once without failing either transaction. A LINQ
+    /// insert would meet the unique index with an error that aborts the caller's whole transaction (the notifier's batch).
+    /// An email or SMS alone is born read (only the in-app inbox counts unread); an escalation step is numbered.
+    /// </remarks>
+    internal static async Task<long?> InsertOnceAsync(CrisisDeskDbContext db, int userId, NotificationTrigger trigger, bool inApp, CancellationToken cancellationToken,
+        int escalationStep = 0)
+    {
+        var ids = await db.Database.SqlQuery<long>($"""
+            INSERT INTO notifications (user_id, incident_id, kind, title, body, link, urgent, dedupe_key, read_at, escalation_step)
+            VALUES ({userId}, {trigger.IncidentId}, {trigger.Kind}, {trigger.Title}, {trigger.Body}, {trigger.Link}, {trigger.Urgent}, {trigger.DedupeKey},
+                    CASE WHEN {inApp} THEN NULL ELSE now() END, {escalationStep})
+            ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        return ids is [var id] ? id : null;
     }
 }

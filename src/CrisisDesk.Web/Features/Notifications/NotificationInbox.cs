@@ -1,11 +1,11 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
 using CrisisDesk.Web.Features.Nodes;
-using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Notifications;
 
@@ -29,52 +29,72 @@ public interface INotificationInbox
 }
 
 /// <summary>A person's own inbox: what they were told, marked read and acknowledged by them alone, each recorded in the log.</summary>
-public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, NotificationHub hub, ClusterSignals signals) : INotificationInbox
+public sealed class NotificationInbox(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer, NotificationHub hub, ClusterSignals signals)
+    : INotificationInbox
 {
     public const int PageSize = 100;
 
+    // Compiled once: the bell asks on every page and after every change. lower() on both sides, as users_user_name_key is.
+    private static readonly Func<CrisisDeskDbContext, string, CancellationToken, Task<int>> UnreadQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, string name, CancellationToken _) =>
+            db.Notifications.Count(n => n.ReadAt == null && db.Users.Any(u => u.Id == n.UserId && u.UserName.ToLower() == name.ToLower())));
+
+    private static readonly Func<CrisisDeskDbContext, string, IAsyncEnumerable<InboxItem>> ListQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, string name) =>
+            db.Notifications.AsNoTracking()
+                .Where(n => db.Users.Any(u => u.Id == n.UserId && u.UserName.ToLower() == name.ToLower()))
+                .OrderByDescending(n => n.Id)
+                .Take(PageSize)
+                .Select(n => new InboxItem(n.Id, n.IncidentId, n.Kind, n.Title, n.Body, n.Link, n.Urgent, n.CreatedAt, n.ReadAt, n.AcknowledgedAt)));
+
     public async Task<int> UnreadCountAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
-            SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
-             WHERE lower(u.user_name) = lower(@name) AND n.read_at IS NULL
-            """, new { name = user.Identity?.Name }, cancellationToken: cancellationToken));
+        if (user.Identity?.Name is not { } name)
+            return 0;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await UnreadQuery(db, name, cancellationToken);
     }
 
     /// <summary>The newest notifications first; in-app ones only (those sent by email or SMS alone are born read and shown too).</summary>
     public async Task<IReadOnlyList<InboxItem>> ListAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<InboxItem>(new CommandDefinition("""
-            SELECT n.id, n.incident_id AS IncidentId, n.kind, n.title, n.body, n.link, n.urgent, n.created_at AS CreatedAt,
-                   n.read_at AS ReadAt, n.acknowledged_at AS AcknowledgedAt
-              FROM notifications n JOIN users u ON u.id = n.user_id
-             WHERE lower(u.user_name) = lower(@name)
-             ORDER BY n.id DESC LIMIT @PageSize
-            """, new { name = user.Identity?.Name, PageSize }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        if (user.Identity?.Name is not { } name)
+            return [];
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var items = new List<InboxItem>();
+        await foreach (var item in ListQuery(db, name).WithCancellation(cancellationToken))
+            items.Add(item);
+        return items;
     }
 
     /// <summary>Marks the given notifications (or, with none given, all of the person's) read.</summary>
     public async Task<int> MarkReadAsync(ClaimsPrincipal user, IReadOnlyList<long>? ids, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Viewer, "mark notifications read", null, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var changed = (await connection.QueryAsync<long>(new CommandDefinition("""
-            UPDATE notifications n SET read_at = now() FROM users u
-             WHERE u.id = n.user_id AND lower(u.user_name) = lower(@name) AND n.read_at IS NULL AND (@all OR n.id = ANY(@ids))
-            RETURNING n.id
-            """, new { name = user.Identity?.Name, all = ids is null, ids = ids?.ToArray() ?? [] }, transaction, cancellationToken: cancellationToken))).ToList();
+        var name = user.Identity!.Name!;
+        var all = ids is null;
+        var only = ids?.ToArray() ?? [];
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Locked (LINQ has no FOR UPDATE) and re-checked unread after any wait: when two tabs mark the same ones read at
+        // once, each notification is reported read by one of them only, as with the single UPDATE … RETURNING before.
+        var changed = await db.Notifications.FromSql($"""
+                SELECT n.* FROM notifications n JOIN users u ON u.id = n.user_id
+                 WHERE lower(u.user_name) = lower({name}) AND n.read_at IS NULL AND ({all} OR n.id = ANY({only})) FOR UPDATE OF n
+                """)
+            .Select(n => n.Id).ToListAsync(cancellationToken);
         if (changed.Count > 0)
         {
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), null, new NotificationRead(changed), cancellationToken);
-            await signals.AnnounceInboxAsync(connection, transaction, [user.Identity!.Name!], cancellationToken);
+            // ExecuteUpdate so read_at is the database's now(), as before.
+            await db.Notifications.Where(n => changed.Contains(n.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, n => DateTime.UtcNow), cancellationToken);
+            await EventLog.AppendAsync(db, user.ActorName(), null, new NotificationRead(changed), cancellationToken);
+            await signals.AnnounceInboxAsync(db, [name], cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         if (changed.Count > 0)
-            hub.Changed([user.Identity!.Name!]);
+            hub.Changed([name]);
         return changed.Count;
     }
 
@@ -82,22 +102,26 @@ public sealed class NotificationInbox(NpgsqlDataSource dataSource, CommandAuthor
     public async Task AcknowledgeAsync(ClaimsPrincipal user, long id, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Viewer, "acknowledge a notification", null, cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(int IncidentId, string Kind, bool Already)?>(new CommandDefinition("""
-            SELECT n.incident_id, n.kind, n.acknowledged_at IS NOT NULL FROM notifications n JOIN users u ON u.id = n.user_id
-             WHERE n.id = @id AND lower(u.user_name) = lower(@name) FOR UPDATE OF n
-            """, new { id, name = user.Identity?.Name }, transaction, cancellationToken: cancellationToken))
+        var name = user.Identity!.Name!;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Locked: an acknowledgement racing another (two tabs) or an escalation step waits, then sees it acknowledged.
+        var row = await db.Notifications.FromSql($"""
+                SELECT n.* FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id = {id} AND lower(u.user_name) = lower({name}) FOR UPDATE OF n
+                """)
+            .Select(n => new { n.IncidentId, n.Kind, Already = n.AcknowledgedAt != null })
+            .SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotificationNotFoundException();
         if (!row.Already)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE notifications SET acknowledged_at = now(), read_at = COALESCE(read_at, now()) WHERE id = @id",
-                new { id }, transaction, cancellationToken: cancellationToken));
-            await EventLog.AppendAsync(connection, transaction, user.ActorName(), row.IncidentId, new NotificationAcknowledged(id, row.Kind), cancellationToken);
-            await signals.AnnounceInboxAsync(connection, transaction, [user.Identity!.Name!], cancellationToken);
+            await db.Notifications.Where(n => n.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(n => n.AcknowledgedAt, n => DateTime.UtcNow)
+                .SetProperty(n => n.ReadAt, n => n.ReadAt ?? DateTime.UtcNow), cancellationToken);
+            await EventLog.AppendAsync(db, user.ActorName(), row.IncidentId, new NotificationAcknowledged(id, row.Kind), cancellationToken);
+            await signals.AnnounceInboxAsync(db, [name], cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        hub.Changed([user.Identity!.Name!]);
+        hub.Changed([name]);
     }
 }

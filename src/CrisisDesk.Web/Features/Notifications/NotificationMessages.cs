@@ -1,7 +1,7 @@
 using CrisisDesk.Core.Rebuttals;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Publishing;
-using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Notifications;
 
@@ -25,19 +25,25 @@ public sealed record NotificationMessage(long Id, string Title, string Body, Uri
 }
 
 /// <summary>Reads the notification a delivery carries, with the person's address and number as they are now.</summary>
-public sealed class NotificationMessages(NpgsqlDataSource dataSource, Startup.PublicUrl publicUrl)
+public sealed class NotificationMessages(IDbContextFactory<CrisisDeskDbContext> contexts, Startup.PublicUrl publicUrl)
 {
     private sealed record Row(long Id, string Title, string Body, string Link, bool Urgent, string? Email, string? Phone);
+
+    // Compiled once: every email and SMS notification's dispatch reads it.
+    private static readonly Func<CrisisDeskDbContext, long, CancellationToken, Task<Row?>> MessageQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, long id, CancellationToken _) =>
+            (from n in db.Notifications.AsNoTracking()
+             where n.Id == id
+             from s in db.NotificationSettings.AsNoTracking().Where(s => s.UserId == n.UserId).DefaultIfEmpty()
+             select new Row(n.Id, n.Title, n.Body, n.Link, n.Urgent, s == null ? null : s.Email, s == null ? null : s.Phone))
+            .SingleOrDefault());
 
     public async Task<NotificationMessage> ForAsync(DeliveryWork work, CancellationToken cancellationToken)
     {
         if (work.NotificationId is not { } id)
             throw new PermanentDeliveryException($"{ChannelNames.Label(work.Channel)} sends notifications to people only; this delivery carries none");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition("""
-            SELECT n.id, n.title, n.body, n.link, n.urgent, s.email, s.phone
-              FROM notifications n LEFT JOIN notification_settings s ON s.user_id = n.user_id WHERE n.id = @id
-            """, new { id }, cancellationToken: cancellationToken))
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await MessageQuery(db, id, cancellationToken)
             ?? throw new PermanentDeliveryException($"notification {id} no longer exists");
         return new NotificationMessage(row.Id, row.Title, row.Body, new Uri(publicUrl.Base, row.Link.TrimStart('/')), row.Urgent, row.Email, row.Phone);
     }

@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
-using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Notifications;
 
@@ -29,22 +29,19 @@ public sealed class NotificationSettingsException(IReadOnlyDictionary<string, st
 }
 
 /// <summary>Reads and saves a person's own settings (any signed-in person, for themselves only), recorded in the log.</summary>
-public sealed class NotificationSettingsStore(NpgsqlDataSource dataSource, CommandAuthorizer authorizer)
+public sealed class NotificationSettingsStore(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer)
 {
-    private sealed record SettingsRow(string? Email, string? Phone, TimeOnly? QuietFrom, TimeOnly? QuietUntil, string TimeZone);
-
-    private sealed record RuleRow(string Kind, bool InApp, bool Email, bool Sms, string? MinSeverity);
-
     public async Task<NotificationSettings> GetAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var (userId, role) = await UserAsync(connection, user, null, cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<SettingsRow>(new CommandDefinition("""
-            SELECT email, phone, quiet_from AS QuietFrom, quiet_until AS QuietUntil, time_zone AS TimeZone FROM notification_settings WHERE user_id = @userId
-            """, new { userId }, cancellationToken: cancellationToken));
-        var own = (await connection.QueryAsync<RuleRow>(new CommandDefinition("""
-            SELECT kind, in_app AS InApp, email, sms, min_severity AS MinSeverity FROM notification_rules WHERE user_id = @userId
-            """, new { userId }, cancellationToken: cancellationToken))).ToDictionary(r => r.Kind);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var name = user.Identity?.Name ?? throw Denied();
+        var person = await db.Users.AsNoTracking()
+                         .Where(u => u.UserName.ToLower() == name.ToLower() && !u.Disabled)
+                         .Select(u => new { u.Id, u.Role })
+                         .SingleOrDefaultAsync(cancellationToken)
+                     ?? throw Denied();
+        var row = await db.NotificationSettings.AsNoTracking().SingleOrDefaultAsync(s => s.UserId == person.Id, cancellationToken);
+        var own = await db.NotificationRules.AsNoTracking().Where(r => r.UserId == person.Id).ToDictionaryAsync(r => r.Kind, cancellationToken);
         return new NotificationSettings
         {
             Email = row?.Email,
@@ -52,7 +49,7 @@ public sealed class NotificationSettingsStore(NpgsqlDataSource dataSource, Comma
             QuietFrom = row?.QuietFrom,
             QuietUntil = row?.QuietUntil,
             TimeZone = row?.TimeZone ?? "UTC",
-            Rules = [.. RoleDefaults.For(role).Select(d => own.TryGetValue(d.Kind, out var r) ? new NotificationRule(r.Kind, r.InApp, r.Email, r.Sms, r.MinSeverity) : d)],
+            Rules = [.. RoleDefaults.For(person.Role).Select(d => own.TryGetValue(d.Kind, out var r) ? new NotificationRule(r.Kind, r.InApp, r.Email, r.Sms, r.MinSeverity) : d)],
         };
     }
 
@@ -85,33 +82,52 @@ public sealed class NotificationSettingsStore(NpgsqlDataSource dataSource, Comma
         if (problems.Count > 0)
             throw new NotificationSettingsException(problems);
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var (userId, _) = await UserAsync(connection, user, transaction, cancellationToken);
-        await connection.ExecuteAsync("""
-            INSERT INTO notification_settings (user_id, email, phone, quiet_from, quiet_until, time_zone)
-            VALUES (@userId, @email, @phone, @quietFrom, @quietUntil, @timeZone)
-            ON CONFLICT (user_id) DO UPDATE SET email = EXCLUDED.email, phone = EXCLUDED.phone, quiet_from = EXCLUDED.quiet_from,
-                quiet_until = EXCLUDED.quiet_until, time_zone = EXCLUDED.time_zone, updated_at = now()
-            """, new { userId, email, phone, quietFrom = settings.QuietFrom, quietUntil = settings.QuietUntil, timeZone = settings.TimeZone }, transaction);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false; // a failed save rolls back whole
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var name = user.Identity?.Name ?? throw Denied();
+        // The person's row locked (FOR NO KEY UPDATE, which LINQ cannot say; foreign keys to it are not blocked): two
+        // saves of one person's settings at once queue here, so the second updates what the first inserted, as the
+        // upserts did before, instead of failing on the primary key.
+        var userId = await db.Users.FromSql($"SELECT * FROM users WHERE lower(user_name) = lower({name}) AND NOT disabled FOR NO KEY UPDATE")
+                         .Select(u => (int?)u.Id).SingleOrDefaultAsync(cancellationToken)
+                     ?? throw Denied();
+        // ExecuteUpdate so updated_at is the database's now(), as before; a first save inserts (updated_at by its default).
+        var updated = await db.NotificationSettings.Where(s => s.UserId == userId).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Email, email)
+            .SetProperty(r => r.Phone, phone)
+            .SetProperty(r => r.QuietFrom, settings.QuietFrom)
+            .SetProperty(r => r.QuietUntil, settings.QuietUntil)
+            .SetProperty(r => r.TimeZone, settings.TimeZone)
+            .SetProperty(r => r.UpdatedAt, r => DateTime.UtcNow), cancellationToken);
+        if (updated == 0)
+        {
+            db.NotificationSettings.Add(new NotificationSettingsRow
+            {
+                UserId = userId, Email = email, Phone = phone, QuietFrom = settings.QuietFrom, QuietUntil = settings.QuietUntil, TimeZone = settings.TimeZone,
+            });
+        }
+        var rules = await db.NotificationRules.Where(r => r.UserId == userId).ToDictionaryAsync(r => r.Kind, cancellationToken);
         foreach (var rule in settings.Rules)
         {
-            await connection.ExecuteAsync("""
-                INSERT INTO notification_rules (user_id, kind, in_app, email, sms, min_severity) VALUES (@userId, @Kind, @InApp, @Email, @Sms, @MinSeverity)
-                ON CONFLICT (user_id, kind) DO UPDATE SET in_app = EXCLUDED.in_app, email = EXCLUDED.email, sms = EXCLUDED.sms, min_severity = EXCLUDED.min_severity
-                """, new { userId, rule.Kind, rule.InApp, rule.Email, rule.Sms, MinSeverity = rule.Kind == NotificationKinds.Rumour ? rule.MinSeverity : null }, transaction);
+            // A kind given twice: the last one wins, as the upsert per rule did.
+            if (!rules.TryGetValue(rule.Kind, out var row))
+            {
+                row = new NotificationRuleRow { UserId = userId, Kind = rule.Kind };
+                db.NotificationRules.Add(row);
+                rules[rule.Kind] = row;
+            }
+            row.InApp = rule.InApp;
+            row.Email = rule.Email;
+            row.Sms = rule.Sms;
+            row.MinSeverity = rule.Kind == NotificationKinds.Rumour ? rule.MinSeverity : null;
         }
-        await EventLog.AppendAsync(connection, transaction, user.ActorName(), null,
+        await db.SaveChangesAsync(cancellationToken);
+        await EventLog.AppendAsync(db, user.ActorName(), null,
             new NotificationSettingsChanged(email is not null, phone is not null, settings.Quiet?.ToString(), [.. settings.Rules.Select(r => r.Describe())]),
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    internal static async Task<(int UserId, string Role)> UserAsync(NpgsqlConnection connection, ClaimsPrincipal user, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
-    {
-        var name = user.Identity?.Name ?? throw new CommandDeniedException("change their notification settings", Policies.Viewer);
-        return await connection.QuerySingleOrDefaultAsync<(int, string)?>(new CommandDefinition(
-                   "SELECT id, role FROM users WHERE lower(user_name) = lower(@name) AND NOT disabled", new { name }, transaction, cancellationToken: cancellationToken))
-               ?? throw new CommandDeniedException("change their notification settings", Policies.Viewer);
-    }
+    private static CommandDeniedException Denied() => new("change their notification settings", Policies.Viewer);
 }

@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
 using CrisisDesk.Core.Ingest;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.Triage;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Notifications;
 
@@ -20,7 +20,7 @@ namespace CrisisDesk.Web.Features.Notifications;
 /// person once.
 /// </summary>
 public sealed class SignalWatcher(
-    NpgsqlDataSource dataSource,
+    IDbContextFactory<CrisisDeskDbContext> contexts,
     IncidentTemperature temperature,
     SourceMonitor sources,
     NotificationFanOut fanOut,
@@ -96,9 +96,12 @@ public sealed class SignalWatcher(
 
     private async Task<IReadOnlyList<NotificationTrigger>> SpikesAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var incidents = await connection.QueryAsync<(int Id, string Name)>(new CommandDefinition(
-            "SELECT id, name FROM incidents WHERE closed_at IS NULL", cancellationToken: cancellationToken));
+        List<(int Id, string Name)> incidents;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            incidents = [.. (await db.Incidents.AsNoTracking().Where(i => i.ClosedAt == null).Select(i => new { i.Id, i.Name }).ToListAsync(cancellationToken))
+                .Select(i => (i.Id, i.Name))];
+        }
         var triggers = new List<NotificationTrigger>();
         foreach (var (id, name) in incidents)
         {
@@ -119,10 +122,11 @@ public sealed class SignalWatcher(
     /// <summary>Writes the notifications of one trigger and queues their email and SMS, in one transaction.</summary>
     public async Task RaiseAsync(NotificationTrigger trigger, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = await fanOut.RaiseAsync(connection, transaction, trigger, cancellationToken);
-        await signals.AnnounceInboxAsync(connection, transaction, result.InAppUsers, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Database.AutoSavepointsEnabled = false; // all or nothing
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await fanOut.RaiseAsync(db, trigger, cancellationToken);
+        await signals.AnnounceInboxAsync(db, result.InAppUsers, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (result.InAppUsers.Count > 0)
             hub.Changed(result.InAppUsers);
