@@ -79,7 +79,12 @@ public static class DataHostingExtensions
     /// <summary>Registers the database: endpoint (configured or embedded), Npgsql data source, the domain's DbContext factory, migrator and post writer.</summary>
     public static IHostApplicationBuilder AddCrisisDeskData(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CrisisDeskDataOptions>().BindConfiguration(CrisisDeskDataOptions.Section);
+        builder.Services.AddOptions<CrisisDeskDataOptions>().BindConfiguration(CrisisDeskDataOptions.Section)
+            .Validate(o => string.IsNullOrEmpty(o.DataDirectory) || Path.IsPathFullyQualified(o.DataDirectory),
+                "CrisisDesk:DataDirectory must be an absolute path (the embedded cluster's directory).")
+            .Validate(o => string.IsNullOrEmpty(o.PostgresBinDirectory) || Path.IsPathFullyQualified(o.PostgresBinDirectory),
+                "CrisisDesk:PostgresBinDirectory must be an absolute path (PostgreSQL's bin directory, e.g. /usr/lib/postgresql/15/bin).")
+            .ValidateOnStart();
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CrisisDeskDataOptions>>().Value;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CrisisDesk.Ingest;
 
@@ -32,12 +33,12 @@ public static class IngestHostingExtensions
         services.AddSingleton(PostFormats.Default);
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton(sp => ReplayFiles.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetServices<BundledReplayFile>()));
+        // CrisisDesk:Drill, bound here once: the replay's default pace, and whether the web opens a drill on first run.
+        services.AddOptions<DrillOptions>().BindConfiguration(DrillOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ISourceFactory>(sp =>
         {
-            var drill = sp.GetRequiredService<IConfiguration>().GetSection("CrisisDesk:Drill");
-            var speed = drill.GetValue("Speed", 600d);
-            var maxGap = drill.GetValue("MaxGapSeconds", 2d);
-            return new ReplaySourceFactory(new ReplayPace(speed, TimeSpan.FromSeconds(maxGap)), sp.GetRequiredService<ReplayFiles>());
+            var drill = sp.GetRequiredService<IOptions<DrillOptions>>().Value;
+            return new ReplaySourceFactory(new ReplayPace(drill.Speed, TimeSpan.FromSeconds(drill.MaxGapSeconds)), sp.GetRequiredService<ReplayFiles>());
         });
         // Every outbound request of a source (feeds, the source test, the streams) connects only where the address
         // policy allows, checked on the connected address after DNS, and follows redirects only by hand (each hop checked).

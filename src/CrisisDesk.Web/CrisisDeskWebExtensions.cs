@@ -1,4 +1,5 @@
 using CrisisDesk.Core.Live;
+using CrisisDesk.Data;
 using CrisisDesk.Ingest;
 using CrisisDesk.Web.Components;
 using CrisisDesk.Web.Features.Alerts;
@@ -27,6 +28,21 @@ namespace CrisisDesk.Web;
 
 public static class CrisisDeskWebExtensions
 {
+    /// <summary>
+    /// Everything CrisisDesk registers, as Program runs it: the node's roles (web, ingest or both, the default: one
+    /// process runs everything; see Features/Nodes), the data, the web host, ingest (sources run only on an ingest node)
+    /// and the nodes' hub. The test of the settings checked at start composes the host through this too.
+    /// </summary>
+    public static NodeRoles AddCrisisDesk(this IHostApplicationBuilder builder)
+    {
+        var roles = builder.AddNodeRoles();
+        builder.AddCrisisDeskData();
+        builder.AddCrisisDeskWeb();
+        builder.AddCrisisDeskIngest(runSources: roles.Ingest);
+        builder.AddNodes(roles);
+        return roles;
+    }
+
     /// <summary>Registers the web host's own services: accounts, incidents, war room, startup work.</summary>
     public static IHostApplicationBuilder AddCrisisDeskWeb(this IHostApplicationBuilder builder)
     {
@@ -38,7 +54,6 @@ public static class CrisisDeskWebExtensions
             .Validate(o => o.Password is null || PasswordPolicy.Problem(o.Password, o.UserName) is null,
                 "CrisisDesk:Admin:Password is not an acceptable password: at least 12 characters, not a common password, not the user name, not repetitive.")
             .ValidateOnStart();
-        services.AddOptions<DrillOptions>().BindConfiguration(DrillOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddRazorComponents().AddInteractiveServerComponents(options =>
         {

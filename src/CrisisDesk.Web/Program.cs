@@ -13,12 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 // Serve the MudBlazor and scoped-CSS assets from the build output in every environment, as `dotnet run` does in
 // Development; after `dotnet publish` there is no runtime manifest and this does nothing.
 builder.WebHost.UseStaticWebAssets();
-// web, ingest or both (the default: one process runs everything); see Features/Nodes.
-var roles = builder.AddNodeRoles();
-builder.AddCrisisDeskData();
-builder.AddCrisisDeskWeb();
-builder.AddCrisisDeskIngest(runSources: roles.Ingest);
-builder.AddNodes(roles);
+var roles = builder.AddCrisisDesk();
 
 try
 {

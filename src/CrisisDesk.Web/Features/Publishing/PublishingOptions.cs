@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace CrisisDesk.Web.Features.Publishing;
 
 /// <summary>How the public sees us and how hard the dispatcher tries (<c>CrisisDesk:Publishing</c>).</summary>
@@ -86,5 +88,43 @@ public sealed class ChannelOptions
 
         /// <summary>An app password (never the account password).</summary>
         public string? AppPassword { get; set; }
+    }
+}
+
+/// <summary>
+/// Checks <c>CrisisDesk:Channels</c> at start: a channel is either off (nothing set) or fully set with absolute http(s)
+/// addresses. A channel half set (an address without its token, say) would otherwise be silently off, and an alert
+/// meant for it would go everywhere else without a word, in the worst hour to find out.
+/// </summary>
+public sealed class ChannelOptionsValidation : IValidateOptions<ChannelOptions>
+{
+    private static readonly string[] MastodonVisibilities = ["public", "unlisted", "private", "direct"];
+
+    public ValidateOptionsResult Validate(string? name, ChannelOptions options)
+    {
+        var problems = new List<string>();
+        const string Section = ChannelOptions.Section;
+        Channel(problems, "Webhook", ("Url", options.Webhook.Url), ("Secret", options.Webhook.Secret));
+        Channel(problems, "Mastodon", ("BaseUrl", options.Mastodon.BaseUrl), ("AccessToken", options.Mastodon.AccessToken));
+        if (!MastodonVisibilities.Contains(options.Mastodon.Visibility, StringComparer.Ordinal))
+            problems.Add($"{Section}:Mastodon:Visibility must be one of {string.Join(", ", MastodonVisibilities)}, not \"{options.Mastodon.Visibility}\".");
+        Channel(problems, "X", ("BaseUrl", options.X.BaseUrl), ("AccessToken", options.X.AccessToken));
+        Channel(problems, "Bluesky", ("ServiceUrl", options.Bluesky.ServiceUrl), ("Identifier", options.Bluesky.Identifier), ("AppPassword", options.Bluesky.AppPassword));
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static void Channel(List<string> problems, string channel, params (string Key, object? Value)[] settings)
+    {
+        var set = settings.Where(s => s.Value is Uri || !string.IsNullOrEmpty(s.Value as string)).Select(s => s.Key).ToList();
+        if (set.Count > 0 && set.Count < settings.Length)
+        {
+            var missing = settings.Select(s => s.Key).Except(set);
+            problems.Add($"{ChannelOptions.Section}:{channel} is half set: {string.Join(" and ", missing.Select(k => $"{channel}:{k}"))} missing beside {string.Join(" and ", set.Select(k => $"{channel}:{k}"))}. Set all of it, or none to leave the channel off.");
+        }
+        foreach (var (key, value) in settings)
+        {
+            if (value is Uri uri && (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
+                problems.Add($"{ChannelOptions.Section}:{channel}:{key} must be an absolute http(s) address, not \"{uri}\".");
+        }
     }
 }

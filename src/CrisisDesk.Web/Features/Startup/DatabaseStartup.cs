@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using CrisisDesk.Data;
 using CrisisDesk.Web.Features.Account;
-using CrisisDesk.Web.Features.Drill;
+using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Web.Features.Incidents;
 using Dapper;
 using Microsoft.AspNetCore.Hosting.Server;

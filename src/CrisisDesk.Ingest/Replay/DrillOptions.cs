@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace CrisisDesk.Web.Features.Drill;
+namespace CrisisDesk.Ingest.Replay;
 
 /// <summary>The drill replay's pace: <c>CrisisDesk:Drill:Speed</c> times faster than the original, with long pauses capped.</summary>
 public sealed class DrillOptions
@@ -17,16 +17,4 @@ public sealed class DrillOptions
 
     /// <summary>Open the drill incident on first run (when there are no incidents yet).</summary>
     public bool OpenOnFirstRun { get; set; } = true;
-}
-
-/// <summary>A bundled real data set a drill can replay.</summary>
-public sealed record DrillDataSet(string Title, string RelativePath, string Format, string SourceName, string[] Keywords, string Area)
-{
-    public static readonly DrillDataSet Germanwings = new(
-        "Germanwings 9525 (PHEME replay)",
-        "Features/Drill/Data/germanwings-crash.rumours.json",
-        CrisisDesk.Core.Ingest.Formats.XV1TweetFormat.Name,
-        "PHEME Germanwings rumour tweets",
-        ["germanwings", "4U9525", "Alps", "crash"],
-        "French Alps");
 }
