@@ -318,7 +318,7 @@ public sealed class OldDataDirectoryUpgradeTests
         Assert.Equal(drill.RebuttalId, (await rumours.RebuttalsAsync(drill.IncidentId))[drill.ClaimRumourId].Id);
 
         // Replay and the report: the old event log folds into the same state the rows hold.
-        var replay = new ReplayQueries(dataSource);
+        var replay = new ReplayQueries(dataSource, contexts);
         var asOf = new DateTimeOffset(2026, 11, 20, 9, 10, 30, TimeSpan.Zero);
         var asOfPosts = await replay.PostsAsOfAsync(drill.IncidentId, asOf, 0, 100);
         Assert.Equal(10, asOfPosts.Count); // received 09:01:05 … 09:10:05

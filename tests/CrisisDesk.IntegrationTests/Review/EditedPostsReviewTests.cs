@@ -18,6 +18,9 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
 
+    private PooledDbContextFactory<CrisisDeskDbContext> Contexts() =>
+        new(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
+
     private static Post Original(string id, string text) => MastodonPosts.Original(id, text, T0);
 
     private static Post Edit(string id, string text, int minutes) => MastodonPosts.Edit(id, text, T0, T0.AddMinutes(minutes));
@@ -44,7 +47,7 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         var asDeleted = await ReceivedAsync("SELECT deleted_at FROM posts WHERE id = @m2", new { m2 });
         Assert.True(asFirstStored < asEdited && asEdited < asDeleted);
 
-        var replay = new ReplayQueries(database.DataSource);
+        var replay = new ReplayQueries(database.DataSource, Contexts());
         var atFirst = (await replay.PostsAsOfAsync(incidentId, asFirstStored, 0, 10)).ToDictionary(p => p.Id);
         var atEdit = (await replay.PostsAsOfAsync(incidentId, asEdited, 0, 10)).ToDictionary(p => p.Id);
         var atEnd = (await replay.PostsAsOfAsync(incidentId, asDeleted, 0, 10)).ToDictionary(p => p.Id);
@@ -75,8 +78,8 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         var writer = new PostWriter(database.DataSource);
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Original("m1", "Ferry cancelled"), Original("m2", "Bridge shut")], [], "1", null));
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Edit("m1", "Ferry running again", 3), StreamPostMarkers.Deletion("mastodon", "m2", T0)], [], "2", null));
-        var replay = new ReplayQueries(database.DataSource);
-        var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
+        var contexts = Contexts();
+        var replay = new ReplayQueries(database.DataSource, contexts);
         var reports = new IncidentReports(database.DataSource, replay, new EnquiryQueries(database.DataSource, contexts));
         var report = (await reports.LoadAsync(incidentId))!;
 

@@ -15,6 +15,10 @@ public sealed record AuditFilter(string? Actor = null, string? Action = null, in
 public sealed record AuditPage(IReadOnlyList<ReviewEvent> Events, long? NextBefore);
 
 /// <summary>Reads the event log for the audit view: filtered, newest first, paged by sequence number (keyset).</summary>
+/// <remarks>
+/// Stays on Npgsql: every statement is a range read of the event log (append-only, verified by its hash chain, read at
+/// volume), which the rule keeps off EF Core with the posts; it touches no domain table.
+/// </remarks>
 public sealed class AuditQueries(NpgsqlDataSource dataSource)
 {
     public const int MaxPageSize = 500;
@@ -39,6 +43,7 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
         var (where, parameters) = Where(filter);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // The event log read at volume (a count over the filter): Npgsql, see the remarks.
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM events" + where, parameters, cancellationToken: cancellationToken));
         var events = await ReadAsync(where, parameters, Math.Max(0, pageIndex) * (long)pageSize, pageSize, cancellationToken);
         return (events, (int)Math.Min(total, int.MaxValue));
@@ -49,6 +54,7 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
         parameters.Add("limit", limit);
         parameters.Add("offset", offset);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // The event log's range read (a keyset or offset page): Npgsql, see the remarks.
         var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
             "SELECT seq, at, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events" + where + " ORDER BY seq DESC LIMIT @limit OFFSET @offset",
             parameters, cancellationToken: cancellationToken));
@@ -102,6 +108,7 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     public async Task<(IReadOnlyList<string> Actors, IReadOnlyList<string> Actions)> FilterChoicesAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Distinct values over the whole event log: Npgsql, see the remarks.
         var actors = await connection.QueryAsync<string>(new CommandDefinition("SELECT DISTINCT actor FROM events ORDER BY 1 LIMIT 1000", cancellationToken: cancellationToken));
         var actions = await connection.QueryAsync<string>(new CommandDefinition("SELECT DISTINCT action FROM events ORDER BY 1", cancellationToken: cancellationToken));
         return (actors.ToList(), actions.ToList());

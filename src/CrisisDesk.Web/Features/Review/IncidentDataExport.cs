@@ -128,6 +128,7 @@ public sealed class IncidentDataExport(NpgsqlDataSource dataSource)
     private async Task<long> StreamPostsAsync(int incidentId, Func<ExportedPost, Task> write, TextWriter output, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // hot path: posts at volume (every post of the incident, streamed), Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var command = new NpgsqlCommand("""
             SELECT id, platform, external_id, created_at, received_at, author_handle, author_name, text, url, lang, has_media, erased_at IS NOT NULL,
                    edited_at, deleted_at

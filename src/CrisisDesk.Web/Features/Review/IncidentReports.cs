@@ -39,6 +39,7 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
     private async Task<DateTimeOffset?> FirstArrivalAsync(int incidentId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // hot path: posts at volume (the incident's first arrival), Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var command = new NpgsqlCommand("SELECT min(received_at) FROM posts WHERE incident_id = $1", connection) { Parameters = { new() { Value = incidentId } } };
         return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? ReplayQueries.Utc(at) : null;
     }
@@ -47,6 +48,7 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
     public async Task<long> ExpectedRowsAsync(int incidentId, string? table, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // hot path: counts over posts and the event log at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         var sql = table switch
         {
             "posts" => "SELECT count(*) FROM posts WHERE incident_id = $1",

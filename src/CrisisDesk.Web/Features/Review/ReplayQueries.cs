@@ -1,6 +1,8 @@
 using CrisisDesk.Core.Review;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.WarRoom;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Review;
@@ -12,24 +14,32 @@ public sealed record ReplayTimeline(int IncidentId, string Name, bool IsDrill, b
 /// <summary>
 /// Reads an incident "as of T". Posts count by arrival (<c>received_at</c>: when the war room could first see them),
 /// events by when they were written; both read through indexes on those times, so a seek costs the same anywhere
-/// in an incident of any length. One short-lived connection per query.
+/// in an incident of any length. One short-lived connection per query. The incident itself is read through EF Core;
+/// posts (the seek) and the event log stay on Npgsql by the rule in <see cref="CrisisDeskDbContext"/>'s remarks.
 /// </summary>
-public sealed class ReplayQueries(NpgsqlDataSource dataSource)
+public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     /// <summary>What a post looked like once retention erased it.</summary>
     public const string ErasedText = "(text erased after the retention period)";
 
     public async Task<ReplayTimeline?> TimelineAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var incident = await connection.QuerySingleOrDefaultAsync<(string Name, bool IsDrill, DateTime OpenedAt, DateTime? ClosedAt, DateTime Now)>(
-            new CommandDefinition("SELECT name, is_drill, opened_at, closed_at, now() FROM incidents WHERE id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
-        if (incident.Name is null)
+        IncidentSpan? incident;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            // DateTime.UtcNow becomes the database's now(): the live end is the server's time, as the posts' times are.
+            incident = await db.Incidents.AsNoTracking().Where(i => i.Id == incidentId)
+                .Select(i => new IncidentSpan(i.Name, i.IsDrill, i.OpenedAt, i.ClosedAt, DateTime.UtcNow))
+                .SingleOrDefaultAsync(cancellationToken);
+        }
+        if (incident is null)
             return null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var isLive = incident.ClosedAt is null;
         var now = Utc(incident.Now);
         // A live incident's histogram covers whole minutes up to now; the minute in progress is counted at each seek.
         var coveredUntil = isLive ? VolumeHistogram.MinuteOf(now) : DateTimeOffset.MaxValue;
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         var minutes = await connection.QueryAsync<(DateTime Minute, int Count)>(new CommandDefinition("""
             SELECT date_trunc('minute', received_at) AS minute, count(*)::int
               FROM posts WHERE incident_id = @incidentId AND received_at < @coveredUntil
@@ -38,6 +48,7 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource)
         var volume = new VolumeHistogram(minutes.Select(m => new VolumeMinute(Utc(m.Minute), m.Count)), coveredUntil);
         var events = await EventsAsync(connection, incidentId, cancellationToken);
 
+        // hot path: posts at volume (first and last arrival), Npgsql by the rule in CrisisDeskDbContext's remarks.
         var firstPost = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
             "SELECT min(received_at) FROM posts WHERE incident_id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
         var lastPost = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
@@ -68,6 +79,7 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource)
 
     private static async Task<IReadOnlyList<ReviewEvent>> EventsAsync(NpgsqlConnection connection, int incidentId, CancellationToken cancellationToken)
     {
+        // The event log's range read (an incident's whole history, append-only and hash-chained): Npgsql, like the audit view.
         var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
             "SELECT seq, at, actor, action, incident_id, payload::text FROM events WHERE incident_id = @incidentId ORDER BY seq",
             new { incidentId }, cancellationToken: cancellationToken));
@@ -81,6 +93,7 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource)
         if (boundary > volume.CoveredUntil)
             boundary = volume.CoveredUntil;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // hot path: posts at volume (the replay's seek), Npgsql by the rule in CrisisDeskDbContext's remarks.
         var rest = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM posts WHERE incident_id = @incidentId AND received_at >= @boundary AND received_at <= @asOf",
             new { incidentId, boundary, asOf }, cancellationToken: cancellationToken));
@@ -94,6 +107,7 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<FeedPost>> PostsAsOfAsync(int incidentId, DateTimeOffset asOf, int offset, int count, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // hot path: posts at volume (the replay's seek), Npgsql by the rule in CrisisDeskDbContext's remarks.
         // Only an edited post has versions, so the lateral lookup runs for those alone.
         var rows = await connection.QueryAsync<FeedPost>(new CommandDefinition($"""
             SELECT p.id, p.platform,
@@ -120,11 +134,15 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource)
         if (postIds.Count == 0)
             return new Dictionary<long, DateTimeOffset>();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         var rows = await connection.QueryAsync<(long Id, DateTime ReceivedAt)>(new CommandDefinition(
             "SELECT id, received_at FROM posts WHERE incident_id = @incidentId AND id = ANY(@ids)",
             new { incidentId, ids = postIds.ToArray() }, cancellationToken: cancellationToken));
         return rows.ToDictionary(r => r.Id, r => Utc(r.ReceivedAt));
     }
+
+    /// <summary>What the timeline needs of its incident, with the database's time of reading.</summary>
+    private sealed record IncidentSpan(string Name, bool IsDrill, DateTime OpenedAt, DateTime? ClosedAt, DateTime Now);
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -31,6 +31,12 @@ public sealed class RetentionOptions
 /// chart and story membership (by post id) is unchanged; the event log is never touched, so its chain still verifies.
 /// Each batch is recorded as <c>retention.applied</c> in the transaction that erased it.
 /// </summary>
+/// <remarks>
+/// Stays on Npgsql whole: every statement writes posts, their versions, their search documents or quarantined payloads
+/// in batches of thousands (the hot path's tables, by the rule in <c>CrisisDeskDbContext</c>'s remarks). Each batch
+/// locks its posts <c>FOR UPDATE SKIP LOCKED</c>, so it passes over rows the post writer or a second instance holds
+/// rather than waiting on them.
+/// </remarks>
 public sealed class RetentionJob(NpgsqlDataSource dataSource)
 {
     public const string Actor = "system:retention";
@@ -45,6 +51,7 @@ public sealed class RetentionJob(NpgsqlDataSource dataSource)
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var erased = new List<(long Id, int IncidentId)>();
+            // hot path: posts at volume (a batch of their writes), Npgsql by the rule in CrisisDeskDbContext's remarks.
             await using (var erase = new NpgsqlCommand("""
                 WITH due AS (
                     SELECT id FROM posts WHERE received_at < $1 AND erased_at IS NULL
@@ -69,11 +76,13 @@ public sealed class RetentionJob(NpgsqlDataSource dataSource)
             })
                 await search.ExecuteNonQueryAsync(cancellationToken);
             // The earlier versions of edited posts go with them (and any a late edit slipped in after an earlier round).
+            // hot path: post_versions at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
             await using (var versions = new NpgsqlCommand("""
                 UPDATE post_versions v SET text = '', extra = NULL
                   FROM posts p WHERE p.id = v.post_id AND p.erased_at IS NOT NULL AND (v.text <> '' OR v.extra IS NOT NULL)
                 """, connection, transaction))
                 await versions.ExecuteNonQueryAsync(cancellationToken);
+            // The ingest pipeline's quarantined raw payloads, erased in bulk: Npgsql, like the rest of the ingest's tables.
             long quarantined;
             await using (var clear = new NpgsqlCommand(
                 "UPDATE quarantine SET payload = ''::bytea, erased_at = now() WHERE received_at < $1 AND erased_at IS NULL", connection, transaction)
