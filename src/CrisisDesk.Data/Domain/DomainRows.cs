@@ -100,6 +100,8 @@ public sealed class PostReferenceRow
     public string ExternalId { get; set; } = "";
     [System.ComponentModel.DataAnnotations.Schema.Column(TypeName = "jsonb")]
     public string? Extra { get; set; }
+    /// <summary>The post's text: a rumour suggestion shows the post that matched.</summary>
+    public string Text { get; set; } = "";
 }
 
 public sealed class PostTriageRow

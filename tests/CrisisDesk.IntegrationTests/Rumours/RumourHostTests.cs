@@ -250,4 +250,32 @@ public sealed class RumourHostTests(CrisisDeskFactory app) : IClassFixture<Crisi
         var spread = await app.Services.GetRequiredService<RumourQueries>().SpreadAsync(rumourId);
         Assert.True(spread.Sum(m => m.Count) >= 1);
     }
+
+    [Fact]
+    public async Task The_board_names_each_rumours_latest_rebuttal()
+    {
+        var incidentId = await DrillAsync();
+        var client = await ClientAsync(Roles.Operator);
+        var answered = await CreateRumourAsync(client, incidentId, "The airline hid a second crash");
+        var unanswered = await CreateRumourAsync(client, incidentId, "The airport is closed for a week");
+        async Task<int> DraftAsync(string title)
+        {
+            var response = await client.PostAsJsonAsync($"/api/incidents/{incidentId}/rebuttals", new
+            {
+                title,
+                rumourId = answered,
+                variants = new Dictionary<string, string> { ["X"] = title },
+            });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        }
+        await DraftAsync("There was one crash");
+        var latest = await DraftAsync("There was one crash, and only one");
+
+        var rebuttals = await app.Services.GetRequiredService<RumourQueries>().RebuttalsAsync(incidentId);
+
+        Assert.Equal((latest, answered, "There was one crash, and only one", "draft"),
+            (rebuttals[answered].Id, rebuttals[answered].RumourId, rebuttals[answered].Title, rebuttals[answered].State));
+        Assert.False(rebuttals.ContainsKey(unanswered));
+    }
 }

@@ -1,7 +1,11 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
+using CrisisDesk.Web.Features.Alerts;
+using CrisisDesk.Web.Features.Rebuttals;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Approvals;
@@ -31,43 +35,65 @@ public interface IApprovalsWaiting
 /// Approvers and Admins may ask (checked on the server, refusals logged); nobody sees what they wrote themselves, since
 /// the two-person rule would refuse their decision.
 /// </summary>
-public sealed class ApprovalQueries(NpgsqlDataSource dataSource, CommandAuthorizer authorizer) : IApprovalsWaiting
+public sealed class ApprovalQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer) : IApprovalsWaiting
 {
-    // Submitted, and the person is none of its writers (compared as the server's two-person rule compares them).
-    private const string Waiting = """
-        SELECT 'rebuttal' AS Kind, r.id, r.incident_id AS IncidentId, i.name AS IncidentName, r.title,
-               coalesce((SELECT e.actor FROM events e WHERE e.incident_id = r.incident_id AND e.action = 'rebuttal.submitted'
-                          AND e.payload->>'rebuttalId' = r.id::text ORDER BY e.seq DESC LIMIT 1), r.author) AS SubmittedBy,
-               r.updated_at AS SubmittedAt
-          FROM rebuttals r JOIN incidents i ON i.id = r.incident_id
-         WHERE r.state = 'submitted' AND NOT EXISTS (SELECT 1 FROM unnest(r.editors) w WHERE lower(w) = lower(@actor))
-        UNION ALL
-        SELECT 'alert', a.id, a.incident_id, i.name, a.headline,
-               coalesce((SELECT e.actor FROM events e WHERE e.incident_id = a.incident_id AND e.action = 'alert.submitted'
-                          AND e.payload->>'alertId' = a.id::text ORDER BY e.seq DESC LIMIT 1), a.author),
-               a.updated_at
-          FROM alerts a JOIN incidents i ON i.id = a.incident_id
-         WHERE a.state = 'submitted' AND NOT EXISTS (SELECT 1 FROM unnest(a.editors) w WHERE lower(w) = lower(@actor))
+    // Who submitted each item: the latest submission in the event log, by the item's incident (events_incident_idx),
+    // action and payload id, one row per item in the order given.
+    private const string Submitters = """
+        SELECT (SELECT e.actor FROM events e WHERE e.incident_id = w.incident_id AND e.action = w.action AND e.payload->>w.id_key = w.id::text
+                 ORDER BY e.seq DESC LIMIT 1)
+          FROM unnest(@incidentIds, @actions, @idKeys, @ids) WITH ORDINALITY AS w (incident_id, action, id_key, id, ordinal)
+         ORDER BY w.ordinal
         """;
 
     /// <summary>Everything waiting for <paramref name="user"/>'s decision, oldest first.</summary>
     public async Task<IReadOnlyList<ApprovalItem>> WaitingForAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Approver, "see the approvals inbox", cancellationToken: cancellationToken);
+        var actor = user.ActorName();
+        List<(ApprovalItem Item, string Author)> waiting;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var rows = await (from r in SubmittedRebuttals(db, actor)
+                              join i in db.Incidents.AsNoTracking() on r.IncidentId equals i.Id
+                              select new { Kind = ApprovalItem.Rebuttal, r.Id, r.IncidentId, IncidentName = i.Name, r.Title, r.Author, SubmittedAt = r.UpdatedAt })
+                .Concat(from a in SubmittedAlerts(db, actor)
+                        join i in db.Incidents.AsNoTracking() on a.IncidentId equals i.Id
+                        select new { Kind = ApprovalItem.Alert, a.Id, a.IncidentId, IncidentName = i.Name, Title = a.Headline, a.Author, SubmittedAt = a.UpdatedAt })
+                .ToListAsync(cancellationToken);
+            waiting = rows.Select(w => (new ApprovalItem(w.Kind, w.Id, w.IncidentId, w.IncidentName, w.Title, "", w.SubmittedAt), w.Author)).ToList();
+        }
+        if (waiting.Count == 0)
+            return [];
+
+        // The event log is not mapped (its appends and range reads stay on Npgsql): the submitters are read from it here.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ApprovalItem>(new CommandDefinition(
-            $"SELECT * FROM ({Waiting}) w ORDER BY SubmittedAt, Kind, Id", new { actor = user.ActorName() }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        var submitters = (await connection.QueryAsync<string?>(new CommandDefinition(Submitters, new
+        {
+            incidentIds = waiting.Select(w => w.Item.IncidentId).ToArray(),
+            actions = waiting.Select(w => w.Item.Kind == ApprovalItem.Alert ? EventActions.AlertSubmitted : EventActions.RebuttalSubmitted).ToArray(),
+            idKeys = waiting.Select(w => w.Item.Kind == ApprovalItem.Alert ? "alertId" : "rebuttalId").ToArray(),
+            ids = waiting.Select(w => w.Item.Id).ToArray(),
+        }, cancellationToken: cancellationToken))).ToList();
+        return waiting.Select((w, index) => w.Item with { SubmittedBy = submitters[index] ?? w.Author })
+            .OrderBy(i => i.SubmittedAt).ThenBy(i => i.Kind, StringComparer.Ordinal).ThenBy(i => i.Id).ToList();
     }
 
     /// <summary>How many items wait for <paramref name="user"/>: the badge's number.</summary>
     public async Task<int> CountForAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Approver, "see the approvals inbox", cancellationToken: cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            $"SELECT count(*)::int FROM ({Waiting}) w", new { actor = user.ActorName() }, cancellationToken: cancellationToken));
+        var actor = user.ActorName();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await SubmittedRebuttals(db, actor).Select(r => r.Id).Concat(SubmittedAlerts(db, actor).Select(a => a.Id)).CountAsync(cancellationToken);
     }
+
+    // Submitted, and the person is none of its writers (compared as the server's two-person rule compares them).
+    private static IQueryable<RebuttalRow> SubmittedRebuttals(CrisisDeskDbContext db, string actor) =>
+        db.Rebuttals.AsNoTracking().Where(r => r.State == RebuttalRecord.Submitted && !r.Editors.Any(w => w.ToLower() == actor.ToLower()));
+
+    private static IQueryable<AlertRow> SubmittedAlerts(CrisisDeskDbContext db, string actor) =>
+        db.Alerts.AsNoTracking().Where(a => a.State == AlertRecord.Submitted && !a.Editors.Any(w => w.ToLower() == actor.ToLower()));
 
     /// <summary>Whether an activity can change what waits for approval (a submission or a decision, of a rebuttal or an alert).</summary>
     public static bool Concerns(string action) => action is EventActions.RebuttalSubmitted or EventActions.RebuttalApproved or EventActions.RebuttalRejected or EventActions.RebuttalRevised

@@ -7,9 +7,9 @@ using Npgsql;
 namespace CrisisDesk.Web.Features.Rumours;
 
 /// <summary>
-/// What the rumour board and the war room read about rumours. The rumours' own rows are read through the domain's
-/// DbContext (no tracking; the hottest, one rumour by id, as a compiled query); what reads posts (linked posts, their
-/// spread, counts through linked stories, a suggestion's post text) stays on Npgsql with the other post reads.
+/// What the rumour board and the war room read about rumours, through the domain's DbContext (no tracking; the hottest,
+/// one rumour by id, as a compiled query). The two reads of linked posts themselves (the posts as the feed shows them,
+/// and their spread per minute) stay on Npgsql by the rule in CrisisDeskDbContext's remarks.
 /// </summary>
 public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
@@ -38,21 +38,23 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
 
     public async Task<IReadOnlyList<RumourCard>> BoardAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        List<RumourState> rumours;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-            rumours = (await db.Rumours.AsNoTracking().Where(r => r.IncidentId == incidentId).OrderBy(r => r.Id).ToListAsync(cancellationToken)).Select(StateOf).ToList();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var counts = (await connection.QueryAsync<(int RumourId, long Posts, long Stories, long Pending)>(new CommandDefinition("""
-            SELECT r.id,
-                   (SELECT count(*) FROM (SELECT post_id FROM rumour_posts WHERE rumour_id = r.id
-                                          UNION SELECT p.id FROM rumour_stories rs JOIN posts p ON p.story_id = rs.story_id WHERE rs.rumour_id = r.id) x),
-                   (SELECT count(*) FROM rumour_stories WHERE rumour_id = r.id),
-                   (SELECT count(*) FROM rumour_suggestions WHERE rumour_id = r.id AND state = 'pending')
-              FROM rumours r WHERE r.incident_id = @incidentId
-            """, new { incidentId }, cancellationToken: cancellationToken))).ToDictionary(c => c.RumourId);
-        return rumours.Select(r => counts.TryGetValue(r.Id, out var c)
-            ? new RumourCard(r, c.Posts, c.Stories, c.Pending)
-            : new RumourCard(r, 0, 0, 0)).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // One statement: each rumour with its counts (a linked post counted once, whether linked itself or through its story).
+        var cards = await db.Rumours.AsNoTracking().Where(r => r.IncidentId == incidentId).OrderBy(r => r.Id)
+            .Select(r => new
+            {
+                Rumour = r,
+                Posts = db.RumourPosts.Where(l => l.RumourId == r.Id).Select(l => l.PostId)
+                    .Union(from l in db.RumourStories
+                           join p in db.PostReferences on (long?)l.StoryId equals p.StoryId
+                           where l.RumourId == r.Id
+                           select p.Id)
+                    .LongCount(),
+                Stories = db.RumourStories.LongCount(l => l.RumourId == r.Id),
+                Pending = db.RumourSuggestions.LongCount(g => g.RumourId == r.Id && g.State == "pending"),
+            })
+            .ToListAsync(cancellationToken);
+        return cards.Select(c => new RumourCard(StateOf(c.Rumour), c.Posts, c.Stories, c.Pending)).ToList();
     }
 
     public async Task<IReadOnlyList<RumourNote>> NotesAsync(int rumourId, CancellationToken cancellationToken = default)
@@ -64,6 +66,7 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
 
     public async Task<IReadOnlyList<TriagePost>> LinkedPostsAsync(int rumourId, int limit, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks (the posts as the triage feed reads them).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition($"""
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
@@ -92,6 +95,7 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
     /// <summary>Linked posts per minute of event time, every minute from the first to the last (zeros included).</summary>
     public async Task<IReadOnlyList<SpreadMinute>> SpreadAsync(int rumourId, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume (counts per minute), Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<SpreadMinute>(new CommandDefinition($"""
             WITH linked AS (SELECT date_trunc('minute', created_at) AS minute FROM posts WHERE id IN ({LinkedPostIds})),
@@ -106,14 +110,14 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
 
     public async Task<IReadOnlyList<RumourSuggestion>> PendingSuggestionsAsync(int rumourId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RumourSuggestion>(new CommandDefinition("""
-            SELECT g.id, g.rumour_id AS RumourId, g.story_id AS StoryId, g.post_id AS PostId, g.score, g.reason, p.text AS PostText, s.size AS StorySize, g.created_at AS CreatedAt
-              FROM rumour_suggestions g JOIN posts p ON p.id = g.post_id JOIN stories s ON s.id = g.story_id
-             WHERE g.rumour_id = @rumourId AND g.state = 'pending'
-             ORDER BY g.score DESC, s.size DESC, g.id LIMIT 50
-            """, new { rumourId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await (from g in db.RumourSuggestions.AsNoTracking()
+                      join p in db.PostReferences on g.PostId equals p.Id
+                      join s in db.Stories.AsNoTracking() on g.StoryId equals s.Id
+                      where g.RumourId == rumourId && g.State == "pending"
+                      orderby g.Score descending, s.Size descending, g.Id
+                      select new RumourSuggestion(g.Id, g.RumourId, g.StoryId, g.PostId, g.Score, g.Reason, p.Text, s.Size, g.CreatedAt))
+            .Take(50).ToListAsync(cancellationToken);
     }
 
     internal sealed record SuggestionOwner(int RumourId, int IncidentId);
@@ -130,13 +134,12 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
     /// <summary>Each rumour's latest rebuttal in the incident, by rumour id.</summary>
     public async Task<IReadOnlyDictionary<int, RumourRebuttal>> RebuttalsAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RumourRebuttal>(new CommandDefinition("""
-            SELECT DISTINCT ON (rumour_id) id, rumour_id AS RumourId, title, state, version
-              FROM rebuttals WHERE incident_id = @incidentId AND rumour_id IS NOT NULL
-             ORDER BY rumour_id, id DESC
-            """, new { incidentId }, cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.RumourId);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var latest = await db.Rebuttals.AsNoTracking().Where(r => r.IncidentId == incidentId && r.RumourId != null)
+            .GroupBy(r => r.RumourId!.Value)
+            .Select(g => g.OrderByDescending(r => r.Id).Select(r => new RumourRebuttal(r.Id, g.Key, r.Title, r.State, r.Version)).First())
+            .ToListAsync(cancellationToken);
+        return latest.ToDictionary(r => r.RumourId);
     }
 
     /// <summary>Rumours of the incident, newest first, for "link to an existing rumour".</summary>

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Rumours;
+using CrisisDesk.Data.Domain;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Rumours;
@@ -11,10 +13,11 @@ namespace CrisisDesk.Web.Features.Rumours;
 /// posts look like a tracked rumour (<see cref="RumourMatcher"/>). A story already linked, or already proposed (whatever
 /// the decision was), is not proposed again for that rumour; nothing is ever linked without a person confirming it.
 /// </summary>
-public sealed class RumourSuggester(NpgsqlDataSource dataSource, LiveFeed liveFeed, IncidentActivityFeed activity, TimeProvider time,
+public sealed class RumourSuggester(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts, LiveFeed liveFeed, IncidentActivityFeed activity, TimeProvider time,
     ILogger<RumourSuggester> logger) : IHostedService
 {
     private readonly NpgsqlDataSource _dataSource = dataSource;
+    private readonly IDbContextFactory<CrisisDeskDbContext> _contexts = contexts;
     private readonly LiveFeed _liveFeed = liveFeed;
     private readonly IncidentActivityFeed _activity = activity;
     private readonly TimeProvider _time = time;
@@ -29,8 +32,8 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, LiveFeed liveFe
     {
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            var incidents = await connection.QueryAsync<int>("SELECT DISTINCT incident_id FROM rumours WHERE status <> 'Resolved'");
+            await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+            var incidents = await db.Rumours.AsNoTracking().Where(r => r.Status != "Resolved").Select(r => r.IncidentId).Distinct().ToListAsync(cancellationToken);
             foreach (var incidentId in incidents)
                 WatchOf(incidentId);
         }
@@ -92,6 +95,7 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, LiveFeed liveFe
                 List<Candidate> posts;
                 // The connection is given back before waiting for the gate: scans asked for in quick succession (one
                 // per rumour created) would otherwise each hold one while they queue, and drain the pool.
+                // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
                 await using (var connection = await _owner._dataSource.OpenConnectionAsync())
                 {
                     posts = (await connection.QueryAsync<(long PostId, long StoryId, string Text)>("""
@@ -130,21 +134,10 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, LiveFeed liveFe
                 }
                 if (found.Count == 0)
                     return 0;
-                await using var connection = await _owner._dataSource.OpenConnectionAsync();
-                var added = await connection.ExecuteAsync("""
-                    INSERT INTO rumour_suggestions (rumour_id, story_id, post_id, score, reason)
-                    SELECT s.rumour_id, s.story_id, s.post_id, s.score, s.reason
-                      FROM unnest(@rumourIds, @storyIds, @postIds, @scores, @reasons) AS s (rumour_id, story_id, post_id, score, reason)
-                     WHERE NOT EXISTS (SELECT 1 FROM rumour_stories l WHERE l.rumour_id = s.rumour_id AND l.story_id = s.story_id)
-                    ON CONFLICT (rumour_id, story_id) DO NOTHING
-                    """, new
-                {
-                    rumourIds = found.Select(f => f.RumourId).ToArray(),
-                    storyIds = found.Select(f => f.Post.StoryId).ToArray(),
-                    postIds = found.Select(f => f.Post.PostId).ToArray(),
-                    scores = found.Select(f => f.Match.Score).ToArray(),
-                    reasons = found.Select(f => f.Match.Reason).ToArray(),
-                });
+                int added;
+                await using (var db = await _owner._contexts.CreateDbContextAsync())
+                    added = await RumourSuggestionBatch.AddNewAsync(db,
+                        found.Select(f => new ProposedRumourSuggestion(f.RumourId, f.Post.StoryId, f.Post.PostId, f.Match.Score, f.Match.Reason)).ToList());
                 if (added > 0)
                 {
                     foreach (var rumourId in found.Select(f => f.RumourId).Distinct())
@@ -168,20 +161,22 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, LiveFeed liveFe
 
         private async Task<List<TrackedRumour>> LoadAsync()
         {
-            await using var connection = await _owner._dataSource.OpenConnectionAsync();
-            var rumours = await connection.QueryAsync<(int, string, string[])>(
-                "SELECT id, claim, keywords FROM rumours WHERE incident_id = @incidentId AND status <> 'Resolved'", new { incidentId = _incidentId });
+            await using var db = await _owner._contexts.CreateDbContextAsync();
+            var rumours = await db.Rumours.AsNoTracking().Where(r => r.IncidentId == _incidentId && r.Status != "Resolved")
+                .Select(r => new { r.Id, r.Claim, r.Keywords }).ToListAsync();
             var result = new List<TrackedRumour>();
-            foreach ((int id, string claim, string[] keywords) in rumours)
+            foreach (var rumour in rumours)
             {
-                var exemplars = await connection.QueryAsync<string>("""
-                    SELECT p.text FROM rumour_posts rp JOIN posts p ON p.id = rp.post_id WHERE rp.rumour_id = @id ORDER BY rp.linked_at LIMIT 8
-                    """, new { id });
-                var known = await connection.QueryAsync<long>("""
-                    SELECT story_id FROM rumour_stories WHERE rumour_id = @id
-                    UNION SELECT story_id FROM rumour_suggestions WHERE rumour_id = @id
-                    """, new { id });
-                result.Add(new TrackedRumour(id, new RumourMatcher(claim, keywords, exemplars), known.ToHashSet()));
+                // The posts linked first are the rumour's exemplars.
+                var exemplars = await (from l in db.RumourPosts.AsNoTracking()
+                                       join p in db.PostReferences on l.PostId equals p.Id
+                                       where l.RumourId == rumour.Id
+                                       orderby l.LinkedAt
+                                       select p.Text).Take(8).ToListAsync();
+                var known = await db.RumourStories.AsNoTracking().Where(l => l.RumourId == rumour.Id).Select(l => l.StoryId)
+                    .Union(db.RumourSuggestions.AsNoTracking().Where(g => g.RumourId == rumour.Id).Select(g => g.StoryId))
+                    .ToListAsync();
+                result.Add(new TrackedRumour(rumour.Id, new RumourMatcher(rumour.Claim, rumour.Keywords, exemplars), known.ToHashSet()));
             }
             return result;
         }
