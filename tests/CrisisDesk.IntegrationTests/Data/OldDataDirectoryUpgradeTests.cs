@@ -292,7 +292,8 @@ public sealed class OldDataDirectoryUpgradeTests
     private static async Task ReadThroughTodaysQueriesAsync(NpgsqlDataSource dataSource, OldDrill drill)
     {
         // The feed, its search (post_search written by the old indexer) and its triage marks.
-        var triage = new TriageQueries(dataSource);
+        var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(dataSource).Options);
+        var triage = new TriageQueries(dataSource, contexts);
         var (count, maxId) = await triage.HeadAsync(drill.IncidentId, TriageFilter.None);
         Assert.Equal((DrillPosts, drill.FirstPostId + DrillPosts - 1), (count, maxId));
         var page = await triage.PageAsync(drill.IncidentId, TriageFilter.None, maxId, 0, 50);
@@ -306,7 +307,6 @@ public sealed class OldDataDirectoryUpgradeTests
             (await triage.VersionsAsync(drill.FirstPostId + 1)).Select(v => v.Text).ToList());
 
         // The rumour board.
-        var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(dataSource).Options);
         var rumours = new RumourQueries(dataSource, contexts);
         var board = await rumours.BoardAsync(drill.IncidentId);
         var claim = board.Single(c => c.Rumour.Id == drill.ClaimRumourId);

@@ -54,7 +54,7 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         Assert.Null(atEdit[m2].DeletedAt);
         Assert.Equal(("Bridge shut", (DateTime?)asDeleted.UtcDateTime), (atEnd[m2].Text, atEnd[m2].DeletedAt));
 
-        var triage = new TriageQueries(database.DataSource);
+        var triage = new TriageQueries(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
         var page = (await triage.PageAsync(incidentId, TriageFilter.None, long.MaxValue, 0, 10)).ToDictionary(p => p.Id);
         Assert.Equal("Ferry running again", page[m1].Text);
         Assert.Equal(T0.AddMinutes(3).UtcDateTime, page[m1].EditedAt);
