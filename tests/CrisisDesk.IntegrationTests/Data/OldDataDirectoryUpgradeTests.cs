@@ -322,7 +322,7 @@ public sealed class OldDataDirectoryUpgradeTests
         var asOf = new DateTimeOffset(2026, 11, 20, 9, 10, 30, TimeSpan.Zero);
         var asOfPosts = await replay.PostsAsOfAsync(drill.IncidentId, asOf, 0, 100);
         Assert.Equal(10, asOfPosts.Count); // received 09:01:05 … 09:10:05
-        var report = await new IncidentReports(dataSource, replay, new EnquiryQueries(dataSource, contexts)).LoadAsync(drill.IncidentId);
+        var report = await new IncidentReports(dataSource, replay, new EnquiryQueries(contexts)).LoadAsync(drill.IncidentId);
         Assert.NotNull(report);
         var folded = report.Final.Rumours.Single(r => r.Id == drill.ClaimRumourId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(("ConfirmedFalse", drill.StoryA), (folded.Status, Assert.Single(folded.StoryIds)));

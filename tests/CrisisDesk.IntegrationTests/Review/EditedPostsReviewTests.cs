@@ -77,7 +77,7 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Edit("m1", "Ferry running again", 3), StreamPostMarkers.Deletion("mastodon", "m2", T0)], [], "2", null));
         var replay = new ReplayQueries(database.DataSource);
         var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
-        var reports = new IncidentReports(database.DataSource, replay, new EnquiryQueries(database.DataSource, contexts));
+        var reports = new IncidentReports(database.DataSource, replay, new EnquiryQueries(contexts));
         var report = (await reports.LoadAsync(incidentId))!;
 
         var export = new IncidentDataExport(database.DataSource);
