@@ -100,8 +100,13 @@ public sealed class PostReferenceRow
     public string ExternalId { get; set; } = "";
     [System.ComponentModel.DataAnnotations.Schema.Column(TypeName = "jsonb")]
     public string? Extra { get; set; }
-    /// <summary>The post's text: a rumour suggestion shows the post that matched.</summary>
+    /// <summary>What the enquiry inbox and rumour suggestions show of the post. A text can run to megabytes: select the
+    /// columns a query needs (and cut the text in the query), never load whole rows.</summary>
+    public DateTime CreatedAt { get; set; }
+    public string? AuthorHandle { get; set; }
+    public string? AuthorName { get; set; }
     public string Text { get; set; } = "";
+    public string? Url { get; set; }
 }
 
 public sealed class PostTriageRow

@@ -76,6 +76,7 @@ public sealed class DomainModelMatchesSchemaTests(TestDatabase database) : IClas
                 "delivery_recipients",
                 "enquiries",
                 "enquiry_rule",
+                "enquiry_scan",
                 "incidents",
                 "list_recipients",
                 "notification_rules",

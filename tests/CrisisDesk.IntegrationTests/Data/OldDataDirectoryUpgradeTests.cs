@@ -292,7 +292,8 @@ public sealed class OldDataDirectoryUpgradeTests
     private static async Task ReadThroughTodaysQueriesAsync(NpgsqlDataSource dataSource, OldDrill drill)
     {
         // The feed, its search (post_search written by the old indexer) and its triage marks.
-        var triage = new TriageQueries(dataSource);
+        var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(dataSource).Options);
+        var triage = new TriageQueries(dataSource, contexts);
         var (count, maxId) = await triage.HeadAsync(drill.IncidentId, TriageFilter.None);
         Assert.Equal((DrillPosts, drill.FirstPostId + DrillPosts - 1), (count, maxId));
         var page = await triage.PageAsync(drill.IncidentId, TriageFilter.None, maxId, 0, 50);
@@ -306,7 +307,6 @@ public sealed class OldDataDirectoryUpgradeTests
             (await triage.VersionsAsync(drill.FirstPostId + 1)).Select(v => v.Text).ToList());
 
         // The rumour board.
-        var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(dataSource).Options);
         var rumours = new RumourQueries(dataSource, contexts);
         var board = await rumours.BoardAsync(drill.IncidentId);
         var claim = board.Single(c => c.Rumour.Id == drill.ClaimRumourId);
@@ -322,7 +322,7 @@ public sealed class OldDataDirectoryUpgradeTests
         var asOf = new DateTimeOffset(2026, 11, 20, 9, 10, 30, TimeSpan.Zero);
         var asOfPosts = await replay.PostsAsOfAsync(drill.IncidentId, asOf, 0, 100);
         Assert.Equal(10, asOfPosts.Count); // received 09:01:05 … 09:10:05
-        var report = await new IncidentReports(dataSource, replay, new EnquiryQueries(dataSource, contexts)).LoadAsync(drill.IncidentId);
+        var report = await new IncidentReports(dataSource, replay, new EnquiryQueries(contexts)).LoadAsync(drill.IncidentId);
         Assert.NotNull(report);
         var folded = report.Final.Rumours.Single(r => r.Id == drill.ClaimRumourId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(("ConfirmedFalse", drill.StoryA), (folded.Status, Assert.Single(folded.StoryIds)));

@@ -3,12 +3,15 @@ using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Ingest.Formats.Feeds;
 using CrisisDesk.Core.Posts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Map;
 
@@ -73,7 +76,7 @@ public sealed class FeedByPlaceTests(TestDatabase database) : IClassFixture<Test
             new() { Platform = "mastodon", ExternalId = "unlocated", CreatedAt = DateTimeOffset.UtcNow, Text = "No place" },
         };
         await new PostWriter(database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, posts, [], null, null));
-        var triage = new TriageQueries(database.DataSource);
+        var triage = new TriageQueries(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
 
         async Task<string[]> Feed(TriageFilter filter)
         {

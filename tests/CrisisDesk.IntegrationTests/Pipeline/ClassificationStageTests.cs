@@ -4,6 +4,7 @@ using CrisisDesk.Core.Ingest;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Posts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.Ingest.Classification;
 using CrisisDesk.Ingest.Pipeline;
@@ -11,6 +12,8 @@ using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CrisisDesk.IntegrationTests.Pipeline;
@@ -99,7 +102,7 @@ public sealed class ClassificationStageTests
         ];
         var posts = classes.Select((_, i) => MakePost(i, Texts[i])).ToList();
         await new PostWriter(database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, posts, [], null, null) { Classifications = classes });
-        var queries = new TriageQueries(database.DataSource);
+        var queries = new TriageQueries(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
 
         async Task<string[]> Ids(TriageFilter filter) =>
             (await queries.PageAsync(incidentId, filter, long.MaxValue, 0, 100)).OrderBy(p => p.Id).Select(p => p.Text).ToArray();

@@ -138,6 +138,53 @@ public sealed class EnquiryTests(PublishingFactory app) : IClassFixture<Publishi
         Assert.Equal(await ScalarAsync<int>("SELECT sla_minutes FROM enquiry_rule"), await queries.SlaMinutesAsync());
     }
 
+    [Fact]
+    public async Task The_inbox_lists_open_enquiries_longest_waiting_first_then_closed_newest_first_with_each_one_s_latest_reply_and_its_delivery()
+    {
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        // No accounts: the detector leaves this incident alone, so the enquiries are only those written here.
+        var incidentId = (await (await admin.PostAsJsonAsync("/api/incidents", new { name = "Inbox order" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var external = "17980000000000" + Random.Shared.Next(10000, 99999);
+        var longText = new string('w', 1500);
+        var posts = new List<long>();
+        foreach (var (suffix, text) in new[] { ("a", longText), ("b", "Is the bridge open?"), ("c", "Answered already"), ("d", "No answer needed") })
+            posts.Add(await ReplyPosts.StoreAsync(app.Database, incidentId, "x", external + suffix, text));
+        var at = new DateTime(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc);
+        await using (var connection = await app.Database.DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO enquiries (incident_id, post_id, reason, status, opened_by, opened_at, first_answered_at, closed_at)
+                VALUES (@incidentId, @a, 'question', 'open', 'ann', @at + interval '2 minutes', NULL, NULL),
+                       (@incidentId, @b, 'question', 'open', 'ann', @at + interval '1 minute', NULL, NULL),
+                       (@incidentId, @c, 'question', 'answered', 'ann', @at + interval '3 minutes', @at + interval '4 minutes', @at + interval '4 minutes'),
+                       (@incidentId, @d, 'marked', 'no-answer-needed', 'ann', @at + interval '5 minutes', NULL, @at + interval '6 minutes')
+                """, new { incidentId, a = posts[0], b = posts[1], c = posts[2], d = posts[3], at });
+            // Two replies to the second post: the inbox shows the later one and its outbox row.
+            var replies = (await connection.QueryAsync<int>("""
+                INSERT INTO replies (incident_id, post_id, platform, text, state, author, parent_ref)
+                VALUES (@incidentId, @b, 'x', 'Not yet', 'rejected', 'ann', '{}'), (@incidentId, @b, 'x', 'Yes, since 9:00', 'sent', 'ann', '{}')
+                RETURNING id
+                """, new { incidentId, b = posts[1] })).Order().ToList();
+            await connection.ExecuteAsync("""
+                INSERT INTO deliveries (incident_id, reply_id, channel, idempotency_key, status, receipt)
+                VALUES (@incidentId, @reply, 'x', gen_random_uuid(), 'succeeded', 'x:answer')
+                """, new { incidentId, reply = replies[1] });
+        }
+        var queries = app.Services.GetRequiredService<EnquiryQueries>();
+
+        var all = await queries.ListAsync(incidentId, includeClosed: true);
+        var open = await queries.ListAsync(incidentId, includeClosed: false);
+
+        Assert.Equal([posts[1], posts[0], posts[3], posts[2]], all.Select(e => e.PostId));
+        Assert.Equal([posts[1], posts[0]], open.Select(e => e.PostId));
+        var answered = all[0];
+        Assert.Equal(("sent", "succeeded", "x:answer"), (answered.ReplyState, answered.ReplyDeliveryStatus, answered.ReplyReceipt));
+        Assert.Equal(("x", "resident", "Is the bridge open?", at.AddMinutes(1)), (answered.Platform, answered.AuthorHandle, answered.Text, answered.OpenedAt));
+        Assert.Equal(((string?)null, (string?)null, (string?)null), (all[1].ReplyState, all[1].ReplyDeliveryStatus, all[1].ReplyReceipt));
+        Assert.Equal(longText[..1000], all[1].Text);
+        Assert.Equal((at.AddMinutes(4), at.AddMinutes(4)), (all[3].FirstAnsweredAt, all[3].ClosedAt));
+    }
+
     private async Task<IEnumerable<string>> QueryAsync(string sql, object args)
     {
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();

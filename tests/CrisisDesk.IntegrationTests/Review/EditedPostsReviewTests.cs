@@ -57,7 +57,7 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         Assert.Null(atEdit[m2].DeletedAt);
         Assert.Equal(("Bridge shut", (DateTime?)asDeleted.UtcDateTime), (atEnd[m2].Text, atEnd[m2].DeletedAt));
 
-        var triage = new TriageQueries(database.DataSource);
+        var triage = new TriageQueries(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
         var page = (await triage.PageAsync(incidentId, TriageFilter.None, long.MaxValue, 0, 10)).ToDictionary(p => p.Id);
         Assert.Equal("Ferry running again", page[m1].Text);
         Assert.Equal(T0.AddMinutes(3).UtcDateTime, page[m1].EditedAt);
@@ -80,7 +80,7 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         await writer.WriteBatchAsync(new PostBatch(incidentId, sourceId, [Edit("m1", "Ferry running again", 3), StreamPostMarkers.Deletion("mastodon", "m2", T0)], [], "2", null));
         var contexts = Contexts();
         var replay = new ReplayQueries(database.DataSource, contexts);
-        var reports = new IncidentReports(database.DataSource, replay, new EnquiryQueries(database.DataSource, contexts));
+        var reports = new IncidentReports(database.DataSource, replay, new EnquiryQueries(contexts));
         var report = (await reports.LoadAsync(incidentId))!;
 
         var export = new IncidentDataExport(database.DataSource);

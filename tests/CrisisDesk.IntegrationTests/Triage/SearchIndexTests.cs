@@ -1,10 +1,13 @@
 using CrisisDesk.Core.Posts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Triage;
 
@@ -16,7 +19,7 @@ public sealed class SearchIndexTests(TestDatabase database) : IClassFixture<Test
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 7, 0, 0, TimeSpan.Zero);
 
-    private TriageQueries Queries => new(database.DataSource);
+    private TriageQueries Queries => new(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
 
     private SearchIndexer Indexer => new(database.DataSource);
 

@@ -1,11 +1,15 @@
 using System.Text.Json;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Posts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Triage;
 using CrisisDesk.Web.Features.WarRoom;
+using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Triage;
 
@@ -14,9 +18,11 @@ public sealed class WarRoomReadsTests(TestDatabase database) : IClassFixture<Tes
 {
     private static readonly DateTimeOffset Crash = new(2015, 3, 24, 10, 41, 0, TimeSpan.Zero);
 
-    private TriageQueries Triage => new(database.DataSource);
+    private IDbContextFactory<CrisisDeskDbContext> Contexts { get; } = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
 
-    private WarRoomQueries WarRoom => new(database.DataSource);
+    private TriageQueries Triage => new(database.DataSource, Contexts);
+
+    private WarRoomQueries WarRoom => new(database.DataSource, Contexts);
 
     [Fact]
     public async Task Posts_of_accounts_the_platform_verified_count_as_official_and_as_media_beside_news_items()
@@ -87,6 +93,35 @@ public sealed class WarRoomReadsTests(TestDatabase database) : IClassFixture<Tes
         Assert.Equal(huge.Length, card.TextLength);
         Assert.Equal(PostText.DrawerRead, drawer!.Text.Length);
         Assert.Equal(huge.Length, drawer.TextLength);
+    }
+
+    [Fact]
+    public async Task The_stories_panel_lists_the_incident_s_stories_of_more_than_one_post_fastest_growing_then_largest()
+    {
+        var (incidentId, _) = await database.NewIncidentAsync("Stories");
+        var (otherIncidentId, _) = await database.NewIncidentAsync("Other stories");
+        // Ids far above what stories_id_seq hands the pipeline in this database.
+        var first = 1_000_000_000L + incidentId * 10L;
+        await using (var connection = await database.DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO stories (id, incident_id, size, first_post_id, first_post_at, latest_post_at, growth_per_minute, sample_text)
+                VALUES (@first,     @incidentId, 5,  1, @at, @at + interval '5 minutes', 2.0,  'Bridge closed'),
+                       (@first + 1, @incidentId, 9,  2, @at, @at + interval '9 minutes', 2.0,  'Bridge collapsed'),
+                       (@first + 2, @incidentId, 1,  3, @at, @at,                        10.0, 'A single post'),
+                       (@first + 3, @incidentId, 3,  4, @at, @at + interval '3 minutes', 0.5,  'Ferry late'),
+                       (@first + 4, @otherIncidentId, 50, 5, @at, @at, 99.0, 'Another incident')
+                """, new { first, incidentId, otherIncidentId, at = Crash.UtcDateTime });
+        }
+
+        var top = await Triage.TopStoriesAsync(incidentId, 10);
+        var topTwo = await Triage.TopStoriesAsync(incidentId, 2);
+        var story = await Triage.StoryAsync(first + 3);
+
+        Assert.Equal([first + 1, first, first + 3], top.Select(s => s.Id));
+        Assert.Equal([first + 1, first], topTwo.Select(s => s.Id));
+        Assert.Equal(new StoryRow(first + 3, 3, Crash.UtcDateTime, Crash.AddMinutes(3).UtcDateTime, 0.5, "Ferry late"), story);
+        Assert.Null(await Triage.StoryAsync(first + 9));
     }
 
     private static Post Tweet(string id, string handle, string name, bool verified, string text, DateTimeOffset? at = null)

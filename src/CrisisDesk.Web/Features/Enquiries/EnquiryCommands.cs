@@ -31,7 +31,7 @@ public sealed class EnquiryCommands(CommandRunner commands, IncidentActivityFeed
     public async Task<int> MarkAsync(ClaimsPrincipal user, long postId, CancellationToken cancellationToken = default)
     {
         var (post, id) = await commands.RunOnAsync(user, Policies.Operator, "mark a post as needing an answer",
-            (db, token) => db.PostReferences.Where(p => p.Id == postId).FirstOrDefaultAsync(token),
+            (db, token) => db.PostReferences.Where(p => p.Id == postId).Select(p => new { p.IncidentId }).FirstOrDefaultAsync(token),
             p => p.IncidentId, () => new CommandException($"There is no post {postId}.", StatusCodes.Status404NotFound),
             async (command, post) =>
             {

@@ -1,8 +1,10 @@
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
-using CrisisDesk.Web.Features.Replies;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -24,9 +26,11 @@ public sealed class EnquiryOptions
 /// every post that asks the organisation something (<see cref="EnquiryMatcher"/>, with the Admin's rule and the
 /// incident's accounts). The enquiries, their events and the cursor are written in one transaction, so a restart
 /// neither misses a post nor opens one twice; an id cursor is exact because an incident's posts commit in id order
-/// (PostWriter's per-incident turn). Only incidents with accounts are read: nobody can be mentioned otherwise.
+/// (PostWriter's per-incident turn). Only incidents with accounts are read: nobody can be mentioned otherwise. The
+/// domain's rows go through the DbContext, in its transaction; the batch of posts is read on that transaction's
+/// connection with Npgsql (posts at volume).
 /// </summary>
-public sealed class EnquiryDetector(NpgsqlDataSource dataSource, IncidentActivityFeed activity, TimeProvider time, IOptions<EnquiryOptions> options,
+public sealed class EnquiryDetector(IDbContextFactory<CrisisDeskDbContext> contexts, IncidentActivityFeed activity, TimeProvider time, IOptions<EnquiryOptions> options,
     ILogger<EnquiryDetector> logger) : BackgroundService
 {
     public const string Actor = "enquiry-detector";
@@ -69,43 +73,43 @@ public sealed class EnquiryDetector(NpgsqlDataSource dataSource, IncidentActivit
     /// <summary>Reads every incident with accounts once; returns how many enquiries it opened.</summary>
     public async Task<int> ScanAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var incidents = (await connection.QueryAsync<int>(new CommandDefinition("SELECT DISTINCT incident_id FROM org_accounts", cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var incidents = await db.OrgAccounts.AsNoTracking().Select(a => a.IncidentId).Distinct().ToListAsync(cancellationToken);
         var opened = 0;
         foreach (var incidentId in incidents)
-            opened += await ScanIncidentAsync(connection, incidentId, cancellationToken);
+            opened += await ScanIncidentAsync(db, incidentId, cancellationToken);
         return opened;
     }
 
-    private async Task<int> ScanIncidentAsync(NpgsqlConnection connection, int incidentId, CancellationToken cancellationToken)
+    private async Task<int> ScanIncidentAsync(CrisisDeskDbContext db, int incidentId, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // One scanner per incident at a time, across instances: the cursor row is the lock.
-        await connection.ExecuteAsync("INSERT INTO enquiry_scan (incident_id, last_post_id) VALUES (@incidentId, 0) ON CONFLICT DO NOTHING", new { incidentId }, transaction);
-        var cursor = await connection.ExecuteScalarAsync<long>("SELECT last_post_id FROM enquiry_scan WHERE incident_id = @incidentId FOR UPDATE", new { incidentId }, transaction);
-        var batch = (await connection.QueryAsync<Candidate>("""
+        await EnquiryDetection.StartScanAsync(db, incidentId, cancellationToken);
+        var cursor = await db.EnquiryScans.FromSql($"SELECT * FROM enquiry_scan WHERE incident_id = {incidentId} FOR UPDATE")
+            .AsNoTracking().Select(s => s.LastPostId).SingleAsync(cancellationToken);
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks (on the transaction's connection).
+        var batch = (await db.Database.GetDbConnection().QueryAsync<Candidate>(new CommandDefinition("""
             SELECT id, left(text, 5000) AS Text FROM posts WHERE incident_id = @incidentId AND id > @cursor ORDER BY id LIMIT @limit
-            """, new { incidentId, cursor, limit = options.Value.BatchSize }, transaction)).ToList();
+            """, new { incidentId, cursor, limit = options.Value.BatchSize }, transaction.GetDbTransaction(), cancellationToken: cancellationToken))).ToList();
         if (batch.Count == 0)
             return 0;
-        var handles = (await connection.QueryAsync<string>("SELECT handle FROM org_accounts WHERE incident_id = @incidentId", new { incidentId }, transaction)).ToList();
-        var rule = await OrgAccountStore.ReadEnquiryRuleAsync(connection, transaction, cancellationToken);
+        var handles = await db.OrgAccounts.AsNoTracking().Where(a => a.IncidentId == incidentId).Select(a => a.Handle).ToListAsync(cancellationToken);
+        var rule = await db.EnquiryRules.AsNoTracking().Select(r => new { r.RequireQuestion, r.QuestionWords }).SingleAsync(cancellationToken);
+        var questionWords = rule.QuestionWords.ToList();
         var opened = new List<Opened>();
         foreach (var post in batch)
         {
-            if (EnquiryMatcher.Match(post.Text, handles, rule.RequireQuestion, rule.QuestionWords.ToList()) is not { } reason)
+            if (EnquiryMatcher.Match(post.Text, handles, rule.RequireQuestion, questionWords) is not { } reason)
                 continue;
-            var id = await connection.ExecuteScalarAsync<int?>("""
-                INSERT INTO enquiries (incident_id, post_id, reason, opened_by) VALUES (@incidentId, @postId, @reason, @actor)
-                ON CONFLICT (incident_id, post_id) DO NOTHING RETURNING id
-                """, new { incidentId, postId = post.Id, reason, actor = Actor }, transaction);
-            if (id is { } enquiryId)
+            if (await EnquiryDetection.OpenAsync(db, incidentId, post.Id, reason, Actor, cancellationToken) is { } enquiryId)
             {
                 opened.Add(new Opened(enquiryId, post.Id, reason));
-                await EventLog.AppendAsync(connection, transaction, Actor, incidentId, new EnquiryOpened(enquiryId, post.Id, reason), cancellationToken);
+                await EventLog.AppendAsync(db, Actor, incidentId, new EnquiryOpened(enquiryId, post.Id, reason), cancellationToken);
             }
         }
-        await connection.ExecuteAsync("UPDATE enquiry_scan SET last_post_id = @last WHERE incident_id = @incidentId", new { incidentId, last = batch[^1].Id }, transaction);
+        var last = batch[^1].Id;
+        await db.EnquiryScans.Where(s => s.IncidentId == incidentId).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastPostId, last), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         foreach (var enquiry in opened)
         {

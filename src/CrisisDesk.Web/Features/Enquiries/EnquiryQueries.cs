@@ -1,7 +1,5 @@
 using CrisisDesk.Data.Domain;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Enquiries;
 
@@ -61,29 +59,26 @@ public sealed record EnquiryMetrics(int Total, int Open, int Overdue, int Answer
 }
 
 /// <summary>The enquiries inbox's reads.</summary>
-public sealed class EnquiryQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
+public sealed class EnquiryQueries(IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     /// <summary>The roles an enquiry can be given to.</summary>
     private static readonly string[] AssignableRoles = ["Operator", "Approver", "Admin"];
 
     /// <summary>The incident's enquiries: open ones first (oldest first, the longest wait on top), then the closed, newest first.</summary>
-    /// <remarks>Stays on Npgsql: it joins each enquiry's latest reply (LATERAL) and that reply's outbox row, and replies are not mapped in EF Core.</remarks>
     public async Task<IReadOnlyList<EnquiryView>> ListAsync(int incidentId, bool includeClosed, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<EnquiryView>(new CommandDefinition("""
-            SELECT e.id, e.incident_id AS IncidentId, e.post_id AS PostId, e.reason, e.status, e.assigned_to AS AssignedTo, e.assigned_at AS AssignedAt,
-                   e.opened_by AS OpenedBy, e.opened_at AS OpenedAt, e.first_answered_at AS FirstAnsweredAt, e.closed_at AS ClosedAt,
-                   p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, left(p.text, 1000) AS Text, p.url, p.created_at AS PostCreatedAt,
-                   r.state AS ReplyState, d.status AS ReplyDeliveryStatus, d.receipt AS ReplyReceipt
-              FROM enquiries e
-              JOIN posts p ON p.id = e.post_id
-              LEFT JOIN LATERAL (SELECT id, state FROM replies WHERE post_id = e.post_id ORDER BY id DESC LIMIT 1) r ON true
-              LEFT JOIN deliveries d ON d.reply_id = r.id
-             WHERE e.incident_id = @incidentId AND (@includeClosed OR e.status = 'open')
-             ORDER BY e.status <> 'open', CASE WHEN e.status = 'open' THEN e.opened_at END, e.opened_at DESC
-             LIMIT 500
-            """, new { incidentId, includeClosed }, cancellationToken: cancellationToken))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // Each enquiry's latest reply (a LATERAL join) and that reply's outbox row (at most one per reply).
+        return await (from e in db.Enquiries.AsNoTracking()
+                      join p in db.PostReferences on e.PostId equals p.Id
+                      where e.IncidentId == incidentId && (includeClosed || e.Status == "open")
+                      from r in db.Replies.AsNoTracking().Where(r => r.PostId == e.PostId).OrderByDescending(r => r.Id).Take(1).DefaultIfEmpty()
+                      from d in db.Deliveries.AsNoTracking().Where(d => d.ReplyId == r.Id).DefaultIfEmpty()
+                      orderby e.Status != "open", e.Status == "open" ? e.OpenedAt : (DateTime?)null, e.OpenedAt descending
+                      select new EnquiryView(e.Id, e.IncidentId, e.PostId, e.Reason, e.Status, e.AssignedTo, e.AssignedAt, e.OpenedBy, e.OpenedAt,
+                          e.FirstAnsweredAt, e.ClosedAt, p.Platform, p.AuthorHandle, p.AuthorName, p.Text.Substring(0, 1000), p.Url, p.CreatedAt,
+                          r == null ? null : r.State, d == null ? null : d.Status, d == null ? null : d.Receipt))
+            .Take(500).ToListAsync(cancellationToken);
     }
 
     public async Task<EnquiryView?> ForPostAsync(long postId, CancellationToken cancellationToken = default)

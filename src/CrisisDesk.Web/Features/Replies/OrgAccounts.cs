@@ -6,9 +6,7 @@ using CrisisDesk.Data.Events;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Replies;
 
@@ -157,18 +155,6 @@ public sealed partial class OrgAccountStore(IDbContextFactory<CrisisDeskDbContex
             .SingleAsync(cancellationToken);
     }
 
-    /// <summary>The enquiry rule, read in the caller's Npgsql transaction.</summary>
-    /// <remarks>
-    /// Stays on Npgsql for the enquiry detector, which reads the rule inside the transaction that holds its scan
-    /// cursor's row lock and reads posts at volume there (the hot path's side of the rule).
-    /// </remarks>
-    internal static async Task<EnquiryRuleSettings> ReadEnquiryRuleAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
-    {
-        var row = await connection.QuerySingleAsync<StoredEnquiryRule>(new CommandDefinition(
-            "SELECT require_question AS RequireQuestion, question_words AS QuestionWords, sla_minutes AS SlaMinutes FROM enquiry_rule", transaction: transaction, cancellationToken: cancellationToken));
-        return new EnquiryRuleSettings(row.RequireQuestion, row.QuestionWords, row.SlaMinutes);
-    }
-
     /// <summary>Tunes what makes a post an enquiry and the answer-time target (Admin).</summary>
     public Task SetEnquiryRuleAsync(ClaimsPrincipal user, EnquiryRuleSettings rule, CancellationToken cancellationToken = default) =>
         commands.RunAsync(user, new CommandSpec(Policies.Admin, "change the enquiry rule", null), async command =>
@@ -198,14 +184,6 @@ public sealed partial class OrgAccountStore(IDbContextFactory<CrisisDeskDbContex
                 return i;
         }
         return order.Count;
-    }
-
-    /// <summary>Settable properties: Dapper reads a text[] column into a property, not into a record's constructor.</summary>
-    private sealed class StoredEnquiryRule
-    {
-        public bool RequireQuestion { get; set; }
-        public string[] QuestionWords { get; set; } = [];
-        public int SlaMinutes { get; set; }
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)*$")]

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Core.Temperature;
+using CrisisDesk.Data.Domain;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Triage;
@@ -28,7 +30,7 @@ public sealed record TemperatureSnapshot(IReadOnlyList<SourceVolume> Sources, IR
 /// trailing baseline (<see cref="TemperatureTracker{TKey}"/>). One board per incident per node, shared by every war
 /// room; it is seeded from the last hour of stored posts, then fed by the live feed (only committed posts count).
 /// </summary>
-public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource dataSource) : IDisposable
+public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts) : IDisposable
 {
     /// <summary>Minutes of event time the charts show.</summary>
     public const int ChartMinutes = 30;
@@ -50,7 +52,7 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
 
     private Task<Board> BoardAsync(int incidentId)
     {
-        var lazy = _boards.GetOrAdd(incidentId, id => new Lazy<Task<Board>>(() => Board.StartAsync(id, liveFeed, dataSource)));
+        var lazy = _boards.GetOrAdd(incidentId, id => new Lazy<Task<Board>>(() => Board.StartAsync(id, liveFeed, dataSource, contexts)));
         var task = lazy.Value;
         if (task.IsFaulted)
             _boards.TryRemove(new KeyValuePair<int, Lazy<Task<Board>>>(incidentId, lazy)); // the next look tries again
@@ -77,21 +79,23 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
         private readonly Dictionary<int, string> _sourceNames = new();
         private readonly LinkedList<SpikeNotice> _spikes = new();
         private readonly NpgsqlDataSource _dataSource;
+        private readonly IDbContextFactory<CrisisDeskDbContext> _contexts;
         private readonly int _incidentId;
         private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private IDisposable? _subscription;
         private long _seededUpTo;
         private DateTimeOffset _latest = DateTimeOffset.MinValue;
 
-        private Board(int incidentId, NpgsqlDataSource dataSource)
+        private Board(int incidentId, NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
         {
             _incidentId = incidentId;
             _dataSource = dataSource;
+            _contexts = contexts;
         }
 
-        public static async Task<Board> StartAsync(int incidentId, LiveFeed liveFeed, NpgsqlDataSource dataSource)
+        public static async Task<Board> StartAsync(int incidentId, LiveFeed liveFeed, NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
         {
-            var board = new Board(incidentId, dataSource);
+            var board = new Board(incidentId, dataSource, contexts);
             // Subscribe first, so nothing committed while seeding is missed. Live posts wait for the seed, then what it
             // counted is skipped by id: an incident's posts commit in id order, so the seed holds every post up to its newest.
             board._subscription = liveFeed.Subscribe(incidentId, board.OnLiveAsync, TimeSpan.FromMilliseconds(250));
@@ -111,8 +115,9 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
 
         private async Task SeedAsync()
         {
+            var names = await SourceNamesAsync();
+            // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
             await using var connection = await _dataSource.OpenConnectionAsync();
-            var names = await connection.QueryAsync<(int Id, string Name)>("SELECT id, name FROM sources WHERE incident_id = @incidentId", new { incidentId = _incidentId });
             var posts = await connection.QueryAsync<(long Id, int SourceId, long? StoryId, DateTime CreatedAt, float? Sentiment)>("""
                 SELECT id, source_id, story_id, created_at, sentiment FROM posts
                  WHERE incident_id = @incidentId
@@ -147,12 +152,19 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
             }
             if (unknownSource)
             {
-                await using var connection = await _dataSource.OpenConnectionAsync();
-                var names = await connection.QueryAsync<(int Id, string Name)>("SELECT id, name FROM sources WHERE incident_id = @incidentId", new { incidentId = _incidentId });
+                var names = await SourceNamesAsync();
                 lock (_gate)
                     foreach (var (id, name) in names)
                         _sourceNames[id] = name;
             }
+        }
+
+        /// <summary>The incident's sources by id (removed ones too: their posts still count).</summary>
+        private async Task<List<(int Id, string Name)>> SourceNamesAsync()
+        {
+            await using var db = await _contexts.CreateDbContextAsync();
+            var rows = await db.Sources.AsNoTracking().Where(s => s.IncidentId == _incidentId).Select(s => new { s.Id, s.Name }).ToListAsync();
+            return rows.Select(s => (s.Id, s.Name)).ToList();
         }
 
         private void Record(int sourceId, long? storyId, DateTimeOffset at, float? sentiment)

@@ -1,6 +1,8 @@
 using System.Text;
 using CrisisDesk.Core.Classification;
+using CrisisDesk.Data.Domain;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Triage;
@@ -61,8 +63,12 @@ public sealed record StoryRow(long Id, int Size, DateTime FirstPostAt, DateTime 
 /// <summary>One item in the media panel: what an outlet or agency published, and when.</summary>
 public sealed record MediaItem(long Id, string Platform, string Outlet, DateTime CreatedAt, string Text, string? Url);
 
-/// <summary>What the triage views read; one short-lived connection per query, never one per circuit.</summary>
-public sealed class TriageQueries(NpgsqlDataSource dataSource)
+/// <summary>
+/// What the triage views read; one short-lived connection (or DbContext) per query, never one per circuit. The stories'
+/// rows are read through the domain's DbContext; what reads posts (the feed, its counts, search, facets, a story's
+/// members, the media panel) stays on Npgsql by the rule in CrisisDeskDbContext's remarks.
+/// </summary>
+public sealed class TriageQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     /// <summary>The filter as SQL conditions on <c>p</c> (posts) with its parameters.</summary>
     /// <param name="fewPosts">The query reads a short range of posts (a live update's): search then looks each one up
@@ -175,6 +181,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     {
         var (where, parameters) = Conditions(incidentId, filter);
         parameters.Add("anchorId", anchorId ?? long.MaxValue);
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition($"""
             SELECT (SELECT count(*) FROM posts p WHERE {where} AND p.id <= @anchorId),
@@ -191,6 +198,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
         var (where, parameters) = Conditions(incidentId, filter, fewPosts: true);
         parameters.Add("afterId", afterId);
         parameters.Add("upToId", upToId);
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT count(*) FROM posts p WHERE {where} AND p.id > @afterId AND p.id <= @upToId", parameters, cancellationToken: cancellationToken));
@@ -208,6 +216,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
                           format('StartSel=%s, StopSel=%s, HighlightAll=true', @start, @stop))
               """
             : "NULL";
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition($"""
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
@@ -228,6 +237,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
 
     public async Task<TriagePost?> PostAsync(long postId, CancellationToken cancellationToken = default)
     {
+        // hot path: the post's text and card columns, read as the feed reads them (Npgsql by the rule in CrisisDeskDbContext's remarks).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<TriagePost>(new CommandDefinition("""
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
@@ -246,6 +256,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<PostVersion>> VersionsAsync(long postId, CancellationToken cancellationToken = default)
     {
+        // hot path: post_versions is a post volume table, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PostVersion>(new CommandDefinition("""
             SELECT version, original, left(text, @shown) AS text, version_at AS VersionAt, received_at AS ReceivedAt
@@ -258,6 +269,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     /// <summary>The platforms and languages present in the incident, for the filter menus.</summary>
     public async Task<(IReadOnlyList<string> Platforms, IReadOnlyList<string> Languages)> FacetsAsync(int incidentId, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var platforms = await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT DISTINCT platform FROM posts WHERE incident_id = @incidentId ORDER BY 1", new { incidentId }, cancellationToken: cancellationToken));
@@ -269,27 +281,28 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     /// <summary>The incident's stories with more than one post, fastest-growing and then largest first.</summary>
     public async Task<IReadOnlyList<StoryRow>> TopStoriesAsync(int incidentId, int limit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<StoryRow>(new CommandDefinition("""
-            SELECT id, size, first_post_at AS FirstPostAt, latest_post_at AS LatestPostAt, growth_per_minute AS GrowthPerMinute, sample_text AS SampleText
-              FROM stories WHERE incident_id = @incidentId AND size > 1
-             ORDER BY growth_per_minute DESC, size DESC, id LIMIT @limit
-            """, new { incidentId, limit }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Stories.AsNoTracking()
+            .Where(s => s.IncidentId == incidentId && s.Size > 1)
+            .OrderByDescending(s => s.GrowthPerMinute).ThenByDescending(s => s.Size).ThenBy(s => s.Id)
+            .Take(limit)
+            .Select(s => new StoryRow(s.Id, s.Size, s.FirstPostAt, s.LatestPostAt, s.GrowthPerMinute, s.SampleText))
+            .ToListAsync(cancellationToken);
     }
 
     public async Task<StoryRow?> StoryAsync(long storyId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<StoryRow>(new CommandDefinition("""
-            SELECT id, size, first_post_at AS FirstPostAt, latest_post_at AS LatestPostAt, growth_per_minute AS GrowthPerMinute, sample_text AS SampleText
-              FROM stories WHERE id = @storyId
-            """, new { storyId }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Stories.AsNoTracking()
+            .Where(s => s.Id == storyId)
+            .Select(s => new StoryRow(s.Id, s.Size, s.FirstPostAt, s.LatestPostAt, s.GrowthPerMinute, s.SampleText))
+            .SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>A story's members, oldest first (the first post is the original).</summary>
     public async Task<IReadOnlyList<TriagePost>> StoryMembersAsync(long storyId, int limit, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition("""
             SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, left(p.text, @shown) AS text, p.url,
@@ -307,6 +320,7 @@ public sealed class TriageQueries(NpgsqlDataSource dataSource)
     /// <summary>What news outlets and agencies published, newest first.</summary>
     public async Task<IReadOnlyList<MediaItem>> MediaAsync(int incidentId, int limit, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<MediaItem>(new CommandDefinition($"""
             SELECT id, platform, coalesce(extra->>'outlet', author_name, author_handle, platform) AS Outlet, created_at AS CreatedAt, text, url

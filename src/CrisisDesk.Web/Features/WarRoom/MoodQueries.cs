@@ -44,6 +44,7 @@ public sealed class MoodQueries(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<MoodSeries> MoodAsync(int incidentId, CancellationToken cancellationToken = default)
     {
+        // hot path: counts over posts per minute, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<(DateTime Minute, string Platform, int Negative, int Neutral, int Positive)>(new CommandDefinition("""
             WITH latest AS (SELECT max(created_at) AS at FROM posts WHERE incident_id = @incidentId)

@@ -1,5 +1,7 @@
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.WarRoom;
@@ -28,7 +30,7 @@ public sealed record VolumeChartMinute(DateTime Minute, int Count)
     public string Label => Minute.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>The incident as the war room's header shows it (settable properties: Dapper maps text[] to them, not to constructor parameters).</summary>
+/// <summary>The incident as the war room's header shows it.</summary>
 public sealed record WarRoomIncident
 {
     public int Id { get; init; }
@@ -43,24 +45,36 @@ public sealed record WarRoomIncident
     public bool HasArea { get; init; }
 }
 
-/// <summary>What the war room reads; one short-lived connection per query, never one per circuit.</summary>
-public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
+/// <summary>
+/// What the war room reads; one short-lived connection (or DbContext) per query, never one per circuit. The incident's
+/// row through the domain's DbContext; the feed, its head and its volume read posts at volume and stay on Npgsql.
+/// </summary>
+public sealed class WarRoomQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     public async Task<WarRoomIncident?> IncidentAsync(int incidentId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<WarRoomIncident>(new CommandDefinition(
-            """
-            SELECT i.id, i.name, i.keywords, i.is_drill AS IsDrill, i.area_south IS NOT NULL AS HasArea,
-                   i.is_drill OR (EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.id AND s.kind = @replay)
-                                  AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.id AND s.kind <> @replay)) AS OnEventTime
-              FROM incidents i WHERE i.id = @incidentId
-            """, new { incidentId, replay = CrisisDesk.Ingest.Replay.ReplaySourceFactory.KindName }, cancellationToken: cancellationToken));
+        const string replay = CrisisDesk.Ingest.Replay.ReplaySourceFactory.KindName;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Incidents.AsNoTracking()
+            .Where(i => i.Id == incidentId)
+            .Select(i => new WarRoomIncident
+            {
+                Id = i.Id,
+                Name = i.Name,
+                Keywords = i.Keywords,
+                IsDrill = i.IsDrill,
+                HasArea = i.AreaSouth != null,
+                // Every source, removed ones included, as the SQL this replaced counted them.
+                OnEventTime = i.IsDrill || (db.Sources.Any(s => s.IncidentId == i.Id && s.Kind == replay)
+                                            && !db.Sources.Any(s => s.IncidentId == i.Id && s.Kind != replay)),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>The event time of the incident's newest post (what <see cref="IncidentClock"/> runs on in a drill), or null before the first.</summary>
     public async Task<DateTime?> NewestEventTimeAsync(int incidentId, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
             "SELECT max(created_at) FROM posts WHERE incident_id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
@@ -71,6 +85,7 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
 
     public async Task<(long Count, long MaxId)> FeedHeadAsync(int incidentId, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleAsync<(long, long)>(
             "SELECT count(*), coalesce(max(id), 0) FROM posts WHERE incident_id = @incidentId", new { incidentId });
@@ -82,6 +97,7 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<FeedPost>> FeedPageAsync(int incidentId, long anchorId, int offset, int count, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<FeedPost>(new CommandDefinition("""
             SELECT id, platform, author_handle AS AuthorHandle, author_name AS AuthorName, created_at AS CreatedAt, text, url, has_media AS HasMedia,
@@ -97,6 +113,7 @@ public sealed class WarRoomQueries(NpgsqlDataSource dataSource)
     /// <summary>Posts per minute of event time over the last <see cref="VolumeMinutes"/> minutes up to the latest post.</summary>
     public async Task<VolumeSeries> VolumeAsync(int incidentId, CancellationToken cancellationToken = default)
     {
+        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One statement, one snapshot: the newest id is the one the counts stand at.
         var rows = (await connection.QueryAsync<(DateTime Minute, int Count, long UpToId)>(new CommandDefinition("""
