@@ -9,7 +9,6 @@ using EventLog = CrisisDesk.Data.Events.EventLog;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Review;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -65,7 +64,7 @@ for (var i = 0; i < 300; i++)
         new { rumourId = i / 3, claim = $"claim {i / 3}", from = "open", to = "monitoring", postIds = new[] { i + 1 } });
 Console.WriteLine($"Loaded {postCount:N0} posts and 300 events in {load.Elapsed.TotalSeconds:0.0} s.");
 
-var queries = new ReplayQueries(dataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(dataSource).Options));
+var queries = new ReplayQueries(dataSource, CrisisDeskDbContext.FactoryOver(dataSource));
 var opened = Stopwatch.StartNew();
 var timeline = (await queries.TimelineAsync(incidentId))!;
 Console.WriteLine($"Opening the replay (timeline: span, per-minute counts, events): {opened.Elapsed.TotalMilliseconds:0} ms, {timeline.Volume.Total:N0} posts in {timeline.Volume.Minutes.Count} minutes.");

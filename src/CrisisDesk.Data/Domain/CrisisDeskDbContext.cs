@@ -45,6 +45,14 @@ public sealed partial class CrisisDeskDbContext(DbContextOptions<CrisisDeskDbCon
     public DbSet<EnquiryRow> Enquiries => Set<EnquiryRow>();
     public DbSet<EnquiryRuleRow> EnquiryRules => Set<EnquiryRuleRow>();
 
+    /// <summary>
+    /// A pooled factory over <paramref name="dataSource"/> for code composed without the host (tests, benches); the host
+    /// registers its own (<c>AddCrisisDeskData</c>).
+    /// </summary>
+    public static IDbContextFactory<CrisisDeskDbContext> FactoryOver(Npgsql.NpgsqlDataSource dataSource) =>
+        new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CrisisDeskDbContext>(
+            new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(dataSource).Options);
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<UserRow>(e =>

@@ -292,7 +292,7 @@ public sealed class OldDataDirectoryUpgradeTests
     private static async Task ReadThroughTodaysQueriesAsync(NpgsqlDataSource dataSource, OldDrill drill)
     {
         // The feed, its search (post_search written by the old indexer) and its triage marks.
-        var contexts = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(dataSource).Options);
+        var contexts = CrisisDeskDbContext.FactoryOver(dataSource);
         var triage = new TriageQueries(dataSource, contexts);
         var (count, maxId) = await triage.HeadAsync(drill.IncidentId, TriageFilter.None);
         Assert.Equal((DrillPosts, drill.FirstPostId + DrillPosts - 1), (count, maxId));

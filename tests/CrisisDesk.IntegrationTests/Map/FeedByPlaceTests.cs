@@ -11,7 +11,6 @@ using CrisisDesk.Web.Features.Map;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Map;
 
@@ -76,7 +75,7 @@ public sealed class FeedByPlaceTests(TestDatabase database) : IClassFixture<Test
             new() { Platform = "mastodon", ExternalId = "unlocated", CreatedAt = DateTimeOffset.UtcNow, Text = "No place" },
         };
         await new PostWriter(database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, posts, [], null, null));
-        var triage = new TriageQueries(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
+        var triage = new TriageQueries(database.DataSource, CrisisDeskDbContext.FactoryOver(database.DataSource));
 
         async Task<string[]> Feed(TriageFilter filter)
         {

@@ -13,7 +13,6 @@ using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CrisisDesk.IntegrationTests.Pipeline;
@@ -102,7 +101,7 @@ public sealed class ClassificationStageTests
         ];
         var posts = classes.Select((_, i) => MakePost(i, Texts[i])).ToList();
         await new PostWriter(database.DataSource).WriteAsync(new PostBatch(incidentId, sourceId, posts, [], null, null) { Classifications = classes });
-        var queries = new TriageQueries(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
+        var queries = new TriageQueries(database.DataSource, CrisisDeskDbContext.FactoryOver(database.DataSource));
 
         async Task<string[]> Ids(TriageFilter filter) =>
             (await queries.PageAsync(incidentId, filter, long.MaxValue, 0, 100)).OrderBy(p => p.Id).Select(p => p.Text).ToArray();

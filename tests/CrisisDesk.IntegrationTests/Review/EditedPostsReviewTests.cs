@@ -9,7 +9,6 @@ using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Review;
 
@@ -18,8 +17,7 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
 
-    private PooledDbContextFactory<CrisisDeskDbContext> Contexts() =>
-        new(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
+    private IDbContextFactory<CrisisDeskDbContext> Contexts() => CrisisDeskDbContext.FactoryOver(database.DataSource);
 
     private static Post Original(string id, string text) => MastodonPosts.Original(id, text, T0);
 
@@ -57,7 +55,7 @@ public sealed class EditedPostsReviewTests(TestDatabase database) : IClassFixtur
         Assert.Null(atEdit[m2].DeletedAt);
         Assert.Equal(("Bridge shut", (DateTime?)asDeleted.UtcDateTime), (atEnd[m2].Text, atEnd[m2].DeletedAt));
 
-        var triage = new TriageQueries(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
+        var triage = new TriageQueries(database.DataSource, Contexts());
         var page = (await triage.PageAsync(incidentId, TriageFilter.None, long.MaxValue, 0, 10)).ToDictionary(p => p.Id);
         Assert.Equal("Ferry running again", page[m1].Text);
         Assert.Equal(T0.AddMinutes(3).UtcDateTime, page[m1].EditedAt);

@@ -8,7 +8,6 @@ using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Triage;
 
@@ -24,7 +23,7 @@ public sealed class IncidentTemperatureTests(TestDatabase database) : IClassFixt
         var writer = new PostWriter(database.DataSource);
         await writer.WriteAsync(TestIncidents.Batch(incidentId, sourceId, "s", 3, T0));
         var feed = new LiveFeed();
-        using var temperature = new IncidentTemperature(feed, database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
+        using var temperature = new IncidentTemperature(feed, database.DataSource, CrisisDeskDbContext.FactoryOver(database.DataSource));
 
         Assert.Equal([(T0.UtcDateTime, 3)], Minutes(await temperature.SnapshotAsync(incidentId)));
 
@@ -39,7 +38,7 @@ public sealed class IncidentTemperatureTests(TestDatabase database) : IClassFixt
         var (incidentId, sourceId) = await database.NewIncidentAsync("Temperature test", sourceName: "River gauge");
         await new PostWriter(database.DataSource).WriteAsync(TestIncidents.Batch(incidentId, sourceId, "s", 3, T0));
         var feed = new LiveFeed();
-        using var temperature = new IncidentTemperature(feed, database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
+        using var temperature = new IncidentTemperature(feed, database.DataSource, CrisisDeskDbContext.FactoryOver(database.DataSource));
 
         // The board's seed is held at its first read; meanwhile a fourth post commits and is published live.
         await using var blocker = await database.DataSource.OpenConnectionAsync();
@@ -68,7 +67,7 @@ public sealed class IncidentTemperatureTests(TestDatabase database) : IClassFixt
         for (var minute = 0; minute < 6; minute++)
             await writer.WriteAsync(Scored(incidentId, sourceId, $"calm{minute}-", T0.AddMinutes(minute), 20, negative: 4));
         var feed = new LiveFeed();
-        using var temperature = new IncidentTemperature(feed, database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
+        using var temperature = new IncidentTemperature(feed, database.DataSource, CrisisDeskDbContext.FactoryOver(database.DataSource));
         Assert.Null((await temperature.SnapshotAsync(incidentId)).ActiveMoodShift);
 
         // A minute in which most posts read negative arrives live.

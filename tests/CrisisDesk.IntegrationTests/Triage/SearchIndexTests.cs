@@ -7,7 +7,6 @@ using CrisisDesk.Web.Features.Review;
 using CrisisDesk.Web.Features.Triage;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Triage;
 
@@ -19,7 +18,7 @@ public sealed class SearchIndexTests(TestDatabase database) : IClassFixture<Test
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 7, 0, 0, TimeSpan.Zero);
 
-    private TriageQueries Queries => new(database.DataSource, new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options));
+    private TriageQueries Queries => new(database.DataSource, CrisisDeskDbContext.FactoryOver(database.DataSource));
 
     private SearchIndexer Indexer => new(database.DataSource);
 

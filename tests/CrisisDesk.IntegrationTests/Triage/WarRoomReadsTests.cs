@@ -9,7 +9,6 @@ using CrisisDesk.Web.Features.Triage;
 using CrisisDesk.Web.Features.WarRoom;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CrisisDesk.IntegrationTests.Triage;
 
@@ -18,7 +17,7 @@ public sealed class WarRoomReadsTests(TestDatabase database) : IClassFixture<Tes
 {
     private static readonly DateTimeOffset Crash = new(2015, 3, 24, 10, 41, 0, TimeSpan.Zero);
 
-    private IDbContextFactory<CrisisDeskDbContext> Contexts { get; } = new PooledDbContextFactory<CrisisDeskDbContext>(new DbContextOptionsBuilder<CrisisDeskDbContext>().UseNpgsql(database.DataSource).Options);
+    private IDbContextFactory<CrisisDeskDbContext> Contexts { get; } = CrisisDeskDbContext.FactoryOver(database.DataSource);
 
     private TriageQueries Triage => new(database.DataSource, Contexts);
 

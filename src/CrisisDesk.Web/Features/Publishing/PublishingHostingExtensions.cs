@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Web.Features.Startup;
 
@@ -14,7 +15,8 @@ public static class PublishingHostingExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.Sender) && !o.Sender.Any(c => char.IsWhiteSpace(c) || c is ',' or '<' or '&'),
                 "CrisisDesk:Publishing:Sender must be a CAP sender id: no spaces, commas, '<' or '&'.")
             .ValidateOnStart();
-        services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.Section);
+        services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidation>();
         services.AddPublicAddress();
         services.AddHttpClient();
         // The channels' addresses come from configuration: they connect under the same outbound address policy as
