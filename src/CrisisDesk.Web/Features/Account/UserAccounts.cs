@@ -96,7 +96,7 @@ public sealed class UserAccounts(
                 throw new AccountException(problem);
             row.PasswordHash = Hasher.HashPassword(row.UserName, newPassword);
             await command.SaveAsync();
-            var ended = await sessions.RevokeAllAsync(command.Connection, command.Transaction, userId, "password changed", keepToken, cancellationToken);
+            var ended = await sessions.RevokeAllAsync(command.Db, userId, "password changed", keepToken, cancellationToken);
             await EventLog.AppendAsync(command.Connection, command.Transaction, row.UserName, null, new AccountPasswordChanged(ended), cancellationToken);
             return true;
         }, cancellationToken), Conflict);
@@ -169,12 +169,12 @@ public sealed class UserAccounts(
                 command.NothingChanged();
                 return false;
             }
-            if (user.Role == Roles.Admin && await LockEnabledAdminsAsync(command.Db, cancellationToken) <= 1)
+            if (user.Role == Roles.Admin && !user.Disabled && await LockEnabledAdminsAsync(command.Db, cancellationToken) <= 1)
                 throw new AccountException("This is the last Admin: make someone else Admin first.");
             var from = user.Role;
             user.Role = role;
             await command.SaveAsync();
-            var ended = await sessions.RevokeAllAsync(command.Connection, command.Transaction, userId, "role changed", cancellationToken: cancellationToken);
+            var ended = await sessions.RevokeAllAsync(command.Db, userId, "role changed", cancellationToken: cancellationToken);
             await command.RecordAsync(null, new UserRoleChanged(user.UserName, from, role, ended));
             return true;
         }, cancellationToken), Conflict);
@@ -182,6 +182,10 @@ public sealed class UserAccounts(
             sessions.Forget(userId);
     }
 
+    /// <summary>
+    /// Disables or enables an account; disabling ends its sessions. Disabling an Admin locks and counts the enabled
+    /// Admins, as demoting one does, so the last enabled Admin cannot go.
+    /// </summary>
     public async Task SetDisabledAsync(ClaimsPrincipal actor, int userId, bool disabled, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(actor, Policies.Admin, disabled ? "disable users" : "enable users", cancellationToken: cancellationToken);
@@ -195,9 +199,12 @@ public sealed class UserAccounts(
             }
             if (user.UserName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
                 throw new AccountException("You cannot disable your own account.");
+            // As with demoting: two Admins disabling each other at once must not both pass, so the Admins are locked and counted.
+            if (disabled && user.Role == Roles.Admin && await LockEnabledAdminsAsync(command.Db, cancellationToken) <= 1)
+                throw new AccountException("This is the last enabled Admin: make someone else Admin first.");
             user.Disabled = disabled;
             await command.SaveAsync();
-            var ended = disabled ? await sessions.RevokeAllAsync(command.Connection, command.Transaction, userId, "account disabled", cancellationToken: cancellationToken) : 0;
+            var ended = disabled ? await sessions.RevokeAllAsync(command.Db, userId, "account disabled", cancellationToken: cancellationToken) : 0;
             await command.RecordAsync(null, disabled ? new UserDisabled(user.UserName, ended) : new UserEnabled(user.UserName, ended));
             return true;
         }, cancellationToken), Conflict);
