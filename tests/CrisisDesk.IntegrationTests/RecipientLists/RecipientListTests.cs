@@ -5,6 +5,7 @@ using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.IntegrationTests.Notifications;
 using CrisisDesk.IntegrationTests.Publishing;
+using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.RecipientLists;
 using Dapper;
@@ -96,6 +97,28 @@ public sealed class RecipientListTests(NotificationsFactory app) : IClassFixture
         Assert.Equal(3, events.Count);
         Assert.All(events, e => Assert.DoesNotContain("riverside.example.gov", e, StringComparison.Ordinal));
         Assert.All(events, e => Assert.DoesNotContain("7700", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_name_taken_by_another_admin_at_the_same_moment_is_refused_with_a_conflict_not_a_server_error()
+    {
+        var admin = await SignedInAsync(Roles.Admin);
+        var name = $"Duty officers {Unique()}";
+        // The other Admin's create, not yet committed: this one's check cannot see it and its insert waits on the index.
+        await using var other = await app.Database.DataSource.OpenConnectionAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await other.ExecuteAsync("INSERT INTO recipient_lists (name, kind) VALUES (@name, 'email')", new { name = name.ToUpperInvariant() }, transaction);
+
+        var creating = admin.PostAsJsonAsync("/api/lists", new { name, kind = "email" });
+        await app.Database.WaitForLockWaitAsync("transactionid");
+        await transaction.CommitAsync();
+        var response = await creating;
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal($"There is already an Email list called \"{name}\".", problem.GetProperty("detail").GetString());
+        await using var check = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await check.QuerySingleAsync<int>("SELECT count(*)::int FROM recipient_lists WHERE lower(name) = lower(@name)", new { name }));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace CrisisDesk.Web.Features.RecipientLists;
 
@@ -65,7 +66,7 @@ public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext>
             await RequireFreeNameAsync(command, name, kind, null);
             var list = new RecipientListRow { Name = name, Kind = kind };
             command.Db.RecipientLists.Add(list);
-            await command.SaveAsync();
+            await OrNameTakenAsync(command.SaveAsync(), name, kind);
             await command.RecordAsync(null, new RecipientListCreated(list.Id, name, kind));
             return list.Id;
         }, cancellationToken);
@@ -81,8 +82,8 @@ public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext>
                 return 0;
             }
             await RequireFreeNameAsync(command, name, list.Kind, listId);
-            await command.Db.RecipientLists.Where(l => l.Id == listId)
-                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Name, name), command.CancellationToken);
+            await OrNameTakenAsync(command.Db.RecipientLists.Where(l => l.Id == listId)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Name, name), command.CancellationToken), name, list.Kind);
             await command.RecordAsync(null, new RecipientListRenamed(listId, list.Name, name));
             return 0;
         }, cancellationToken);
@@ -158,7 +159,18 @@ public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext>
             }
             // Saved in EF Core's batches (many rows per round trip), where the Npgsql version sent one INSERT per line.
             command.Db.ListRecipients.AddRange(added);
-            await command.SaveAsync();
+            try
+            {
+                await command.SaveAsync();
+            }
+            catch (Exception e) when (IsUniqueViolation(e))
+            {
+                // The file's own repeats are found above as .NET folds case; PostgreSQL's lower() folds a few letters
+                // differently (the dotted capital I, say), and then the index is the judge. Nothing was imported.
+                throw new RecipientListException(
+                    "Two addresses in this file are the same address as the database compares them (they differ only in the case of a letter such as İ); nothing was imported. Remove one and import again.",
+                    StatusCodes.Status409Conflict);
+            }
             rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
             await command.RecordAsync(null, new RecipientListMembersChanged(listId, "csv", added.Count, 0, rejected.Count));
             return new ImportReport(listId, added.Count, rejected);
@@ -179,10 +191,32 @@ public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext>
         return name;
     }
 
+    /// <summary>
+    /// A save that may meet the name's unique index: two Admins creating or renaming lists to one name at once both pass
+    /// <see cref="RequireFreeNameAsync"/>, and the later one is told as if it had been checked after the first.
+    /// </summary>
+    private static async Task OrNameTakenAsync(Task save, string name, string kind)
+    {
+        try
+        {
+            await save;
+        }
+        catch (Exception e) when (IsUniqueViolation(e))
+        {
+            throw NameTaken(name, kind);
+        }
+    }
+
+    private static bool IsUniqueViolation(Exception e) =>
+        (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    private static RecipientListException NameTaken(string name, string kind) =>
+        new($"There is already an {RecipientListKinds.Label(kind)} list called \"{name}\".", StatusCodes.Status409Conflict);
+
     private static async Task RequireFreeNameAsync(CommandTransaction command, string name, string kind, int? except)
     {
         if (await command.Db.RecipientLists.AnyAsync(l => l.Kind == kind && l.Name.ToLower() == name.ToLower() && l.DeletedAt == null
                                                           && (except == null || l.Id != except), command.CancellationToken))
-            throw new RecipientListException($"There is already an {RecipientListKinds.Label(kind)} list called \"{name}\".", StatusCodes.Status409Conflict);
+            throw NameTaken(name, kind);
     }
 }
