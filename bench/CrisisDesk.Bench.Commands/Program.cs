@@ -1,12 +1,16 @@
 // The commonest operator commands, timed one at a time against the real host (all its services, a real PostgreSQL):
 // flag a post, create a rumour, change its status, submit and approve a rebuttal, approve an alert with three channels;
-// and the Admin's and Operator's rarer ones: add a source, rename it, open an incident.
+// and the Admin's and Operator's rarer ones: add a source, rename it, open an incident. Beside them, the session check
+// every signed-in request makes once its two-second cache has lapsed, next to the same check as the one Dapper query
+// it was before the move to EF Core.
 // Each command is called as the pages and the API call it (the command classes, with a signed-in person), so the
 // figures are the command's own cost: authorisation (the role read afresh), its reads and writes, the event append
 // and the commit. Set-up steps (drafting what is then submitted or approved) are not timed.
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Ingest;
@@ -21,6 +25,7 @@ using CrisisDesk.Web.Features.Rebuttals;
 using CrisisDesk.Web.Features.Rumours;
 using CrisisDesk.Web.Features.Sources;
 using CrisisDesk.Web.Features.Triage;
+using Dapper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -113,11 +118,15 @@ internal static class CommandBench
         var alerts = services.GetRequiredService<AlertCommands>();
         var sources = services.GetRequiredService<SourceCommands>();
         var incidents = services.GetRequiredService<IncidentCommands>();
+        var sessions = services.GetRequiredService<SessionStore>();
+        int operatorId;
+        await using (var connection = await dataSource.OpenConnectionAsync())
+            operatorId = await connection.ExecuteScalarAsync<int>("SELECT id FROM users WHERE user_name = 'bench.operator'");
         // An RSS feed on the fake server: added stopped, so nothing polls it.
         using var feed = JsonDocument.Parse(JsonSerializer.Serialize(new { url = new Uri(channels.Address, "feed.rss").ToString(), keywords = new[] { "flood" }, pollIntervalSeconds = 3600 }));
 
         var names = new[] { "flag a post", "create a rumour", "change its status", "submit a rebuttal", "approve a rebuttal", "approve an alert (3 channels)",
-            "add a source", "rename a source", "open an incident" };
+            "add a source", "rename a source", "open an incident", "check a session (past the cache)", "the same check, old Dapper query" };
         var timings = names.ToDictionary(n => n, _ => new List<double>());
         var clock = new Stopwatch();
         async Task<T> Time<T>(string name, bool keep, Func<Task<T>> command)
@@ -158,6 +167,12 @@ internal static class CommandBench
             await Time(names[7], keep, async () => await sources.ChangeAsync(admin, incidentId, sourceId, $"Bench feed {i}, renamed", feed.RootElement)
                 ? 0 : throw new InvalidOperationException("The rename changed nothing."));
             await Time(names[8], keep, () => incidents.OpenAsync(op, $"Bench incident {i}", ["flood"], "Lower Town"));
+
+            // A new session each time (created untimed), so that the check is never answered from the cache.
+            var token = await sessions.CreateAsync(operatorId, "127.0.0.1", CancellationToken.None);
+            await Time(names[9], keep, async () => await sessions.FindAsync(token, CancellationToken.None) ?? throw new InvalidOperationException("The new session was not found."));
+            var oldToken = await sessions.CreateAsync(operatorId, "127.0.0.1", CancellationToken.None);
+            await Time(names[10], keep, () => OldSessionCheckAsync(dataSource, oldToken));
         }
         total.Stop();
 
@@ -171,6 +186,20 @@ internal static class CommandBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"all rounds: {total.Elapsed.TotalSeconds:0.0} s; load average: {File.ReadAllText("/proc/loadavg").Trim()}"));
         await app.DisposeAsync();
         await database.DisposeAsync();
+    }
+
+    /// <summary>SessionStore's check as it was on Dapper (its SQL, one pooled connection), for the comparison.</summary>
+    private static async Task<int> OldSessionCheckAsync(NpgsqlDataSource dataSource, string token)
+    {
+        var id = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<(int UserId, string UserName, string DisplayName, string Role, bool Stale)>(new CommandDefinition("""
+            SELECT u.id, u.user_name, u.display_name, u.role, s.last_seen_at < now() - @touchEvery
+              FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = @id AND s.revoked_at IS NULL AND NOT u.disabled
+               AND s.created_at > now() - @absolute AND s.last_seen_at > now() - @idle
+            """, new { id, touchEvery = TimeSpan.FromMinutes(1), absolute = TimeSpan.FromHours(12), idle = TimeSpan.FromHours(2) }));
+        return row.UserName is null ? throw new InvalidOperationException("The new session was not found.") : row.UserId;
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];

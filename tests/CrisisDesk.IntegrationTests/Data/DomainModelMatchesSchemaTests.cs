@@ -77,6 +77,7 @@ public sealed class DomainModelMatchesSchemaTests(TestDatabase database) : IClas
                 "enquiries",
                 "enquiry_rule",
                 "enquiry_scan",
+                "feed_subscribers",
                 "incidents",
                 "list_recipients",
                 "notification_rules",

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Claims;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using CrisisDesk.Web.Features.Account;
@@ -8,6 +9,7 @@ using CrisisDesk.Web.Features.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -164,17 +166,17 @@ public sealed class SessionRevocationTests(TestDatabase database, ITestOutputHel
         b.Services.GetRequiredService<SessionStore>().Revoked += (user, _) => { if (user == userId) Interlocked.Increment(ref toldB); };
         var sessionsA = a.Services.GetRequiredService<SessionStore>();
 
-        await using (var connection = await database.DataSource.OpenConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var db = await a.Services.GetRequiredService<IDbContextFactory<CrisisDeskDbContext>>().CreateDbContextAsync())
+        await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            await sessionsA.RevokeAllAsync(connection, transaction, userId, "rolled back");
+            await sessionsA.RevokeAllAsync(db, userId, "rolled back");
             await transaction.RollbackAsync();
         }
         // The same revocation committed arrives: the rolled-back one would have come before it.
-        await using (var connection = await database.DataSource.OpenConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var db = await a.Services.GetRequiredService<IDbContextFactory<CrisisDeskDbContext>>().CreateDbContextAsync())
+        await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            await sessionsA.RevokeAllAsync(connection, transaction, userId, "committed");
+            await sessionsA.RevokeAllAsync(db, userId, "committed");
             await transaction.CommitAsync();
         }
 

@@ -3,14 +3,14 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using Dapper;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using CrisisDesk.Data.Domain;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Account;
 
@@ -47,7 +47,7 @@ public sealed record LiveSession(int UserId, string UserName, string DisplayName
 /// a couple of seconds), so sign-out, a role change, a disabled account or a new password take effect at once. Every
 /// revocation is announced to the other nodes in its own transaction, so they forget the user's sessions at once too.
 /// </summary>
-public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSessionOptions> options, Nodes.ClusterSignals signals)
+public sealed class SessionStore(IDbContextFactory<CrisisDeskDbContext> contexts, IOptions<SignInSessionOptions> options, Nodes.ClusterSignals signals)
 {
     /// <summary>The claim holding the session token in the cookie.</summary>
     public const string TokenClaim = "crisisdesk:session";
@@ -76,11 +76,23 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
     public async Task<string> CreateAsync(int userId, string? remoteAddress, CancellationToken cancellationToken)
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync("INSERT INTO sessions (id, user_id, remote_address) VALUES (@id, @userId, @remoteAddress)",
-            new { id = Hash(token), userId, remoteAddress });
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Sessions.Add(new SessionRow { Id = Hash(token), UserId = userId, RemoteAddress = remoteAddress });
+        await db.SaveChangesAsync(cancellationToken);
         return token;
     }
+
+    private sealed record SessionCheck(int UserId, string UserName, string DisplayName, string Role, bool Stale);
+
+    // Every request of every signed-in person runs this (past the cache), so it is compiled. DateTime.UtcNow is
+    // PostgreSQL's now(): the lifetimes are judged by the database's clock, as the rows were stamped by it.
+    private static readonly Func<CrisisDeskDbContext, string, TimeSpan, TimeSpan, TimeSpan, CancellationToken, Task<SessionCheck?>> LiveSessionQuery =
+        EF.CompileAsyncQuery((CrisisDeskDbContext db, string id, TimeSpan touchEvery, TimeSpan absolute, TimeSpan idle, CancellationToken _) =>
+            db.Sessions.AsNoTracking()
+                .Where(s => s.Id == id && s.RevokedAt == null && s.CreatedAt > DateTime.UtcNow - absolute && s.LastSeenAt > DateTime.UtcNow - idle)
+                .Join(db.Users.Where(u => !u.Disabled), s => s.UserId, u => u.Id,
+                    (s, u) => new SessionCheck(u.Id, u.UserName, u.DisplayName, u.Role, s.LastSeenAt < DateTime.UtcNow - touchEvery))
+                .FirstOrDefault());
 
     /// <summary>The session if it is live and its account enabled; null otherwise.</summary>
     public async Task<LiveSession?> FindAsync(string token, CancellationToken cancellationToken)
@@ -92,16 +104,11 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
             _checked.Clear();
         var forgets = Interlocked.Read(ref _forgets);
         var id = Hash(token);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(int UserId, string UserName, string DisplayName, string Role, bool Stale)>(new CommandDefinition("""
-            SELECT u.id, u.user_name, u.display_name, u.role, s.last_seen_at < now() - @touchEvery
-              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id = @id AND s.revoked_at IS NULL AND NOT u.disabled
-               AND s.created_at > now() - @absolute AND s.last_seen_at > now() - @idle
-            """, new { id, touchEvery = TouchEvery, absolute = options.Value.AbsoluteLifetime, idle = options.Value.IdleTimeout }, cancellationToken: cancellationToken));
-        var session = row.UserName is null ? null : new LiveSession(row.UserId, row.UserName, row.DisplayName, row.Role);
-        if (row.Stale)
-            await connection.ExecuteAsync(new CommandDefinition("UPDATE sessions SET last_seen_at = now() WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await LiveSessionQuery(db, id, TouchEvery, options.Value.AbsoluteLifetime, options.Value.IdleTimeout, cancellationToken);
+        var session = row is null ? null : new LiveSession(row.UserId, row.UserName, row.DisplayName, row.Role);
+        if (row is { Stale: true })
+            await db.Sessions.Where(s => s.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.LastSeenAt, r => DateTime.UtcNow), cancellationToken);
         _checked[token] = (session, now);
         if (Interlocked.Read(ref _forgets) != forgets)
             _checked.TryRemove(token, out _);
@@ -116,13 +123,18 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
     /// </summary>
     public async Task RevokeAsync(string token, string reason, CancellationToken cancellationToken, string? signingOutPage = null)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var userId = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "UPDATE sessions SET revoked_at = now(), revoked_reason = @reason WHERE id = @id AND revoked_at IS NULL RETURNING user_id",
-            new { id = Hash(token), reason }, transaction, cancellationToken: cancellationToken));
-        if (userId is { } revoked)
-            await signals.AnnounceSessionsRevokedAsync(connection, transaction, revoked, cancellationToken);
+        var id = Hash(token);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Locked, so that of two sign-outs of one session only one revokes it (and announces it).
+        var userId = await db.Sessions.FromSql($"SELECT * FROM sessions WHERE id = {id} AND revoked_at IS NULL FOR UPDATE")
+            .AsNoTracking().Select(s => (int?)s.UserId).SingleOrDefaultAsync(cancellationToken);
+        if (userId is { } revoking)
+        {
+            await db.Sessions.Where(s => s.Id == id)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RevokedAt, r => DateTime.UtcNow).SetProperty(r => r.RevokedReason, reason), cancellationToken);
+            await signals.AnnounceSessionsRevokedAsync(db, revoking, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         Interlocked.Increment(ref _forgets);
         _checked.TryRemove(token, out _);
@@ -131,19 +143,18 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<SignInSes
     }
 
     /// <summary>
-    /// Revokes every live session of a user but <paramref name="keepToken"/>, inside the caller's transaction (so the
-    /// change that causes it and the revocation commit together), and tells the other nodes in the same transaction;
-    /// call <see cref="Forget"/> after the commit.
+    /// Revokes every live session of a user but <paramref name="keepToken"/>, inside the caller's transaction on
+    /// <paramref name="db"/> (so the change that causes it and the revocation commit together), and tells the other
+    /// nodes in the same transaction; call <see cref="Forget"/> after the commit.
     /// </summary>
-    public async Task<int> RevokeAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int userId, string reason, string? keepToken = null,
-        CancellationToken cancellationToken = default)
+    public async Task<int> RevokeAllAsync(CrisisDeskDbContext db, int userId, string reason, string? keepToken = null, CancellationToken cancellationToken = default)
     {
-        var ended = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE sessions SET revoked_at = now(), revoked_reason = @reason
-             WHERE user_id = @userId AND revoked_at IS NULL AND (@keep::text IS NULL OR id <> @keep)
-            """, new { userId, reason, keep = keepToken is null ? null : Hash(keepToken) }, transaction, cancellationToken: cancellationToken));
+        var keep = keepToken is null ? null : Hash(keepToken);
+        var ended = await db.Sessions
+            .Where(s => s.UserId == userId && s.RevokedAt == null && (keep == null || s.Id != keep))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.RevokedAt, r => DateTime.UtcNow).SetProperty(r => r.RevokedReason, reason), cancellationToken);
         // Told even when no row changed: the change that called this (a role, a disabled account) matters to the cache too.
-        await signals.AnnounceSessionsRevokedAsync(connection, transaction, userId, cancellationToken);
+        await signals.AnnounceSessionsRevokedAsync(db, userId, cancellationToken);
         return ended;
     }
 

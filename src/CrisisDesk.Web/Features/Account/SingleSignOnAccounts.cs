@@ -98,7 +98,7 @@ public sealed class SingleSignOnAccounts(IDbContextFactory<CrisisDeskDbContext> 
                     var from = row.Role;
                     row.Role = role;
                     await db.SaveChangesAsync(cancellationToken);
-                    var ended = await sessions.RevokeAllAsync(connection, npgsqlTransaction, row.Id, "role changed at the identity provider", cancellationToken: cancellationToken);
+                    var ended = await sessions.RevokeAllAsync(db, row.Id, "role changed at the identity provider", cancellationToken: cancellationToken);
                     await EventLog.AppendAsync(connection, npgsqlTransaction, "identity provider", null, new UserRoleChanged(row.UserName, from, role, ended), cancellationToken);
                     rolesChanged = true;
                 }

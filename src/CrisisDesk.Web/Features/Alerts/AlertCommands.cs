@@ -8,7 +8,6 @@ using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Publishing;
 using CrisisDesk.Web.Features.RecipientLists;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -177,7 +176,7 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory
             var alert = draft with { Sent = WholeSecondsUtc(clock.GetUtcNow()), Status = loaded.IsDrill ? CapStatus.Exercise : draft.Status };
             RequireValid(alert);
 
-            var channelNames = await IssueChannelsAsync(command.Connection, command.Transaction, stored.ThreadRootId);
+            var channelNames = await IssueChannelsAsync(command.Db, stored.ThreadRootId, command.CancellationToken);
             var now = clock.GetUtcNow().UtcDateTime;
             stored.CapXml = CapXml.Write(alert);
             stored.CapStatus = alert.Status.ToString();
@@ -223,19 +222,17 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory
     /// </summary>
     public async Task<IReadOnlyList<string>> IssueChannelsAsync(int? threadRootId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await IssueChannelsAsync(connection, null, threadRootId);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await IssueChannelsAsync(db, threadRootId, cancellationToken);
     }
 
-    // The outbox is read on Npgsql, as the dispatcher reads it (recipient-list deliveries are told apart by a column
-    // the domain model does not map).
-    private async Task<List<string>> IssueChannelsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int? threadRootId)
+    private async Task<List<string>> IssueChannelsAsync(CrisisDeskDbContext db, int? threadRootId, CancellationToken cancellationToken)
     {
         var channelNames = threadRootId is { } root
-            ? (await connection.QueryAsync<string>("""
-                SELECT DISTINCT d.channel FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-                 WHERE coalesce(a.thread_root_id, a.id) = @root AND d.recipient_list_id IS NULL
-                """, new { root }, transaction)).ToList()
+            ? await db.Deliveries.AsNoTracking()
+                .Where(d => d.RecipientListId == null)
+                .Join(db.Alerts.Where(a => (a.ThreadRootId ?? a.Id) == root), d => d.AlertId, a => a.Id, (d, a) => d.Channel)
+                .Distinct().ToListAsync(cancellationToken)
             : [.. channels.ForAlerts()];
         if (!channelNames.Contains(ChannelNames.CapFeed))
             channelNames.Insert(0, ChannelNames.CapFeed);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Notifications;
 using CrisisDesk.Web.Features.Rumours;
@@ -44,9 +45,8 @@ public sealed class ClusterSignals
     /// commits): each forgets what it remembers of the user's sessions and has their open pages check again. The
     /// message names the user, never a session token.
     /// </summary>
-    public Task AnnounceSessionsRevokedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int userId, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@SessionsChannel, @payload)",
-            new { SessionsChannel, payload = JsonSerializer.Serialize(new SessionsMessage(Origin, userId), Json) }, transaction, cancellationToken: cancellationToken));
+    public Task AnnounceSessionsRevokedAsync(CrisisDeskDbContext db, int userId, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_notify({SessionsChannel}, {JsonSerializer.Serialize(new SessionsMessage(Origin, userId), Json)})", cancellationToken);
 
     /// <summary>
     /// Tells every node that these people's inboxes changed, inside the caller's transaction: PostgreSQL delivers the

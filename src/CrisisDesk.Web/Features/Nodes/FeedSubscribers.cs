@@ -4,8 +4,8 @@ using System.Text;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Commands;
-using Dapper;
-using Npgsql;
+using CrisisDesk.Data.Domain;
+using Microsoft.EntityFrameworkCore;
 
 namespace CrisisDesk.Web.Features.Nodes;
 
@@ -22,24 +22,21 @@ public sealed record CreatedFeedSubscriber(FeedSubscriber Subscriber, string Tok
 public sealed class FeedSubscriberException(string message, int statusCode = StatusCodes.Status400BadRequest) : CommandException(message, statusCode);
 
 /// <summary>
-/// Read-only tokens for outside subscribers of <c>/hubs/feed</c> (<c>feed_subscribers</c>, migration 0830; unmapped in
-/// EF, written with Npgsql on the command's transaction). Admins create them, scoped to incidents, and revoke them;
-/// both through <see cref="CommandRunner"/>, so each is authorised on the server and written with its event. The token
-/// is 32 random bytes, shown once; only its SHA-256 is stored (a random token needs no slow hash).
+/// Read-only tokens for outside subscribers of <c>/hubs/feed</c> (<c>feed_subscribers</c>, migration 0830). Admins
+/// create them, scoped to incidents, and revoke them; both through <see cref="CommandRunner"/>, so each is authorised on
+/// the server and written with its event. The token is 32 random bytes, shown once; only its SHA-256 is stored (a
+/// random token needs no slow hash).
 /// </summary>
-public sealed class FeedSubscribers(NpgsqlDataSource dataSource, CommandRunner commands, CommandAuthorizer authorizer) : IFeedTokenResolver
+public sealed class FeedSubscribers(IDbContextFactory<CrisisDeskDbContext> contexts, CommandRunner commands, CommandAuthorizer authorizer) : IFeedTokenResolver
 {
     public const string TokenPrefix = "cdf_";
 
     public async Task<IReadOnlyList<FeedSubscriber>> ListAsync(ClaimsPrincipal actor, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(actor, Policies.Admin, "see feed subscribers", cancellationToken: cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>("""
-            SELECT id, name, incident_ids AS IncidentIds, created_by AS CreatedBy, created_at AS CreatedAt, revoked_by AS RevokedBy, revoked_at AS RevokedAt
-              FROM feed_subscribers ORDER BY revoked_at IS NOT NULL, id DESC
-            """);
-        return rows.Select(r => r.ToSubscriber()).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.FeedSubscribers.AsNoTracking().OrderBy(s => s.RevokedAt != null).ThenByDescending(s => s.Id).ToListAsync(cancellationToken);
+        return rows.Select(ToSubscriber).ToList();
     }
 
     public async Task<CreatedFeedSubscriber> CreateAsync(ClaimsPrincipal actor, string name, IReadOnlyCollection<int> incidentIds, CancellationToken cancellationToken = default)
@@ -52,16 +49,15 @@ public sealed class FeedSubscribers(NpgsqlDataSource dataSource, CommandRunner c
             throw new FeedSubscriberException("Choose at least one incident the subscriber may read.");
         return await commands.RunAsync(actor, new CommandSpec(Policies.Admin, "create feed subscribers", null), async command =>
         {
-            var known = await command.Connection.QueryAsync<int>("SELECT id FROM incidents WHERE id = ANY(@incidents)", new { incidents }, command.Transaction);
+            var known = await command.Db.Incidents.Where(i => incidents.Contains(i.Id)).Select(i => i.Id).ToListAsync(command.CancellationToken);
             if (incidents.Except(known).ToList() is { Count: > 0 } unknown)
                 throw new FeedSubscriberException($"No incident {string.Join(", ", unknown)}.");
             var token = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
-            var row = await command.Connection.QuerySingleAsync<Row>("""
-                INSERT INTO feed_subscribers (name, token_hash, incident_ids, created_by) VALUES (@name, @hash, @incidents, @actor)
-                RETURNING id, name, incident_ids AS IncidentIds, created_by AS CreatedBy, created_at AS CreatedAt, revoked_by AS RevokedBy, revoked_at AS RevokedAt
-                """, new { name, hash = Hash(token), incidents, actor = command.Actor }, command.Transaction);
+            var row = new FeedSubscriberRow { Name = name, TokenHash = Hash(token), IncidentIds = incidents, CreatedBy = command.Actor };
+            command.Db.FeedSubscribers.Add(row);
+            await command.SaveAsync();
             await command.RecordAsync(null, new FeedSubscriberCreated(row.Id, name, incidents));
-            return new CreatedFeedSubscriber(row.ToSubscriber(), token);
+            return new CreatedFeedSubscriber(ToSubscriber(row), token);
         }, cancellationToken);
     }
 
@@ -69,11 +65,13 @@ public sealed class FeedSubscribers(NpgsqlDataSource dataSource, CommandRunner c
     public Task RevokeAsync(ClaimsPrincipal actor, long subscriberId, CancellationToken cancellationToken = default) =>
         commands.RunAsync(actor, new CommandSpec(Policies.Admin, "revoke feed subscribers", null), async command =>
         {
-            var name = await command.Connection.QuerySingleOrDefaultAsync<string?>("""
-                UPDATE feed_subscribers SET revoked_at = now(), revoked_by = @actor WHERE id = @subscriberId AND revoked_at IS NULL RETURNING name
-                """, new { subscriberId, actor = command.Actor }, command.Transaction);
-            if (name is null)
-                throw new FeedSubscriberException($"No feed subscriber {subscriberId} with a token still valid.", StatusCodes.Status404NotFound);
+            // Locked, so that of two Admins revoking at once one revokes and the other is told it is done already.
+            var name = await command.Db.FeedSubscribers
+                .FromSql($"SELECT * FROM feed_subscribers WHERE id = {subscriberId} AND revoked_at IS NULL FOR UPDATE")
+                .Select(s => s.Name).SingleOrDefaultAsync(command.CancellationToken)
+                ?? throw new FeedSubscriberException($"No feed subscriber {subscriberId} with a token still valid.", StatusCodes.Status404NotFound);
+            await command.Db.FeedSubscribers.Where(s => s.Id == subscriberId).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.RevokedAt, r => DateTime.UtcNow).SetProperty(r => r.RevokedBy, command.Actor), command.CancellationToken);
             await command.RecordAsync(null, new FeedSubscriberRevoked(subscriberId, name));
             return true;
         }, cancellationToken);
@@ -82,10 +80,10 @@ public sealed class FeedSubscribers(NpgsqlDataSource dataSource, CommandRunner c
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 100)
             return null;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(long Id, string Name, int[] IncidentIds)?>(
-            "SELECT id, name, incident_ids FROM feed_subscribers WHERE token_hash = @hash AND revoked_at IS NULL", new { hash = Hash(token) });
-        return row is { } found ? new FeedGrant(found.Id, found.Name, found.IncidentIds) : null;
+        var hash = Hash(token);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.FeedSubscribers.AsNoTracking().Where(s => s.TokenHash == hash && s.RevokedAt == null)
+            .Select(s => new FeedGrant(s.Id, s.Name, s.IncidentIds)).SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>Of the subscribers given, those revoked: their connections must go.</summary>
@@ -93,27 +91,17 @@ public sealed class FeedSubscribers(NpgsqlDataSource dataSource, CommandRunner c
     {
         if (subscriberIds.Count == 0)
             return [];
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<long>("SELECT id FROM feed_subscribers WHERE id = ANY(@ids) AND revoked_at IS NOT NULL",
-            new { ids = subscriberIds.ToArray() })).ToList();
+        var ids = subscriberIds.ToArray();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.FeedSubscribers.AsNoTracking().Where(s => ids.Contains(s.Id) && s.RevokedAt != null).Select(s => s.Id).ToListAsync(cancellationToken);
     }
 
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    /// <summary>Dapper materialises by properties here: it reads integer[] as System.Array, which a constructor cannot take.</summary>
-    private sealed class Row
-    {
-        public long Id { get; set; }
-        public string Name { get; set; } = "";
-        public int[] IncidentIds { get; set; } = [];
-        public string CreatedBy { get; set; } = "";
-        public DateTime CreatedAt { get; set; }
-        public string? RevokedBy { get; set; }
-        public DateTime? RevokedAt { get; set; }
+    private static FeedSubscriber ToSubscriber(FeedSubscriberRow row) => new(row.Id, row.Name, row.IncidentIds, row.CreatedBy, ToUtc(row.CreatedAt), row.RevokedBy,
+        row.RevokedAt is { } at ? ToUtc(at) : null);
 
-        public FeedSubscriber ToSubscriber() => new(Id, Name, IncidentIds, CreatedBy, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)), RevokedBy,
-            RevokedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null);
-    }
+    private static DateTimeOffset ToUtc(DateTime at) => new(DateTime.SpecifyKind(at, DateTimeKind.Utc));
 }

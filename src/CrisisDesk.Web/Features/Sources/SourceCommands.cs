@@ -102,6 +102,18 @@ public sealed class SourceCommands(
         return await RecordsOf(db).Where(s => s.IncidentId == incidentId && s.RemovedAt == null).OrderBy(s => s.Id).ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Edits and deletions each of the incident's sources applied: counted by ingest in the sources table, which
+    /// <see cref="SourceRecord"/> does not carry. For a page that has just listed the sources (<see cref="ListAsync"/> authorised it).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, SourceTable.EditCounts>> EditCountsAsync(int incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Sources.AsNoTracking().Where(s => s.IncidentId == incidentId && s.RemovedAt == null)
+            .Select(s => new { s.Id, s.EditsStored, s.DeletionsApplied })
+            .ToDictionaryAsync(s => s.Id, s => new SourceTable.EditCounts(s.EditsStored, s.DeletionsApplied), cancellationToken);
+    }
+
     /// <summary>The stored source with what this node knows of it now (no database round trip).</summary>
     public SourceView ViewOf(SourceRecord source)
     {

@@ -4,9 +4,7 @@ using CrisisDesk.Web.Features.Incidents;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
-using Dapper;
 using MudBlazor;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Sources;
 
@@ -43,7 +41,6 @@ public sealed partial class Sources : IAsyncDisposable
     [Inject] private SourceTester Tester { get; set; } = default!;
     [Inject] private IncidentCommands Incidents { get; set; } = default!;
     [Inject] private IAuthorizationService Authorization { get; set; } = default!;
-    [Inject] private NpgsqlDataSource DataSource { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -65,16 +62,7 @@ public sealed partial class Sources : IAsyncDisposable
     {
         _records = await Commands.ListAsync(user, IncidentId);
         _views = _records.Select(Commands.ViewOf).ToList();
-        _counts = await EditCountsAsync();
-    }
-
-    /// <summary>Edits and deletions each source applied: counted by ingest in the sources table, which SourceRecord does not carry.</summary>
-    private async Task<IReadOnlyDictionary<int, SourceTable.EditCounts>> EditCountsAsync()
-    {
-        await using var connection = await DataSource.OpenConnectionAsync();
-        var rows = await connection.QueryAsync<(int Id, long Edits, long Deletions)>(
-            "SELECT id, edits_stored, deletions_applied FROM sources WHERE incident_id = @IncidentId AND removed_at IS NULL", new { IncidentId });
-        return rows.ToDictionary(r => r.Id, r => new SourceTable.EditCounts(r.Edits, r.Deletions));
+        _counts = await Commands.EditCountsAsync(IncidentId);
     }
 
     private CancellationTokenSource StartRefresh()
