@@ -107,6 +107,29 @@ public sealed class RumourHostTests(CrisisDeskFactory app) : IClassFixture<Crisi
     }
 
     [Fact]
+    public async Task A_viewer_cannot_move_or_edit_a_rumour_the_refusal_names_its_incident_and_an_unknown_rumour_is_said_so()
+    {
+        var incidentId = await DrillAsync();
+        var operatorClient = await ClientAsync(Roles.Operator);
+        var rumourId = await CreateRumourAsync(operatorClient, incidentId, "The black box was found empty");
+        var (viewer, password) = await app.CreateUserAsync(Roles.Viewer);
+        var client = await app.SignedInClientAsync(viewer, password);
+
+        var move = await client.PostAsJsonAsync($"/api/rumours/{rumourId}/status", new { expectedVersion = 1, status = "Investigating", note = "" });
+        var edit = await client.PutAsJsonAsync($"/api/rumours/{rumourId}", new { expectedVersion = 1, claim = "The black box was found", severity = "Low", owner = viewer });
+        var unknown = await operatorClient.PostAsJsonAsync("/api/rumours/999999/status", new { expectedVersion = 1, status = "Investigating", note = "" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, move.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, edit.StatusCode);
+        Assert.Contains("There is no rumour 999999.", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var rumour = await app.Services.GetRequiredService<RumourQueries>().GetAsync(rumourId);
+        Assert.Equal(("New", "The black box was found empty", 1), (rumour!.Status, rumour.Claim, rumour.Version));
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal([incidentId, incidentId], await connection.QueryAsync<int>(
+            "SELECT incident_id FROM events WHERE action = 'authorization.denied' AND actor = @viewer ORDER BY seq", new { viewer }));
+    }
+
+    [Fact]
     public async Task Flagging_writes_the_mark_and_its_event_and_every_war_room_hears_of_it()
     {
         var incidentId = await DrillAsync();

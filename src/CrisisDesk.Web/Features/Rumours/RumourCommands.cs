@@ -56,9 +56,8 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
     public async Task<RumourState> ChangeStatusAsync(ClaimsPrincipal user, int rumourId, int expectedVersion, RumourStatus to, string? note,
         CancellationToken cancellationToken = default)
     {
-        var current = await RequireRumourAsync(rumourId, cancellationToken);
         var actor = user.ActorName();
-        var (updated, seq) = await ChangeAsync(user, new CommandSpec(Policies.Operator, "change a rumour's status", current.IncidentId), rumourId, expectedVersion,
+        var (updated, seq) = await ChangeAsync(user, "change a rumour's status", rumourId, expectedVersion,
             async (command, rumour) =>
             {
                 note = (note ?? "").Trim();
@@ -82,9 +81,8 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
     public async Task<RumourState> UpdateAsync(ClaimsPrincipal user, int rumourId, int expectedVersion, string claim, RumourSeverity severity, string owner,
         CancellationToken cancellationToken = default)
     {
-        var current = await RequireRumourAsync(rumourId, cancellationToken);
         var actor = user.ActorName();
-        var (updated, seq) = await ChangeAsync(user, new CommandSpec(Policies.Operator, "edit a rumour", current.IncidentId), rumourId, expectedVersion,
+        var (updated, seq) = await ChangeAsync(user, "edit a rumour", rumourId, expectedVersion,
             (_, rumour) =>
             {
                 claim = CleanClaim(claim);
@@ -98,30 +96,35 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
     }
 
     /// <summary>
-    /// A change to the rumour itself: loaded in the command's transaction, checked against the version the person saw,
-    /// changed, its version bumped and saved under the xmin token. A save that meets someone else's change (the
-    /// version moved, or the row was written since it was read) is the conflict the person sees, with the current state.
+    /// A change to the rumour itself, through <see cref="CommandRunner.RunOnAsync{TRow, T}"/>: read and locked in the
+    /// command's transaction (one round trip), authorised for its incident on that connection, checked against the
+    /// version the person saw, changed, its version bumped and saved under the xmin token. A save that meets someone
+    /// else's change (the version moved, or the row was written since it was read) is the conflict the person sees,
+    /// with the current state.
     /// </summary>
-    private async Task<(RumourState Updated, long Seq)> ChangeAsync(ClaimsPrincipal user, CommandSpec spec, int rumourId, int expectedVersion,
+    private async Task<(RumourState Updated, long Seq)> ChangeAsync(ClaimsPrincipal user, string what, int rumourId, int expectedVersion,
         Func<CommandTransaction, RumourRow, Task<EventPayload>> change, CancellationToken cancellationToken)
     {
         try
         {
-            return await commands.RunAsync(user, spec, async command =>
-            {
-                // The row lock first, so that changes to one rumour queue in the order they came: without it two
+            var (_, result) = await commands.RunOnAsync(user, Policies.Operator, what,
+                // Locked as it is read, so that changes to one rumour queue in the order they came: without the lock two
                 // commands waiting on a third writer could both wake (their notes' key-share locks are compatible)
                 // and race to the update, and the later click could win.
-                await command.Db.Database.ExecuteSqlAsync($"SELECT 1 FROM rumours WHERE id = {rumourId} FOR UPDATE", cancellationToken);
-                var rumour = await command.Db.Rumours.SingleAsync(r => r.Id == rumourId, cancellationToken);
-                if (rumour.Version != expectedVersion)
-                    throw new RumourConflictException(RumourQueries.StateOf(rumour), expectedVersion);
-                rumour.Version++;
-                rumour.UpdatedAt = time.GetUtcNow().UtcDateTime;
-                var recorded = await change(command, rumour);
-                var seq = await command.RecordAsync(rumour.IncidentId, recorded);
-                return (RumourQueries.StateOf(rumour), seq);
-            }, cancellationToken);
+                (db, token) => db.Rumours.FromSql($"SELECT *, xmin FROM rumours WHERE id = {rumourId} FOR UPDATE").SingleOrDefaultAsync(token),
+                rumour => rumour.IncidentId,
+                () => new RumourInputException($"There is no rumour {rumourId}."),
+                async (command, rumour) =>
+                {
+                    if (rumour.Version != expectedVersion)
+                        throw new RumourConflictException(RumourQueries.StateOf(rumour), expectedVersion);
+                    rumour.Version++;
+                    rumour.UpdatedAt = time.GetUtcNow().UtcDateTime;
+                    var recorded = await change(command, rumour);
+                    var seq = await command.RecordAsync(rumour.IncidentId, recorded);
+                    return (RumourQueries.StateOf(rumour), seq);
+                }, cancellationToken);
+            return result;
         }
         catch (DbUpdateConcurrencyException)
         {

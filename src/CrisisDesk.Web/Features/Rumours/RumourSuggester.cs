@@ -26,6 +26,9 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, IDbContextFacto
     /// <summary>How many of the incident's latest posts a new rumour is checked against.</summary>
     public const int RecentPostsScanned = 5_000;
 
+    /// <summary>How many of a rumour's first linked posts stand for it when posts are matched against it.</summary>
+    private const int ExemplarsPerRumour = 8;
+
     private readonly ConcurrentDictionary<int, IncidentWatch> _watches = new();
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -104,6 +107,11 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, IDbContextFacto
                 }
                 return await ProcessAsync(posts);
             }
+            catch (ObjectDisposedException)
+            {
+                // The host is stopping and has disposed the database's services under a scan still running: nothing lost.
+                return 0;
+            }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
                 _owner._logger.LogWarning(e, "Scanning incident {IncidentId} for rumour suggestions failed.", _incidentId);
@@ -146,6 +154,10 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, IDbContextFacto
                 }
                 return added;
             }
+            catch (ObjectDisposedException)
+            {
+                return 0; // the host is stopping (as above)
+            }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
                 // A suggestion missed now is not a post lost: the next posts of the story, or a rescan, propose it again.
@@ -159,26 +171,36 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, IDbContextFacto
             }
         }
 
+        /// <summary>
+        /// The incident's open rumours with their exemplars and known stories: five queries however many rumours there
+        /// are (it runs after every rumour change, so one query per rumour would grow with the incident).
+        /// </summary>
         private async Task<List<TrackedRumour>> LoadAsync()
         {
             await using var db = await _owner._contexts.CreateDbContextAsync();
             var rumours = await db.Rumours.AsNoTracking().Where(r => r.IncidentId == _incidentId && r.Status != "Resolved")
                 .Select(r => new { r.Id, r.Claim, r.Keywords }).ToListAsync();
-            var result = new List<TrackedRumour>();
-            foreach (var rumour in rumours)
+            if (rumours.Count == 0)
+                return [];
+            var ids = rumours.Select(r => r.Id).ToList();
+            // The posts linked first are a rumour's exemplars: the links are read as ids, the first few picked here, and
+            // only their texts read.
+            var links = await db.RumourPosts.AsNoTracking().Where(l => ids.Contains(l.RumourId))
+                .Select(l => new { l.RumourId, l.PostId, l.LinkedAt }).ToListAsync();
+            var exemplarIds = links.GroupBy(l => l.RumourId)
+                .ToDictionary(g => g.Key, g => g.OrderBy(l => l.LinkedAt).ThenBy(l => l.PostId).Take(ExemplarsPerRumour).Select(l => l.PostId).ToList());
+            var wanted = exemplarIds.Values.SelectMany(p => p).Distinct().ToList();
+            var texts = await db.PostReferences.Where(p => wanted.Contains(p.Id)).Select(p => new { p.Id, p.Text }).ToDictionaryAsync(p => p.Id, p => p.Text);
+            var known = (await db.RumourStories.AsNoTracking().Where(l => ids.Contains(l.RumourId)).Select(l => new { l.RumourId, l.StoryId }).ToListAsync())
+                .Concat(await db.RumourSuggestions.AsNoTracking().Where(g => ids.Contains(g.RumourId)).Select(g => new { g.RumourId, g.StoryId }).ToListAsync())
+                .ToLookup(k => k.RumourId, k => k.StoryId);
+            return rumours.Select(rumour =>
             {
-                // The posts linked first are the rumour's exemplars.
-                var exemplars = await (from l in db.RumourPosts.AsNoTracking()
-                                       join p in db.PostReferences on l.PostId equals p.Id
-                                       where l.RumourId == rumour.Id
-                                       orderby l.LinkedAt
-                                       select p.Text).Take(8).ToListAsync();
-                var known = await db.RumourStories.AsNoTracking().Where(l => l.RumourId == rumour.Id).Select(l => l.StoryId)
-                    .Union(db.RumourSuggestions.AsNoTracking().Where(g => g.RumourId == rumour.Id).Select(g => g.StoryId))
-                    .ToListAsync();
-                result.Add(new TrackedRumour(rumour.Id, new RumourMatcher(rumour.Claim, rumour.Keywords, exemplars), known.ToHashSet()));
-            }
-            return result;
+                var exemplars = exemplarIds.TryGetValue(rumour.Id, out var postIds)
+                    ? postIds.Where(texts.ContainsKey).Select(id => texts[id]).ToList()
+                    : [];
+                return new TrackedRumour(rumour.Id, new RumourMatcher(rumour.Claim, rumour.Keywords, exemplars), known[rumour.Id].ToHashSet());
+            }).ToList();
         }
 
         public void Dispose() => _subscription.Dispose();
