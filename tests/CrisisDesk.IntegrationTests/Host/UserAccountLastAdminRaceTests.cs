@@ -21,86 +21,67 @@ public sealed class UserAccountLastAdminRaceTests(CrisisDeskFactory app) : IClas
         return await connection.ExecuteScalarAsync<int>("SELECT id FROM users WHERE user_name = @userName", new { userName });
     }
 
-    /// <summary>Disables every other Admin; the factory's own comes back when disposed (the next test creates users with it).</summary>
-    private async Task<IAsyncDisposable> OnlyTheseAdminsAsync(params int[] ids)
+    /// <summary>
+    /// Two new Admins, every other one disabled; disposing the result brings the factory's own admin back (the next
+    /// test creates its users with it).
+    /// </summary>
+    private async Task<TwoAdmins> OnlyTwoAdminsAsync()
     {
+        var (first, _) = await app.CreateUserAsync(Roles.Admin);
+        var (second, _) = await app.CreateUserAsync(Roles.Admin);
+        var admins = new TwoAdmins(app, first, await UserIdAsync(first), second, await UserIdAsync(second));
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync("UPDATE users SET disabled = true WHERE role = 'Admin' AND id <> ALL(@ids)", new { ids });
-        return new Restore(app);
+        await connection.ExecuteAsync("UPDATE users SET disabled = true WHERE role = 'Admin' AND id <> ALL(@ids)", new { ids = new[] { admins.FirstId, admins.SecondId } });
+        return admins;
     }
 
-    private sealed class Restore(CrisisDeskFactory app) : IAsyncDisposable
+    private sealed record TwoAdmins(CrisisDeskFactory App, string First, int FirstId, string Second, int SecondId) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
-            await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+            await using var connection = await App.Database.DataSource.OpenConnectionAsync();
             await connection.ExecuteAsync("UPDATE users SET disabled = false, role = 'Admin' WHERE user_name = @name", new { name = CrisisDeskFactory.AdminUser });
         }
     }
 
-    [Fact]
-    public async Task Two_admins_demoting_each_other_at_once_cannot_leave_nobody_Admin()
+    /// <summary>
+    /// The first Admin's change to the second (<paramref name="theirs"/>) holds the second's row in a transaction; the
+    /// second, still an enabled Admin as far as anything committed says, does the same to the first meanwhile and
+    /// counts the Admins once the first's change commits: refused, and the first stays the one enabled Admin.
+    /// </summary>
+    [Theory]
+    [InlineData("UPDATE users SET role = 'Viewer' WHERE id = @secondId", "demote", "This is the last Admin: make someone else Admin first.")]
+    [InlineData("UPDATE users SET disabled = true WHERE id = @secondId", "disable", "This is the last enabled Admin: make someone else Admin first.")]
+    public async Task Two_admins_demoting_or_disabling_each_other_at_once_cannot_leave_no_enabled_Admin(string theirs, string ours, string refusal)
     {
         var accounts = app.Services.GetRequiredService<UserAccounts>();
-        var (first, _) = await app.CreateUserAsync(Roles.Admin);
-        var (second, _) = await app.CreateUserAsync(Roles.Admin);
-        var firstId = await UserIdAsync(first);
-        var secondId = await UserIdAsync(second);
+        await using var admins = await OnlyTwoAdminsAsync();
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();
-        await using var onlyThese = await OnlyTheseAdminsAsync(firstId, secondId);
 
-        // The first demotes the second in a transaction that holds the second's row; the second, still Admin as far as
-        // anything committed says, demotes the first meanwhile, and counts the Admins once the first's change commits.
-        await using var theirs = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("UPDATE users SET role = 'Viewer' WHERE id = @secondId", new { secondId }, theirs);
-        var ours = accounts.ChangeRoleAsync(AdminNamed(second), firstId, Roles.Viewer);
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync(theirs, new { admins.SecondId }, transaction);
+        var change = ours == "demote"
+            ? accounts.ChangeRoleAsync(AdminNamed(admins.Second), admins.FirstId, Roles.Viewer)
+            : accounts.SetDisabledAsync(AdminNamed(admins.Second), admins.FirstId, disabled: true);
         await app.Database.WaitForLockWaitAsync("transactionid");
-        await theirs.CommitAsync();
+        await transaction.CommitAsync();
 
-        var refused = await Assert.ThrowsAsync<AccountException>(() => ours);
-        Assert.Equal("This is the last Admin: make someone else Admin first.", refused.Message);
-        Assert.Equal([first], await connection.QueryAsync<string>("SELECT user_name FROM users WHERE role = 'Admin' AND NOT disabled"));
-    }
-
-    [Fact]
-    public async Task Two_admins_disabling_each_other_at_once_cannot_leave_no_enabled_Admin()
-    {
-        var accounts = app.Services.GetRequiredService<UserAccounts>();
-        var (first, _) = await app.CreateUserAsync(Roles.Admin);
-        var (second, _) = await app.CreateUserAsync(Roles.Admin);
-        var firstId = await UserIdAsync(first);
-        var secondId = await UserIdAsync(second);
-        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
-        await using var onlyThese = await OnlyTheseAdminsAsync(firstId, secondId);
-
-        // The first disables the second in a transaction that holds the second's row; the second disables the first
-        // meanwhile, and counts the enabled Admins once the first's change commits.
-        await using var theirs = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("UPDATE users SET disabled = true WHERE id = @secondId", new { secondId }, theirs);
-        var ours = accounts.SetDisabledAsync(AdminNamed(second), firstId, disabled: true);
-        await app.Database.WaitForLockWaitAsync("transactionid");
-        await theirs.CommitAsync();
-
-        var refused = await Assert.ThrowsAsync<AccountException>(() => ours);
-        Assert.Equal("This is the last enabled Admin: make someone else Admin first.", refused.Message);
-        Assert.Equal([first], await connection.QueryAsync<string>("SELECT user_name FROM users WHERE role = 'Admin' AND NOT disabled"));
+        var refused = await Assert.ThrowsAsync<AccountException>(() => change);
+        Assert.Equal(refusal, refused.Message);
+        Assert.Equal([admins.First], await connection.QueryAsync<string>("SELECT user_name FROM users WHERE role = 'Admin' AND NOT disabled"));
     }
 
     [Fact]
     public async Task A_disabled_Admin_can_be_demoted_by_the_only_enabled_one()
     {
         var accounts = app.Services.GetRequiredService<UserAccounts>();
-        var (first, _) = await app.CreateUserAsync(Roles.Admin);
-        var (leaver, _) = await app.CreateUserAsync(Roles.Admin);
-        var firstId = await UserIdAsync(first);
-        var leaverId = await UserIdAsync(leaver);
-        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
-        await using var onlyThese = await OnlyTheseAdminsAsync(firstId, leaverId);
-        await accounts.SetDisabledAsync(AdminNamed(first), leaverId, disabled: true);
+        await using var admins = await OnlyTwoAdminsAsync();
+        await accounts.SetDisabledAsync(AdminNamed(admins.First), admins.SecondId, disabled: true);
 
         // Demoting a disabled Admin takes no enabled Admin away: it is not "the last Admin".
-        await accounts.ChangeRoleAsync(AdminNamed(first), leaverId, Roles.Viewer);
+        await accounts.ChangeRoleAsync(AdminNamed(admins.First), admins.SecondId, Roles.Viewer);
 
-        Assert.Equal(Roles.Viewer, await connection.ExecuteScalarAsync<string>("SELECT role FROM users WHERE id = @leaverId", new { leaverId }));
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(Roles.Viewer, await connection.ExecuteScalarAsync<string>("SELECT role FROM users WHERE id = @SecondId", new { admins.SecondId }));
     }
 }
