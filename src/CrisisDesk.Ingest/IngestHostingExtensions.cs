@@ -62,10 +62,14 @@ public static class IngestHostingExtensions
             services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>(), sp.GetRequiredService<StoredPostDirectory>()));
         foreach (var kind in FeedSourceFactory.Kinds)
             services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
-        var nodes = builder.Configuration.GetSection("CrisisDesk:Nodes");
-        services.AddSingleton(new IngestNodeSettings(runSources,
-            nodes["Name"] is { Length: > 0 } name ? name : IngestNodeSettings.DefaultNodeName(),
-            TimeSpan.FromSeconds(nodes.GetValue("LeaseSeconds", IngestNodeSettings.DefaultLeaseTtl.TotalSeconds))));
+        services.AddOptions<IngestNodeOptions>().BindConfiguration(IngestNodeOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestNodeOptions>, IngestNodeOptionsValidation>();
+        services.AddSingleton(sp =>
+        {
+            var node = sp.GetRequiredService<IOptions<IngestNodeOptions>>().Value;
+            return new IngestNodeSettings(runSources, node.Name is { Length: > 0 } name ? name : IngestNodeSettings.DefaultNodeName(),
+                TimeSpan.FromSeconds(node.LeaseSeconds));
+        });
         services.AddSingleton(sp => new SourceLeases(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         services.AddSingleton<IngestHost>();
         if (runSources)

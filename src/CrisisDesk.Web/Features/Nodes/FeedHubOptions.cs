@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace CrisisDesk.Web.Features.Nodes;
 
-/// <summary><c>CrisisDesk:Nodes</c>: how the nodes of one CrisisDesk find and trust each other.</summary>
+/// <summary><c>CrisisDesk:Nodes</c>: how the web nodes of one CrisisDesk find and trust the ingest nodes.</summary>
 public sealed class FeedHubOptions
 {
     public const string Section = "CrisisDesk:Nodes";
@@ -35,11 +35,7 @@ public sealed class FeedHubOptions
     /// </summary>
     public const string RedisKey = "CrisisDesk:Redis";
 
-    /// <summary>This node's name in <c>source_leases</c> (unique per running node); by default host, process id and a random suffix.</summary>
-    public string? Name { get; set; }
-
-    /// <summary>How long a source lease lasts unrenewed: how soon another ingest node takes a dead node's sources.</summary>
-    public double LeaseSeconds { get; set; } = 5;
+    // The ingest node's part of this section (its name, its leases' length) is CrisisDesk.Ingest's IngestNodeOptions.
 
     /// <summary>
     /// How often a web-only node also reads every incident's new posts from PostgreSQL, whatever the hub said (0: never):
@@ -57,8 +53,6 @@ internal sealed class FeedHubOptionsValidation(NodeRoles roles) : IValidateOptio
             problems.Add($"{FeedHubOptions.Section}:ClusterKey must be at least {FeedHubOptions.MinimumKeyLength} characters.");
         if (options.SweepSeconds is < 0 or > 3600)
             problems.Add($"{FeedHubOptions.Section}:SweepSeconds must be between 0 (off) and 3600.");
-        if (options.LeaseSeconds is < 1 or > 300)
-            problems.Add($"{FeedHubOptions.Section}:LeaseSeconds must be between 1 and 300.");
         if (roles.WebOnly)
         {
             var urls = options.HubUrls();

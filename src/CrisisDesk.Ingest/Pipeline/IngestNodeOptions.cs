@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Options;
+
+namespace CrisisDesk.Ingest.Pipeline;
+
+/// <summary>
+/// This ingest node's part of <c>CrisisDesk:Nodes</c>: its name in <c>source_leases</c> and how long its leases last.
+/// The web's part of the same section (the hub addresses, the cluster key) is <c>FeedHubOptions</c>.
+/// </summary>
+public sealed class IngestNodeOptions
+{
+    public const string Section = "CrisisDesk:Nodes";
+
+    /// <summary>This node's name in <c>source_leases</c> (unique per running node); by default host, process id and a random suffix.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How long a source lease lasts unrenewed: how soon another ingest node takes a dead node's sources.</summary>
+    public double LeaseSeconds { get; set; } = IngestNodeSettings.DefaultLeaseTtl.TotalSeconds;
+}
+
+internal sealed class IngestNodeOptionsValidation : IValidateOptions<IngestNodeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestNodeOptions options)
+    {
+        var problems = new List<string>();
+        if (options.LeaseSeconds is < 1 or > 300)
+            problems.Add($"{IngestNodeOptions.Section}:LeaseSeconds must be between 1 and 300.");
+        if (options.Name is { Length: > 200 })
+            problems.Add($"{IngestNodeOptions.Section}:Name must be at most 200 characters.");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
