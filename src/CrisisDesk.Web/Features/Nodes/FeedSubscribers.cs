@@ -35,7 +35,13 @@ public sealed class FeedSubscribers(IDbContextFactory<CrisisDeskDbContext> conte
     {
         await authorizer.RequireAsync(actor, Policies.Admin, "see feed subscribers", cancellationToken: cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await db.FeedSubscribers.AsNoTracking().OrderBy(s => s.RevokedAt != null).ThenByDescending(s => s.Id).ToListAsync(cancellationToken);
+        // Every column but the token's hash, which nothing shows.
+        var rows = await db.FeedSubscribers.AsNoTracking().OrderBy(s => s.RevokedAt != null).ThenByDescending(s => s.Id)
+            .Select(s => new FeedSubscriberRow
+            {
+                Id = s.Id, Name = s.Name, IncidentIds = s.IncidentIds, CreatedBy = s.CreatedBy, CreatedAt = s.CreatedAt, RevokedBy = s.RevokedBy, RevokedAt = s.RevokedAt,
+            })
+            .ToListAsync(cancellationToken);
         return rows.Select(ToSubscriber).ToList();
     }
 
