@@ -31,6 +31,9 @@ public sealed class RumourMatcher
     private readonly string[] _keywords;
     private readonly string[] _exemplars;
 
+    /// <summary>How many exemplars a matcher keeps: the posts linked first stand for the rumour.</summary>
+    public const int MaxExemplars = 8;
+
     /// <param name="claim">The rumour's claim in one line.</param>
     /// <param name="keywords">Keywords the operator gave, or none.</param>
     /// <param name="exemplars">Texts of posts already linked to the rumour (a few are enough).</param>
@@ -39,7 +42,7 @@ public sealed class RumourMatcher
         ArgumentNullException.ThrowIfNull(claim);
         var given = keywords.SelectMany(StoryTextNormaliser.Tokenise).Distinct(StringComparer.Ordinal).ToArray();
         _keywords = given.Length > 0 ? given : KeywordsOf(claim);
-        _exemplars = exemplars.Where(e => !string.IsNullOrWhiteSpace(e)).Take(8).ToArray();
+        _exemplars = exemplars.Where(e => !string.IsNullOrWhiteSpace(e)).Take(MaxExemplars).ToArray();
     }
 
     public IReadOnlyList<string> Keywords => _keywords;

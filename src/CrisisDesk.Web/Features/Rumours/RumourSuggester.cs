@@ -26,9 +26,6 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, IDbContextFacto
     /// <summary>How many of the incident's latest posts a new rumour is checked against.</summary>
     public const int RecentPostsScanned = 5_000;
 
-    /// <summary>How many of a rumour's first linked posts stand for it when posts are matched against it.</summary>
-    private const int ExemplarsPerRumour = 8;
-
     private readonly ConcurrentDictionary<int, IncidentWatch> _watches = new();
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -188,7 +185,7 @@ public sealed class RumourSuggester(NpgsqlDataSource dataSource, IDbContextFacto
             var links = await db.RumourPosts.AsNoTracking().Where(l => ids.Contains(l.RumourId))
                 .Select(l => new { l.RumourId, l.PostId, l.LinkedAt }).ToListAsync();
             var exemplarIds = links.GroupBy(l => l.RumourId)
-                .ToDictionary(g => g.Key, g => g.OrderBy(l => l.LinkedAt).ThenBy(l => l.PostId).Take(ExemplarsPerRumour).Select(l => l.PostId).ToList());
+                .ToDictionary(g => g.Key, g => g.OrderBy(l => l.LinkedAt).ThenBy(l => l.PostId).Take(RumourMatcher.MaxExemplars).Select(l => l.PostId).ToList());
             var wanted = exemplarIds.Values.SelectMany(p => p).Distinct().ToList();
             var texts = await db.PostReferences.Where(p => wanted.Contains(p.Id)).Select(p => new { p.Id, p.Text }).ToDictionaryAsync(p => p.Id, p => p.Text);
             var known = (await db.RumourStories.AsNoTracking().Where(l => ids.Contains(l.RumourId)).Select(l => new { l.RumourId, l.StoryId }).ToListAsync())
