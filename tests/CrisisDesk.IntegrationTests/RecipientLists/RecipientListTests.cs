@@ -99,17 +99,23 @@ public sealed class RecipientListTests(NotificationsFactory app) : IClassFixture
         Assert.All(events, e => Assert.DoesNotContain("7700", e, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_name_taken_by_another_admin_at_the_same_moment_is_refused_with_a_conflict_not_a_server_error()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_name_taken_by_another_admin_at_the_same_moment_is_refused_with_a_conflict_not_a_server_error(bool renaming)
     {
         var admin = await SignedInAsync(Roles.Admin);
         var name = $"Duty officers {Unique()}";
-        // The other Admin's create, not yet committed: this one's check cannot see it and its insert waits on the index.
+        var renamed = renaming ? await CreateListAsync(admin, "email") : 0;
+        // The other Admin's create, not yet committed: this one's check cannot see it and its write waits on the index.
         await using var other = await app.Database.DataSource.OpenConnectionAsync();
         await using var transaction = await other.BeginTransactionAsync();
         await other.ExecuteAsync("INSERT INTO recipient_lists (name, kind) VALUES (@name, 'email')", new { name = name.ToUpperInvariant() }, transaction);
 
-        var creating = admin.PostAsJsonAsync("/api/lists", new { name, kind = "email" });
+        // This one's create, or its rename of another list, to the same name.
+        var creating = renaming
+            ? admin.PutAsJsonAsync($"/api/lists/{renamed}", new { name })
+            : admin.PostAsJsonAsync("/api/lists", new { name, kind = "email" });
         await app.Database.WaitForLockWaitAsync("transactionid");
         await transaction.CommitAsync();
         var response = await creating;

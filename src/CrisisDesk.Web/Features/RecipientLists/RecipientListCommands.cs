@@ -207,6 +207,7 @@ public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext>
         }
     }
 
+    /// <summary>A save meets the index as a DbUpdateException around it; an ExecuteUpdate (the rename) as the PostgresException itself.</summary>
     private static bool IsUniqueViolation(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation };
 
