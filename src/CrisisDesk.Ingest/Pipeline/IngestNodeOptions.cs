@@ -21,11 +21,8 @@ internal sealed class IngestNodeOptionsValidation : IValidateOptions<IngestNodeO
 {
     public ValidateOptionsResult Validate(string? name, IngestNodeOptions options)
     {
-        var problems = new List<string>();
-        if (options.LeaseSeconds is < 1 or > 300)
-            problems.Add($"{IngestNodeOptions.Section}:LeaseSeconds must be between 1 and 300.");
-        if (options.Name is { Length: > 200 })
-            problems.Add($"{IngestNodeOptions.Section}:Name must be at most 200 characters.");
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        return options.LeaseSeconds is < 1 or > 300
+            ? ValidateOptionsResult.Fail($"{IngestNodeOptions.Section}:LeaseSeconds must be between 1 and 300.")
+            : ValidateOptionsResult.Success;
     }
 }
