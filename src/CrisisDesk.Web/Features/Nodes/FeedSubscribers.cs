@@ -106,8 +106,6 @@ public sealed class FeedSubscribers(IDbContextFactory<CrisisDeskDbContext> conte
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static FeedSubscriber ToSubscriber(FeedSubscriberRow row) => new(row.Id, row.Name, row.IncidentIds, row.CreatedBy, ToUtc(row.CreatedAt), row.RevokedBy,
-        row.RevokedAt is { } at ? ToUtc(at) : null);
-
-    private static DateTimeOffset ToUtc(DateTime at) => new(DateTime.SpecifyKind(at, DateTimeKind.Utc));
+    private static FeedSubscriber ToSubscriber(FeedSubscriberRow row) => new(row.Id, row.Name, row.IncidentIds, row.CreatedBy,
+        Review.ReplayQueries.Utc(row.CreatedAt), row.RevokedBy, row.RevokedAt is { } at ? Review.ReplayQueries.Utc(at) : null);
 }
