@@ -109,7 +109,7 @@ public sealed class EnquiryQueries(IDbContextFactory<CrisisDeskDbContext> contex
     }
 
     private static Task<int> SlaMinutesAsync(CrisisDeskDbContext db, CancellationToken cancellationToken) =>
-        db.EnquiryRules.AsNoTracking().Select(r => r.SlaMinutes).FirstOrDefaultAsync(cancellationToken);
+        db.EnquiryRules.AsNoTracking().Select(r => r.SlaMinutes).SingleAsync(cancellationToken); // one row, made by its migration
 
     /// <summary>The people an enquiry can be given to.</summary>
     public async Task<IReadOnlyList<string>> OperatorsAsync(CancellationToken cancellationToken = default)
