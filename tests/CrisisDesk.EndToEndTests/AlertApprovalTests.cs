@@ -117,8 +117,9 @@ public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browse
         await TypeAsync(op, "Polygons (CAP polygon)", "53.959,-1.0815 53.962,-1.07 53.955,-1.065");
         await op.GetByTestId("problems-info[1].area[1].polygon").GetByText("it needs at least 4").WaitForAsync();
         await TypeAsync(op, "Polygons (CAP polygon)", "53.959,-1.0815 53.962,-1.07 53.955,-1.065 53.959,-1.0815");
+        // The map drew the half-typed triangle already: what says the closed ring was taken is its problem going away.
+        await Assertions.Expect(op.GetByTestId("problems-info[1].area[1].polygon")).ToHaveCountAsync(0);
         await op.GetByTestId("map-info[1].area[1]").Locator(".leaflet-overlay-pane path").First.WaitForAsync();
-        Assert.Equal(0, await op.GetByTestId("problems-info[1].area[1].polygon").CountAsync());
         await AssertNoSidewaysScrollAsync(op);
         if (width == 1440)
             await op.ReadmePictureAsync("alert-composer");

@@ -119,7 +119,7 @@ public sealed class MapDrawingTests(BrowserFixture browser) : AppTests(browser)
         Assert.Equal(5, polygon!.Points.Count);
         Assert.All(polygon.Points, p => Assert.InRange((double)p.Latitude, 53.9, 54.0));
         Assert.Equal("53.96,-1.08 0.5", await op.GetByLabel("Circles (CAP circle)").First.InputValueAsync());
-        Assert.Equal(0, await op.GetByTestId("problems-info[1].area[1].polygon").CountAsync());
+        await Assertions.Expect(op.GetByTestId("problems-info[1].area[1].polygon")).ToHaveCountAsync(0);
         await op.ScreenshotAsync($"map-composer-{width}x{height}");
         await op.AssertNoHorizontalScrollAsync("the composer with its map");
 
