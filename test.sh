@@ -38,16 +38,6 @@ for project in tests/CrisisDesk.UnitTests tests/CrisisDesk.ComponentTests tests/
   name="$(basename "$project")"
   if ! dotnet test "$project" -c "$configuration" --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results"; then
     status=1
-    # The browser tests run CrisisDesk as its own process: show what those servers warned about, the first clue to a failure.
-    for log in "$CRISISDESK_E2E_LOG_DIR"/*.log; do
-      [ -f "$log" ] || continue
-      # Text logs on a terminal, JSON lines when redirected (as here): both are searched.
-      # DataProtection's "No XML encryptor" warning is expected (the key ring lives in PostgreSQL) and only hides the rest.
-      warnings="$(grep -E -A6 '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' "$log" | grep -v 'No XML encryptor configured' || true)"
-      grep -qE '^(warn|fail|crit):|"LogLevel":"(Warning|Error|Critical)"' <<<"$warnings" || continue
-      echo "--- $(basename "$log"): warnings and errors ---"
-      head -80 <<<"$warnings"
-    done
   fi
 done
 
@@ -59,21 +49,48 @@ for trx in "$results"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
-# The failed tests by name, last, so that the end of a long log says what broke.
+# The failed tests by name, last, so that the end of a long log says what broke: before them, what the servers of the
+# failed browser test classes warned about (each runs CrisisDesk as its own process, its log named after the class),
+# then each failure's first lines (a timeout's call log says what it waited for) and the test's lines in its stack.
 if [ "$failed" -gt 0 ]; then
-  echo "Failed tests:"
-  for trx in "$results"/*.trx; do
-    [ -f "$trx" ] || continue
-    /usr/bin/python3 - "$trx" <<'PY'
-import sys, xml.etree.ElementTree as ET
+  /usr/bin/python3 - "$results" "$CRISISDESK_E2E_LOG_DIR" <<'PY'
+import glob, json, os, re, sys, xml.etree.ElementTree as ET
+results, logs = sys.argv[1], sys.argv[2]
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
-    if r.get("outcome") != "Failed":
+failures = []
+for trx in sorted(glob.glob(os.path.join(results, "*.trx"))):
+    for r in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult", ns):
+        if r.get("outcome") == "Failed":
+            failures.append(r)
+classes = {r.get("testName").split("(")[0].rsplit(".", 2)[-2] for r in failures}
+# DataProtection's "No XML encryptor" warning is expected (the key ring lives in PostgreSQL) and only hides the rest.
+noisy = re.compile(r"No XML encryptor configured")
+for log in sorted(glob.glob(os.path.join(logs, "crisisdesk-*.log"))):
+    if not any(os.path.basename(log).startswith(f"crisisdesk-{c}-") for c in classes):
         continue
+    shown = []
+    for line in open(log, errors="replace"):
+        # JSON lines when redirected (as here), text on a terminal: both are read.
+        try:
+            entry = json.loads(line)
+            level = entry.get("LogLevel") if isinstance(entry, dict) else None
+        except ValueError:
+            level = "Warning" if re.match(r"^(warn|fail|crit):", line) else None
+        if level in ("Warning", "Error", "Critical") and not noisy.search(line):
+            shown.append(line.rstrip()[:1500])
+    if shown:
+        print(f"--- {os.path.basename(log)}: warnings and errors ---")
+        print("\n".join(shown[:40]))
+print("Failed tests:")
+for r in failures:
     message = r.findtext(".//t:ErrorInfo/t:Message", default="", namespaces=ns).strip().splitlines()
     print(f"  {r.get('testName')} ({r.get('duration')}): {message[0][:300] if message else ''}")
+    for line in message[1:8]:
+        print(f"      {line[:300]}")
+    stack = r.findtext(".//t:ErrorInfo/t:StackTrace", default="", namespaces=ns).splitlines()
+    for line in [l.strip() for l in stack if "/tests/" in l][:3]:
+        print(f"      {line[:300]}")
 PY
-  done
 fi
 [ -n "${CRISISDESK_TEST_RESULTS:-}" ] || rm -rf "$results"
 echo "$passed passed, $failed failed, $skipped skipped"

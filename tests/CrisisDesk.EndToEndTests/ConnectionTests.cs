@@ -61,7 +61,7 @@ public sealed class ConnectionTests(BrowserFixture browser) : AppTests(browser)
         {
             ["ConnectionStrings:CrisisDesk"] = Database.ConnectionString,
             ["CrisisDesk:Admin:Password"] = AdminPassword,
-        }, "e2e-restarted", baseAddress: App.BaseAddress);
+        }, $"{nameof(ConnectionTests)}-restarted", baseAddress: App.BaseAddress);
 
         await Chip(page, "connected").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         Assert.EndsWith("/", page.Url, StringComparison.Ordinal);

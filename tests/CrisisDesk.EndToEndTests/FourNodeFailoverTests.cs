@@ -87,8 +87,8 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         };
 
         // The first ingest node migrates the database and creates the admin; then the web nodes, side by side.
-        var ingest1 = await StartAsync(Ingest(1, slow: true), "4n-ingest-1", ingest[0]);
-        var webNodes = await Task.WhenAll(StartAsync(Web(), "4n-web-1", web[0]), StartAsync(Web(), "4n-web-2", web[1]));
+        var ingest1 = await StartAsync(Ingest(1, slow: true), "ingest-1", ingest[0]);
+        var webNodes = await Task.WhenAll(StartAsync(Web(), "web-1", web[0]), StartAsync(Web(), "web-2", web[1]));
         Log("ingest-1, web-1 and web-2 up");
 
         using var http = new HttpClient(new HttpClientHandler
@@ -125,7 +125,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         Log($"drill started at {incidentUrl}");
 
         // The second ingest node joins while the first replays (started now, so that the first one took the source).
-        var starting2 = StartAsync(Ingest(2, slow: false), "4n-ingest-2", ingest[1]);
+        var starting2 = StartAsync(Ingest(2, slow: false), "ingest-2", ingest[1]);
         Assert.Equal("ingest-1", await EventuallyAsync(_database.LeaseOwnerAsync, owner => owner is not null, "an ingest node to take the drill's source"));
         var ingest2 = await starting2;
         await page.FeedTotalEventuallyAsync(total => total >= 20, "the first posts in the browser");
@@ -162,7 +162,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         Log($"the page is back on web-{2 - lost} {killed.Elapsed.TotalSeconds:0.0} s after the kill");
 
         // The killed ingest node comes back (systemd's Restart=always, same name and port); everything stays ready.
-        _running.Add(await AppProcess.StartAsync(Ingest(1, slow: false), "4n-ingest-1-restarted", baseAddress: ingest[0]));
+        _running.Add(await AppProcess.StartAsync(Ingest(1, slow: false), $"{nameof(FourNodeFailoverTests)}-ingest-1-restarted", baseAddress: ingest[0]));
         Assert.Equal(Healthy, await EventuallyAsync(() => ReadyAsync(http), body => body == Healthy, "readiness through nginx to recover"));
         Assert.Equal(Healthy, await ReadyAsync(survivor));
         Log($"readiness recovered {killed.Elapsed.TotalSeconds:0.0} s after the kill");
@@ -237,7 +237,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
 
     private async Task<AppProcess> StartAsync(Dictionary<string, string> settings, string name, Uri address)
     {
-        var app = await AppProcess.StartAsync(settings, name, baseAddress: address);
+        var app = await AppProcess.StartAsync(settings, $"{nameof(FourNodeFailoverTests)}-{name}", baseAddress: address);
         lock (_running)
             _running.Add(app);
         return app;

@@ -55,7 +55,7 @@ public sealed class SingleSignOnApp : IAsyncLifetime
             ["CrisisDesk:Oidc:RoleMap:crisis-approvers"] = "Approver",
             ["CrisisDesk:Oidc:RoleMap:crisis-admins"] = "Admin",
             ["CrisisDesk:Oidc:DisplayName"] = ProviderName,
-        }, "e2e-sso", baseAddress: new Uri($"http://localhost:{port}"));
+        }, nameof(SingleSignOnTests), baseAddress: new Uri($"http://localhost:{port}"));
     }
 
     public async Task DisposeAsync()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace CrisisDesk.TestSupport;
@@ -49,11 +50,14 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts CrisisDesk with the given configuration (<c>key=value</c>, passed as <c>--key=value</c>) and waits until
-    /// /healthz answers. <paramref name="logName"/> names its log file; <paramref name="baseAddress"/>, when given, is
-    /// where it listens (a restart at the address a browser already uses), else a free loopback port.
+    /// /healthz answers. <paramref name="logName"/> names its log file (by default the calling test's file, so that
+    /// test.sh can show the logs of the classes that failed); <paramref name="baseAddress"/>, when given, is where it
+    /// listens (a restart at the address a browser already uses), else a free loopback port.
     /// </summary>
-    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logName = "e2e", TimeSpan? timeout = null, Uri? baseAddress = null)
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string? logName = null, TimeSpan? timeout = null, Uri? baseAddress = null,
+        [CallerFilePath] string callerFile = "")
     {
+        logName ??= Path.GetFileNameWithoutExtension(callerFile);
         baseAddress ??= new Uri($"http://127.0.0.1:{FreePort()}");
         var info = new ProcessStartInfo(Repository.WebExecutable)
         {

@@ -28,7 +28,7 @@ public abstract class AppTests(BrowserFixture browser) : IAsyncLifetime
             ["CrisisDesk:Admin:Password"] = AdminPassword,
             // The fake servers of these tests listen on 127.0.0.1, which CrisisDesk refuses by default.
             ["CrisisDesk:Network:AllowedHosts"] = "127.0.0.1",
-        });
+        }, GetType().Name);
     }
 
     public virtual async Task DisposeAsync()
