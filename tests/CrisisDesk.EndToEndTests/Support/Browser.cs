@@ -62,7 +62,16 @@ public static class PageActions
         await page.FillAsync("#userName", userName);
         await page.FillAsync("#password", password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        }
+        catch (TimeoutException e)
+        {
+            // Still on a sign-in address: say which, and what the page says (a refusal, a 429, a 400), not only "timeout".
+            var text = await page.EvaluateAsync<string>("() => document.body ? document.body.innerText : ''");
+            throw new TimeoutException($"{userName} was not signed in: the page is {page.Url}, saying: {text.Trim()[..Math.Min(text.Trim().Length, 400)]}", e);
+        }
     }
 
     /// <summary>Adds a user through the admin's Users page (its "Add a user" dialog), as an admin would, and waits for the confirmation.</summary>
