@@ -205,7 +205,7 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         await listed.WaitForAsync();
         Assert.Contains("The co-pilot locked the captain out", await listed.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("Critical", await listed.InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal(0, await page.GetByTestId("rumour-draft").CountAsync());
+        await Assertions.Expect(page.GetByTestId("rumour-draft")).ToHaveCountAsync(0);
         await page.Locator($"[data-testid=feed] article.post[data-post-id='{postId}'] [data-testid=post-flagged]").WaitForAsync();
 
         // The board has it, linked to the post.
