@@ -49,6 +49,11 @@ for trx in "$results"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+# A sign-in the browser tests had to click twice (Support/Browser.cs): rare, said here even when everything passed.
+if [ -s "$CRISISDESK_E2E_LOG_DIR/sign-in-retries.log" ]; then
+  echo "Sign-ins that needed a second click:"
+  sed 's/^/  /' "$CRISISDESK_E2E_LOG_DIR/sign-in-retries.log"
+fi
 # The failed tests by name, last, so that the end of a long log says what broke: before them, what the servers of the
 # failed browser test classes warned about (each runs CrisisDesk as its own process, its log named after the class),
 # then each failure's first lines (a timeout's call log says what it waited for) and the test's lines in its stack.
