@@ -162,7 +162,7 @@ public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestO
         Log($"the page is back on web-{2 - lost} {killed.Elapsed.TotalSeconds:0.0} s after the kill");
 
         // The killed ingest node comes back (systemd's Restart=always, same name and port); everything stays ready.
-        _running.Add(await AppProcess.StartAsync(Ingest(1, slow: false), $"{nameof(FourNodeFailoverTests)}-ingest-1-restarted", baseAddress: ingest[0]));
+        await StartAsync(Ingest(1, slow: false), "ingest-1-restarted", ingest[0]);
         Assert.Equal(Healthy, await EventuallyAsync(() => ReadyAsync(http), body => body == Healthy, "readiness through nginx to recover"));
         Assert.Equal(Healthy, await ReadyAsync(survivor));
         Log($"readiness recovered {killed.Elapsed.TotalSeconds:0.0} s after the kill");

@@ -35,8 +35,8 @@ public sealed class IngestFailoverTests : IAsyncLifetime
         // The first node opens the drill (first run) and takes its source; the second waits for a free lease. node-a's
         // pace stores 20 posts in ~3 s and all 238 in ~70 s: room for node-b to start on a loaded machine before the
         // kill (at 1000×/0.2 s the whole drill took ~22 s, and a slow start of node-b let it finish before the kill).
-        var first = await AppProcess.StartAsync(Settings("node-a", "200", "0.5"), "failover-a");
-        await using var second = await AppProcess.StartAsync(Settings("node-b", "1000000", "0"), "failover-b");
+        var first = await AppProcess.StartAsync(Settings("node-a", "200", "0.5"), $"{nameof(IngestFailoverTests)}-a");
+        await using var second = await AppProcess.StartAsync(Settings("node-b", "1000000", "0"), $"{nameof(IngestFailoverTests)}-b");
         try
         {
             await EventuallyAsync(async () => await _database.PostsStoredAsync() >= 20, "the drill to store its first posts on node-a");
