@@ -62,8 +62,9 @@ public static class IngestHostingExtensions
             services.AddSingleton<ISourceFactory>(sp => new StreamingKindFactory(kind, sp.GetRequiredService<StreamingSourceFactory>(), sp.GetRequiredService<StoredPostDirectory>()));
         foreach (var kind in FeedSourceFactory.Kinds)
             services.AddSingleton<ISourceFactory>(sp => new FeedKindFactory(kind, sp.GetRequiredService<IHttpClientFactory>()));
-        services.AddOptions<IngestNodeOptions>().BindConfiguration(IngestNodeOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<IngestNodeOptions>, IngestNodeOptionsValidation>();
+        services.AddOptions<IngestNodeOptions>().BindConfiguration(IngestNodeOptions.Section)
+            .Validate(o => o.LeaseSeconds is >= 1 and <= 300, $"{IngestNodeOptions.Section}:LeaseSeconds must be between 1 and 300.")
+            .ValidateOnStart();
         services.AddSingleton(sp =>
         {
             var node = sp.GetRequiredService<IOptions<IngestNodeOptions>>().Value;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace CrisisDesk.Ingest.Pipeline;
 
 /// <summary>
@@ -15,14 +13,4 @@ public sealed class IngestNodeOptions
 
     /// <summary>How long a source lease lasts unrenewed: how soon another ingest node takes a dead node's sources.</summary>
     public double LeaseSeconds { get; set; } = IngestNodeSettings.DefaultLeaseTtl.TotalSeconds;
-}
-
-internal sealed class IngestNodeOptionsValidation : IValidateOptions<IngestNodeOptions>
-{
-    public ValidateOptionsResult Validate(string? name, IngestNodeOptions options)
-    {
-        return options.LeaseSeconds is < 1 or > 300
-            ? ValidateOptionsResult.Fail($"{IngestNodeOptions.Section}:LeaseSeconds must be between 1 and 300.")
-            : ValidateOptionsResult.Success;
-    }
 }
