@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CrisisDesk.Core.Ingest;
+using CrisisDesk.Data.Domain;
 using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -223,7 +224,7 @@ public sealed class IngestHost(
                 """, new { sourceId });
         }
         monitor.Register(new SourceStatus(definition.Id, definition.IncidentId, definition.Kind, definition.Name, SourceState.Starting, null, null,
-            definition.PostsStored, definition.Quarantined, definition.LastItemAt is { } last ? new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc)) : null, DateTimeOffset.UtcNow)
+            definition.PostsStored, definition.Quarantined, definition.LastItemAt is { } last ? DbTime.Utc(last) : null, DateTimeOffset.UtcNow)
         {
             EditsStored = definition.EditsStored,
             DeletionsApplied = definition.DeletionsApplied,

@@ -1,5 +1,6 @@
 using System.Text;
 using CrisisDesk.Core.Review;
+using CrisisDesk.Data.Domain;
 using Dapper;
 using Npgsql;
 
@@ -58,7 +59,7 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
             "SELECT seq, at, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events" + where + " ORDER BY seq DESC LIMIT @limit OFFSET @offset",
             parameters, cancellationToken: cancellationToken));
-        return rows.Select(r => ReviewEvent.Parse(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
+        return rows.Select(r => ReviewEvent.Parse(r.Seq, DbTime.Utc(r.At), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
     }
 
     private static (StringBuilder Where, DynamicParameters Parameters) Where(AuditFilter filter)

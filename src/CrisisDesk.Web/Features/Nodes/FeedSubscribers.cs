@@ -107,5 +107,5 @@ public sealed class FeedSubscribers(IDbContextFactory<CrisisDeskDbContext> conte
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static FeedSubscriber ToSubscriber(FeedSubscriberRow row) => new(row.Id, row.Name, row.IncidentIds, row.CreatedBy,
-        Review.ReplayQueries.Utc(row.CreatedAt), row.RevokedBy, row.RevokedAt is { } at ? Review.ReplayQueries.Utc(at) : null);
+        DbTime.Utc(row.CreatedAt), row.RevokedBy, row.RevokedAt is { } at ? DbTime.Utc(at) : null);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CrisisDesk.Core.Alerts;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Startup;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -128,7 +129,7 @@ public sealed class DeliveryDispatcher(
             Channel = delivery.Channel,
             IdempotencyKey = delivery.IdempotencyKey,
             Attempt = delivery.Attempts,
-            CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(delivery.CreatedAt, DateTimeKind.Utc)),
+            CreatedAt = DbTime.Utc(delivery.CreatedAt),
             AlertId = delivery.AlertId,
             AlertIdentifier = delivery.AlertIdentifier,
             CapXml = delivery.CapXml,

@@ -1,5 +1,6 @@
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Review;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Enquiries;
 using Npgsql;
 
@@ -41,7 +42,7 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // hot path: posts at volume (the incident's first arrival), Npgsql by the rule in CrisisDeskDbContext's remarks.
         await using var command = new NpgsqlCommand("SELECT min(received_at) FROM posts WHERE incident_id = $1", connection) { Parameters = { new() { Value = incidentId } } };
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? ReplayQueries.Utc(at) : null;
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? DbTime.Utc(at) : null;
     }
 
     /// <summary>Rows a data export will write (posts plus events), for the progress shown while it streams.</summary>

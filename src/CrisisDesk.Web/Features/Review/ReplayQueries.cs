@@ -36,7 +36,7 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory
             return null;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var isLive = incident.ClosedAt is null;
-        var now = Utc(incident.Now);
+        var now = DbTime.Utc(incident.Now);
         // A live incident's histogram covers whole minutes up to now; the minute in progress is counted at each seek.
         var coveredUntil = isLive ? VolumeHistogram.MinuteOf(now) : DateTimeOffset.MaxValue;
         // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
@@ -45,7 +45,7 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory
               FROM posts WHERE incident_id = @incidentId AND received_at < @coveredUntil
              GROUP BY 1 ORDER BY 1
             """, new { incidentId, coveredUntil = isLive ? coveredUntil : DateTimeOffset.MaxValue.AddDays(-1) }, cancellationToken: cancellationToken));
-        var volume = new VolumeHistogram(minutes.Select(m => new VolumeMinute(Utc(m.Minute), m.Count)), coveredUntil);
+        var volume = new VolumeHistogram(minutes.Select(m => new VolumeMinute(DbTime.Utc(m.Minute), m.Count)), coveredUntil);
         var events = await EventsAsync(connection, incidentId, cancellationToken);
 
         // hot path: posts at volume (first and last arrival), Npgsql by the rule in CrisisDeskDbContext's remarks.
@@ -53,18 +53,18 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory
             "SELECT min(received_at) FROM posts WHERE incident_id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
         var lastPost = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
             "SELECT max(received_at) FROM posts WHERE incident_id = @incidentId", new { incidentId }, cancellationToken: cancellationToken));
-        var starts = new List<DateTimeOffset> { Utc(incident.OpenedAt) };
+        var starts = new List<DateTimeOffset> { DbTime.Utc(incident.OpenedAt) };
         if (firstPost is { } fp)
-            starts.Add(Utc(fp));
+            starts.Add(DbTime.Utc(fp));
         if (events.Count > 0)
             starts.Add(events[0].At);
         var ends = new List<DateTimeOffset> { starts.Min() };
         if (lastPost is { } lp)
-            ends.Add(Utc(lp));
+            ends.Add(DbTime.Utc(lp));
         if (events.Count > 0)
             ends.Add(events[^1].At);
         if (incident.ClosedAt is { } closed)
-            ends.Add(Utc(closed));
+            ends.Add(DbTime.Utc(closed));
         if (isLive)
             ends.Add(now);
         return new ReplayTimeline(incidentId, incident.Name, incident.IsDrill, isLive, starts.Min(), ends.Max(), volume, events);
@@ -83,7 +83,7 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory
         var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
             "SELECT seq, at, actor, action, incident_id, payload::text FROM events WHERE incident_id = @incidentId ORDER BY seq",
             new { incidentId }, cancellationToken: cancellationToken));
-        return rows.Select(r => ReviewEvent.Parse(r.Seq, Utc(r.At), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
+        return rows.Select(r => ReviewEvent.Parse(r.Seq, DbTime.Utc(r.At), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
     }
 
     /// <summary>How many posts had arrived by <paramref name="asOf"/> (inclusive): the histogram's whole minutes plus a count of the rest.</summary>
@@ -138,11 +138,9 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory
         var rows = await connection.QueryAsync<(long Id, DateTime ReceivedAt)>(new CommandDefinition(
             "SELECT id, received_at FROM posts WHERE incident_id = @incidentId AND id = ANY(@ids)",
             new { incidentId, ids = postIds.ToArray() }, cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.Id, r => Utc(r.ReceivedAt));
+        return rows.ToDictionary(r => r.Id, r => DbTime.Utc(r.ReceivedAt));
     }
 
     /// <summary>What the timeline needs of its incident, with the database's time of reading.</summary>
     private sealed record IncidentSpan(string Name, bool IsDrill, DateTime OpenedAt, DateTime? ClosedAt, DateTime Now);
-
-    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -128,7 +128,7 @@ public sealed class SourceCommands(
         // The monitor counts what this run stored on top of what it read at start; once stopped, the table is as new.
         var stored = Math.Max(source.PostsStored, status?.PostsStored ?? 0);
         var quarantined = Math.Max(source.Quarantined, status?.Quarantined ?? 0);
-        DateTimeOffset? lastItem = source.LastItemAt is { } last ? new DateTimeOffset(DateTime.SpecifyKind(last, DateTimeKind.Utc)) : null;
+        DateTimeOffset? lastItem = source.LastItemAt is { } last ? DbTime.Utc(last) : null;
         if (status?.LastItemAt is { } live && (lastItem is null || live > lastItem))
             lastItem = live;
         using var config = JsonDocument.Parse(source.Config);

@@ -130,7 +130,7 @@ public sealed class IncidentTemperature(LiveFeed liveFeed, NpgsqlDataSource data
                     _sourceNames[id] = name;
                 foreach (var post in posts)
                 {
-                    Record(post.SourceId, post.StoryId, new DateTimeOffset(DateTime.SpecifyKind(post.CreatedAt, DateTimeKind.Utc)), post.Sentiment);
+                    Record(post.SourceId, post.StoryId, DbTime.Utc(post.CreatedAt), post.Sentiment);
                     _seededUpTo = Math.Max(_seededUpTo, post.Id);
                 }
             }
