@@ -78,7 +78,7 @@ public static class PageActions
     }
 
     /// <summary>Where <see cref="SignInAsync"/> notes each second click (test.sh shows it).</summary>
-    public static string SignInRetriesLog
+    private static string SignInRetriesLog
     {
         get
         {
