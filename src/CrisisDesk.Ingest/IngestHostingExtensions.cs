@@ -1,6 +1,7 @@
 using System.Net;
 using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Live;
+using CrisisDesk.Data.Leases;
 using CrisisDesk.Ingest.Classification;
 using CrisisDesk.Ingest.Connectors;
 using CrisisDesk.Ingest.Connectors.Feeds;

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using CrisisDesk.Core.Ingest;
 using CrisisDesk.Data.Domain;
-using Dapper;
+using CrisisDesk.Data.Leases;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -53,7 +54,7 @@ public sealed record IngestNodeSettings(bool RunsSources, string NodeName, TimeS
 /// commits only under its node's lease, so a source taken over mid-run stores every post exactly once.
 /// </summary>
 public sealed class IngestHost(
-    NpgsqlDataSource dataSource,
+    IDbContextFactory<CrisisDeskDbContext> contexts,
     IngestPipeline pipeline,
     SourceMonitor monitor,
     IEnumerable<ISourceFactory> factories,
@@ -198,12 +199,11 @@ public sealed class IngestHost(
         if (IsRunning(sourceId))
             return;
         SourceDefinition definition;
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            var state = await connection.QuerySingleOrDefaultAsync<(bool Enabled, DateTime? RemovedAt)?>(
-                "SELECT enabled, removed_at FROM sources WHERE id = @sourceId", new { sourceId });
-            if (state is not { } found)
-                throw new SourceNotStartableException($"Source {sourceId} does not exist.");
+            var found = await db.Sources.AsNoTracking().Where(s => s.Id == sourceId)
+                .Select(s => new { s.Enabled, s.RemovedAt }).SingleOrDefaultAsync(cancellationToken)
+                ?? throw new SourceNotStartableException($"Source {sourceId} does not exist.");
             if (found.RemovedAt is not null)
                 throw new SourceNotStartableException($"Source {sourceId} was removed: a removed source never runs again.");
             if (!found.Enabled)
@@ -216,12 +216,10 @@ public sealed class IngestHost(
                     return; // another node runs it
                 _owned[sourceId] = 0;
             }
-            definition = await connection.QuerySingleAsync<SourceDefinition>("""
-                SELECT id, incident_id AS IncidentId, kind, name, config::text AS Config, cursor, posts_stored AS PostsStored,
-                       quarantined, last_item_at AS LastItemAt, edits_stored AS EditsStored, deletions_applied AS DeletionsApplied,
-                       deletions_unmatched AS DeletionsUnmatched
-                  FROM sources WHERE id = @sourceId
-                """, new { sourceId });
+            definition = await db.Sources.AsNoTracking().Where(s => s.Id == sourceId)
+                .Select(s => new SourceDefinition(s.Id, s.IncidentId, s.Kind, s.Name, s.Config, s.Cursor, s.PostsStored, s.Quarantined, s.LastItemAt,
+                    s.EditsStored, s.DeletionsApplied, s.DeletionsUnmatched))
+                .SingleAsync(cancellationToken);
         }
         monitor.Register(new SourceStatus(definition.Id, definition.IncidentId, definition.Kind, definition.Name, SourceState.Starting, null, null,
             definition.PostsStored, definition.Quarantined, definition.LastItemAt is { } last ? DbTime.Utc(last) : null, DateTimeOffset.UtcNow)

@@ -1,5 +1,5 @@
+using CrisisDesk.Data.Leases;
 using CrisisDesk.Data.Posts;
-using CrisisDesk.Ingest.Pipeline;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using Dapper;

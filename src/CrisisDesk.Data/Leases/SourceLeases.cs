@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace CrisisDesk.Ingest.Pipeline;
+namespace CrisisDesk.Data.Leases;
 
 /// <summary>
 /// Which ingest node runs which source: a lease row per source (<c>source_leases</c>, migration 0830) that its node
@@ -10,6 +10,12 @@ namespace CrisisDesk.Ingest.Pipeline;
 /// operators), and its expiry is the database's clock. The writer checks it in each batch's transaction
 /// (<see cref="CrisisDesk.Data.Posts.PostBatch.LeaseHolder"/>), so only the holder commits.
 /// </summary>
+/// <remarks>
+/// Raw Npgsql, and in CrisisDesk.Data beside the post writer's check rather than in the ingest host that uses it: the
+/// lease table is infrastructure, not mapped in EF Core, taken and renewed by every ingest node each round (a second by
+/// default) with <c>INSERT … ON CONFLICT … WHERE</c> and <c>UPDATE … RETURNING</c>; and which sources a node may take,
+/// or must stop, is a join of <c>sources</c> and <c>incidents</c> with the leases, one statement each per round.
+/// </remarks>
 public sealed class SourceLeases(NpgsqlDataSource dataSource)
 {
     /// <summary>Takes the source's lease if it is free, expired, or already this node's; true when this node holds it now.</summary>
