@@ -127,8 +127,7 @@ public sealed class SessionStore(IDbContextFactory<CrisisDeskDbContext> contexts
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Locked, so that of two sign-outs of one session only one revokes it (and announces it).
-        var userId = await db.Sessions.FromSql($"SELECT * FROM sessions WHERE id = {id} AND revoked_at IS NULL FOR UPDATE")
-            .AsNoTracking().Select(s => (int?)s.UserId).SingleOrDefaultAsync(cancellationToken);
+        var userId = await SessionLocks.LockLiveAsync(db, id, cancellationToken);
         if (userId is { } revoking)
         {
             await db.Sessions.Where(s => s.Id == id)

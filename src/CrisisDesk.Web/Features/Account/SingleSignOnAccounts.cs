@@ -66,9 +66,7 @@ public sealed class SingleSignOnAccounts(IDbContextFactory<CrisisDeskDbContext> 
                 throw new SingleSignOnRefusedException(Refusals.NoRole,
                     $"no mapped role: {settings.RoleClaim} was {(claimValues.Count == 0 ? "absent" : string.Join(", ", claimValues.Take(10)))}");
             // Locked, as two sign-ins of one person at once must not both change the role (and both end the sessions).
-            var row = await db.Users
-                .FromSql($"SELECT *, xmin FROM users WHERE external_issuer = {issuer} AND external_subject = {subject} FOR UPDATE")
-                .SingleOrDefaultAsync(cancellationToken);
+            var row = await AccountLocks.LockExternalAsync(db, issuer, subject, cancellationToken);
             var rolesChanged = false;
             if (row is null)
             {

@@ -169,7 +169,7 @@ public sealed class UserAccounts(
                 command.NothingChanged();
                 return false;
             }
-            if (user.Role == Roles.Admin && !user.Disabled && await LockEnabledAdminsAsync(command.Db, cancellationToken) <= 1)
+            if (user.Role == Roles.Admin && !user.Disabled && await AccountLocks.LockEnabledInRoleAsync(command.Db, Roles.Admin, cancellationToken) <= 1)
                 throw new AccountException("This is the last Admin: make someone else Admin first.");
             var from = user.Role;
             user.Role = role;
@@ -200,7 +200,7 @@ public sealed class UserAccounts(
             if (user.UserName.Equals(actor.ActorName(), StringComparison.OrdinalIgnoreCase))
                 throw new AccountException("You cannot disable your own account.");
             // As with demoting: two Admins disabling each other at once must not both pass, so the Admins are locked and counted.
-            if (disabled && user.Role == Roles.Admin && await LockEnabledAdminsAsync(command.Db, cancellationToken) <= 1)
+            if (disabled && user.Role == Roles.Admin && await AccountLocks.LockEnabledInRoleAsync(command.Db, Roles.Admin, cancellationToken) <= 1)
                 throw new AccountException("This is the last enabled Admin: make someone else Admin first.");
             user.Disabled = disabled;
             await command.SaveAsync();
@@ -217,15 +217,6 @@ public sealed class UserAccounts(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.Users.AnyAsync(cancellationToken);
     }
-
-    /// <summary>
-    /// Locks every enabled Admin's row (in id order, so two of these never deadlock) and counts them. Read committed
-    /// re-checks a row it waited for, so an Admin demoted by a transaction that committed meanwhile is not counted.
-    /// </summary>
-    private static async Task<int> LockEnabledAdminsAsync(CrisisDeskDbContext db, CancellationToken cancellationToken) =>
-        (await db.Database.SqlQuery<int>($"""
-            SELECT id AS "Value" FROM users WHERE role = {Roles.Admin} AND NOT disabled ORDER BY id FOR UPDATE
-            """).ToListAsync(cancellationToken)).Count;
 
     /// <summary>
     /// The claims of a signed-in person: their session token (all the cookie needs) and, filled from the account on

@@ -72,9 +72,7 @@ public sealed class FeedSubscribers(IDbContextFactory<CrisisDeskDbContext> conte
         commands.RunAsync(actor, new CommandSpec(Policies.Admin, "revoke feed subscribers", null), async command =>
         {
             // Locked, so that of two Admins revoking at once one revokes and the other is told it is done already.
-            var name = await command.Db.FeedSubscribers
-                .FromSql($"SELECT * FROM feed_subscribers WHERE id = {subscriberId} AND revoked_at IS NULL FOR UPDATE")
-                .Select(s => s.Name).SingleOrDefaultAsync(command.CancellationToken)
+            var name = await FeedSubscriberLocks.LockValidAsync(command.Db, subscriberId, command.CancellationToken)
                 ?? throw new FeedSubscriberException($"No feed subscriber {subscriberId} with a token still valid.", StatusCodes.Status404NotFound);
             await command.Db.FeedSubscribers.Where(s => s.Id == subscriberId).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.RevokedAt, r => DateTime.UtcNow).SetProperty(r => r.RevokedBy, command.Actor), command.CancellationToken);

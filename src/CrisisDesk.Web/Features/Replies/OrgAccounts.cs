@@ -119,9 +119,7 @@ public sealed partial class OrgAccountStore(IDbContextFactory<CrisisDeskDbContex
         commands.RunAsync(user, new CommandSpec(Policies.Admin, "remove an organisation account", incidentId), async command =>
         {
             // Locked, then deleted: of two Admins removing it at once the second waits, finds no row, and hears so.
-            var removed = await command.Db.OrgAccounts
-                .FromSql($"SELECT * FROM org_accounts WHERE id = {accountId} AND incident_id = {incidentId} FOR UPDATE")
-                .AsNoTracking().SingleOrDefaultAsync(command.CancellationToken)
+            var removed = await OrgAccountLocks.LockAsync(command.Db, incidentId, accountId, command.CancellationToken)
                 ?? throw new CommandException($"There is no account {accountId} in this incident.", StatusCodes.Status404NotFound);
             await command.Db.OrgAccounts.Where(a => a.Id == accountId).ExecuteDeleteAsync(command.CancellationToken);
             return await command.RecordAsync(incidentId, new OrgAccountRemoved(accountId, removed.Platform, removed.Handle));

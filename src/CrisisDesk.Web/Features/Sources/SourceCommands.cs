@@ -180,10 +180,9 @@ public sealed class SourceCommands(
                 throw new SourceInputException(validated.Errors);
             var trimmed = name!.Trim();
             // Held to commit (FOR SHARE): the incident cannot be closed between this check and the insert.
-            var closedAt = await command.Db.Incidents.FromSql($"SELECT * FROM incidents WHERE id = {incidentId} FOR SHARE")
-                .Select(i => new { i.ClosedAt }).SingleOrDefaultAsync(command.CancellationToken)
+            var incident = await IncidentLocks.ShareAsync(command.Db, incidentId, command.CancellationToken)
                 ?? throw new SourceNotFoundException($"There is no incident {incidentId}.");
-            if (closedAt.ClosedAt is not null)
+            if (incident.ClosedAt is not null)
                 throw new SourceConflictException("The incident is closed: it takes no new sources.");
             var source = new SourceRow { IncidentId = incidentId, Kind = kind, Name = trimmed, Config = validated.Json, Enabled = false };
             command.Db.Sources.Add(source);
