@@ -2,10 +2,11 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using CrisisDesk.Core.Events;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Web.Features.Account;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Sources;
@@ -18,7 +19,7 @@ public sealed record ReplayFileImported(string File, string Format, long Bytes);
 /// safe characters (never a path), the format sniffed from the content, never an existing file overwritten, and the
 /// upload recorded in the event log (<c>source.replay_file_uploaded</c>, with the file's SHA-256).
 /// </summary>
-public sealed partial class ReplayFileImport(NpgsqlDataSource dataSource, CommandAuthorizer authorizer, ReplayFiles files, IConfiguration configuration)
+public sealed partial class ReplayFileImport(IDbContextFactory<CrisisDeskDbContext> contexts, NpgsqlDataSource dataSource, CommandAuthorizer authorizer, ReplayFiles files, IConfiguration configuration)
 {
     /// <summary>The largest upload, <c>CrisisDesk:Replay:MaxUploadBytes</c> (default 100 MiB).</summary>
     public long MaxBytes => configuration.GetValue($"{ReplayFiles.Section}:MaxUploadBytes", 100L * 1024 * 1024);
@@ -26,9 +27,9 @@ public sealed partial class ReplayFileImport(NpgsqlDataSource dataSource, Comman
     public async Task<ReplayFileImported> ImportAsync(ClaimsPrincipal user, int incidentId, string? fileName, Stream content, CancellationToken cancellationToken = default)
     {
         await authorizer.RequireAsync(user, Policies.Admin, "upload a replay file", incidentId, cancellationToken);
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = @incidentId)", new { incidentId }))
+            if (!await db.Incidents.AnyAsync(i => i.Id == incidentId, cancellationToken))
                 throw new SourceNotFoundException($"There is no incident {incidentId}.");
         }
         var name = SafeName(fileName);

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using CrisisDesk.Data;
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Ingest.Replay;
 using CrisisDesk.Web.Features.Incidents;
-using Dapper;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Startup;
 
@@ -53,8 +53,8 @@ public sealed class DatabaseStartup(
 
         if (drill.Value.OpenOnFirstRun)
         {
-            await using var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(cancellationToken);
-            if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM incidents)"))
+            await using var db = await services.GetRequiredService<IDbContextFactory<CrisisDeskDbContext>>().CreateDbContextAsync(cancellationToken);
+            if (!await db.Incidents.AnyAsync(cancellationToken))
             {
                 // The ingest host starts after this service and picks up the drill's source with every other.
                 var incidentId = await services.GetRequiredService<IncidentCommands>().CreateDrillAsync("system", cancellationToken);
