@@ -57,11 +57,19 @@ public static class EventLog
     /// Appends an event in the DbContext's open transaction, on its own connection: the domain's change and its event
     /// commit together.
     /// </summary>
-    public static Task<long> AppendAsync(DbContext db, string actor, int? incidentId, EventPayload payload, CancellationToken cancellationToken = default)
+    public static Task<long> AppendAsync(DbContext db, string actor, int? incidentId, EventPayload payload, CancellationToken cancellationToken = default) =>
+        AppendAsync(db, actor, incidentId, [payload], cancellationToken);
+
+    /// <summary>
+    /// Appends several events of one change in order, in the DbContext's open transaction, in the two round trips one
+    /// event takes; returns the last one's sequence number.
+    /// </summary>
+    public static Task<long> AppendAsync(DbContext db, string actor, int? incidentId, IReadOnlyList<EventPayload> payloads, CancellationToken cancellationToken = default)
     {
         var transaction = db.Database.CurrentTransaction
             ?? throw new InvalidOperationException("The event log appends inside the DbContext's transaction: begin one first.");
-        return AppendAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(), actor, incidentId, payload, cancellationToken);
+        return AppendCoreAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(), actor, incidentId,
+            [.. payloads.Select(p => (EventContract.ActionOf(p), EventContract.Serialize(p)))], cancellationToken);
     }
 
     /// <summary>
@@ -79,55 +87,63 @@ public static class EventLog
         return seq;
     }
 
+    private static Task<long> AppendCoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string actor, string action, int? incidentId, string json, CancellationToken cancellationToken) =>
+        AppendCoreAsync(connection, transaction, actor, incidentId, [(action, json)], cancellationToken);
+
+    /// <summary>
+    /// Appends <paramref name="events"/> in order, in two round trips whatever their number: the head locked (with each
+    /// payload's canonical text), then every insert and the head's move in one batch. Returns the last one's number.
+    /// </summary>
     private static async Task<long> AppendCoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string actor, string action, int? incidentId, string json, CancellationToken cancellationToken)
+        string actor, int? incidentId, IReadOnlyList<(string Action, string Json)> events, CancellationToken cancellationToken)
     {
         long lastSeq;
         byte[] lastHash;
-        string canonicalPayload;
+        var canonicalPayloads = new string[events.Count];
         // jsonb's text form is canonical (key order, spacing), so the hash covers exactly what a verifier reads back.
-        await using (var head = new NpgsqlCommand("SELECT last_seq, last_hash, $1::jsonb::text FROM event_chain_head FOR UPDATE", connection, transaction)
+        var payloadColumns = string.Join(", ", events.Select((_, i) => $"${i + 1}::jsonb::text"));
+        await using (var head = new NpgsqlCommand($"SELECT last_seq, last_hash, {payloadColumns} FROM event_chain_head FOR UPDATE", connection, transaction))
         {
-            Parameters = { new() { Value = json, NpgsqlDbType = NpgsqlDbType.Text } },
-        })
-        await using (var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
+            foreach (var (_, json) in events)
+                head.Parameters.Add(new() { Value = json, NpgsqlDbType = NpgsqlDbType.Text });
+            await using var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 throw new InvalidOperationException("The event chain head row is missing: the database was not migrated.");
             lastSeq = reader.GetInt64(0);
             lastHash = (byte[])reader[1];
-            canonicalPayload = reader.GetString(2);
+            for (var i = 0; i < events.Count; i++)
+                canonicalPayloads[i] = reader.GetString(2 + i);
         }
 
-        var seq = lastSeq + 1;
         var at = TruncateToMicroseconds(DateTimeOffset.UtcNow);
-        var hash = Hash(lastHash, seq, at, actor, action, incidentId, canonicalPayload);
-        await using var insert = new NpgsqlBatch(connection, transaction)
+        await using var insert = new NpgsqlBatch(connection, transaction);
+        for (var i = 0; i < events.Count; i++)
         {
-            BatchCommands =
+            var seq = lastSeq + 1;
+            var hash = Hash(lastHash, seq, at, actor, events[i].Action, incidentId, canonicalPayloads[i]);
+            insert.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO events (seq, at, actor, action, incident_id, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)")
             {
-                new NpgsqlBatchCommand("INSERT INTO events (seq, at, actor, action, incident_id, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)")
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        new() { Value = seq },
-                        new() { Value = at },
-                        new() { Value = actor },
-                        new() { Value = action },
-                        new() { Value = (object?)incidentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
-                        new() { Value = canonicalPayload, NpgsqlDbType = NpgsqlDbType.Text },
-                        new() { Value = lastHash },
-                        new() { Value = hash },
-                    },
+                    new() { Value = seq },
+                    new() { Value = at },
+                    new() { Value = actor },
+                    new() { Value = events[i].Action },
+                    new() { Value = (object?)incidentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
+                    new() { Value = canonicalPayloads[i], NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = lastHash },
+                    new() { Value = hash },
                 },
-                new NpgsqlBatchCommand("UPDATE event_chain_head SET last_seq = $1, last_hash = $2")
-                {
-                    Parameters = { new() { Value = seq }, new() { Value = hash } },
-                },
-            },
-        };
+            });
+            (lastSeq, lastHash) = (seq, hash);
+        }
+        insert.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE event_chain_head SET last_seq = $1, last_hash = $2")
+        {
+            Parameters = { new() { Value = lastSeq }, new() { Value = lastHash } },
+        });
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return seq;
+        return lastSeq;
     }
 
     /// <summary>Appends one event in a transaction of its own (for actions that change nothing else, such as a sign-in).</summary>

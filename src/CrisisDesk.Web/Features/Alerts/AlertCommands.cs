@@ -203,10 +203,10 @@ public sealed class AlertCommands(NpgsqlDataSource dataSource, IDbContextFactory
                 deliveryIds.AddRange(listDeliveries.Select(d => d.Id));
                 channelNames.AddRange(listDeliveries.Select(d => d.Channel).Distinct(StringComparer.Ordinal).Where(c => !channelNames.Contains(c)).ToList());
             }
-            await command.RecordAsync(stored.IncidentId, new AlertApproved(alertId, alert.Identifier, stored.Author, comment));
-            return await command.RecordAsync(stored.IncidentId, new AlertPublished(
-                alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), CapDateTime.Format(alert.Sent), HeadlineOf(alert),
-                alert.References.Select(r => r.ToString()).ToArray(), channelNames, deliveryIds));
+            return await command.RecordAsync(stored.IncidentId,
+                new AlertApproved(alertId, alert.Identifier, stored.Author, comment),
+                new AlertPublished(alertId, alert.Identifier, alert.MsgType.ToString(), alert.Status.ToString(), CapDateTime.Format(alert.Sent), HeadlineOf(alert),
+                    alert.References.Select(r => r.ToString()).ToArray(), channelNames, deliveryIds));
         }, cancellationToken);
         signal.Notify();
         Announce(stored.IncidentId, EventActions.AlertApproved, actor, $"{actor} approved and issued alert {alertId}");

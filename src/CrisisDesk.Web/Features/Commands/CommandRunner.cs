@@ -134,12 +134,15 @@ public sealed class CommandTransaction(CrisisDeskDbContext db, IDbContextTransac
     /// <summary>Saves the changes made so far (ids and concurrency tokens come back), in this transaction.</summary>
     public Task SaveAsync() => Db.SaveChangesAsync(CancellationToken);
 
-    /// <summary>Saves the change, then appends its event in this transaction.</summary>
-    public async Task<long> RecordAsync(int? incidentId, EventPayload payload)
+    /// <summary>
+    /// Saves the change, then appends its events in this transaction (several in the round trips of one: an approval
+    /// that also publishes).
+    /// </summary>
+    public async Task<long> RecordAsync(int? incidentId, params EventPayload[] payloads)
     {
         if (Db.ChangeTracker.HasChanges())
             await Db.SaveChangesAsync(CancellationToken);
-        LastSeq = await EventLog.AppendAsync(Db, Actor, incidentId, payload, CancellationToken);
+        LastSeq = await EventLog.AppendAsync(Db, Actor, incidentId, payloads, CancellationToken);
         return LastSeq;
     }
 

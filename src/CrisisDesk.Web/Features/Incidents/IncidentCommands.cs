@@ -126,8 +126,9 @@ public sealed class IncidentCommands(IDbContextFactory<CrisisDeskDbContext> cont
         };
         command.Db.Sources.Add(source);
         await command.SaveAsync();
-        await command.RecordAsync(incident.Id, new IncidentOpened($"Drill: {dataSet.Title}", Drill: true));
-        await command.RecordAsync(incident.Id, new DrillStarted(dataSet.Title, source.Id, drill.Value.Speed, drill.Value.MaxGapSeconds));
+        await command.RecordAsync(incident.Id,
+            new IncidentOpened($"Drill: {dataSet.Title}", Drill: true),
+            new DrillStarted(dataSet.Title, source.Id, drill.Value.Speed, drill.Value.MaxGapSeconds));
         return (incident.Id, source.Id);
     }
 }
