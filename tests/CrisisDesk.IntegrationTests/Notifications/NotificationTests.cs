@@ -306,6 +306,65 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task An_incident_without_a_rota_of_its_own_escalates_down_the_default_rota_and_one_with_its_own_keeps_to_it()
+    {
+        var (own, _) = await app.CreateUserAsync(Roles.Viewer);
+        var (first, _) = await app.CreateUserAsync(Roles.Viewer);
+        var (second, _) = await app.CreateUserAsync(Roles.Viewer);
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var plain = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Default rota test') RETURNING id");
+        var owned = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Own rota test') RETURNING id");
+        async Task SetRotaAsync(string path, params string[] userNames) =>
+            Assert.Equal(HttpStatusCode.NoContent, (await admin.PutAsJsonAsync(path, new { userNames })).StatusCode);
+        async Task<string[]> RotaAsync(string path) =>
+            [.. (await admin.GetFromJsonAsync<JsonElement>(path)).GetProperty("userNames").EnumerateArray().Select(n => n.GetString()!)];
+        async Task<string> OverdueAsync(int incidentId)
+        {
+            var key = $"rota-test:{Guid.NewGuid():N}";
+            await connection.ExecuteAsync("""
+                INSERT INTO notifications (user_id, incident_id, kind, title, body, link, dedupe_key, created_at)
+                SELECT id, @incidentId, 'approval', 'Rebuttal waiting for your approval', 'Nobody looked.', '/incidents/' || @incidentId, @key, now() - interval '1 minute'
+                  FROM users WHERE user_name = @admin
+                """, new { incidentId, key, admin = CrisisDeskFactory.AdminUser });
+            return key;
+        }
+        async Task<string[]> ToldAsync(string key) => [.. await connection.QueryAsync<string>("""
+            SELECT u.user_name || ':' || n.escalation_step FROM notifications n JOIN users u ON u.id = n.user_id
+             WHERE n.dedupe_key = @key AND n.escalation_step > 0 ORDER BY n.escalation_step
+            """, new { key })];
+
+        try
+        {
+            // Set, then replaced by a rota that moves a person up a place: the old one is gone before the new one is written.
+            await SetRotaAsync("/api/notifications/rota", own, first);
+            await SetRotaAsync("/api/notifications/rota", first, second);
+            Assert.Equal([first, second], await RotaAsync("/api/notifications/rota"));
+            await SetRotaAsync($"/api/notifications/rota/{owned}", own);
+            Assert.Equal([own], await RotaAsync($"/api/notifications/rota/{owned}"));
+            Assert.Empty(await RotaAsync($"/api/notifications/rota/{plain}"));
+
+            var plainKey = await OverdueAsync(plain);
+            var ownedKey = await OverdueAsync(owned);
+
+            // Nobody acknowledges: the default rota is worked down one step at a time, then it ends.
+            await PublishingFactory.EventuallyAsync(async () => (await ToldAsync(plainKey)).Length == 2, "both on the default rota told");
+            Assert.Equal([$"{first}:1", $"{second}:2"], await ToldAsync(plainKey));
+            // The incident with a rota of its own keeps to it: its one person, and nobody from the default rota after them.
+            await PublishingFactory.EventuallyAsync(async () => (await ToldAsync(ownedKey)).Length == 1, "the incident's own rota told");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal([$"{own}:1"], await ToldAsync(ownedKey));
+            Assert.Equal([$"{first}:1", $"{second}:2"], await ToldAsync(plainKey));
+        }
+        finally
+        {
+            // The default rota applies to every incident without one: the other tests here expect none.
+            await SetRotaAsync("/api/notifications/rota");
+        }
+        Assert.Empty(await RotaAsync("/api/notifications/rota"));
+    }
+
+    [Fact]
     public async Task Marking_chosen_notifications_read_marks_only_the_persons_own_unread_ones_and_records_each_once()
     {
         var (viewer, password) = await app.CreateUserAsync(Roles.Viewer);

@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Domain;
+using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Alerts;
 using CrisisDesk.Web.Features.Rebuttals;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -37,15 +37,6 @@ public interface IApprovalsWaiting
 /// </summary>
 public sealed class ApprovalQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer) : IApprovalsWaiting
 {
-    // Who submitted each item: the latest submission in the event log, by the item's incident (events_incident_idx),
-    // action and payload id, one row per item in the order given.
-    private const string Submitters = """
-        SELECT (SELECT e.actor FROM events e WHERE e.incident_id = w.incident_id AND e.action = w.action AND e.payload->>w.id_key = w.id::text
-                 ORDER BY e.seq DESC LIMIT 1)
-          FROM unnest(@incidentIds, @actions, @idKeys, @ids) WITH ORDINALITY AS w (incident_id, action, id_key, id, ordinal)
-         ORDER BY w.ordinal
-        """;
-
     /// <summary>Everything waiting for <paramref name="user"/>'s decision, oldest first.</summary>
     public async Task<IReadOnlyList<ApprovalItem>> WaitingForAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
     {
@@ -66,15 +57,11 @@ public sealed class ApprovalQueries(NpgsqlDataSource dataSource, IDbContextFacto
         if (waiting.Count == 0)
             return [];
 
-        // The event log is not mapped (its appends and range reads stay on Npgsql): the submitters are read from it here.
+        // Who submitted each item: the latest submission in the event log (which EF Core does not map), else its author.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var submitters = (await connection.QueryAsync<string?>(new CommandDefinition(Submitters, new
-        {
-            incidentIds = waiting.Select(w => w.Item.IncidentId).ToArray(),
-            actions = waiting.Select(w => w.Item.Kind == ApprovalItem.Alert ? EventActions.AlertSubmitted : EventActions.RebuttalSubmitted).ToArray(),
-            idKeys = waiting.Select(w => w.Item.Kind == ApprovalItem.Alert ? "alertId" : "rebuttalId").ToArray(),
-            ids = waiting.Select(w => w.Item.Id).ToArray(),
-        }, cancellationToken: cancellationToken))).ToList();
+        var submitters = await EventLogReader.LastActorsAsync(connection, [.. waiting.Select(w => w.Item.Kind == ApprovalItem.Alert
+            ? new ActedOn(w.Item.IncidentId, EventActions.AlertSubmitted, "alertId", w.Item.Id)
+            : new ActedOn(w.Item.IncidentId, EventActions.RebuttalSubmitted, "rebuttalId", w.Item.Id))], cancellationToken);
         return waiting.Select((w, index) => w.Item with { SubmittedBy = submitters[index] ?? w.Author })
             .OrderBy(i => i.SubmittedAt).ThenBy(i => i.Kind, StringComparer.Ordinal).ThenBy(i => i.Id).ToList();
     }

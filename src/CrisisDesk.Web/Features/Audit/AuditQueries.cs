@@ -1,7 +1,5 @@
-using System.Text;
 using CrisisDesk.Core.Review;
-using CrisisDesk.Data.Domain;
-using Dapper;
+using CrisisDesk.Data.Events;
 using Npgsql;
 
 namespace CrisisDesk.Web.Features.Audit;
@@ -17,8 +15,8 @@ public sealed record AuditPage(IReadOnlyList<ReviewEvent> Events, long? NextBefo
 
 /// <summary>Reads the event log for the audit view: filtered, newest first, paged by sequence number (keyset).</summary>
 /// <remarks>
-/// Stays on Npgsql: every statement is a range read of the event log (append-only, verified by its hash chain, read at
-/// volume), which the rule keeps off EF Core with the posts; it touches no domain table.
+/// Every read is of the event log (append-only, verified by its hash chain, read at volume), through
+/// <see cref="EventLogReader"/> in CrisisDesk.Data; this class says what the view's filter means and pages it.
 /// </remarks>
 public sealed class AuditQueries(NpgsqlDataSource dataSource)
 {
@@ -28,13 +26,8 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     public async Task<AuditPage> PageAsync(AuditFilter filter, long? before, int pageSize, CancellationToken cancellationToken = default)
     {
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
-        var (where, parameters) = Where(filter);
-        if (before is { } b)
-        {
-            where.Append(" AND seq < @before");
-            parameters.Add("before", b);
-        }
-        var events = await ReadAsync(where, parameters, 0, pageSize + 1, cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var events = Parse(await EventLogReader.NewestFirstAsync(connection, Matching(filter) with { BeforeSeq = before }, 0, pageSize + 1, cancellationToken));
         return new AuditPage(events.Take(pageSize).ToList(), events.Count > pageSize ? events[pageSize - 1].Seq : null);
     }
 
@@ -42,76 +35,42 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     public async Task<(IReadOnlyList<ReviewEvent> Events, int Total)> PageAtAsync(AuditFilter filter, int pageIndex, int pageSize, CancellationToken cancellationToken = default)
     {
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
-        var (where, parameters) = Where(filter);
+        var matching = Matching(filter);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // The event log read at volume (a count over the filter): Npgsql, see the remarks.
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM events" + where, parameters, cancellationToken: cancellationToken));
-        var events = await ReadAsync(where, parameters, Math.Max(0, pageIndex) * (long)pageSize, pageSize, cancellationToken);
+        var total = await EventLogReader.CountAsync(connection, matching, cancellationToken);
+        var events = Parse(await EventLogReader.NewestFirstAsync(connection, matching, Math.Max(0, pageIndex) * (long)pageSize, pageSize, cancellationToken));
         return (events, (int)Math.Min(total, int.MaxValue));
     }
 
-    private async Task<List<ReviewEvent>> ReadAsync(StringBuilder where, DynamicParameters parameters, long offset, int limit, CancellationToken cancellationToken)
-    {
-        parameters.Add("limit", limit);
-        parameters.Add("offset", offset);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // The event log's range read (a keyset or offset page): Npgsql, see the remarks.
-        var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
-            "SELECT seq, at, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events" + where + " ORDER BY seq DESC LIMIT @limit OFFSET @offset",
-            parameters, cancellationToken: cancellationToken));
-        return rows.Select(r => ReviewEvent.Parse(r.Seq, DbTime.Utc(r.At), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
-    }
+    private static List<ReviewEvent> Parse(IReadOnlyList<EventRecord> events) =>
+        events.Select(e => ReviewEvent.Parse(e.Seq, e.At, e.Actor, e.Action, e.IncidentId, e.PayloadJson)).ToList();
 
-    private static (StringBuilder Where, DynamicParameters Parameters) Where(AuditFilter filter)
+    /// <summary>The view's filter as the log's: blank parts dropped, and an action ending in a dot, or without one, read as the whole noun.</summary>
+    private static EventFilter Matching(AuditFilter filter)
     {
-        var sql = new StringBuilder(" WHERE true");
-        var parameters = new DynamicParameters();
-        if (!string.IsNullOrWhiteSpace(filter.Actor))
-        {
-            // A person's trail includes what was done to their account by no one signed in (failed sign-ins name it in userName).
-            sql.Append(" AND (actor = @actor OR lower(payload->>'userName') = lower(@actor))");
-            parameters.Add("actor", filter.Actor.Trim());
-        }
+        string? action = null, noun = null;
         if (!string.IsNullOrWhiteSpace(filter.Action))
         {
             // "rumour." (or "rumour") matches every rumour action; a full name matches that action only.
-            var action = filter.Action.Trim();
-            if (action.EndsWith('.') || !action.Contains('.', StringComparison.Ordinal))
-            {
-                sql.Append(" AND action LIKE @actionPrefix");
-                parameters.Add("actionPrefix", action.TrimEnd('.').Replace("%", "", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + ".%");
-            }
+            var given = filter.Action.Trim();
+            if (given.EndsWith('.') || !given.Contains('.', StringComparison.Ordinal))
+                noun = given.TrimEnd('.');
             else
-            {
-                sql.Append(" AND action = @action");
-                parameters.Add("action", action);
-            }
+                action = given;
         }
-        if (filter.IncidentId is { } incidentId)
-        {
-            sql.Append(" AND incident_id = @incidentId");
-            parameters.Add("incidentId", incidentId);
-        }
-        if (filter.From is { } from)
-        {
-            sql.Append(" AND at >= @from");
-            parameters.Add("from", from);
-        }
-        if (filter.To is { } to)
-        {
-            sql.Append(" AND at < @to");
-            parameters.Add("to", to);
-        }
-        return (sql, parameters);
+        return new EventFilter(
+            Actor: string.IsNullOrWhiteSpace(filter.Actor) ? null : filter.Actor.Trim(),
+            Action: action,
+            ActionNoun: noun,
+            IncidentId: filter.IncidentId,
+            From: filter.From,
+            To: filter.To);
     }
 
     /// <summary>The distinct actors and actions, for the filter's suggestions.</summary>
     public async Task<(IReadOnlyList<string> Actors, IReadOnlyList<string> Actions)> FilterChoicesAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // Distinct values over the whole event log: Npgsql, see the remarks.
-        var actors = await connection.QueryAsync<string>(new CommandDefinition("SELECT DISTINCT actor FROM events ORDER BY 1 LIMIT 1000", cancellationToken: cancellationToken));
-        var actions = await connection.QueryAsync<string>(new CommandDefinition("SELECT DISTINCT action FROM events ORDER BY 1", cancellationToken: cancellationToken));
-        return (actors.ToList(), actions.ToList());
+        return await EventLogReader.DistinctActorsAndActionsAsync(connection, cancellationToken);
     }
 }

@@ -16,19 +16,20 @@ public sealed class RotaException(string message) : CommandException(message, St
 
 /// <summary>Who is told next when nobody acknowledges: per incident, or the default (Admin sets, recorded in the log).</summary>
 /// <remarks>
-/// <c>escalation_rotas</c> has no primary key (the default rota is <c>incident_id</c> NULL, which no EF Core key can
-/// hold, and the migrations own the schema), so EF Core cannot map it: its statements are raw SQL through the DbContext,
-/// in the same transaction as the LINQ around them and the event.
+/// The default rota is the one whose <c>incident_id</c> is NULL: comparing with a null <c>int?</c> in LINQ reads it
+/// (EF Core compares as <c>IS NOT DISTINCT FROM</c> would).
 /// </remarks>
 public sealed class EscalationRotas(IDbContextFactory<CrisisDeskDbContext> contexts, CommandAuthorizer authorizer)
 {
     public async Task<IReadOnlyList<string>> GetAsync(int? incidentId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Database.SqlQuery<string>($"""
-            SELECT u.user_name AS "Value" FROM escalation_rotas r JOIN users u ON u.id = r.user_id
-             WHERE r.incident_id IS NOT DISTINCT FROM {incidentId} ORDER BY r.position
-            """).ToListAsync(cancellationToken);
+        return await (from r in db.EscalationRotas.AsNoTracking()
+                      where r.IncidentId == incidentId
+                      join u in db.Users.AsNoTracking() on r.UserId equals u.Id
+                      orderby r.Position
+                      select u.UserName)
+            .ToListAsync(cancellationToken);
     }
 
     /// <summary>Replaces the rota of <paramref name="incidentId"/> (null: the default) with these people, in order.</summary>
@@ -47,9 +48,10 @@ public sealed class EscalationRotas(IDbContextFactory<CrisisDeskDbContext> conte
             ids.Add(await db.Users.AsNoTracking().Where(u => u.UserName.ToLower() == wanted && !u.Disabled).Select(u => (int?)u.Id).SingleOrDefaultAsync(cancellationToken)
                     ?? throw new RotaException($"\"{name}\" is not an active user."));
         }
-        await db.Database.ExecuteSqlAsync($"DELETE FROM escalation_rotas WHERE incident_id IS NOT DISTINCT FROM {incidentId}", cancellationToken);
-        for (var i = 0; i < ids.Count; i++)
-            await db.Database.ExecuteSqlAsync($"INSERT INTO escalation_rotas (incident_id, position, user_id) VALUES ({incidentId}, {i + 1}, {ids[i]})", cancellationToken);
+        // The old rota is deleted at once, before the new one is inserted (in one batch), as a rota's positions and people are unique.
+        await db.EscalationRotas.Where(r => r.IncidentId == incidentId).ExecuteDeleteAsync(cancellationToken);
+        db.EscalationRotas.AddRange(ids.Select((id, i) => new EscalationRotaRow { IncidentId = incidentId, Position = i + 1, UserId = id }));
+        await db.SaveChangesAsync(cancellationToken);
         await EventLog.AppendAsync(db, user.ActorName(), incidentId, new EscalationRotaSet([.. userNames]), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
@@ -122,15 +124,18 @@ public sealed class EscalationWatcher(
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            // Raw SQL: escalation_rotas has no primary key, so EF Core does not map it (see EscalationRotas).
-            var next = (await db.Database.SqlQuery<Next>($"""
-                SELECT u.id AS "UserId", u.user_name AS "UserName", s.email AS "Email", s.phone AS "Phone"
-                  FROM escalation_rotas r JOIN users u ON u.id = r.user_id LEFT JOIN notification_settings s ON s.user_id = u.id
-                 WHERE NOT u.disabled
-                   AND r.incident_id IS NOT DISTINCT FROM (CASE WHEN EXISTS (SELECT 1 FROM escalation_rotas WHERE incident_id = {item.IncidentId}) THEN {item.IncidentId} END)
-                   AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.dedupe_key = {item.DedupeKey})
-                 ORDER BY r.position LIMIT 1
-                """).ToListAsync(cancellationToken)).SingleOrDefault();
+            // The first active person on the rota (the incident's if it has one, else the default) not yet told of it.
+            var incidentId = item.IncidentId;
+            var dedupeKey = item.DedupeKey;
+            var next = await (
+                    from r in db.EscalationRotas.AsNoTracking()
+                    where db.EscalationRotas.Any(own => own.IncidentId == incidentId) ? r.IncidentId == incidentId : r.IncidentId == null
+                    join u in db.Users.AsNoTracking() on r.UserId equals u.Id
+                    where !u.Disabled && !db.Notifications.Any(n => n.UserId == u.Id && n.DedupeKey == dedupeKey)
+                    from s in db.NotificationSettings.AsNoTracking().Where(s => s.UserId == u.Id).DefaultIfEmpty()
+                    orderby r.Position
+                    select new Next(u.Id, u.UserName, s == null ? null : s.Email, s == null ? null : s.Phone))
+                .FirstOrDefaultAsync(cancellationToken);
             if (next is null)
             {
                 await transaction.RollbackAsync(cancellationToken);

@@ -3,14 +3,12 @@ using CrisisDesk.Core.Alerts;
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Live;
 using CrisisDesk.Data.Domain;
+using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Account;
 using CrisisDesk.Web.Features.Nodes;
 using CrisisDesk.Web.Features.Publishing;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Notifications;
 
@@ -18,9 +16,10 @@ namespace CrisisDesk.Web.Features.Notifications;
 /// Reads the event log from where it stopped and tells people what concerns them: a rumour at or above their severity,
 /// something waiting for their approval, a delivery that failed or was abandoned, a source stopped. The cursor moves in
 /// the same transaction that writes the notifications and queues their email and SMS, so a crash repeats nothing and
-/// loses nothing; the cursor row is locked, so two nodes never read the same events at once. The event log and the
-/// cursor are read on Npgsql (the log is read at volume, in batches); the domain rows it names and the notifications
-/// it writes go through the DbContext, on the same connection and transaction.
+/// loses nothing; the cursor row is locked, so two nodes never read the same events at once. Everything runs on the
+/// one DbContext's connection and transaction: the event log read through <see cref="EventLogReader"/> (raw SQL, in
+/// batches), the cursor locked through <see cref="NotificationLocks"/>, the domain rows it names and the notifications
+/// it writes through EF Core.
 /// </summary>
 public sealed class EventNotifier(
     IDbContextFactory<CrisisDeskDbContext> contexts,
@@ -34,8 +33,6 @@ public sealed class EventNotifier(
 {
     private const int BatchSize = 200;
     private readonly SemaphoreSlim _wake = new(0, 1);
-
-    private sealed record LoggedEvent(long Seq, string Actor, string Action, int? IncidentId, string Payload);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -87,14 +84,9 @@ public sealed class EventNotifier(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.Database.AutoSavepointsEnabled = false; // a failed batch rolls back whole; the cursor did not move
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // The event log stays on Npgsql (read at volume, not a domain table); the cursor row is locked so two nodes take turns.
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var logTransaction = (NpgsqlTransaction)transaction.GetDbTransaction();
-        var last = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT last_seq FROM notifier_cursor FOR UPDATE", transaction: logTransaction, cancellationToken: cancellationToken));
-        var events = (await connection.QueryAsync<LoggedEvent>(new CommandDefinition("""
-            SELECT seq, actor, action, incident_id AS IncidentId, payload::text AS Payload FROM events WHERE seq > @last ORDER BY seq LIMIT @BatchSize
-            """, new { last, BatchSize }, logTransaction, cancellationToken: cancellationToken))).ToList();
+        // The cursor row is locked so two nodes take turns; the events past it are read in the same transaction.
+        var last = await NotificationLocks.LockNotifierCursorAsync(db, cancellationToken);
+        var events = await EventLogReader.AfterAsync(db, last, BatchSize, cancellationToken);
         if (events.Count == 0)
             return 0;
         var told = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -103,7 +95,7 @@ public sealed class EventNotifier(
         {
             if (e.IncidentId is not { } incidentId)
                 continue;
-            using var document = JsonDocument.Parse(e.Payload);
+            using var document = JsonDocument.Parse(e.PayloadJson);
             if (EventContract.TryDeserialize(e.Action, document.RootElement) is not { } payload)
                 continue;
             var trigger = await TriggerForAsync(db, e, incidentId, payload, cancellationToken);
@@ -113,8 +105,8 @@ public sealed class EventNotifier(
             told.UnionWith(result.InAppUsers);
             queued += result.QueuedDeliveries;
         }
-        await connection.ExecuteAsync(new CommandDefinition("UPDATE notifier_cursor SET last_seq = @seq",
-            new { seq = events[^1].Seq }, logTransaction, cancellationToken: cancellationToken));
+        var seq = events[^1].Seq;
+        await db.NotifierCursor.ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSeq, seq), cancellationToken);
         await signals.AnnounceInboxAsync(db, told, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (told.Count > 0)
@@ -124,7 +116,7 @@ public sealed class EventNotifier(
         return events.Count;
     }
 
-    private static async Task<NotificationTrigger?> TriggerForAsync(CrisisDeskDbContext db, LoggedEvent e, int incidentId,
+    private static async Task<NotificationTrigger?> TriggerForAsync(CrisisDeskDbContext db, EventRecord e, int incidentId,
         EventPayload payload, CancellationToken cancellationToken)
     {
         var key = $"event:{e.Seq}";

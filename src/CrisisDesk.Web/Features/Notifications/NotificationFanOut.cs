@@ -82,20 +82,14 @@ public sealed class NotificationFanOut(IEnumerable<IDeliveryChannel> channels, T
 
     /// <summary>Writes the person's notification unless they have one with this dedupe key; its id, or null when told already.</summary>
     /// <remarks>
-    /// Raw SQL through EF Core on purpose: <c>ON CONFLICT (user_id, dedupe_key) DO NOTHING</c> is what makes a trigger
-    /// raised twice at once (two nodes, a restart) tell each person once without failing either transaction. A LINQ
-    /// insert would meet the unique index with an error that aborts the caller's whole transaction (the notifier's batch).
-    /// An email or SMS alone is born read (only the in-app inbox counts unread); an escalation step is numbered.
+    /// One statement that skips a duplicate instead of failing (<see cref="NotificationDedupe"/>): a trigger raised twice
+    /// at once (two nodes, a restart) tells each person once and fails neither transaction. An escalation step is numbered.
     /// </remarks>
-    internal static async Task<long?> InsertOnceAsync(CrisisDeskDbContext db, int userId, NotificationTrigger trigger, bool inApp, CancellationToken cancellationToken,
-        int escalationStep = 0)
-    {
-        var ids = await db.Database.SqlQuery<long>($"""
-            INSERT INTO notifications (user_id, incident_id, kind, title, body, link, urgent, dedupe_key, read_at, escalation_step)
-            VALUES ({userId}, {trigger.IncidentId}, {trigger.Kind}, {trigger.Title}, {trigger.Body}, {trigger.Link}, {trigger.Urgent}, {trigger.DedupeKey},
-                    CASE WHEN {inApp} THEN NULL ELSE now() END, {escalationStep})
-            ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id AS "Value"
-            """).ToListAsync(cancellationToken);
-        return ids is [var id] ? id : null;
-    }
+    internal static Task<long?> InsertOnceAsync(CrisisDeskDbContext db, int userId, NotificationTrigger trigger, bool inApp, CancellationToken cancellationToken,
+        int escalationStep = 0) =>
+        NotificationDedupe.InsertOnceAsync(db, new NotificationRow
+        {
+            UserId = userId, IncidentId = trigger.IncidentId, Kind = trigger.Kind, Title = trigger.Title, Body = trigger.Body, Link = trigger.Link,
+            Urgent = trigger.Urgent, DedupeKey = trigger.DedupeKey, EscalationStep = escalationStep,
+        }, inApp, cancellationToken);
 }

@@ -72,18 +72,12 @@ public sealed class NotificationInbox(IDbContextFactory<CrisisDeskDbContext> con
     {
         await authorizer.RequireAsync(user, Policies.Viewer, "mark notifications read", null, cancellationToken);
         var name = user.Identity!.Name!;
-        var all = ids is null;
-        var only = ids?.ToArray() ?? [];
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Locked (LINQ has no FOR UPDATE) and re-checked unread after any wait: when two tabs mark the same ones read at
-        // once, each notification is reported read by one of them only, as with the single UPDATE … RETURNING before.
-        var changed = await db.Notifications.FromSql($"""
-                SELECT n.* FROM notifications n JOIN users u ON u.id = n.user_id
-                 WHERE lower(u.user_name) = lower({name}) AND n.read_at IS NULL AND ({all} OR n.id = ANY({only})) FOR UPDATE OF n
-                """)
-            .Select(n => n.Id).ToListAsync(cancellationToken);
+        // Locked and re-checked unread after any wait: when two tabs mark the same ones read at once, each notification
+        // is reported read by one of them only, as with the single UPDATE … RETURNING before.
+        var changed = await NotificationLocks.LockUnreadAsync(db, name, ids?.ToArray(), cancellationToken);
         if (changed.Count > 0)
         {
             // ExecuteUpdate so read_at is the database's now(), as before.
@@ -107,13 +101,8 @@ public sealed class NotificationInbox(IDbContextFactory<CrisisDeskDbContext> con
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Locked: an acknowledgement racing another (two tabs) or an escalation step waits, then sees it acknowledged.
-        var row = await db.Notifications.FromSql($"""
-                SELECT n.* FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id = {id} AND lower(u.user_name) = lower({name}) FOR UPDATE OF n
-                """)
-            .Select(n => new { n.IncidentId, n.Kind, Already = n.AcknowledgedAt != null })
-            .SingleOrDefaultAsync(cancellationToken)
-            ?? throw new NotificationNotFoundException();
-        if (!row.Already)
+        var row = await NotificationLocks.LockOwnAsync(db, id, name, cancellationToken) ?? throw new NotificationNotFoundException();
+        if (!row.Acknowledged)
         {
             await db.Notifications.Where(n => n.Id == id).ExecuteUpdateAsync(s => s
                 .SetProperty(n => n.AcknowledgedAt, n => DateTime.UtcNow)

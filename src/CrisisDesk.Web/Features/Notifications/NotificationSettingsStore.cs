@@ -86,12 +86,9 @@ public sealed class NotificationSettingsStore(IDbContextFactory<CrisisDeskDbCont
         db.Database.AutoSavepointsEnabled = false; // a failed save rolls back whole
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var name = user.Identity?.Name ?? throw Denied();
-        // The person's row locked (FOR NO KEY UPDATE, which LINQ cannot say; foreign keys to it are not blocked): two
-        // saves of one person's settings at once queue here, so the second updates what the first inserted, as the
-        // upserts did before, instead of failing on the primary key.
-        var userId = await db.Users.FromSql($"SELECT * FROM users WHERE lower(user_name) = lower({name}) AND NOT disabled FOR NO KEY UPDATE")
-                         .Select(u => (int?)u.Id).SingleOrDefaultAsync(cancellationToken)
-                     ?? throw Denied();
+        // The person's row locked: two saves of one person's settings at once queue here, so the second updates what
+        // the first inserted, as the upserts did before, instead of failing on the primary key.
+        var userId = await NotificationLocks.LockActiveUserAsync(db, name, cancellationToken) ?? throw Denied();
         // ExecuteUpdate so updated_at is the database's now(), as before; a first save inserts (updated_at by its default).
         var updated = await db.NotificationSettings.Where(s => s.UserId == userId).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Email, email)

@@ -1,6 +1,7 @@
 using CrisisDesk.Core.Events;
 using CrisisDesk.Core.Review;
 using CrisisDesk.Data.Domain;
+using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.Enquiries;
 using Npgsql;
 
@@ -49,14 +50,15 @@ public sealed class IncidentReports(NpgsqlDataSource dataSource, ReplayQueries r
     public async Task<long> ExpectedRowsAsync(int incidentId, string? table, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // hot path: counts over posts and the event log at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
-        var sql = table switch
-        {
-            "posts" => "SELECT count(*) FROM posts WHERE incident_id = $1",
-            null => "SELECT (SELECT count(*) FROM posts WHERE incident_id = $1) + (SELECT count(*) FROM events WHERE incident_id = $1)",
-            _ => "SELECT count(*) FROM events WHERE incident_id = $1",
-        };
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = incidentId } } };
+        var posts = table is null or "posts" ? await PostCountAsync(connection, incidentId, cancellationToken) : 0;
+        var events = table is "posts" ? 0 : await EventLogReader.CountAsync(connection, new EventFilter(IncidentId: incidentId), cancellationToken);
+        return posts + events;
+    }
+
+    private static async Task<long> PostCountAsync(NpgsqlConnection connection, int incidentId, CancellationToken cancellationToken)
+    {
+        // hot path: a count over posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks.
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM posts WHERE incident_id = $1", connection) { Parameters = { new() { Value = incidentId } } };
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

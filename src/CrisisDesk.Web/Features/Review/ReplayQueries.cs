@@ -1,5 +1,6 @@
 using CrisisDesk.Core.Review;
 using CrisisDesk.Data.Domain;
+using CrisisDesk.Data.Events;
 using CrisisDesk.Web.Features.WarRoom;
 using Dapper;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,8 @@ public sealed record ReplayTimeline(int IncidentId, string Name, bool IsDrill, b
 /// Reads an incident "as of T". Posts count by arrival (<c>received_at</c>: when the war room could first see them),
 /// events by when they were written; both read through indexes on those times, so a seek costs the same anywhere
 /// in an incident of any length. One short-lived connection per query. The incident itself is read through EF Core;
-/// posts (the seek) and the event log stay on Npgsql by the rule in <see cref="CrisisDeskDbContext"/>'s remarks.
+/// posts (the seek) stay on Npgsql by the rule in <see cref="CrisisDeskDbContext"/>'s remarks, and the event log is
+/// read through <see cref="EventLogReader"/> on the same connection.
 /// </summary>
 public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
 {
@@ -77,14 +79,9 @@ public sealed class ReplayQueries(NpgsqlDataSource dataSource, IDbContextFactory
         return await EventsAsync(connection, incidentId, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<ReviewEvent>> EventsAsync(NpgsqlConnection connection, int incidentId, CancellationToken cancellationToken)
-    {
-        // The event log's range read (an incident's whole history, append-only and hash-chained): Npgsql, like the audit view.
-        var rows = await connection.QueryAsync<(long Seq, DateTime At, string Actor, string Action, int? IncidentId, string Payload)>(new CommandDefinition(
-            "SELECT seq, at, actor, action, incident_id, payload::text FROM events WHERE incident_id = @incidentId ORDER BY seq",
-            new { incidentId }, cancellationToken: cancellationToken));
-        return rows.Select(r => ReviewEvent.Parse(r.Seq, DbTime.Utc(r.At), r.Actor, r.Action, r.IncidentId, r.Payload)).ToList();
-    }
+    private static async Task<IReadOnlyList<ReviewEvent>> EventsAsync(NpgsqlConnection connection, int incidentId, CancellationToken cancellationToken) =>
+        (await EventLogReader.OfIncidentAsync(connection, incidentId, cancellationToken))
+        .Select(e => ReviewEvent.Parse(e.Seq, e.At, e.Actor, e.Action, e.IncidentId, e.PayloadJson)).ToList();
 
     /// <summary>How many posts had arrived by <paramref name="asOf"/> (inclusive): the histogram's whole minutes plus a count of the rest.</summary>
     public async Task<long> CountAsOfAsync(int incidentId, VolumeHistogram volume, DateTimeOffset asOf, CancellationToken cancellationToken = default)
