@@ -107,6 +107,11 @@ public sealed class PostReferenceRow
     public string? AuthorName { get; set; }
     public string Text { get; set; } = "";
     public string? Url { get; set; }
+    /// <summary>The rest of what a rumour's linked posts show, as the triage feed shows a post.</summary>
+    public string? Lang { get; set; }
+    public bool HasMedia { get; set; }
+    public DateTime? EditedAt { get; set; }
+    public DateTime? DeletedAt { get; set; }
 }
 
 public sealed class PostTriageRow

@@ -307,7 +307,7 @@ public sealed class OldDataDirectoryUpgradeTests
             (await triage.VersionsAsync(drill.FirstPostId + 1)).Select(v => v.Text).ToList());
 
         // The rumour board.
-        var rumours = new RumourQueries(dataSource, contexts);
+        var rumours = new RumourQueries(contexts);
         var board = await rumours.BoardAsync(drill.IncidentId);
         var claim = board.Single(c => c.Rumour.Id == drill.ClaimRumourId);
         // Its own post (in story A) plus story A's ten members: ten posts, one story, one pending suggestion.

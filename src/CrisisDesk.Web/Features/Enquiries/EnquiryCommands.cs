@@ -61,7 +61,7 @@ public sealed class EnquiryCommands(CommandRunner commands, IncidentActivityFeed
     {
         var actor = user.ActorName();
         var (enquiry, changedTo) = await commands.RunOnAsync(user, Policies.Operator, "assign an enquiry",
-            (db, token) => LockAsync(db, enquiryId, token), e => e.IncidentId, () => NotFound(enquiryId),
+            (db, token) => EnquiryLocks.ByIdAsync(db, enquiryId, token), e => e.IncidentId, () => NotFound(enquiryId),
             async (command, enquiry) =>
             {
                 if (assignee is not null)
@@ -98,7 +98,7 @@ public sealed class EnquiryCommands(CommandRunner commands, IncidentActivityFeed
     {
         var actor = user.ActorName();
         var (enquiry, changed) = await commands.RunOnAsync(user, Policies.Operator, "change an enquiry's status",
-            (db, token) => LockAsync(db, enquiryId, token), e => e.IncidentId, () => NotFound(enquiryId),
+            (db, token) => EnquiryLocks.ByIdAsync(db, enquiryId, token), e => e.IncidentId, () => NotFound(enquiryId),
             async (command, enquiry) =>
             {
                 if (!Statuses.Contains(status, StringComparer.Ordinal))
@@ -125,10 +125,6 @@ public sealed class EnquiryCommands(CommandRunner commands, IncidentActivityFeed
         if (changed)
             Announce(enquiry.IncidentId, EventActions.EnquiryStatusChanged, actor, enquiry.PostId, $"{actor} moved enquiry {enquiryId} to {status}");
     }
-
-    /// <summary>The enquiry, locked until the command's transaction ends: a second operator's command waits, then sees the first one's change.</summary>
-    private static Task<EnquiryRow?> LockAsync(CrisisDeskDbContext db, int enquiryId, CancellationToken cancellationToken) =>
-        db.Enquiries.FromSql($"SELECT * FROM enquiries WHERE id = {enquiryId} FOR UPDATE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
 
     private static CommandException NotFound(int enquiryId) => new($"There is no enquiry {enquiryId}.", StatusCodes.Status404NotFound);
 

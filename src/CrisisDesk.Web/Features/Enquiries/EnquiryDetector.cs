@@ -86,8 +86,7 @@ public sealed class EnquiryDetector(IDbContextFactory<CrisisDeskDbContext> conte
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // One scanner per incident at a time, across instances: the cursor row is the lock.
         await EnquiryDetection.StartScanAsync(db, incidentId, cancellationToken);
-        var cursor = await db.EnquiryScans.FromSql($"SELECT * FROM enquiry_scan WHERE incident_id = {incidentId} FOR UPDATE")
-            .AsNoTracking().Select(s => s.LastPostId).SingleAsync(cancellationToken);
+        var cursor = await EnquiryScanCursor.LockAsync(db, incidentId, cancellationToken);
         // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks (on the transaction's connection).
         var batch = (await db.Database.GetDbConnection().QueryAsync<Candidate>(new CommandDefinition("""
             SELECT id, left(text, 5000) AS Text FROM posts WHERE incident_id = @incidentId AND id > @cursor ORDER BY id LIMIT @limit

@@ -51,7 +51,7 @@ public sealed class DeliveryCommands(CommandRunner commands, DeliverySignal sign
         Func<IQueryable<DeliveryRow>, CancellationToken, Task<int>> change, Func<string, EventPayload> recorded, CancellationToken cancellationToken)
     {
         await commands.RunOnAsync(user, Policies.Operator, what,
-            (db, token) => db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE id = {deliveryId} FOR UPDATE").AsNoTracking().SingleOrDefaultAsync(token),
+            (db, token) => DeliveryClaims.LockAsync(db, deliveryId, token),
             d => d.IncidentId, () => new DeliveryStateException(refusal),
             async (command, delivery) =>
             {

@@ -2,14 +2,8 @@ using CrisisDesk.Core.Events;
 using CrisisDesk.Data.Domain;
 using CrisisDesk.Data.Events;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Publishing;
-
-/// <summary>A delivery row as the dispatcher claims it, with the content it carries.</summary>
-public sealed record ClaimedDelivery(
-    long Id, int IncidentId, string Channel, Guid IdempotencyKey, int Attempts, DateTime CreatedAt,
-    int? AlertId, string? AlertIdentifier, string? CapXml, int? RebuttalId, string? Variant, bool IsDrill, long? NotificationId = null);
 
 /// <summary>A delivery as people see it.</summary>
 public sealed record DeliveryView(long Id, string Channel, string Status, int Attempts, string? Receipt, string? LastError,
@@ -41,35 +35,11 @@ public class DeliveryStore(IDbContextFactory<CrisisDeskDbContext> contexts)
     }
 
     /// <summary>Takes up to <paramref name="max"/> due deliveries for <paramref name="lease"/>; a dispatcher that dies lets the lease run out.</summary>
-    /// <remarks>
-    /// Raw SQL through EF Core on purpose: several nodes' dispatchers claim from one table, and what keeps them from
-    /// sending one delivery twice is <c>FOR UPDATE SKIP LOCKED</c> inside one <c>UPDATE … RETURNING</c> (a row another
-    /// node is claiming is skipped, not waited for, and the lease is set in the same statement). LINQ has no locking
-    /// clause, and a claim split into a read and a write would lose exactly that; the joins bring the content in the
-    /// same round trip. Columns are aliased to <see cref="ClaimedDelivery"/>'s names, which is how SqlQuery binds them.
-    /// </remarks>
+    /// <remarks>Several nodes' dispatchers claim from one table: <see cref="DeliveryClaims.ClaimDueAsync"/> skips a row another node is claiming.</remarks>
     public virtual async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Database.SqlQuery<ClaimedDelivery>($"""
-            WITH claimed AS (
-                UPDATE deliveries d SET lease_until = now() + {lease}, attempts = attempts + 1, updated_at = now()
-                 WHERE d.id IN (SELECT id FROM deliveries
-                                 WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
-                                 ORDER BY id FOR UPDATE SKIP LOCKED LIMIT {max})
-                RETURNING d.*)
-            SELECT c.id AS "Id", c.incident_id AS "IncidentId", c.channel AS "Channel", c.idempotency_key AS "IdempotencyKey",
-                   c.attempts AS "Attempts", c.created_at AS "CreatedAt", c.alert_id AS "AlertId", a.identifier AS "AlertIdentifier",
-                   a.cap_xml AS "CapXml", c.rebuttal_id AS "RebuttalId",
-                   v.variants ->> (CASE c.channel WHEN 'x' THEN 'X' WHEN 'mastodon' THEN 'Mastodon' WHEN 'bluesky' THEN 'Bluesky' ELSE c.channel END) AS "Variant",
-                   i.is_drill AS "IsDrill", c.notification_id AS "NotificationId"
-              FROM claimed c
-              JOIN incidents i ON i.id = c.incident_id
-              LEFT JOIN alerts a ON a.id = c.alert_id
-              LEFT JOIN rebuttals r ON r.id = c.rebuttal_id
-              LEFT JOIN rebuttal_versions v ON v.rebuttal_id = r.id AND v.version = r.version
-             ORDER BY c.id
-            """).ToListAsync(cancellationToken);
+        return await DeliveryClaims.ClaimDueAsync(db, max, lease, cancellationToken);
     }
 
     /// <summary>Closes the delivery with its receipt and appends <c>delivery.succeeded</c>, in one transaction.</summary>
@@ -102,10 +72,9 @@ public class DeliveryStore(IDbContextFactory<CrisisDeskDbContext> contexts)
     {
         await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Locked (LINQ has no FOR UPDATE): a person's retry of this row waits for our decision, so the dispatches counted
-        // here are the ones the update below judges.
-        var used = await db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE id = {delivery.Id} FOR UPDATE")
-            .Select(d => d.Attempts - d.RetryBase).SingleOrDefaultAsync(cancellationToken);
+        // Locked: a person's retry of this row waits for our decision, so the dispatches counted here are the ones the
+        // update below judges.
+        var used = await DeliveryClaims.LockAsync(db, delivery.Id, cancellationToken) is { } row ? row.Attempts - row.RetryBase : 0;
         var final = permanent || used >= maxDispatches;
         var wait = TimeSpan.FromTicks(redispatchDelay.Ticks * (1L << Math.Clamp(used - 1, 0, 10)));
         await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == "pending").ExecuteUpdateAsync(s => s

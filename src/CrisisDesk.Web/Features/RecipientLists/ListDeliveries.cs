@@ -35,9 +35,8 @@ public static class ListDeliveries
         var queued = new List<QueuedListDelivery>();
         foreach (var listId in listIds.Distinct())
         {
-            // FOR SHARE: an Admin's delete or edit of the list waits until this transaction has copied it.
-            var list = await db.RecipientLists.FromSql($"SELECT * FROM recipient_lists WHERE id = {listId} AND deleted_at IS NULL FOR SHARE")
-                .AsNoTracking().Select(l => new { l.Name, l.Kind }).SingleOrDefaultAsync(cancellationToken)
+            // Locked FOR SHARE: an Admin's delete or edit of the list waits until this transaction has copied it.
+            var list = await RecipientListLocks.ForCopyAsync(db, listId, cancellationToken)
                 ?? throw new RecipientListException($"There is no recipient list {listId}.");
             var delivery = new DeliveryRow
             {
@@ -46,13 +45,8 @@ public static class ListDeliveries
             };
             db.Deliveries.Add(delivery);
             await db.SaveChangesAsync(cancellationToken);
-            // Kept as one INSERT … SELECT on purpose: the list (thousands of people) is copied inside the database in one
-            // statement. EF Core has no set-based insert, and reading the list out to add it back row by row would carry
-            // every address through the app twice inside the approval's transaction.
-            var copied = await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO delivery_recipients (delivery_id, position, name, address, idempotency_key)
-                SELECT {delivery.Id}, row_number() OVER (ORDER BY r.id), r.name, r.address, gen_random_uuid() FROM list_recipients r WHERE r.list_id = {listId}
-                """, cancellationToken);
+            // Copied inside the database in one statement (thousands of people), never through the app.
+            var copied = await ListDeliveryRecipients.CopyListAsync(db, delivery.Id, listId, cancellationToken);
             if (copied == 0)
                 throw new RecipientListException($"The {RecipientListKinds.Label(list.Kind)} list \"{list.Name}\" has nobody on it.");
             queued.Add(new QueuedListDelivery(delivery.Id, delivery.Channel));
@@ -95,25 +89,15 @@ public sealed class ListReceipts(IDbContextFactory<CrisisDeskDbContext> contexts
 
     /// <summary>The next recipient to send to, not already tried in this dispatch; null when none is left.</summary>
     /// <remarks>
-    /// Raw SQL through EF Core on purpose, as <c>DeliveryStore.ClaimDueAsync</c>: several nodes may dispatch one list (a
-    /// lease ran out), and what keeps them from sending to one person twice is <c>FOR UPDATE SKIP LOCKED</c> inside one
-    /// <c>UPDATE … RETURNING</c> (a recipient another node is claiming is skipped, not waited for; the lease is set in
-    /// the same statement). LINQ has no locking clause. Not composed (an UPDATE cannot be a subquery): read as a list.
+    /// Several nodes may dispatch one list (a lease ran out): <see cref="ListDeliveryRecipients.ClaimNextAsync"/> skips a
+    /// recipient another node is claiming, so nobody is sent to twice.
     /// </remarks>
     public async Task<Recipient?> ClaimNextAsync(long deliveryId, TimeSpan lease, IReadOnlyCollection<int> triedNow, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var claimed = await db.Database.SqlQuery<Recipient>($"""
-            UPDATE delivery_recipients SET status = 'sending', attempts = attempts + 1, lease_until = now() + {lease}
-             WHERE (delivery_id, position) = (
-                   SELECT delivery_id, position FROM delivery_recipients
-                    WHERE delivery_id = {deliveryId} AND NOT position = ANY({triedNow.ToArray()})
-                      AND (status IN ('pending', 'failed') OR (status = 'sending' AND lease_until < now()))
-                    ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING delivery_id AS "DeliveryId", position AS "Position", name AS "Name", address AS "Address",
-                      idempotency_key AS "IdempotencyKey", attempts AS "Attempts"
-            """).ToListAsync(cancellationToken);
-        return claimed.SingleOrDefault();
+        return await ListDeliveryRecipients.ClaimNextAsync(db, deliveryId, lease, triedNow, cancellationToken) is { } c
+            ? new Recipient(c.DeliveryId, c.Position, c.Name, c.Address, c.IdempotencyKey, c.Attempts)
+            : null;
     }
 
     public async Task SentAsync(Recipient recipient, string receipt, CancellationToken cancellationToken)

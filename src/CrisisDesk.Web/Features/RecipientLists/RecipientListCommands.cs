@@ -178,9 +178,7 @@ public sealed class RecipientListCommands(IDbContextFactory<CrisisDeskDbContext>
 
     /// <summary>The list, locked until the command's transaction ends; a deleted or unknown list is a 404.</summary>
     private static async Task<RecipientListRow> LockAsync(CommandTransaction command, int listId) =>
-        await command.Db.RecipientLists
-            .FromSql($"SELECT * FROM recipient_lists WHERE id = {listId} AND deleted_at IS NULL FOR UPDATE")
-            .AsNoTracking().SingleOrDefaultAsync(command.CancellationToken)
+        await RecipientListLocks.ForChangeAsync(command.Db, listId, command.CancellationToken)
         ?? throw new RecipientListException($"There is no recipient list {listId}.", StatusCodes.Status404NotFound);
 
     private static string CheckName(string? name)

@@ -81,7 +81,7 @@ public sealed class ReplyCommands(IDbContextFactory<CrisisDeskDbContext> context
                 if (rebuttalId is { } rid && !await db.Rebuttals.AnyAsync(r => r.Id == rid && r.IncidentId == post.IncidentId && (r.State == "approved" || r.State == "published"), token))
                     throw new ReplyInputException("Only an approved rebuttal of this incident can be reused in a reply.");
 
-                var enquiry = await LockEnquiryAsync(db, post.IncidentId, postId, token);
+                var enquiry = await EnquiryLocks.OfPostAsync(db, post.IncidentId, postId, token);
                 if (enquiry is not null)
                 {
                     if (enquiry.AssignedTo is { } owner && !string.Equals(owner, actor, StringComparison.OrdinalIgnoreCase))
@@ -132,7 +132,7 @@ public sealed class ReplyCommands(IDbContextFactory<CrisisDeskDbContext> context
         try
         {
             var (reply, deliveryId) = await commands.RunOnAsync(user, Policies.Approver, "approve a reply",
-                (db, token) => LockReplyAsync(db, replyId, token), r => r.IncidentId, () => NotFound(replyId),
+                (db, token) => ReplyLocks.ByIdAsync(db, replyId, token), r => r.IncidentId, () => NotFound(replyId),
                 async (command, reply) =>
                 {
                     var (db, token) = (command.Db, command.CancellationToken);
@@ -142,7 +142,7 @@ public sealed class ReplyCommands(IDbContextFactory<CrisisDeskDbContext> context
                         throw new TwoPersonRefusal(reply.IncidentId);
                     if (reply.EnquiryId is { } enquiryId)
                     {
-                        var enquiry = await LockEnquiryAsync(db, reply.IncidentId, reply.PostId, token);
+                        var enquiry = await EnquiryLocks.OfPostAsync(db, reply.IncidentId, reply.PostId, token);
                         if (enquiry is { Status: not "open" })
                             throw new ReplyStateException($"Enquiry {enquiryId} is already {StatusWord(enquiry.Status)}: reject this reply instead.");
                     }
@@ -171,7 +171,7 @@ public sealed class ReplyCommands(IDbContextFactory<CrisisDeskDbContext> context
     {
         var actor = user.ActorName();
         var (reply, _) = await commands.RunOnAsync(user, Policies.Approver, "reject a reply",
-            (db, token) => LockReplyAsync(db, replyId, token), r => r.IncidentId,
+            (db, token) => ReplyLocks.ByIdAsync(db, replyId, token), r => r.IncidentId,
             // A missing reason is reported before a missing reply, as when the reason was checked before the reply was read.
             () => string.IsNullOrWhiteSpace(comment) ? MissingReason() : NotFound(replyId),
             async (command, reply) =>
@@ -253,14 +253,6 @@ public sealed class ReplyCommands(IDbContextFactory<CrisisDeskDbContext> context
             events.Add(new EnquiryStatusChanged(enquiryId, "open", "answered"));
         return delivery.Id;
     }
-
-    /// <summary>The post's enquiry, locked until the command's transaction ends: a second reply waits, then sees the first one's change.</summary>
-    private static Task<EnquiryRow?> LockEnquiryAsync(CrisisDeskDbContext db, int incidentId, long postId, CancellationToken cancellationToken) =>
-        db.Enquiries.FromSql($"SELECT * FROM enquiries WHERE incident_id = {incidentId} AND post_id = {postId} FOR UPDATE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
-
-    /// <summary>The reply, locked until the command's transaction ends: a second decision waits, then sees the first one's.</summary>
-    private static Task<ReplyRow?> LockReplyAsync(CrisisDeskDbContext db, int replyId, CancellationToken cancellationToken) =>
-        db.Replies.FromSql($"SELECT * FROM replies WHERE id = {replyId} FOR UPDATE").AsNoTracking().SingleOrDefaultAsync(cancellationToken);
 
     private static CommandException NotFound(int replyId) => new($"There is no reply {replyId}.", StatusCodes.Status404NotFound);
 

@@ -108,10 +108,8 @@ public sealed class RumourCommands(CommandRunner commands, IncidentActivityFeed 
         try
         {
             var (_, result) = await commands.RunOnAsync(user, Policies.Operator, what,
-                // Locked as it is read, so that changes to one rumour queue in the order they came: without the lock two
-                // commands waiting on a third writer could both wake (their notes' key-share locks are compatible)
-                // and race to the update, and the later click could win.
-                (db, token) => db.Rumours.FromSql($"SELECT *, xmin FROM rumours WHERE id = {rumourId} FOR UPDATE").SingleOrDefaultAsync(token),
+                // Locked as it is read, so that changes to one rumour queue in the order they came.
+                (db, token) => RumourLocks.ForChangeAsync(db, rumourId, token),
                 rumour => rumour.IncidentId,
                 () => new RumourInputException($"There is no rumour {rumourId}."),
                 async (command, rumour) =>

@@ -1,17 +1,15 @@
 using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Triage;
-using Dapper;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CrisisDesk.Web.Features.Rumours;
 
 /// <summary>
 /// What the rumour board and the war room read about rumours, through the domain's DbContext (no tracking; the hottest,
-/// one rumour by id, as a compiled query). The two reads of linked posts themselves (the posts as the feed shows them,
-/// and their spread per minute) stay on Npgsql by the rule in CrisisDeskDbContext's remarks.
+/// one rumour by id, as a compiled query). The spread of the linked posts per minute is raw SQL in
+/// <see cref="RumourSpread"/> (LINQ has no <c>generate_series</c>).
 /// </summary>
-public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory<CrisisDeskDbContext> contexts)
+public sealed class RumourQueries(IDbContextFactory<CrisisDeskDbContext> contexts)
 {
     private static readonly Func<CrisisDeskDbContext, int, CancellationToken, Task<RumourRow?>> RumourById =
         EF.CompileAsyncQuery((CrisisDeskDbContext db, int rumourId, CancellationToken _) => db.Rumours.AsNoTracking().SingleOrDefault(r => r.Id == rumourId));
@@ -22,13 +20,6 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
         Id = r.Id, IncidentId = r.IncidentId, Claim = r.Claim, Severity = r.Severity, Owner = r.Owner, Status = r.Status, Version = r.Version,
         Keywords = r.Keywords, CreatedAt = r.CreatedAt, CreatedBy = r.CreatedBy, UpdatedAt = r.UpdatedAt,
     };
-
-    // A rumour's posts: those linked one by one and every member of a linked story.
-    private const string LinkedPostIds = """
-        SELECT post_id FROM rumour_posts WHERE rumour_id = @rumourId
-        UNION
-        SELECT p.id FROM rumour_stories rs JOIN posts p ON p.story_id = rs.story_id WHERE rs.rumour_id = @rumourId
-        """;
 
     public async Task<RumourState?> GetAsync(int rumourId, CancellationToken cancellationToken = default)
     {
@@ -64,20 +55,26 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
             .Select(n => new RumourNote(n.Id, n.At, n.Author, n.FromStatus, n.ToStatus, n.Note)).ToListAsync(cancellationToken);
     }
 
+    /// <summary>The rumour's posts as the triage feed shows them (with their story's size and their marks), newest first.</summary>
     public async Task<IReadOnlyList<TriagePost>> LinkedPostsAsync(int rumourId, int limit, CancellationToken cancellationToken = default)
     {
-        // hot path: posts at volume, Npgsql by the rule in CrisisDeskDbContext's remarks (the posts as the triage feed reads them).
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<TriagePost>(new CommandDefinition($"""
-            SELECT p.id, p.platform, p.author_handle AS AuthorHandle, p.author_name AS AuthorName, p.created_at AS CreatedAt, p.text, p.url,
-                   p.has_media AS HasMedia, p.lang, p.story_id AS StoryId, coalesce(s.size, 0) AS StorySize,
-                   coalesce(t.flagged_at IS NOT NULL, false) AS Flagged, coalesce(t.reviewed_at IS NOT NULL, false) AS Reviewed, NULL AS Headline,
-                   p.edited_at AS EditedAt, p.deleted_at AS DeletedAt
-              FROM posts p LEFT JOIN stories s ON s.id = p.story_id LEFT JOIN post_triage t ON t.post_id = p.id
-             WHERE p.id IN ({LinkedPostIds})
-             ORDER BY p.created_at DESC, p.id DESC LIMIT @limit
-            """, new { rumourId, limit }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // A rumour's posts: those linked one by one and every member of a linked story.
+        var linked = db.RumourPosts.Where(l => l.RumourId == rumourId).Select(l => l.PostId)
+            .Union(from l in db.RumourStories
+                   join p in db.PostReferences on (long?)l.StoryId equals p.StoryId
+                   where l.RumourId == rumourId
+                   select p.Id);
+        return await (from p in db.PostReferences
+                      where linked.Contains(p.Id)
+                      join s in db.Stories.AsNoTracking() on p.StoryId equals (long?)s.Id into stories
+                      from s in stories.DefaultIfEmpty()
+                      join t in db.PostTriage.AsNoTracking() on p.Id equals t.PostId into marks
+                      from t in marks.DefaultIfEmpty()
+                      orderby p.CreatedAt descending, p.Id descending
+                      select new TriagePost(p.Id, p.Platform, p.AuthorHandle, p.AuthorName, p.CreatedAt, p.Text, p.Url, p.HasMedia, p.Lang, p.StoryId,
+                          s == null ? 0 : s.Size, t != null && t.FlaggedAt != null, t != null && t.ReviewedAt != null, null, p.EditedAt, p.DeletedAt))
+            .Take(limit).ToListAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoryRow>> LinkedStoriesAsync(int rumourId, CancellationToken cancellationToken = default)
@@ -95,17 +92,8 @@ public sealed class RumourQueries(NpgsqlDataSource dataSource, IDbContextFactory
     /// <summary>Linked posts per minute of event time, every minute from the first to the last (zeros included).</summary>
     public async Task<IReadOnlyList<SpreadMinute>> SpreadAsync(int rumourId, CancellationToken cancellationToken = default)
     {
-        // hot path: posts at volume (counts per minute), Npgsql by the rule in CrisisDeskDbContext's remarks.
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<SpreadMinute>(new CommandDefinition($"""
-            WITH linked AS (SELECT date_trunc('minute', created_at) AS minute FROM posts WHERE id IN ({LinkedPostIds})),
-                 span AS (SELECT min(minute) AS first, max(minute) AS last FROM linked)
-            SELECT m AS Minute, (SELECT count(*) FROM linked WHERE linked.minute = m)::int AS Count
-              FROM span, generate_series(greatest(span.first, span.last - interval '239 minutes'), span.last, interval '1 minute') AS m
-             WHERE span.first IS NOT NULL
-             ORDER BY m
-            """, new { rumourId }, cancellationToken: cancellationToken));
-        return rows.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return (await RumourSpread.PerMinuteAsync(db, rumourId, cancellationToken)).Select(m => new SpreadMinute(m.Minute, m.Count)).ToList();
     }
 
     public async Task<IReadOnlyList<RumourSuggestion>> PendingSuggestionsAsync(int rumourId, CancellationToken cancellationToken = default)
