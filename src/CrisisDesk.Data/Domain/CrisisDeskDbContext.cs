@@ -7,7 +7,7 @@ namespace CrisisDesk.Data.Domain;
 /// <summary>
 /// The domain through EF Core: users and their sessions, incidents, sources, stories' metadata, triage marks, rumours and their links,
 /// rebuttals and versions, alerts, deliveries, enquiries and their rule, replies and organisation accounts, recipient
-/// lists, notifications, and the feed hub's outside subscribers.
+/// lists, notifications, escalation rotas and the notifier's cursor, and the feed hub's outside subscribers.
 /// </summary>
 /// <remarks>
 /// <para><b>EF Core for the domain, Npgsql for posts at volume.</b> Commands and queries over these tables use this
@@ -15,9 +15,13 @@ namespace CrisisDesk.Data.Domain;
 /// bulk work: the post writer's binary COPY, the feed's range reads, search, the replay's seek and the search indexer
 /// never go through it. Both share the one <c>NpgsqlDataSource</c> the host registers. Sessions go through it too:
 /// <c>SessionStore</c>'s check, which a signed-in request makes whenever its two-second cache has lapsed, is a compiled
-/// query (the command bench times it beside the Dapper query it replaced). Also on Npgsql, each with its reason beside
-/// it: the append-only event log, <c>INSERT … ON CONFLICT</c> statements, locking claims (<c>FOR UPDATE SKIP
-/// LOCKED</c>), LISTEN/NOTIFY, and the ingest nodes' source leases.</para>
+/// query (the command bench times it beside the Dapper query it replaced).</para>
+/// <para><b>What LINQ cannot say stays SQL, here in <c>CrisisDesk.Data</c>, never in a feature</b>: locking reads
+/// (<c>FOR UPDATE</c>, <c>FOR SHARE</c>, <c>SKIP LOCKED</c> claims: <c>*Locks</c>, <c>DeliveryClaims</c>,
+/// <c>ListDeliveryRecipients</c>), <c>INSERT … ON CONFLICT</c> (<c>PostTriageMarks</c>, <c>NotificationDedupe</c>),
+/// the append-only event log and its reads (<c>Events/</c>) and the ingest nodes' source leases (<c>Leases/</c>); each
+/// class says why it is SQL, and runs on the command's connection and transaction. <c>DomainSqlPlacementTests</c>
+/// fails on any SQL naming a domain table outside this project, but for the hot-path readers' joins it lists.</para>
 /// <para><b>The numbered SQL migrations own the schema</b> (<c>Migrations/NNNN_name.sql</c>); nothing here creates or
 /// changes a table. <c>DomainModelMatchesSchemaTests</c> checks every mapped table, column, type, nullability and key
 /// against a migrated database, so a mapping that drifts from the SQL fails a test rather than a command.</para>
