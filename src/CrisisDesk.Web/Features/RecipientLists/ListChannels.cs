@@ -1,3 +1,4 @@
+using CrisisDesk.Data.Domain;
 using CrisisDesk.Web.Features.Notifications;
 using CrisisDesk.Web.Features.Publishing;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ public abstract class ListChannel(ListReceipts receipts, ListMessages messages, 
 
     public abstract bool IsConfigured { get; }
 
-    protected abstract Task<string> SendOneAsync(ListReceipts.Recipient recipient, ListMessage message, CancellationToken cancellationToken);
+    protected abstract Task<string> SendOneAsync(ClaimedListRecipient recipient, ListMessage message, CancellationToken cancellationToken);
 
     public async Task<string> SendAsync(DeliveryWork work, CancellationToken cancellationToken)
     {
@@ -76,7 +77,7 @@ public sealed class EmailListChannel(
 
     public override bool IsConfigured => email.CurrentValue.IsConfigured;
 
-    protected override async Task<string> SendOneAsync(ListReceipts.Recipient recipient, ListMessage message, CancellationToken cancellationToken)
+    protected override async Task<string> SendOneAsync(ClaimedListRecipient recipient, ListMessage message, CancellationToken cancellationToken)
     {
         var settings = email.CurrentValue;
         var mime = new MimeMessage
@@ -100,7 +101,7 @@ public sealed class SmsListChannel(ListReceipts receipts, ListMessages messages,
 
     public override bool IsConfigured => sender.IsConfigured;
 
-    protected override Task<string> SendOneAsync(ListReceipts.Recipient recipient, ListMessage message, CancellationToken cancellationToken) =>
+    protected override Task<string> SendOneAsync(ClaimedListRecipient recipient, ListMessage message, CancellationToken cancellationToken) =>
         message.SmsText.Length == 0
             ? throw new PermanentDeliveryException("this rebuttal has no SMS text")
             : sender.SendAsync(recipient.Address, message.SmsText, cancellationToken);

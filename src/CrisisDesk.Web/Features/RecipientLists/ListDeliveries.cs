@@ -85,22 +85,18 @@ public static class ListDeliveries
 /// </summary>
 public sealed class ListReceipts(IDbContextFactory<CrisisDeskDbContext> contexts)
 {
-    public sealed record Recipient(long DeliveryId, int Position, string Name, string Address, Guid IdempotencyKey, int Attempts);
-
     /// <summary>The next recipient to send to, not already tried in this dispatch; null when none is left.</summary>
     /// <remarks>
     /// Several nodes may dispatch one list (a lease ran out): <see cref="ListDeliveryRecipients.ClaimNextAsync"/> skips a
     /// recipient another node is claiming, so nobody is sent to twice.
     /// </remarks>
-    public async Task<Recipient?> ClaimNextAsync(long deliveryId, TimeSpan lease, IReadOnlyCollection<int> triedNow, CancellationToken cancellationToken)
+    public async Task<ClaimedListRecipient?> ClaimNextAsync(long deliveryId, TimeSpan lease, IReadOnlyCollection<int> triedNow, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await ListDeliveryRecipients.ClaimNextAsync(db, deliveryId, lease, triedNow, cancellationToken) is { } c
-            ? new Recipient(c.DeliveryId, c.Position, c.Name, c.Address, c.IdempotencyKey, c.Attempts)
-            : null;
+        return await ListDeliveryRecipients.ClaimNextAsync(db, deliveryId, lease, triedNow, cancellationToken);
     }
 
-    public async Task SentAsync(Recipient recipient, string receipt, CancellationToken cancellationToken)
+    public async Task SentAsync(ClaimedListRecipient recipient, string receipt, CancellationToken cancellationToken)
     {
         // Not cancellable: the message went; losing its receipt now would send it again.
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
@@ -114,7 +110,7 @@ public sealed class ListReceipts(IDbContextFactory<CrisisDeskDbContext> contexts
     }
 
     /// <summary>Refused for good (<paramref name="permanent"/>) or to be tried again by the next dispatch.</summary>
-    public async Task NotSentAsync(Recipient recipient, string error, bool permanent, CancellationToken cancellationToken)
+    public async Task NotSentAsync(ClaimedListRecipient recipient, string error, bool permanent, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
         await db.DeliveryRecipients.Where(r => r.DeliveryId == recipient.DeliveryId && r.Position == recipient.Position).ExecuteUpdateAsync(s => s
