@@ -3,8 +3,9 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace CrisisDesk.Data.Domain;
 
-// The Notifications area's tables (migration 0840) as EF Core sees them, mapped in a file of their own so that the
-// areas moving onto EF Core at once do not meet in one file. The migrations own these tables; nothing here changes them.
+// The Notifications area's tables (migrations 0840 and 0890) as EF Core sees them: settings, rules and notifications,
+// and the two background workers' tables (the notifier's cursor over the event log, the rotas the escalation watcher
+// works down). The migrations own these tables; nothing here changes them.
 
 /// <summary>How to reach a person and when not to (quiet hours in their own time zone); one row per person who saved any.</summary>
 public sealed class NotificationSettingsRow
@@ -79,9 +80,49 @@ public sealed class NotificationRowConfiguration : IEntityTypeConfiguration<Noti
     }
 }
 
+/// <summary>How far the notifier has read the event log: the one row, advanced with what it wrote from what it read.</summary>
+public sealed class NotifierCursorRow
+{
+    /// <summary>Always true: the table holds one row, which the migration inserted.</summary>
+    public bool OnlyRow { get; set; } = true;
+    public long LastSeq { get; set; }
+}
+
+/// <summary>One person's place on an escalation rota: an incident's, or the default one (<see cref="IncidentId"/> null).</summary>
+public sealed class EscalationRotaRow
+{
+    /// <summary>A surrogate (migration 0890): the default rota's null incident cannot be part of a primary key.</summary>
+    public long Id { get; set; }
+    public int? IncidentId { get; set; }
+    /// <summary>From 1: who is told first.</summary>
+    public int Position { get; set; }
+    public int UserId { get; set; }
+}
+
+public sealed class NotifierCursorRowConfiguration : IEntityTypeConfiguration<NotifierCursorRow>
+{
+    public void Configure(EntityTypeBuilder<NotifierCursorRow> e)
+    {
+        e.ToTable("notifier_cursor");
+        e.HasKey(c => c.OnlyRow);
+        e.Property(c => c.OnlyRow).ValueGeneratedNever();
+    }
+}
+
+public sealed class EscalationRotaRowConfiguration : IEntityTypeConfiguration<EscalationRotaRow>
+{
+    public void Configure(EntityTypeBuilder<EscalationRotaRow> e)
+    {
+        e.ToTable("escalation_rotas");
+        CrisisDeskDbContext.Identity(e.Property(r => r.Id));
+    }
+}
+
 public sealed partial class CrisisDeskDbContext
 {
     public DbSet<NotificationSettingsRow> NotificationSettings => Set<NotificationSettingsRow>();
     public DbSet<NotificationRuleRow> NotificationRules => Set<NotificationRuleRow>();
     public DbSet<NotificationRow> Notifications => Set<NotificationRow>();
+    public DbSet<NotifierCursorRow> NotifierCursor => Set<NotifierCursorRow>();
+    public DbSet<EscalationRotaRow> EscalationRotas => Set<EscalationRotaRow>();
 }
