@@ -306,6 +306,45 @@ public sealed class NotificationTests(NotificationsFactory app) : IClassFixture<
     }
 
     [Fact]
+    public async Task Two_admins_saving_one_rota_at_the_same_moment_both_succeed_and_the_later_save_is_the_rota()
+    {
+        var (a, _) = await app.CreateUserAsync(Roles.Viewer);
+        var (b, _) = await app.CreateUserAsync(Roles.Viewer);
+        var (c, _) = await app.CreateUserAsync(Roles.Viewer);
+        var admin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        var otherAdmin = await app.SignedInClientAsync(CrisisDeskFactory.AdminUser, CrisisDeskFactory.AdminPassword);
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var incidentId = await connection.ExecuteScalarAsync<int>("INSERT INTO incidents (name) VALUES ('Rota saved twice at once') RETURNING id");
+        var path = $"/api/notifications/rota/{incidentId}";
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PutAsJsonAsync(path, new { userNames = new[] { a, b } })).StatusCode);
+
+        // The old rota's rows are held by a third transaction, so that both saves are under way when it ends: without a
+        // turn per rota, both deleted the old rows and the second, not seeing the first's new ones, hit the unique
+        // position (a server error).
+        await using var holder = await app.Database.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync("SELECT 1 FROM escalation_rotas WHERE incident_id = @incidentId FOR UPDATE", new { incidentId }, hold);
+        var first = admin.PutAsJsonAsync(path, new { userNames = new[] { b, c } });
+        var second = otherAdmin.PutAsJsonAsync(path, new { userNames = new[] { c, a } });
+        using (var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (await connection.ExecuteScalarAsync<long>(
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") < 2)
+                await Task.Delay(20, guard.Token);
+        }
+        await hold.CommitAsync();
+
+        var answers = await Task.WhenAll(first, second);
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.NoContent, answer.StatusCode));
+        var rota = (await admin.GetFromJsonAsync<JsonElement>(path)).GetProperty("userNames").EnumerateArray().Select(n => n.GetString()!).ToArray();
+        var saved = await connection.QueryAsync<string>(
+            "SELECT payload ->> 'userNames' FROM events WHERE action = 'escalation.rota-set' AND incident_id = @incidentId ORDER BY seq", new { incidentId });
+        // Whichever save took its turn last is the rota, and the log has all three saves in that order.
+        Assert.Equal(3, saved.Count());
+        Assert.Equal(JsonSerializer.Serialize(rota), saved.Last().Replace(" ", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_incident_without_a_rota_of_its_own_escalates_down_the_default_rota_and_one_with_its_own_keeps_to_it()
     {
         var (own, _) = await app.CreateUserAsync(Roles.Viewer);

@@ -41,6 +41,7 @@ public sealed class EscalationRotas(IDbContextFactory<CrisisDeskDbContext> conte
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await EscalationRotaLocks.ForChangeAsync(db, incidentId, cancellationToken);
         var ids = new List<int>();
         foreach (var name in userNames)
         {
