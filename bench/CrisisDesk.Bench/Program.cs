@@ -106,7 +106,12 @@ try
         $"(+{Mib(pipeline.PeakManagedBytes - heapBefore)} for the pipeline); allocated {pipeline.AllocatedBytes / (double)corpus.Items.Count:N0} B/item; " +
         $"process peak working set {Mib(Process.GetCurrentProcess().PeakWorkingSet64)}");
     Console.WriteLine($"load average after: {LoadAverage()}");
-    Console.WriteLine($"aims: >= 50,000 posts/s {(pipelineRate >= 50_000 ? "met" : "MISSED")}; >= 50% of raw \\copy {(pipelineRate >= rawRate / 2 ? "met" : "MISSED")}");
+    // The writer's aims (issue 13) were set for the pipeline without the classification stage, which costs more client
+    // CPU per post than the rest of the pipeline together (issue 17 has its own aim for it).
+    if (settings.Classify)
+        Console.WriteLine("aims: the writer's (>= 50,000 posts/s, >= 50% of raw \\copy) are judged with --no-classify");
+    else
+        Console.WriteLine($"aims: >= 50,000 posts/s {(pipelineRate >= 50_000 ? "met" : "MISSED")}; >= 50% of raw \\copy {(pipelineRate >= rawRate / 2 ? "met" : "MISSED")}");
 }
 finally
 {
