@@ -18,3 +18,19 @@ BEGIN
      WHERE EXISTS (SELECT FROM posts p WHERE p.incident_id = incident AND p.platform = k.platform AND p.external_id = k.external_id);
 END
 $$;
+
+-- The ids of an incident's posts with these keys, each with its 1-based position in the arrays: the posts a batch's
+-- edits and deletions name (PostChangeWriter). A generic plan for the same reason. Joined to posts on the key, the
+-- statements that store an edit's versions scanned all of the incident's posts once per edit from such statistics:
+-- 870 ms for 200 edits at 30,000 posts.
+CREATE FUNCTION posts_with_keys(incident integer, platforms text[], external_ids text[]) RETURNS TABLE (ord integer, id bigint)
+LANGUAGE plpgsql STABLE ROWS 100
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT k.ord::integer, p.id
+      FROM unnest(platforms, external_ids) WITH ORDINALITY AS k (platform, external_id, ord)
+      JOIN posts p ON p.incident_id = incident AND p.platform = k.platform AND p.external_id = k.external_id;
+END
+$$;

@@ -28,14 +28,16 @@ internal static class PostChangeWriter
     {
         await using (var staging = new NpgsqlCommand("""
             CREATE TEMP TABLE IF NOT EXISTS post_change_staging (
-                ord integer, platform text, external_id text, deletion boolean, version text, version_at timestamptz, text text, extra jsonb
+                ord integer, platform text, external_id text, deletion boolean, version text, version_at timestamptz, text text, extra jsonb,
+                post_id bigint
             ) ON COMMIT DELETE ROWS
             """, connection, transaction))
             await staging.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var postIds = await PostIdsAsync(connection, transaction, batch, markers, cancellationToken).ConfigureAwait(false);
         var edits = 0;
         var deletions = 0;
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY post_change_staging (ord, platform, external_id, deletion, version, version_at, text, extra) FROM STDIN (FORMAT BINARY)",
+            "COPY post_change_staging (ord, platform, external_id, deletion, version, version_at, text, extra, post_id) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false))
         {
             for (var i = 0; i < batch.Posts.Count; i++)
@@ -58,6 +60,10 @@ internal static class PostChangeWriter
                 await copy.WriteAsync(marker.VersionAt ?? receivedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(post.Text, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await PostWriter.WriteNullableAsync(copy, post.Extra, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                if (postIds.TryGetValue(i, out var postId))
+                    await copy.WriteAsync(postId, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                else
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
             }
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -73,31 +79,27 @@ internal static class PostChangeWriter
                 INSERT INTO post_versions (post_id, version, original, text, version_at, received_at, extra)
                 SELECT p.id, coalesce(p.extra->>'version', 'original'), p.edited_at IS NULL, p.text, coalesce(p.edited_at, p.created_at), p.received_at, p.extra
                   FROM posts p
-                 WHERE p.incident_id = $1 AND p.erased_at IS NULL
-                   AND (p.platform, p.external_id) IN (SELECT platform, external_id FROM post_change_staging WHERE NOT deletion)
+                 WHERE p.id IN (SELECT post_id FROM post_change_staging WHERE NOT deletion) AND p.erased_at IS NULL
                    AND NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.post_id = p.id)
                  ORDER BY p.id
                 ON CONFLICT (post_id, version) DO NOTHING
-                """, connection, transaction)
-            {
-                Parameters = { new() { Value = batch.IncidentId } },
-            })
+                """, connection, transaction))
                 await originals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
             // Each edit once per version: a re-delivered one (after a reconnect or a crash) meets its key and is dropped.
             var edited = new List<(long PostId, string Version)>();
             await using (var versions = new NpgsqlCommand("""
                 INSERT INTO post_versions (post_id, version, original, text, version_at, received_at, extra)
-                SELECT p.id, s.version, false, s.text, s.version_at, $2, s.extra
+                SELECT p.id, s.version, false, s.text, s.version_at, $1, s.extra
                   FROM post_change_staging s
-                  JOIN posts p ON p.incident_id = $1 AND p.platform = s.platform AND p.external_id = s.external_id
+                  JOIN posts p ON p.id = s.post_id
                  WHERE NOT s.deletion AND p.erased_at IS NULL
                  ORDER BY p.id, s.ord
                 ON CONFLICT (post_id, version) DO NOTHING
                 RETURNING post_id, version
                 """, connection, transaction)
             {
-                Parameters = { new() { Value = batch.IncidentId }, new() { Value = receivedAt } },
+                Parameters = { new() { Value = receivedAt } },
             })
             await using (var reader = await versions.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -144,9 +146,9 @@ internal static class PostChangeWriter
         {
             // The text stays for the record; deleted_at is when CrisisDesk learnt of it (a Mastodon delete carries no time).
             await using var delete = new NpgsqlCommand("""
-                WITH d AS (SELECT DISTINCT platform, external_id FROM post_change_staging WHERE deletion),
+                WITH d AS (SELECT DISTINCT platform, external_id, post_id FROM post_change_staging WHERE deletion),
                      target AS (SELECT p.id, p.deleted_at, d.platform, d.external_id
-                                  FROM d JOIN posts p ON p.incident_id = $1 AND p.platform = d.platform AND p.external_id = d.external_id),
+                                  FROM d JOIN posts p ON p.id = d.post_id),
                      marked AS (UPDATE posts p SET deleted_at = $2 FROM target t
                                  WHERE p.id = t.id AND t.deleted_at IS NULL AND p.deleted_at IS NULL RETURNING p.id),
                      unmatched AS (INSERT INTO unmatched_deletions (incident_id, platform, external_id, source_id, received_at)
@@ -171,5 +173,35 @@ internal static class PostChangeWriter
             }
         }
         return new Outcome(changes, versionsStored, deletionsApplied, deletionsUnmatched);
+    }
+    /// <summary>
+    /// The stored post each edit and deletion of the batch names, by its index in the batch (those of posts never stored
+    /// are absent). Looked up by <c>posts_with_keys</c> (migration 0900, a generic plan) and then joined by id: joined on
+    /// the key, the statements below were planned from statistics that can say a growing incident holds a handful of
+    /// posts, and scanned all of them once per edit.
+    /// </summary>
+    private static async Task<Dictionary<int, long>> PostIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        PostBatch batch, PostMarker[] markers, CancellationToken cancellationToken)
+    {
+        var indexes = new List<int>();
+        for (var i = 0; i < batch.Posts.Count; i++)
+        {
+            if (markers[i].Kind != PostMarkerKind.Post)
+                indexes.Add(i);
+        }
+        var ids = new Dictionary<int, long>(indexes.Count);
+        await using var lookUp = new NpgsqlCommand("SELECT ord, id FROM posts_with_keys($1, $2, $3)", connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = batch.IncidentId },
+                new() { Value = indexes.Select(i => batch.Posts[i].Platform).ToArray() },
+                new() { Value = indexes.Select(i => batch.Posts[i].ExternalId).ToArray() },
+            },
+        };
+        await using var reader = await lookUp.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            ids[indexes[reader.GetInt32(0) - 1]] = reader.GetInt64(1);
+        return ids;
     }
 }

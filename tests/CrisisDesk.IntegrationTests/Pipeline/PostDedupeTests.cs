@@ -1,8 +1,10 @@
+using CrisisDesk.Core.Ingest.Formats;
 using CrisisDesk.Core.Posts;
 using CrisisDesk.Data.Posts;
 using CrisisDesk.IntegrationTests.Support;
 using CrisisDesk.TestSupport;
 using Dapper;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CrisisDesk.IntegrationTests.Pipeline;
@@ -79,6 +81,71 @@ public sealed class PostDedupeTests(TestDatabase database) : IClassFixture<TestD
         Assert.Contains("posts_dedupe_key", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Hash", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("posts_incident_platform_idx", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edits_and_deletions_in_an_incident_grown_past_its_statistics_find_their_posts_by_key_not_by_scanning_it()
+    {
+        var (before, beforeSource) = await database.NewIncidentAsync("Analysed before the edits");
+        var (growing, growingSource) = await database.NewIncidentAsync("Edited after it grew");
+        var writer = new PostWriter(database.DataSource);
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync("ALTER TABLE posts SET (autovacuum_enabled = false)");
+        await writer.WriteAsync(TestIncidents.Batch(before, beforeSource, "b", 2_000, T0));
+        await connection.ExecuteAsync("ANALYZE posts");
+        for (var part = 0; part < 4; part++)
+            await writer.WriteAsync(TestIncidents.Batch(growing, growingSource, $"71000000000000{part}", 5_000, T0));
+
+        // A writer whose connections send every statement's plan, nested ones too, back as a notice, which Npgsql logs.
+        var plans = new List<string>();
+        var builder = new NpgsqlDataSourceBuilder(database.ConnectionString);
+        builder.UseLoggerFactory(LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new NoticeCollector(plans))));
+        builder.UsePhysicalConnectionInitializer(_ => throw new NotSupportedException("asynchronous only"), opened => opened.ExecuteAsync("""
+            LOAD 'auto_explain';
+            SET auto_explain.log_min_duration = 0;
+            SET auto_explain.log_nested_statements = on;
+            SET auto_explain.log_level = notice;
+            """));
+        await using var explained = builder.Build();
+        var edits = Enumerable.Range(1, 50).Select(n => MastodonPosts.Edit($"710000000000001{n}", $"corrected {n}", T0, T0.AddMinutes(5))).ToList();
+        var deletions = Enumerable.Range(1, 50).Select(n => StreamPostMarkers.Deletion("mastodon", $"710000000000002{n}", T0.AddMinutes(6))).ToList();
+        var written = await new PostWriter(explained).WriteBatchAsync(new PostBatch(growing, growingSource, [.. edits, .. deletions], [], null, null));
+
+        Assert.Equal((50, 50, 0), (written.VersionsStored, written.DeletionsApplied, written.DeletionsUnmatched));
+        Assert.Equal("corrected 7", await connection.ExecuteScalarAsync<string>(
+            "SELECT text FROM posts WHERE incident_id = @growing AND external_id = '7100000000000017'", new { growing }));
+        Assert.Equal(100, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM post_versions v JOIN posts p ON p.id = v.post_id WHERE p.incident_id = @growing", new { growing }));
+        // What this test is about: no statement walked the incident's posts to find the 100 it names.
+        Assert.Contains(plans, plan => plan.Contains("INSERT INTO post_versions", StringComparison.Ordinal));
+        Assert.All(plans, plan =>
+        {
+            Assert.DoesNotContain("posts_incident_id_idx", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("posts_incident_platform_idx", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("Seq Scan on posts ", plan, StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>Keeps the text of each notice Npgsql logs ("Received notice: …").</summary>
+    private sealed class NoticeCollector(List<string> notices) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var message = formatter(state, exception);
+            if (message.StartsWith("Received notice: ", StringComparison.Ordinal))
+                lock (notices)
+                    notices.Add(message);
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static Post Post(string externalId, string text, int second) => new()
