@@ -224,9 +224,9 @@ public sealed class PostWriter(NpgsqlDataSource dataSource)
     /// </summary>
     /// <remarks>
     /// Why not a staging table and <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c> (how this was written until December
-    /// 2026): that costs the server a second copy of every row and the speculative insertion's work, about 22 µs per
-    /// post against 13 µs for COPY into <c>posts</c> (bench/CrisisDesk.Bench), and runs after the COPY, while the client
-    /// waits. Looking the keys up first is race-free because the caller holds the incident's lock, which every writer of
+    /// 2026): that cost the server a second copy of every row and the speculative insertion's work, 19–25 µs of CPU per
+    /// post against 12–17 µs now (bench/README.md, "Writing straight into posts"), and ran after the COPY, while the
+    /// client waited. Looking the keys up first is race-free because the caller holds the incident's lock, which every writer of
     /// the incident's posts takes: no other transaction can store one of these keys between the look-up and the COPY.
     /// Should a writer that does not take it ever do so, the COPY fails on the unique key (23505), and the pipeline
     /// retries the batch, whose look-up then finds the key. Ids are drawn after the lock too, so an incident's posts still

@@ -291,8 +291,9 @@ public sealed class IngestPipeline(PostWriter writer, LiveFeed liveFeed, SourceM
 
     /// <summary>
     /// A refusal caused by what an item holds, which no retry can cure: data exceptions (SQLSTATE class 22, such as
-    /// 22021 invalid bytes or 22P02 bad input), integrity violations other than the unique keys the writer's
-    /// ON CONFLICT already absorbs (class 23 but 23505), and a value past a limit (54000, such as an index row too long).
+    /// 22021 invalid bytes or 22P02 bad input), integrity violations other than a unique key (class 23 but 23505: the
+    /// writer stores only keys the incident does not hold, so a clash means another transaction stored one meanwhile,
+    /// which the retry's look-up finds), and a value past a limit (54000, such as an index row too long).
     /// </summary>
     internal static bool IsAboutTheData(Npgsql.PostgresException e) =>
         e.SqlState.StartsWith("22", StringComparison.Ordinal)
