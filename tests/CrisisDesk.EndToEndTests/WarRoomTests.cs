@@ -163,14 +163,23 @@ public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
         await page.GetByTestId("post-type").First.WaitForAsync();
 
         // A thumb can flag the newest post and write the rumour in a drawer as wide as the screen, its button on screen.
-        var flag = page.GetByTestId("post-flag").First;
+        // The feed is paused first, as in the desktop flag test: a post arriving as the tap lands moves the flag away
+        // from under it (once in a clean run the drawer never opened).
+        await page.GetByTestId("feed-pause").ClickAsync();
+        await page.GetByTestId("feed-resume").WaitForAsync();
+        var anchor = await page.GetByTestId("feed").GetAttributeAsync("data-anchor");
+        var postId = await PageActions.EventuallyAsync(
+            () => page.Locator("[data-testid=feed] article.post").First.GetAttributeAsync("data-post-id"), id => id == anchor, "the paused list to settle on its anchor");
+        var flag = page.Locator($"[data-testid=feed] article.post[data-post-id='{postId}']").GetByTestId("post-flag");
         var box = await flag.BoundingBoxAsync();
         Assert.True(box!.Height >= 28, $"the flag button is {box.Height} px high");
         await flag.ClickAsync();
         await AssertOnScreenAsync(page, page.GetByTestId("rumour-create"));
         await page.GetByTestId("rumour-cancel").ClickAsync();
-        // The README shows the war room, not the drawer on its way out.
+        // The README shows the live war room, not the drawer on its way out nor a paused feed.
         await page.GetByTestId("rumour-create").WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        await page.GetByTestId("feed-resume").ClickAsync();
+        await page.GetByTestId("feed-pause").WaitForAsync();
         await page.ReadmePictureAsync("war-room-phone");
     }
 
