@@ -3,8 +3,10 @@ using Microsoft.Playwright;
 namespace CrisisDesk.EndToEndTests.Support;
 
 /// <summary>
-/// One headless Debian Chromium for the whole test run, driven by Playwright (whose own browser download cannot work
-/// here). Each test takes fresh, isolated contexts from it.
+/// A headless Debian Chromium for one test class, driven by Playwright (whose own browser download cannot work here);
+/// each test takes fresh, isolated contexts from it. A class fixture, not one browser for the run: each class has its
+/// own browser, server and database, so xunit runs two classes side by side (one per core) and no test waits on
+/// another's browser.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -42,12 +44,6 @@ public sealed class BrowserFixture : IAsyncLifetime
             await Browser.DisposeAsync();
         _playwright?.Dispose();
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
-{
-    public const string Name = "browser";
 }
 
 public static class PageActions
