@@ -79,10 +79,16 @@ async function retry(quiet) {
   }
 }
 
+// Blazor stores a paused circuit's state in the background (the server's PauseCircuit only starts it), so a Resume
+// clicked straight after a pause can find nothing yet: ask again for a few seconds before loading the page afresh,
+// which would lose what the person had typed.
 async function resume() {
-  try {
-    if (await Blazor.resumeCircuit()) { setCircuit('up'); return; }
-  } catch { /* fall through to a fresh page */ }
+  for (const wait of [250, 500, 1000, 2000]) {
+    try {
+      if (await Blazor.resumeCircuit()) { setCircuit('up'); return; }
+    } catch { break; /* the server is unreachable: a fresh page says so */ }
+    await new Promise(resolve => setTimeout(resolve, wait));
+  }
   location.reload();
 }
 
