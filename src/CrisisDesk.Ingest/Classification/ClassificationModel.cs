@@ -23,6 +23,7 @@ public sealed record ClassificationManifest(int Bits, int WordNgrams, int CharMi
     public FeaturizerOptions Featurizer => new(Bits, WordNgrams, CharMin, CharMax, Normalise, WordShare);
 
     /// <summary>The informativeness model's members: those named, or the one file unscaled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<InformativenessMember> Members => InformativenessMembers ?? [new InformativenessMember(ClassificationModel.InformativenessFile)];
 }
 
@@ -100,7 +101,7 @@ public sealed class ClassificationModel
     /// <summary>Reads scales written by <see cref="WriteScales"/>; exactly <paramref name="dimension"/> of them.</summary>
     public static float[] ReadScales(Stream stream, int dimension)
     {
-        using var gzip = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress);
+        using var gzip = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
         using var buffer = new MemoryStream();
         gzip.CopyTo(buffer);
         var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
