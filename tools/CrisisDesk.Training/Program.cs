@@ -117,8 +117,8 @@ List<Candidate> all =
     // with naive Bayes to the power 0.5; plain bagged over 3 event groups. --try figures of 8 December 2026 (informative
     // macro-F1 (F1 of informative), six-type macro-F1; the type model is the earlier choice's in all of them; 15-16 min
     // each with the lead's end-to-end tests beside them): 45: 0.800 (0.844), 0.652. 46: 0.806 (0.849), 0.652. 47: 0.801
-    // (0.849), 0.652. 48: 0.800 (0.846), 0.652. 49 (after the full run): 0.805 (0.852), 0.652. 50: its --try was stopped
-    // unfinished to leave the shared machine to the full run; 51 (three times the training per fold) was not run.
+    // (0.849), 0.652. 48: 0.800 (0.846), 0.652. After the full run: 49: 0.805 (0.852), 0.652. 50: 0.802 (0.847), 0.652
+    // (the ensemble is below its naive Bayes member alone). 51 (three times the training per fold) was not run.
     earlierChoice with { Scale = "nb", ScaleParameter = 1f },
     chosenByDefault,
     earlierChoice with { Scale = "spread", ScaleParameter = 0.5f },
