@@ -27,8 +27,24 @@ namespace CrisisDesk.Training;
 /// eyewitness, outsiders...): "informative" from the media reads unlike "informative" from an eyewitness, and a linear
 /// model separates the parts more easily than the whole. Its probabilities are summed back to the three classes.
 /// </param>
+/// <param name="Scale">
+/// The informativeness model's features scaled per feature before training, the scales computed on its training events
+/// only (<see cref="FeatureScales"/>): <c>nb</c>, naive Bayes log-count ratios of informative against not, to the power
+/// <paramref name="ScaleParameter"/>; <c>spread</c>, down-weighting features concentrated in one training event (soft,
+/// the parameter the share from which the scale falls); <c>mask</c>, the same but dropping them outright; <c>spread-nb</c>:
+/// both (spread at the parameter, naive Bayes to the power 0.5). The model learnt is folded back onto unscaled features.
+/// </param>
+/// <param name="Members">
+/// The informativeness model is the mean of these candidates' informativeness models (their logits averaged: one linear
+/// model); this candidate's own informativeness settings are then unused, its type model is its own.
+/// </param>
+/// <param name="Bags">
+/// The informativeness model is the mean of this many models, each trained without one group of the training events
+/// (events i with i mod Bags = k left out of member k).
+/// </param>
 public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, bool Balanced, float L2 = 1e-4f, float? TypeL2 = null, int InnerFolds = 0,
-    int Iterations = 30, bool BinaryInformative = false, float InformativeBalancePower = 1f, bool BySource = false)
+    int Iterations = 30, bool BinaryInformative = false, float InformativeBalancePower = 1f, bool BySource = false, string? Scale = null,
+    float ScaleParameter = 1f, IReadOnlyList<Candidate>? Members = null, int Bags = 0)
 {
     /// <summary>CrisisLexT26's information sources, each related class's subclasses in this order.</summary>
     public static readonly string[] Sources = ["Business", "Eyewitness", "Government", "Media", "NGOs", "Not applicable", "Outsiders"];
@@ -62,9 +78,20 @@ public sealed record Candidate(FeaturizerOptions Featurizer, string Trainer, boo
         + (BinaryInformative ? ", informative against not" : "")
         + (BySource ? ", related classes split by source" : "")
         + (Balanced && InformativeBalancePower != 1f ? FormattableString.Invariant($", informativeness weights ^{InformativeBalancePower:0.##}") : "")
+        + (Scale is { } scale ? FormattableString.Invariant($", features scaled {scale} {ScaleParameter:0.##}") : "")
+        + (Bags > 0 ? $", informativeness bagged over {Bags} event groups" : "")
+        + (Members is { Count: > 0 } members ? $", informativeness the mean of [{string.Join("; ", members.Select(m => m.InformativenessName))}]" : "")
         + (InnerFolds > 0 ? $", offsets tuned ({InnerFolds} inner folds)" : "");
 
     public float L2For(bool types) => types ? TypeL2 ?? L2 : L2;
+
+    /// <summary>What sets the informativeness model apart, for a member's name.</summary>
+    public string InformativenessName =>
+        FormattableString.Invariant($"L2 {L2:0.#####}")
+        + (InformativeBalancePower != 1f ? FormattableString.Invariant($", weights ^{InformativeBalancePower:0.##}") : "")
+        + (Featurizer.Bits != 18 ? $", 2^{Featurizer.Bits}" : "")
+        + (Scale is { } scale ? FormattableString.Invariant($", scaled {scale} {ScaleParameter:0.##}") : ", plain")
+        + (Bags > 0 ? $", bagged {Bags}" : "");
 }
 
 /// <summary>A post's features and its class, ready for ML.NET.</summary>

@@ -65,6 +65,56 @@ public sealed class LinearClassifier
             new LinearClassifier(table, stride, first.Classes, second.Classes, second.Dimension, second._biases));
     }
 
+    /// <summary>The class biases.</summary>
+    public IReadOnlyList<float> Biases => _biases;
+
+    /// <summary>
+    /// The model that reads unscaled features as this one reads features scaled by <paramref name="scales"/>
+    /// (<see cref="FeatureScales"/>): each feature's weights multiplied by its scale.
+    /// </summary>
+    public LinearClassifier Scaled(ReadOnlySpan<float> scales)
+    {
+        if (scales.Length != Dimension)
+            throw new ArgumentException($"{scales.Length} scales for {Dimension} features.");
+        var weights = new float[Classes][];
+        for (var c = 0; c < Classes; c++)
+        {
+            weights[c] = new float[Dimension];
+            for (var f = 0; f < Dimension; f++)
+                weights[c][f] = Weight(f, c) * scales[f];
+        }
+        return new LinearClassifier(Dimension, weights, _biases);
+    }
+
+    /// <summary>
+    /// The mean of several models over the same features and classes: its scores are the mean of theirs (an ensemble
+    /// averaging the members' logits is itself one linear model, scored at the cost of one).
+    /// </summary>
+    public static LinearClassifier Average(IReadOnlyList<LinearClassifier> members)
+    {
+        if (members.Count == 0)
+            throw new ArgumentException("No models to average.");
+        var first = members[0];
+        if (members.Any(m => m.Dimension != first.Dimension || m.Classes != first.Classes))
+            throw new ArgumentException("Only models over the same features and classes can be averaged.");
+        var weights = new float[first.Classes][];
+        var biases = new float[first.Classes];
+        for (var c = 0; c < first.Classes; c++)
+        {
+            weights[c] = new float[first.Dimension];
+            foreach (var m in members)
+            {
+                for (var f = 0; f < first.Dimension; f++)
+                    weights[c][f] += m.Weight(f, c);
+                biases[c] += m._biases[c];
+            }
+            for (var f = 0; f < first.Dimension; f++)
+                weights[c][f] /= members.Count;
+            biases[c] /= members.Count;
+        }
+        return new LinearClassifier(first.Dimension, weights, biases);
+    }
+
     /// <summary>The weight of <paramref name="feature"/> for class <paramref name="c"/>.</summary>
     public float Weight(int feature, int c) => _table[(feature * _stride) + _offset + c];
 

@@ -12,11 +12,28 @@ namespace CrisisDesk.Ingest.Classification;
 /// <param name="InformativenessOffsets">Added to the informativeness model's class scores before deciding: the threshold
 /// chosen in training (null: the likeliest class).</param>
 /// <param name="WordShare">The featuriser's share of the norm for word features (<see cref="FeaturizerOptions.WordShare"/>).</param>
+/// <param name="InformativenessMembers">
+/// When set, the informativeness model is the mean of these models (their class scores averaged, which is one linear
+/// model), each an ML.NET model file trained on features multiplied by its scales; null: the one file
+/// <see cref="ClassificationModel.InformativenessFile"/>, on the features as they are.
+/// </param>
 public sealed record ClassificationManifest(int Bits, int WordNgrams, int CharMin, int CharMax, string Trainer, int TrainingPosts, int Events,
-    bool Normalise = false, float[]? InformativenessOffsets = null, float WordShare = 0)
+    bool Normalise = false, float[]? InformativenessOffsets = null, float WordShare = 0, IReadOnlyList<InformativenessMember>? InformativenessMembers = null)
 {
     public FeaturizerOptions Featurizer => new(Bits, WordNgrams, CharMin, CharMax, Normalise, WordShare);
+
+    /// <summary>The informativeness model's members: those named, or the one file unscaled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<InformativenessMember> Members => InformativenessMembers ?? [new InformativenessMember(ClassificationModel.InformativenessFile)];
 }
+
+/// <summary>One model of the informativeness ensemble.</summary>
+/// <param name="File">Its ML.NET model file.</param>
+/// <param name="Scales">
+/// The file of the per-feature scales its features were multiplied by in training (<see cref="FeatureScales"/>; read by
+/// <see cref="ClassificationModel.ReadScales"/>), folded into its weights on loading; null: none.
+/// </param>
+public sealed record InformativenessMember(string File, string? Scales = null);
 
 /// <summary>
 /// The trained classifiers: two ML.NET 6 maximum-entropy models (informativeness, information type) saved by
@@ -28,6 +45,8 @@ public sealed class ClassificationModel
     public const string InformativenessFile = "informativeness.zip";
     public const string InformationTypeFile = "information-type.zip";
     public const string ManifestFile = "manifest.json";
+    /// <summary>The extension of a scales file (<see cref="InformativenessMember.Scales"/>).</summary>
+    public const string ScalesExtension = ".scales.gz";
 
     private static readonly Lazy<ClassificationModel> LazyBundled = new(() => Load(OpenBundled));
 
@@ -50,11 +69,48 @@ public sealed class ClassificationModel
         using (var json = open(ManifestFile))
             manifest = JsonSerializer.Deserialize<ClassificationManifest>(json, JsonOptions) ?? throw new InvalidDataException("The classification manifest is empty.");
         var ml = new MLContext(seed: 1);
+        var dimension = manifest.Featurizer.Dimension;
+        var members = manifest.Members.Select(m => LoadMember(ml, open, m, dimension)).ToList();
         // One table for both: the second model scored finds each feature's row in the cache (LinearClassifier.Interleave).
         var (informativeness, informationType) = LinearClassifier.Interleave(
-            LoadLinear(ml, open(InformativenessFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformativenessNames.Count),
-            LoadLinear(ml, open(InformationTypeFile), manifest.Featurizer.Dimension, CrisisLexLabels.InformationTypeNames.Count));
+            members.Count == 1 ? members[0] : LinearClassifier.Average(members),
+            LoadLinear(ml, open(InformationTypeFile), dimension, CrisisLexLabels.InformationTypeNames.Count));
         return new ClassificationModel { Manifest = manifest, Informativeness = informativeness, InformationType = informationType };
+    }
+
+    /// <summary>One informativeness model over the unscaled features: its ML.NET weights, times its scales when it has them.</summary>
+    public static LinearClassifier LoadMember(MLContext ml, Func<string, Stream> open, InformativenessMember member, int dimension)
+    {
+        var model = LoadLinear(ml, open(member.File), dimension, CrisisLexLabels.InformativenessNames.Count);
+        if (member.Scales is null)
+            return model;
+        using var stream = open(member.Scales);
+        return model.Scaled(ReadScales(stream, dimension));
+    }
+
+    /// <summary>Writes per-feature scales: gzip of <c>dimension</c> little-endian 32-bit floats (the same scales, the same bytes).</summary>
+    public static void WriteScales(Stream stream, ReadOnlySpan<float> scales)
+    {
+        var bytes = new byte[scales.Length * sizeof(float)];
+        for (var f = 0; f < scales.Length; f++)
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(f * sizeof(float)), scales[f]);
+        using var gzip = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true);
+        gzip.Write(bytes);
+    }
+
+    /// <summary>Reads scales written by <see cref="WriteScales"/>; exactly <paramref name="dimension"/> of them.</summary>
+    public static float[] ReadScales(Stream stream, int dimension)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
+        using var buffer = new MemoryStream();
+        gzip.CopyTo(buffer);
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (bytes.Length != dimension * sizeof(float))
+            throw new InvalidDataException($"The scales file holds {bytes.Length} bytes, not {dimension} floats.");
+        var scales = new float[dimension];
+        for (var f = 0; f < dimension; f++)
+            scales[f] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes[(f * sizeof(float))..]);
+        return scales;
     }
 
     /// <summary>Loads from a directory holding the three files (the training tool's output).</summary>

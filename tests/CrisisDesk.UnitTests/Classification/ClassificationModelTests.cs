@@ -43,18 +43,70 @@ public class ClassificationModelTests
             "",
         ]);
 
-    [Theory]
-    [InlineData(ClassificationModel.InformativenessFile, 3)]
-    [InlineData(ClassificationModel.InformationTypeFile, 6)]
-    public void The_fast_scorer_gives_the_probabilities_ML_NET_gives(string file, int classes)
+    [Fact]
+    public void The_fast_scorer_gives_the_type_probabilities_ML_NET_gives() =>
+        AssertScoresAsMlNet(ClassificationModel.InformationTypeFile, null, 6, ClassificationModel.Bundled.InformationType);
+
+    [Fact]
+    public void Each_informativeness_model_scores_as_ML_NET_scores_it_on_its_scaled_features()
     {
         var model = ClassificationModel.Bundled;
-        var fastModel = classes == 3 ? model.Informativeness : model.InformationType;
+        var dimension = model.Manifest.Featurizer.Dimension;
+        foreach (var member in model.Manifest.Members)
+        {
+            var folded = ClassificationModel.LoadMember(new MLContext(seed: 1), Open, member, dimension);
+            float[]? scales = null;
+            if (member.Scales is { } file)
+            {
+                using var stream = Open(file);
+                scales = ClassificationModel.ReadScales(stream, dimension);
+            }
+            AssertScoresAsMlNet(member.File, scales, 3, folded);
+        }
+    }
+
+    [Fact]
+    public void The_informativeness_model_is_the_mean_of_its_members()
+    {
+        var model = ClassificationModel.Bundled;
+        var dimension = model.Manifest.Featurizer.Dimension;
+        var members = model.Manifest.Members.Select(m => ClassificationModel.LoadMember(new MLContext(seed: 1), Open, m, dimension)).ToList();
+        var featurizer = new TextFeaturizer(model.Manifest.Featurizer);
+        foreach (var text in RealTexts)
+        {
+            var vector = new FeatureVector();
+            featurizer.Extract(text, vector);
+            var logits = new double[3];
+            foreach (var member in members)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    logits[c] += member.Biases[c] / members.Count;
+                    for (var i = 0; i < vector.Count; i++)
+                        logits[c] += member.Weight(vector.Indices[i], c) * vector.Values[i] / members.Count;
+                }
+            }
+            var max = logits.Max();
+            var sum = logits.Sum(l => Math.Exp(l - max));
+            var probabilities = new float[3];
+            model.Informativeness.Predict(vector, probabilities);
+            for (var c = 0; c < 3; c++)
+                Assert.Equal(Math.Exp(logits[c] - max) / sum, probabilities[c], 4);
+        }
+    }
+
+    private static Stream Open(string name) =>
+        typeof(ClassificationModel).Assembly.GetManifestResourceStream("CrisisDesk.Ingest.Classification.Model." + name)!;
+
+    /// <summary>ML.NET's probabilities for the model file on the features times <paramref name="scales"/>, against the fast scorer's on the features.</summary>
+    private static void AssertScoresAsMlNet(string file, float[]? scales, int classes, LinearClassifier fastModel)
+    {
+        var model = ClassificationModel.Bundled;
         var featurizer = new TextFeaturizer(model.Manifest.Featurizer);
         var dimension = model.Manifest.Featurizer.Dimension;
 
         var ml = new MLContext(seed: 1);
-        using var stream = typeof(ClassificationModel).Assembly.GetManifestResourceStream("CrisisDesk.Ingest.Classification.Model." + file)!;
+        using var stream = Open(file);
         var transformer = ml.Model.Load(stream, out _);
         var schema = SchemaDefinition.Create(typeof(Row));
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
@@ -65,7 +117,13 @@ public class ClassificationModelTests
         {
             var vector = new FeatureVector();
             featurizer.Extract(text, vector);
-            rows.Add(new Row { Features = new VBuffer<float>(dimension, vector.Count, vector.Values[..vector.Count], vector.Indices[..vector.Count]), Label = 0, Weight = 1 });
+            var values = vector.Values[..vector.Count];
+            if (scales is not null)
+            {
+                for (var i = 0; i < values.Length; i++)
+                    values[i] *= scales[vector.Indices[i]];
+            }
+            rows.Add(new Row { Features = new VBuffer<float>(dimension, vector.Count, values, vector.Indices[..vector.Count]), Label = 0, Weight = 1 });
             var probabilities = new float[classes];
             fast.Add((probabilities, fastModel.Predict(vector, probabilities)));
         }
