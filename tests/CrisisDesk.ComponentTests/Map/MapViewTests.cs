@@ -3,6 +3,7 @@ using CrisisDesk.Core.Alerts;
 using CrisisDesk.Web.Features.Map;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.JSInterop;
 
 namespace CrisisDesk.ComponentTests.Map;
 
@@ -217,5 +218,73 @@ public sealed class MapViewTests : ComponentTest
             var sent = Argument(module.VerifyInvoke("setMarkers"), 1);
             Assert.Equal([42, 48.1, 6.2], sent.EnumerateArray().Select(v => v.GetDouble()));
         });
+    }
+
+    [Fact]
+    public async Task Left_while_its_module_loads_it_creates_no_map_and_releases_the_module()
+    {
+        // The import is still on its way when the person navigates away (the war room left for Sources, under load).
+        var runtime = new PendingImportRuntime();
+        Context.Services.AddSingleton<IJSRuntime>(runtime);
+        Context.Render<MapView>();
+        await WaitUntilAsync(() => runtime.Imported.Count == 1);
+        Assert.Equal(Module, runtime.Imported[0]);
+        await Context.DisposeComponentsAsync();
+
+        var module = new RecordingModule();
+        await Context.Renderer.Dispatcher.InvokeAsync(() => runtime.Import.SetResult(module));
+
+        // No map made for a component that is gone (its .NET reference is disposed: the call threw, and the page's
+        // error boundary took the next page for it), and the module released.
+        await WaitUntilAsync(() => module.Disposed);
+        Assert.Empty(module.Calls);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited += 10)
+        {
+            Assert.True(waited < 5_000, "waited 5 s");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A JS runtime whose module import completes when the test says.</summary>
+    private sealed class PendingImportRuntime : IJSRuntime
+    {
+        public TaskCompletionSource<IJSObjectReference> Import { get; } = new();
+
+        public List<string> Imported { get; } = [];
+
+        public async ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args)
+        {
+            Assert.Equal("import", identifier);
+            Imported.Add((string)args![0]!);
+            return (TValue)await Import.Task;
+        }
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) => InvokeAsync<TValue>(identifier, args);
+    }
+
+    /// <summary>A module that records what is called on it.</summary>
+    private sealed class RecordingModule : IJSObjectReference
+    {
+        public List<string> Calls { get; } = [];
+
+        public bool Disposed { get; private set; }
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args)
+        {
+            Calls.Add(identifier);
+            return ValueTask.FromResult(default(TValue)!);
+        }
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) => InvokeAsync<TValue>(identifier, args);
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.CompletedTask;
+        }
     }
 }

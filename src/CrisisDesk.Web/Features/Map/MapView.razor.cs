@@ -93,10 +93,22 @@ public sealed partial class MapView : IAsyncDisposable
             try
             {
                 _self = DotNetObjectReference.Create(this);
-                _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+                var module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+                if (_disposed)
+                {
+                    // Left while the module loaded (a quick navigation away): DisposeAsync had no module to release.
+                    await module.DisposeAsync();
+                    return;
+                }
+                _module = module;
                 await _module.InvokeVoidAsync("create", _element, _self, CreateOptions());
                 _created = true;
                 _shownEditable = Editable;
+            }
+            catch (ObjectDisposedException) when (_disposed)
+            {
+                // Left while the map was being created; its ErrorBoundary must not take the next page for it.
+                return;
             }
             catch (JSException e)
             {
