@@ -67,15 +67,11 @@ public static class PageActions
             return;
         if (!first.StillOnForm)
             throw new TimeoutException($"{userName} was not signed in: {first}");
-        // Two test classes run at once: one writer at a time (.NET's file sharing check would refuse the second).
-        lock (SignInRetriesLock)
-            File.AppendAllText(SignInRetriesLog, $"{DateTime.UtcNow:O} {userName}: the first click left the form: {first}{Environment.NewLine}");
+        await File.AppendAllTextAsync(SignInRetriesLog, $"{DateTime.UtcNow:O} {userName}: the first click left the form: {first}{Environment.NewLine}");
         var second = await SubmitSignInAsync(page, userName, password, TimeSpan.FromSeconds(30));
         if (second is not null)
             throw new TimeoutException($"{userName} was not signed in after a second click: first {first}; then {second}");
     }
-
-    private static readonly Lock SignInRetriesLock = new();
 
     /// <summary>Where <see cref="SignInAsync"/> notes each second click (test.sh shows it).</summary>
     private static string SignInRetriesLog
