@@ -7,6 +7,7 @@ namespace CrisisDesk.EndToEndTests;
 /// On a 390×844 phone the admin and review pages (sources, users, audit log, review list, replay) never scroll
 /// sideways: tables become stacked cards and long text wraps.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class AdminPagesOnPhoneTests(BrowserFixture browser) : AppTests(browser)
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

@@ -13,6 +13,7 @@ namespace CrisisDesk.EndToEndTests;
 /// (after a confirmation naming the channels); the public CAP feed shows it and its CAP document is valid; an Update
 /// supersedes it and a Cancel ends it, and the page shows the versions in order.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class AlertApprovalTests(BrowserFixture browser) : AppTests(browser)
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

@@ -9,6 +9,7 @@ namespace CrisisDesk.EndToEndTests;
 /// killed, restarted or asked to pause; and the .NET 10 host features the shell adopted (NotFoundPage, the framework
 /// script's preload).
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class ConnectionTests(BrowserFixture browser) : AppTests(browser)
 {
     private AppProcess? _restarted;

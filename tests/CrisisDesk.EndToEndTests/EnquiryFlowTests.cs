@@ -14,6 +14,7 @@ namespace CrisisDesk.EndToEndTests;
 /// answer it; A replies from the inbox and a fake X (POST /2/tweets as documented) receives one reply, in the thread
 /// of the resident's post.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class EnquiryFlowTests(BrowserFixture browser) : AppTests(browser)
 {
     private const string Token = "e2e-x-user-token";

@@ -13,6 +13,7 @@ namespace CrisisDesk.EndToEndTests;
 /// admin on the drill, at a desktop and a phone size in the light theme and at the desktop size in the dark one: no serious
 /// or critical axe-core violation, and on the phone no sideways scrolling. A failure lists every page, rule and node at once.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed partial class EveryPageTests(BrowserFixture browser) : AppTests(browser)
 {
     private const int DrillIncidentId = 1;

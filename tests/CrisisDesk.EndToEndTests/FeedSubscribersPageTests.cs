@@ -8,6 +8,7 @@ namespace CrisisDesk.EndToEndTests;
 /// The Admin's feed subscribers page in Chromium, at a desktop and a phone size: a token is created for the drill
 /// (shown once), listed, and revoked after a confirmation; the page passes axe and does not scroll sideways.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed partial class FeedSubscribersPageTests(BrowserFixture browser) : AppTests(browser)
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

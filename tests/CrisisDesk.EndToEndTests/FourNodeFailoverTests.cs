@@ -20,7 +20,8 @@ namespace CrisisDesk.EndToEndTests;
 /// the database); the surviving web node moves to the second ingest node's hub (its connect counter) and stays ready,
 /// read through nginx, while the first is down; the killed ingest node is then restarted, as its systemd unit would.
 /// </summary>
-public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+[Collection(BrowserCollection.Name)]
+public sealed partial class FourNodeFailoverTests(BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int DrillPosts = 238;
     private const string AdminPassword = "four-node-admin-password";

@@ -16,6 +16,7 @@ namespace CrisisDesk.EndToEndTests;
 /// alert's CAP document valid for xmllint against the CAP 1.2 schema). Tiles come from a fake tile server on loopback;
 /// with it down, the bundled world map shows and the map says that tiles are off.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class MapDrawingTests(BrowserFixture browser) : AppTests(browser)
 {
     // A 1x1 PNG: Leaflet stretches each tile image to 256x256.

@@ -8,6 +8,7 @@ namespace CrisisDesk.EndToEndTests;
 /// without a reload (the bell counts it), the inbox says what happened and links to it; the settings page refuses a
 /// malformed number at its field and saves good contacts. Pictures at desktop and phone sizes, checked for sideways scroll.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class NotificationPagesTests(BrowserFixture browser) : AppTests(browser)
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

@@ -14,6 +14,7 @@ namespace CrisisDesk.EndToEndTests;
 /// the inbox and approves it at the top of the view; it is published through the outbox (a fake Mastodon that speaks
 /// the real API receives it) and the rumour shows it as published and is resolved.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class RebuttalFlowTests(BrowserFixture browser) : AppTests(browser)
 {
     private const string Claim = "The Riverside dam has failed and the town will flood";

@@ -9,6 +9,7 @@ namespace CrisisDesk.EndToEndTests;
 /// page's file picker, and the report names each rejected line while the good ones appear; at a desktop and a phone
 /// size, the page passes axe and does not scroll sideways.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class RecipientListsPageTests(BrowserFixture browser) : AppTests(browser)
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

@@ -10,6 +10,7 @@ namespace CrisisDesk.EndToEndTests;
 /// A reviewer who was not in the room replays the drill, stops at the moment a rumour was flagged, and sees what
 /// the war room saw then: the posts received by that moment and the rumour as it stood, not as it ended.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class ReplayTests(BrowserFixture browser) : AppTests(browser)
 {
     private const int DrillPosts = 238;

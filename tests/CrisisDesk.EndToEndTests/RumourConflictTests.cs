@@ -10,6 +10,7 @@ namespace CrisisDesk.EndToEndTests;
 /// the rumour as it now stands, the first's change stands, the second's note is kept, and the second can then apply
 /// their change to the current version.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class RumourConflictTests(BrowserFixture browser) : AppTests(browser)
 {
     private const string OperatorPassword = "second-operator-password";

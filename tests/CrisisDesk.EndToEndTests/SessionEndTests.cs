@@ -4,6 +4,7 @@ using Dapper;
 namespace CrisisDesk.EndToEndTests;
 
 /// <summary>An open page (a Blazor circuit) of a person whose account is disabled ends, in a real browser.</summary>
+[Collection(BrowserCollection.Name)]
 public sealed class SessionEndTests(BrowserFixture browser) : AppTests(browser)
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

@@ -75,7 +75,8 @@ public sealed class SingleSignOnApp : IAsyncLifetime
 /// provider's end-session endpoint, ending both sessions; tokens that fail their checks signing nobody in; the local
 /// form beside it for break-glass.
 /// </summary>
-public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp app) : IClassFixture<BrowserFixture>, IClassFixture<SingleSignOnApp>, IAsyncLifetime
+[Collection(BrowserCollection.Name)]
+public sealed class SingleSignOnTests(BrowserFixture browser, SingleSignOnApp app) : IClassFixture<SingleSignOnApp>, IAsyncLifetime
 {
     private readonly List<IPage> _pages = [];
 

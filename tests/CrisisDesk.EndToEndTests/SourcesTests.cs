@@ -8,6 +8,7 @@ using Microsoft.Playwright;
 namespace CrisisDesk.EndToEndTests;
 
 /// <summary>An admin points a new incident at a news feed: tests it, adds it, starts it, and its items reach the war room.</summary>
+[Collection(BrowserCollection.Name)]
 public sealed class SourcesTests(BrowserFixture browser) : AppTests(browser)
 {
     private FakeRssServer _feed = default!;

@@ -11,6 +11,7 @@ namespace CrisisDesk.EndToEndTests;
 /// A source that has been steady for minutes suddenly bursts: the open war room shows the spike alert, naming the
 /// source, the minute and the baseline it broke, without a reload.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class SpikeAlertTests(BrowserFixture browser) : AppTests(browser)
 {
     private const string SourceName = "Riverside replay";

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 namespace CrisisDesk.EndToEndTests;
 
 /// <summary>Two operators in two browsers triage the replayed Germanwings incident together and see each other's actions live.</summary>
+[Collection(BrowserCollection.Name)]
 public sealed class TriageTogetherTests(BrowserFixture browser) : AppTests(browser)
 {
     private const string OperatorPassword = "second-operator-password";

@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 namespace CrisisDesk.EndToEndTests;
 
 /// <summary>The war room's map panel during the drill: the located tweets arrive as markers, live; a marker opens its post.</summary>
+[Collection(BrowserCollection.Name)]
 public sealed class WarRoomMapTests(BrowserFixture browser) : AppTests(browser)
 {
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

@@ -7,7 +7,7 @@ namespace CrisisDesk.EndToEndTests.Support;
 /// A browser test class's own CrisisDesk: before each test a fresh database and the real executable on it (admin
 /// password <see cref="AdminPassword"/>), after it both stopped, the server's log kept (see <see cref="AppProcess"/>).
 /// </summary>
-public abstract class AppTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public abstract class AppTests(BrowserFixture browser) : IAsyncLifetime
 {
     protected const string AdminPassword = "end-to-end-admin-password";
 

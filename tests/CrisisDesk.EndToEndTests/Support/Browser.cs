@@ -3,10 +3,8 @@ using Microsoft.Playwright;
 namespace CrisisDesk.EndToEndTests.Support;
 
 /// <summary>
-/// A headless Debian Chromium for one test class, driven by Playwright (whose own browser download cannot work here);
-/// each test takes fresh, isolated contexts from it. A class fixture, not one browser for the run: each class has its
-/// own browser, server and database, so xunit runs two classes side by side (one per core) and no test waits on
-/// another's browser.
+/// One headless Debian Chromium for the whole test run, driven by Playwright (whose own browser download cannot work
+/// here). Each test takes fresh, isolated contexts from it.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -44,6 +42,12 @@ public sealed class BrowserFixture : IAsyncLifetime
             await Browser.DisposeAsync();
         _playwright?.Dispose();
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
 }
 
 public static class PageActions
