@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 namespace CrisisDesk.EndToEndTests;
 
 /// <summary>A newcomer's first minutes: sign in, open the drill, watch posts arrive live in two browsers.</summary>
+[Collection(BrowserCollection.Name)]
 public sealed class WarRoomTests(BrowserFixture browser) : AppTests(browser)
 {
     private const int DrillPosts = 238;
